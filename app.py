@@ -1,0 +1,32 @@
+"""The router: configure the page, sign in, show each role only its own pages.
+
+Run with ``streamlit run app.py``. Pages live in ``pages/``; which roles may
+open which page is decided in ``core.authz.PAGES`` (and re-checked by each page).
+"""
+import streamlit as st
+
+from core.authz import pages_for
+from ui.auth import current_user, sign_out
+
+st.set_page_config(page_title="Case audit", page_icon=":material/fact_check:", layout="wide")
+
+user = current_user(render_form=True)
+if user is None:
+    st.navigation([st.Page("pages/overview.py", title="Sign in", default=True)], position="hidden")
+    st.stop()
+
+sections: dict[str, list[st.Page]] = {}
+for spec in pages_for(user.roles):
+    sections.setdefault(spec.section, []).append(
+        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key, default=spec.default)
+    )
+navigation = st.navigation(sections)
+
+with st.sidebar:
+    st.markdown(f"**{user.display_name}**")
+    st.caption(", ".join(sorted(role.value for role in user.roles)))
+    if st.button("Sign out", key="sign_out_button", icon=":material/logout:"):
+        sign_out(user)
+        st.rerun()
+
+navigation.run()

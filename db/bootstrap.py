@@ -1,0 +1,57 @@
+"""What happens to the database when the app starts: migrate, check, seed the demo."""
+from __future__ import annotations
+
+import threading
+
+from sqlmodel import select
+
+from core.config import ConfigError, Settings
+from core.passwords import is_bcrypt_hash, verify_password
+from db import migrate
+from db.demo import DEMO_PASSWORDS, is_seeded, seed_demo
+from db.engine import read_session, write_session, get_engine
+from db.models import User
+from db.templates import sync_bundled_templates
+
+_prepared: set[str] = set()
+_lock = threading.Lock()
+
+
+def check_users_safe(settings: Settings) -> None:
+    """Outside demo mode, refuse plaintext passwords and the demo accounts' known passwords."""
+    if settings.demo_mode:
+        return
+    engine = get_engine(settings.database_url)
+    with read_session(engine) as session:
+        users = session.exec(select(User).where(User.active == True)).all()  # noqa: E712
+    for user in users:
+        if not is_bcrypt_hash(user.password_hash):
+            raise ConfigError(f"User '{user.username}' has a password that is not a bcrypt hash; refusing to start.")
+        known = DEMO_PASSWORDS.get(user.username)
+        if known and verify_password(known, user.password_hash):
+            raise ConfigError(
+                f"The demo account '{user.username}' exists in this database but demo mode is off; "
+                "deactivate it or use a fresh database."
+            )
+
+
+def prepare_database(settings: Settings) -> None:
+    """Upgrade to the newest schema and, in demo mode, seed an empty database. Once per process."""
+    with _lock:
+        if settings.database_url in _prepared:
+            return
+        migrate.upgrade(settings.database_url)
+        engine = get_engine(settings.database_url)
+        with write_session(engine) as session:
+            if settings.demo_mode and not is_seeded(session):
+                seed_demo(session)
+            else:
+                sync_bundled_templates(session)
+        check_users_safe(settings)
+        _prepared.add(settings.database_url)
+
+
+def forget_prepared() -> None:
+    """For tests that point the app at a new database."""
+    with _lock:
+        _prepared.clear()

@@ -1,0 +1,54 @@
+"""The append-only event log: who did what, to which object, before and after.
+
+Writes go through ``record`` inside the same transaction as the change they
+describe, so the log and the data can never disagree.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlmodel import Session
+
+from db.models import Event
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def record(
+    session: Session,
+    username: str,
+    action: str,
+    object_type: str,
+    object_id: Any = "",
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> Event:
+    event = Event(
+        username=username,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+    )
+    session.add(event)
+    return event
+
+
+def changes(before: dict, after: dict) -> tuple[dict, dict]:
+    """Only the fields that changed, as (before, after) for the log."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}

@@ -1,0 +1,343 @@
+"""The schema: every table of the product, as SQLModel classes.
+
+Names follow the domain (``RemedialAction``, ``moderated_grade``, ``due_on``).
+Grades are stored as scores (see ``core.grades.Grade``: 4 Outstanding ... 1
+Inadequate, 0 not applicable, NULL not yet graded). Audits keep the team and
+practitioner they were done in, so moving a practitioner never rewrites history.
+Schema changes go through Alembic (``alembic/versions``), never ``create_all``.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ---------------------------------------------------------------- people and teams
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    service_area: str = Field(default="", max_length=120)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    """A person who signs in. Roles and managed teams live in their own tables."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=60, unique=True, index=True)
+    display_name: str = Field(max_length=120)
+    email: str = Field(default="", max_length=254)
+    active: bool = True
+    password_hash: str = Field(max_length=100)
+    must_change_password: bool = False
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    # Sign-in cookies issued before this moment are refused (server-side logout).
+    sessions_valid_after: datetime | None = None
+    last_seen_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class UserRole(SQLModel, table=True):
+    __tablename__: ClassVar[str] = "user_role"
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    role: str = Field(primary_key=True, max_length=20)
+
+
+class ManagedTeam(SQLModel, table=True):
+    """A manager's teams: what they may see at practitioner and case level."""
+
+    __tablename__: ClassVar[str] = "managed_team"
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+
+
+class Practitioner(SQLModel, table=True):
+    """An allocated social worker. Staff personal data: shown only to roles that need it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PractitionerMove(SQLModel, table=True):
+    """History of practitioners moving between teams."""
+
+    __tablename__: ClassVar[str] = "practitioner_move"
+    id: int | None = Field(default=None, primary_key=True)
+    practitioner_id: int = Field(foreign_key="practitioner.id", index=True)
+    from_team_id: int | None = Field(default=None, foreign_key="team.id")
+    to_team_id: int = Field(foreign_key="team.id")
+    moved_on: date
+    moved_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Case(SQLModel, table=True):
+    """A child's record, known only by its pseudonymised reference. No names, DOBs or addresses."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=20, unique=True, index=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    practitioner_id: int | None = Field(default=None, foreign_key="practitioner.id", index=True)
+    service_area: str = Field(default="", max_length=120)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# ---------------------------------------------------------------- programme and templates
+class Programme(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    start_date: date
+    weeks: int = 12
+    active: bool = True
+
+
+class Theme(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=120)
+    active: bool = True
+
+
+class ProgrammeTarget(SQLModel, table=True):
+    """How many audits of a theme the programme plans."""
+
+    __tablename__: ClassVar[str] = "programme_target"
+    programme_id: int = Field(foreign_key="programme.id", primary_key=True)
+    theme_id: int = Field(foreign_key="theme.id", primary_key=True)
+    target: int
+
+
+class TemplateVersion(SQLModel, table=True):
+    """One version of a theme's question set, loaded from a template file."""
+
+    __tablename__: ClassVar[str] = "template_version"
+    __table_args__ = (UniqueConstraint("theme_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    theme_id: int = Field(foreign_key="theme.id", index=True)
+    version: int
+    description: str = ""
+    source_text: str = ""  # the file as loaded, for the record
+    loaded_at: datetime = Field(default_factory=utcnow)
+    loaded_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Question(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("template_version_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    template_version_id: int = Field(foreign_key="template_version.id", index=True)
+    position: int
+    key: str = Field(max_length=60)
+    domain: str = Field(max_length=120, index=True)
+    text: str
+    guidance: str = ""
+    limiting: bool = False
+    allow_na: bool = False
+
+
+# ---------------------------------------------------------------- audits
+class Audit(SQLModel, table=True):
+    """One audit of one case against one theme's template version.
+
+    ``version`` is SQLAlchemy's optimistic lock: a save based on an older version
+    raises StaleDataError instead of silently overwriting someone else's work.
+    """
+
+    __table_args__ = (
+        CheckConstraint("kind in ('internal', 'external')", name="ck_audit_kind"),
+        CheckConstraint("status in ('draft', 'submitted')", name="ck_audit_status"),
+        Index("ix_audit_report", "status", "audit_date", "team_id", "theme_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    theme_id: int = Field(foreign_key="theme.id")
+    template_version_id: int = Field(foreign_key="template_version.id")
+    programme_id: int | None = Field(default=None, foreign_key="programme.id")
+    kind: str = Field(default="external", max_length=10)
+    auditor_id: int = Field(foreign_key="user.id", index=True)
+    # Where the case sat when audited; kept when practitioners or cases move.
+    team_id: int = Field(foreign_key="team.id")
+    practitioner_id: int | None = Field(default=None, foreign_key="practitioner.id", index=True)
+    work_date: date | None = None
+    audit_date: date | None = None
+    status: str = Field(default="draft", max_length=10)
+    overall_grade: int | None = None
+    overall_rationale: str = ""
+    impact_for_child: str = ""
+    lived_experience: str = ""
+    limiting_override_reason: str = ""
+    no_action_reason: str = ""
+    learning_points: str = ""
+    safeguarding_concern: bool = False
+    safeguarding_action: str = ""
+    safeguarding_told: str = ""
+    safeguarding_ack_by_id: int | None = Field(default=None, foreign_key="user.id")
+    safeguarding_ack_at: datetime | None = None
+    # The agreed grade after moderation; reporting uses it wherever it is set.
+    moderated_overall_grade: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    submitted_at: datetime | None = None
+    version: int = Field(default=1)
+
+    @declared_attr
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class Answer(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("audit_id", "question_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True, ondelete="CASCADE")
+    question_id: int = Field(foreign_key="question.id", index=True)
+    grade: int | None = None
+    rationale: str = ""
+    moderated_grade: int | None = None
+
+
+# ---------------------------------------------------------------- moderation
+class Moderation(SQLModel, table=True):
+    """A second, blind grading of an audit by someone other than its author.
+
+    Status: ``assigned`` (drawn for a moderator) -> ``graded`` (blind grades in, the
+    comparison is open) -> ``completed`` (agreed grades and feedback recorded).
+    """
+
+    __table_args__ = (CheckConstraint("status in ('assigned', 'graded', 'completed')", name="ck_moderation_status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", unique=True)
+    moderator_id: int = Field(foreign_key="user.id", index=True)
+    assigned_by_id: int | None = Field(default=None, foreign_key="user.id")
+    assigned_at: datetime = Field(default_factory=utcnow)
+    sample_label: str = ""
+    status: str = Field(default="assigned", max_length=10)
+    moderator_overall_grade: int | None = None
+    moderator_overall_rationale: str = ""
+    agreed_overall_grade: int | None = None
+    feedback: str = ""
+    graded_at: datetime | None = None
+    completed_at: datetime | None = None
+    acknowledged_by_id: int | None = Field(default=None, foreign_key="user.id")
+    acknowledged_at: datetime | None = None
+
+
+class ModerationAnswer(SQLModel, table=True):
+    __tablename__: ClassVar[str] = "moderation_answer"
+    __table_args__ = (UniqueConstraint("moderation_id", "question_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    moderation_id: int = Field(foreign_key="moderation.id", index=True, ondelete="CASCADE")
+    question_id: int = Field(foreign_key="question.id")
+    moderator_grade: int | None = None
+    moderator_rationale: str = ""
+    agreed_grade: int | None = None
+
+
+# ---------------------------------------------------------------- remedial actions
+class RemedialAction(SQLModel, table=True):
+    """A fix on a case found by an audit: open -> done -> verified, or done -> reopened."""
+
+    __tablename__: ClassVar[str] = "remedial_action"
+    __table_args__ = (
+        CheckConstraint("status in ('open', 'done', 'verified', 'reopened')", name="ck_action_status"),
+        Index("ix_action_status_due", "status", "due_on"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    owner_id: int | None = Field(default=None, foreign_key="practitioner.id", index=True)
+    description: str
+    raised_by_id: int = Field(foreign_key="user.id")
+    raised_on: date
+    due_on: date
+    status: str = Field(default="open", max_length=10)
+    completion_note: str = ""
+    completed_on: date | None = None
+    verified_by_id: int | None = Field(default=None, foreign_key="user.id")
+    verified_on: date | None = None
+    reopen_reason: str = ""
+    version: int = Field(default=1)
+
+    @declared_attr
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+# ---------------------------------------------------------------- meetings and risks
+class Meeting(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint(
+            "kind in ('mentoring', 'reflective', 'workshop', 'coaching', 'risks_and_issues')",
+            name="ck_meeting_kind",
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)
+    held_on: date = Field(index=True)
+    notes: str = ""
+    follow_ups: str = ""
+    recorded_by_id: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MeetingAttendee(SQLModel, table=True):
+    """One attendee: a user or a practitioner."""
+
+    __tablename__: ClassVar[str] = "meeting_attendee"
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True, ondelete="CASCADE")
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    practitioner_id: int | None = Field(default=None, foreign_key="practitioner.id")
+
+
+class MeetingTeam(SQLModel, table=True):
+    __tablename__: ClassVar[str] = "meeting_team"
+    meeting_id: int = Field(foreign_key="meeting.id", primary_key=True, ondelete="CASCADE")
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+
+
+class RiskIssue(SQLModel, table=True):
+    """An item of the weekly risks-and-issues log, about a team or a practitioner."""
+
+    __tablename__: ClassVar[str] = "risk_issue"
+    __table_args__ = (
+        CheckConstraint("severity in ('low', 'medium', 'high')", name="ck_risk_severity"),
+        CheckConstraint("status in ('open', 'monitoring', 'closed')", name="ck_risk_status"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    practitioner_id: int | None = Field(default=None, foreign_key="practitioner.id")
+    description: str
+    severity: str = Field(default="medium", max_length=10)
+    owner_id: int | None = Field(default=None, foreign_key="user.id")
+    status: str = Field(default="open", max_length=12)
+    raised_on: date
+    review_on: date | None = None
+    raised_by_id: int = Field(foreign_key="user.id")
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    source: str = Field(default="", max_length=60)  # e.g. the agenda rule that suggested it
+    closed_on: date | None = None
+
+
+# ---------------------------------------------------------------- the trail
+class Event(SQLModel, table=True):
+    """The append-only event log. The database refuses UPDATE and DELETE on it."""
+
+    __table_args__ = (Index("ix_event_object", "object_type", "object_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    username: str = Field(max_length=60, index=True)
+    action: str = Field(max_length=60)
+    object_type: str = Field(max_length=40)
+    object_id: str = Field(default="", max_length=40)
+    before: dict | None = Field(default=None, sa_column=Column(JSON))
+    after: dict | None = Field(default=None, sa_column=Column(JSON))

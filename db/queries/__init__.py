@@ -1,0 +1,1 @@
+"""Read models for the pages: aggregates computed in SQL, always limited by a Scope."""

@@ -1,0 +1,44 @@
+"""Building blocks shared by the read queries: scope filters and reported grades."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import case, func
+from sqlmodel import col, select
+
+from core.authz import Scope
+from db.models import Answer, Audit, Programme
+
+# The grade reporting uses: the agreed moderated grade wherever an audit was moderated.
+reported_overall = func.coalesce(col(Audit.moderated_overall_grade), col(Audit.overall_grade))
+reported_answer = func.coalesce(col(Answer.moderated_grade), col(Answer.grade))
+
+
+def rag_expression(grade):
+    """SQL for the RAG letter of a grade column (NULL for not applicable / ungraded)."""
+    return case((grade == 1, "R"), (grade == 2, "A"), (grade >= 3, "G"), else_=None)
+
+
+def in_scope(statement, scope: Scope, team_column=Audit.team_id):
+    """Limit ``statement`` to the teams ``scope`` may see."""
+    team_ids = scope.team_ids
+    if team_ids is None:
+        return statement
+    if not team_ids:
+        return statement.where(False)
+    return statement.where(col(team_column).in_(sorted(team_ids)))
+
+
+def submitted(statement):
+    return statement.where(Audit.status == "submitted")
+
+
+def current_programme(session) -> Programme | None:
+    return session.exec(select(Programme).where(Programme.active == True).order_by(col(Programme.start_date).desc())).first()  # noqa: E712
+
+
+def programme_week(programme: Programme, day: date) -> int:
+    """1-based programme week of ``day`` (0 before the start)."""
+    if day < programme.start_date:
+        return 0
+    return (day - programme.start_date).days // 7 + 1

@@ -1,0 +1,133 @@
+"""The Overview page's headline figures."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from core.authz import Scope
+from db.models import Audit, Case, Meeting, Moderation, ProgrammeTarget, RemedialAction, Team, Theme
+from db.queries.common import current_programme, in_scope, programme_week, rag_expression, reported_overall, submitted
+
+OPEN_STATUSES = ("open", "reopened")
+
+
+@dataclass(frozen=True)
+class ThemeProgress:
+    theme: str
+    target: int
+    external: int
+    internal: int
+
+
+@dataclass(frozen=True)
+class SafeguardingAlert:
+    audit_id: int
+    case_reference: str
+    team: str
+    audit_date: date
+    action_taken: str
+
+
+@dataclass
+class Overview:
+    programme_name: str | None
+    programme_start: date | None
+    programme_weeks: int
+    current_week: int
+    themes: list[ThemeProgress]
+    rag: dict[str, int]
+    moderations_completed: int
+    moderations_pending: int
+    actions: dict[str, int]
+    meetings: dict[str, int]
+    safeguarding: list[SafeguardingAlert] = field(default_factory=list)
+
+    @property
+    def audits_done(self) -> int:
+        return sum(t.external for t in self.themes)
+
+    @property
+    def audits_target(self) -> int:
+        return sum(t.target for t in self.themes)
+
+
+def overview(session: Session, scope: Scope, today: date) -> Overview:
+    programme = current_programme(session)
+    targets: dict[int, int] = {}
+    if programme is not None:
+        targets = dict(
+            session.exec(
+                select(ProgrammeTarget.theme_id, ProgrammeTarget.target).where(
+                    ProgrammeTarget.programme_id == programme.id
+                )
+            ).all()
+        )
+    counts = session.exec(
+        in_scope(submitted(select(Audit.theme_id, Audit.kind, func.count())), scope).group_by(Audit.theme_id, Audit.kind)
+    ).all()
+    by_theme: dict[tuple[int, str], int] = {(t, k): n for t, k, n in counts}
+    themes = [
+        ThemeProgress(theme.name, targets.get(theme.id, 0), by_theme.get((theme.id, "external"), 0),
+                      by_theme.get((theme.id, "internal"), 0))
+        for theme in session.exec(select(Theme).where(Theme.active == True).order_by(Theme.name))  # noqa: E712
+    ]
+    rag_letter = rag_expression(reported_overall)
+    rag = {"R": 0, "A": 0, "G": 0}
+    for letter, n in session.exec(in_scope(submitted(select(rag_letter, func.count())), scope).group_by(rag_letter)):
+        if letter:
+            rag[letter] = n
+
+    moderation_rows = session.exec(
+        in_scope(select(Moderation.status, func.count()).join(Audit, Audit.id == Moderation.audit_id), scope).group_by(
+            Moderation.status
+        )
+    ).all()
+    moderation_counts = dict(moderation_rows)
+
+    action_query = select(RemedialAction.status, RemedialAction.due_on < today, func.count()).join(
+        Audit, Audit.id == RemedialAction.audit_id
+    )
+    actions = {"open": 0, "overdue": 0, "done": 0, "verified": 0}
+    for status, past_due, n in session.exec(
+        in_scope(action_query, scope).group_by(RemedialAction.status, RemedialAction.due_on < today)
+    ):
+        if status in OPEN_STATUSES:
+            actions["open"] += n
+            if past_due:
+                actions["overdue"] += n
+        else:
+            actions[status] += n
+
+    meetings = dict(session.exec(select(Meeting.kind, func.count()).group_by(Meeting.kind)).all())
+
+    safeguarding: list[SafeguardingAlert] = []
+    if not scope.aggregates_only:
+        rows = session.exec(
+            in_scope(
+                submitted(
+                    select(Audit.id, Case.reference, Team.name, Audit.audit_date, Audit.safeguarding_action)
+                    .join(Case, Case.id == Audit.case_id)
+                    .join(Team, Team.id == Audit.team_id)
+                    .where(col(Audit.safeguarding_concern).is_(True), col(Audit.safeguarding_ack_at).is_(None))
+                ),
+                scope,
+            ).order_by(col(Audit.audit_date).desc())
+        ).all()
+        safeguarding = [SafeguardingAlert(*row) for row in rows]
+
+    return Overview(
+        programme_name=programme.name if programme else None,
+        programme_start=programme.start_date if programme else None,
+        programme_weeks=programme.weeks if programme else 0,
+        current_week=min(programme.weeks, programme_week(programme, today)) if programme else 0,
+        themes=themes,
+        rag=rag,
+        moderations_completed=moderation_counts.get("completed", 0),
+        moderations_pending=moderation_counts.get("assigned", 0) + moderation_counts.get("graded", 0),
+        actions=actions,
+        meetings=meetings,
+        safeguarding=safeguarding,
+    )

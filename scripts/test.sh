@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install what the tests need and run them all: unit, data layer (SQLite and PostgreSQL),
+# AppTest and the browser journeys. Extra arguments go to pytest (e.g. -k heatmap, -m "not browser").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+
+# Browser journeys drive Debian's chromium (Playwright's own browser download does not work offline).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+  else
+    echo "chromium is missing: sudo apt-get install -y chromium" >&2
+  fi
+fi
+
+# Data-layer tests also run on PostgreSQL at 127.0.0.1:5432; start the local server if it is down.
+if command -v pg_isready >/dev/null && ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+  if [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+  fi
+fi
+
+exec .venv/bin/python -m pytest "$@"

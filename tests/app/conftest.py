@@ -1,0 +1,64 @@
+"""AppTest helpers: run a page (or the router) as a signed-in demo user on a private database."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from db.bootstrap import forget_prepared
+from db.engine import dispose_engines
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_NAMES = {"auditor": "Alex Morgan", "manager": "Sam Patel", "sponsor": "Jo Whitfield", "support": "Chris Lee",
+              "admin": "Pat Quinn"}
+
+
+@pytest.fixture(autouse=True)
+def app_db(sqlite_demo_url, monkeypatch):
+    """Every AppTest runs against its own copy of the demo database, with no caches left over."""
+    monkeypatch.setenv("DATABASE_URL", sqlite_demo_url)
+    monkeypatch.setenv("AUDIT_DEMO_MODE", "1")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    forget_prepared()
+    yield sqlite_demo_url
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    forget_prepared()
+    dispose_engines()
+
+
+def page_test(path: str, username: str | None = None, *, timeout: float = 60, **state) -> AppTest:
+    """An AppTest of ``path`` (relative to the project root), signed in as ``username``."""
+    at = AppTest.from_file(str(ROOT / path), default_timeout=timeout)
+    if username:
+        sign_in(at, username)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at
+
+
+def sign_in(at: AppTest, username: str) -> None:
+    """What streamlit-authenticator leaves in session_state after a successful sign-in."""
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = username
+    at.session_state["name"] = DEMO_NAMES.get(username, username)
+    at.session_state["roles"] = [username]
+
+
+def texts(at: AppTest) -> str:
+    """Everything a user can read on the page, as one string (for 'is X shown anywhere' checks)."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "error", "warning", "info", "success",
+                 "metric"):
+        for element in getattr(at, kind):
+            parts.append(str(getattr(element, "value", "")))
+            parts.append(str(getattr(element, "label", "")))
+            parts.append(str(getattr(element, "body", "")))
+    for frame in at.dataframe:
+        parts.append(frame.value.to_csv())
+    for table in at.table:
+        parts.append(table.value.to_csv())
+    return "\n".join(parts)

@@ -1,0 +1,137 @@
+"""Real-browser journeys: a real ``streamlit run`` server and Debian's chromium via Playwright.
+
+Servers run on a free local port against their own copy of the demo database.
+Tests wait for Streamlit to finish each rerun rather than sleeping.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("AUDIT_CHROMIUM", "/usr/bin/chromium")
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+PASSWORDS = {
+    "auditor": "auditor-demo-2026", "manager": "manager-demo-2026", "sponsor": "sponsor-demo-2026",
+    "support": "support-demo-2026", "admin": "admin-demo-2026",
+}
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, database_url: str, env: dict | None = None):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.database_url = database_url
+        full_env = {**os.environ, "DATABASE_URL": database_url, "AUDIT_DEMO_MODE": "1", **(env or {})}
+        self.log = open(Path(database_url.removeprefix("sqlite:///")).with_suffix(".log"), "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(self.url + "/_stcore/health", timeout=2).read() == b"ok":
+                    return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("streamlit did not become healthy")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def start_server(tmp_path: Path, template_url: str, **env) -> Server:
+    target = tmp_path / f"server-{_free_port()}.db"
+    shutil.copy(template_url.removeprefix("sqlite:///"), target)
+    return Server(f"sqlite:///{target}", env)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, _templates):
+    srv = start_server(tmp_path_factory.mktemp("server"), _templates("sqlite", True))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"chromium not found at {CHROMIUM}: apt-get install -y chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    context.close()
+
+
+def wait_idle(page, settle: float = 0.4) -> None:
+    """Wait until Streamlit has finished the current rerun (and any rerun it triggered)."""
+    page.wait_for_selector(IDLE, timeout=60_000)
+    time.sleep(settle)
+    page.wait_for_selector(IDLE, timeout=60_000)
+
+
+def open_app(page, server: Server, path: str = "") -> None:
+    page.goto(f"{server.url}/{path}")
+    wait_idle(page, settle=1.0)
+
+
+def sign_in(page, server: Server, username: str, password: str | None = None) -> None:
+    open_app(page, server)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password or PASSWORDS[username])
+    page.get_by_role("button", name="Sign in").click()
+    wait_idle(page, settle=1.5)  # the cookie component triggers one more rerun
+
+
+def nav_links(page) -> list[str]:
+    return [t.strip() for t in page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()]
+
+
+def go_to(page, title: str) -> None:
+    page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
+    wait_idle(page)
+
+
+def screenshot(page, name: str) -> None:
+    out = ROOT / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    page.screenshot(path=str(out / f"{name}.png"), full_page=True)
