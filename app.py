@@ -18,7 +18,10 @@ if user is None:
 sections: dict[str, list[st.Page]] = {}
 for spec in pages_for(user.roles):
     sections.setdefault(spec.section, []).append(
-        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key, default=spec.default)
+        st.Page(
+            spec.path, title=spec.title, icon=spec.icon, url_path=spec.key, default=spec.default,
+            visibility="hidden" if spec.hidden else "visible",
+        )
     )
 navigation = st.navigation(sections)
 

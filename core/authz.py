@@ -44,6 +44,7 @@ class PageSpec:
     roles: frozenset[Role]
     section: str = "Programme"
     default: bool = False
+    hidden: bool = False  # reachable by links (e.g. one audit), not listed in the menu
 
 
 # The single source of truth for navigation and page guards. Order is menu order.

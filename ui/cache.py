@@ -1,0 +1,47 @@
+"""Caching read queries without ever showing stale data.
+
+Every write in this product records an event in the same transaction (the trail),
+so the newest event id is a cheap, exact version number of the data. Cached
+queries are keyed by it as well as by their arguments: a write anywhere, by any
+app process sharing the database, changes the key and the next run recomputes.
+No cache needs clearing by hand, and several app processes stay consistent.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import streamlit as st
+from sqlalchemy import func
+from sqlmodel import select
+
+from db.engine import read_session
+from db.models import Event
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def data_version() -> int:
+    """The id of the newest event: changes with every write."""
+    with read_session() as session:
+        return session.exec(select(func.max(Event.id))).one() or 0
+
+
+def cached_query(fn: Callable[P, R]) -> Callable[P, R]:
+    """Cache ``fn``'s result per (data version, arguments). Arguments must be hashable
+    plain values (pass ``scope.cache_key()``-style tuples, not sessions)."""
+
+    @st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
+    def _cached(version: int, database: str, *args, **kwargs):
+        return fn(*args, **kwargs)
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from ui.auth import settings
+
+        return _cached(data_version(), settings().database_url, *args, **kwargs)
+
+    wrapper.uncached = fn  # type: ignore[attr-defined]
+    return wrapper
