@@ -6,13 +6,19 @@ open which page is decided in ``core.authz.PAGES`` (and re-checked by each page)
 import streamlit as st
 
 from core.authz import pages_for
-from ui.auth import current_user, sign_out
+from ui.auth import authenticate, sign_in_form, sign_out
+from ui.errors import database_errors
 
 st.set_page_config(page_title="Case audit", page_icon=":material/fact_check:", layout="wide")
 
-user = current_user(render_form=True)
+with database_errors():
+    user, authenticator = authenticate()
 if user is None:
-    st.navigation([st.Page("pages/overview.py", title="Sign in", default=True)], position="hidden")
+    # Signed out, the only page is the sign-in form: no other page name or URL exists.
+    st.navigation(
+        [st.Page(lambda: sign_in_form(authenticator), title="Sign in", url_path="sign-in", default=True)],
+        position="hidden",
+    ).run()
     st.stop()
 
 sections: dict[str, list[st.Page]] = {}
@@ -29,7 +35,9 @@ with st.sidebar:
     st.markdown(f"**{user.display_name}**")
     st.caption(", ".join(sorted(role.value for role in user.roles)))
     if st.button("Sign out", key="sign_out_button", icon=":material/logout:"):
-        sign_out(user)
+        with database_errors():
+            sign_out(user)
         st.rerun()
 
-navigation.run()
+with database_errors():
+    navigation.run()

@@ -3,6 +3,11 @@
     upgrade               migrate the configured database to the newest schema
     seed-demo             fill an empty database with the demo programme
     create-user           make a user (the first admin, typically); asks for the password
+    copy --from URL --to URL
+                          move everything (event log included) into an empty database, then
+                          compare row counts and checksums of every table
+    backup PATH           online backup of the SQLite database to a new file
+    restore PATH          replace the SQLite database's contents with a backup
 """
 from __future__ import annotations
 
@@ -68,6 +73,49 @@ def cmd_create_user(args) -> int:
     return 0
 
 
+def cmd_copy(args) -> int:
+    from db.transfer import TransferError, copy_database
+
+    try:
+        reports = copy_database(args.source, args.target)
+    except TransferError as error:
+        print(f"Not copied: {error}", file=sys.stderr)
+        return 2
+    print(f"{'table':<20} {'rows':>8}  checksum")
+    for report in reports:
+        print(f"{report.table:<20} {report.target_rows:>8}  {report.target_checksum[:16]}  {'same' if report.matches else 'DIFFERENT'}")
+    print(f"Copied {sum(r.target_rows for r in reports)} rows in {len(reports)} tables; counts and checksums match.")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from pathlib import Path
+
+    from db.transfer import TransferError, backup_sqlite
+
+    try:
+        path = backup_sqlite(_url(args), Path(args.path))
+    except TransferError as error:
+        print(f"No backup made: {error}", file=sys.stderr)
+        return 2
+    print(f"Backup written to {path} (integrity check ok).")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from pathlib import Path
+
+    from db.transfer import TransferError, restore_sqlite
+
+    try:
+        restore_sqlite(Path(args.path), _url(args))
+    except TransferError as error:
+        print(f"Not restored: {error}", file=sys.stderr)
+        return 2
+    print(f"Restored {args.path}. Restart the app processes.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m db", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="defaults to DATABASE_URL, else the SQLite file under data/")
@@ -81,6 +129,16 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--roles", default="admin", help="comma-separated: auditor,manager,sponsor,support,admin")
     create.add_argument("--password-from-stdin", action="store_true", help="read the password from standard input")
     create.set_defaults(func=cmd_create_user)
+    copy = commands.add_parser("copy", help="copy every row into an empty database and verify it")
+    copy.add_argument("--from", dest="source", required=True, help="source database URL")
+    copy.add_argument("--to", dest="target", required=True, help="target database URL (empty; migrated here)")
+    copy.set_defaults(func=cmd_copy)
+    backup = commands.add_parser("backup", help="online backup of the SQLite database")
+    backup.add_argument("path")
+    backup.set_defaults(func=cmd_backup)
+    restore = commands.add_parser("restore", help="restore the SQLite database from a backup file")
+    restore.add_argument("path")
+    restore.set_defaults(func=cmd_restore)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -82,9 +82,9 @@ def _cookie_issued_at(auth: stauth.Authenticate, config: Settings) -> datetime |
     return datetime.fromtimestamp(issued, tz=timezone.utc)
 
 
-def current_user(render_form: bool = True) -> SignedInUser | None:
-    """The signed-in user, re-read from the database; None (after showing the sign-in
-    form when ``render_form``) when nobody is signed in."""
+def authenticate() -> tuple[SignedInUser | None, stauth.Authenticate | None]:
+    """The signed-in user, re-read from the database (None when nobody is signed in),
+    and the authenticator if this run had to build one (to reuse for the sign-in form)."""
     config = ready_settings()
     auth = None  # built only when needed: its cookie component may render once per run
     if not st.session_state.get("authentication_status"):
@@ -111,12 +111,21 @@ def current_user(render_form: bool = True) -> SignedInUser | None:
             user = None
         else:
             st.session_state[LAST_ACTIVITY] = _now()
+    return user, auth
+
+
+def current_user(render_form: bool = True) -> SignedInUser | None:
+    """The signed-in user; when nobody is, None (after showing the sign-in form if ``render_form``)."""
+    user, auth = authenticate()
     if user is None and render_form:
-        _sign_in_form(auth or _authenticator(config), config)
+        sign_in_form(auth)
     return user
 
 
-def _sign_in_form(auth: stauth.Authenticate, config: Settings) -> None:
+def sign_in_form(auth: stauth.Authenticate | None = None) -> None:
+    """The sign-in form (and, in demo mode, the demo accounts)."""
+    config = ready_settings()
+    auth = auth or _authenticator(config)
     reason = st.session_state.get(SIGN_OUT_REASON)  # kept until the next sign-in
     st.title("Case audit")
     st.caption("Children's services case-audit dashboard")
@@ -139,8 +148,10 @@ def _sign_in_form(auth: stauth.Authenticate, config: Settings) -> None:
             st.session_state.pop(SIGN_OUT_REASON, None)
             st.session_state[SIGNED_IN_AT] = _now()
             st.session_state[LAST_ACTIVITY] = _now()
+            # The cookie component sets the cookie in the browser and then triggers the
+            # rerun that shows the signed-in pages; an st.rerun() here would cancel it.
             auth.cookie_controller.set_cookie()
-            st.rerun()
+            st.success("Signed in. Opening your pages...")
         else:
             _clear_session()
             st.error(FAILED_MESSAGE)

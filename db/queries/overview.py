@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from core.authz import Scope
@@ -87,17 +87,13 @@ def overview(session: Session, scope: Scope, today: date) -> Overview:
     ).all()
     moderation_counts = dict(moderation_rows)
 
-    action_query = select(RemedialAction.status, RemedialAction.due_on < today, func.count()).join(
-        Audit, Audit.id == RemedialAction.audit_id
-    )
+    past_due = func.sum(case((col(RemedialAction.due_on) < today, 1), else_=0))
+    action_query = select(RemedialAction.status, func.count(), past_due).join(Audit, Audit.id == RemedialAction.audit_id)
     actions = {"open": 0, "overdue": 0, "done": 0, "verified": 0}
-    for status, past_due, n in session.exec(
-        in_scope(action_query, scope).group_by(RemedialAction.status, RemedialAction.due_on < today)
-    ):
+    for status, n, n_past_due in session.exec(in_scope(action_query, scope).group_by(RemedialAction.status)):
         if status in OPEN_STATUSES:
             actions["open"] += n
-            if past_due:
-                actions["overdue"] += n
+            actions["overdue"] += int(n_past_due or 0)
         else:
             actions[status] += n
 

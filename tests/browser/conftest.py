@@ -34,12 +34,13 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, database_url: str, env: dict | None = None):
+    def __init__(self, database_url: str, env: dict | None = None, log_path: Path | None = None):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url
         full_env = {**os.environ, "DATABASE_URL": database_url, "AUDIT_DEMO_MODE": "1", **(env or {})}
-        self.log = open(Path(database_url.removeprefix("sqlite:///")).with_suffix(".log"), "w")
+        log_path = log_path or Path(database_url.removeprefix("sqlite:///")).with_suffix(".log")
+        self.log = open(log_path, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
