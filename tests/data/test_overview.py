@@ -1,0 +1,53 @@
+"""The Overview's figures against the database, on SQLite and PostgreSQL, per scope."""
+from __future__ import annotations
+
+from sqlmodel import select
+
+from core.authz import Role, Scope
+from db.models import ManagedTeam, RemedialAction, Team, User
+from db.queries.overview import overview
+from tests.conftest import DEMO_TODAY
+
+
+def _scope(session, username: str) -> Scope:
+    from db.users import load_signed_in
+
+    return load_signed_in(session, username).scope
+
+
+def test_programme_figures_for_an_auditor(demo_session):
+    data = overview(demo_session, _scope(demo_session, "auditor"), DEMO_TODAY)
+    assert data.audits_done == 386
+    assert {t.theme: t.external for t in data.themes} == {
+        "Assessment": 87, "Front door": 63, "Neglect": 105, "Repeat Section 47": 66, "Risk": 65}
+    assert data.moderations_completed == 33
+    assert data.meetings["mentoring"] + data.meetings["reflective"] == 101
+    actions = demo_session.exec(select(RemedialAction)).all()
+    open_ = [a for a in actions if a.status in ("open", "reopened")]
+    assert data.actions["open"] == len(open_)
+    assert data.actions["overdue"] == sum(a.due_on < DEMO_TODAY for a in open_) > 0
+    assert data.actions["verified"] == sum(a.status == "verified" for a in actions)
+    assert sum(data.rag.values()) == 386 + sum(t.internal for t in data.themes)
+    assert len(data.safeguarding) == 1 and data.safeguarding[0].case_reference.startswith("LCS")
+
+
+def test_a_manager_sees_only_their_teams(demo_session):
+    manager = _scope(demo_session, "manager")
+    team_ids = set(demo_session.exec(select(ManagedTeam.team_id).join(User).where(User.username == "manager")))
+    assert manager.team_ids == team_ids and len(team_ids) == 1
+    mine = overview(demo_session, manager, DEMO_TODAY)
+    everyone = overview(demo_session, _scope(demo_session, "auditor"), DEMO_TODAY)
+    assert 0 < mine.audits_done < everyone.audits_done
+    assert mine.actions["open"] < everyone.actions["open"]
+
+
+def test_a_manager_with_no_teams_sees_nothing(demo_session):
+    nobody = Scope(999, "x", frozenset({Role.MANAGER}), frozenset())
+    data = overview(demo_session, nobody, DEMO_TODAY)
+    assert data.audits_done == 0 and sum(data.rag.values()) == 0 and data.actions["open"] == 0
+
+
+def test_a_sponsor_gets_no_case_references(demo_session):
+    data = overview(demo_session, _scope(demo_session, "sponsor"), DEMO_TODAY)
+    assert data.audits_done == 386
+    assert data.safeguarding == []
