@@ -33,15 +33,20 @@ def cached_query(fn: Callable[P, R]) -> Callable[P, R]:
     """Cache ``fn``'s result per (data version, arguments). Arguments must be hashable
     plain values (pass ``scope.cache_key()``-style tuples, not sessions)."""
 
+    # Every wrapper's ``_cached`` has the same name and source, so st.cache_data gives
+    # them one shared store: the wrapped function's name is part of the key, or two
+    # functions called with equal arguments would return each other's results.
+    name = f"{fn.__module__}.{fn.__qualname__}"
+
     @st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
-    def _cached(version: int, database: str, *args, **kwargs):
+    def _cached(version: int, database: str, function: str, *args, **kwargs):
         return fn(*args, **kwargs)
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from ui.auth import settings
 
-        return _cached(data_version(), settings().database_url, *args, **kwargs)
+        return _cached(data_version(), settings().database_url, name, *args, **kwargs)
 
     wrapper.uncached = fn  # type: ignore[attr-defined]
     return wrapper
