@@ -1,0 +1,226 @@
+"""Agreement statistics between a first grade and its moderated grade.
+
+Everything works on pairs ``(first, moderated)`` on the 1..4 scale (1 Inadequate ...
+4 Outstanding, see ``core.grades``). Not applicable (0) and ungraded (None) on
+either side are left out: agreeing that a question does not apply says nothing
+about calibration.
+
+Measures (all hand-checkable, see ``tests/unit/test_moderation.py``):
+
+- ``n``: pairs compared; ``moderations``: how many moderated audits they come from.
+- exact agreement: share of pairs with the same grade;
+- within one grade: share of pairs at most one grade apart;
+- quadratic-weighted Cohen's kappa (``weighted_kappa``): 1 - sum(w*O) / sum(w*E) with
+  w = (i - j)^2 / 9, O the observed 4x4 matrix and E the matrix expected by chance
+  from the two sets of marginal totals. Same value as scikit-learn's
+  ``cohen_kappa_score(weights="quadratic")``. Where kappa is undefined or
+  meaningless it is ``None`` with a reason (``KAPPA_*`` below), never NaN:
+    * no pairs;
+    * one pair: one pair says nothing about chance agreement;
+    * no variation: both graders gave one and the same grade to everything, so chance
+      alone predicts the agreement (sum(w*E) = 0: 0/0). Exact agreement is 100% then.
+  Perfect agreement with at least two different grades is kappa 1.0.
+- direction: mean of (first - moderated). Positive: the first grader was generous.
+- the comparison matrix: ``matrix[first - 1][moderated - 1]`` counts.
+- small numbers: fewer than ``SMALL_N`` moderated audits. Show the count, not a
+  percentage (``share_text``), and do not read a direction into it.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TypeVar
+
+GRADES = (1, 2, 3, 4)
+SMALL_N = 5
+# Mean grade points of (first - moderated) from which a grader reads as generous (or harsh).
+DIRECTION_THRESHOLD = 0.25
+
+KAPPA_NO_PAIRS = "No grades to compare."
+KAPPA_ONE_PAIR = "Only one grade compared: kappa needs at least two."
+KAPPA_NO_VARIATION = "Every grade on both sides is the same: chance explains the agreement, so kappa is undefined."
+
+Pair = tuple[int | None, int | None]
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+
+
+def graded_pairs(pairs: Iterable[Pair]) -> list[tuple[int, int]]:
+    """Keep the pairs where both sides are a real grade (1..4)."""
+    return [(int(a), int(b)) for a, b in pairs if a in GRADES and b in GRADES]
+
+
+@dataclass(frozen=True)
+class Kappa:
+    value: float | None
+    reason: str = ""  # why ``value`` is None
+
+
+def comparison_matrix(pairs: Iterable[Pair]) -> list[list[int]]:
+    """4x4 counts: row = first grade - 1, column = moderated grade - 1."""
+    matrix = [[0] * 4 for _ in GRADES]
+    for first, moderated in graded_pairs(pairs):
+        matrix[first - 1][moderated - 1] += 1
+    return matrix
+
+
+def weighted_kappa(pairs: Iterable[Pair]) -> Kappa:
+    """Quadratic-weighted Cohen's kappa on the 1..4 scale (see the module docstring)."""
+    kept = graded_pairs(pairs)
+    n = len(kept)
+    if n == 0:
+        return Kappa(None, KAPPA_NO_PAIRS)
+    if n == 1:
+        return Kappa(None, KAPPA_ONE_PAIR)
+    observed = comparison_matrix(kept)
+    rows = [sum(observed[i]) for i in range(4)]
+    columns = [sum(observed[i][j] for i in range(4)) for j in range(4)]
+    weight = [[(i - j) ** 2 / 9 for j in range(4)] for i in range(4)]
+    disagreement_observed = sum(weight[i][j] * observed[i][j] for i in range(4) for j in range(4))
+    disagreement_expected = sum(weight[i][j] * rows[i] * columns[j] / n for i in range(4) for j in range(4))
+    if disagreement_expected == 0:
+        return Kappa(None, KAPPA_NO_VARIATION)
+    return Kappa(1 - disagreement_observed / disagreement_expected)
+
+
+@dataclass(frozen=True)
+class AgreementStats:
+    n: int
+    moderations: int
+    exact: int
+    within_one: int
+    kappa: Kappa
+    direction: float | None  # mean of first - moderated; None without pairs
+    matrix: list[list[int]] = field(default_factory=list)
+
+    @property
+    def small(self) -> bool:
+        """Too few moderated audits to quote percentages or read a direction."""
+        return self.moderations < SMALL_N
+
+    @property
+    def exact_share(self) -> float | None:
+        return self.exact / self.n if self.n else None
+
+    @property
+    def within_one_share(self) -> float | None:
+        return self.within_one / self.n if self.n else None
+
+    @property
+    def exact_text(self) -> str:
+        return share_text(self.exact, self.n, small=self.small)
+
+    @property
+    def within_one_text(self) -> str:
+        return share_text(self.within_one, self.n, small=self.small)
+
+    @property
+    def kappa_text(self) -> str:
+        return "-" if self.kappa.value is None else f"{round(self.kappa.value, 2) + 0.0:.2f}"  # + 0.0: no "-0.00"
+
+    @property
+    def direction_text(self) -> str:
+        return "-" if self.direction is None else f"{round(self.direction, 2) + 0.0:+.2f}"
+
+    @property
+    def reading(self) -> str:
+        return direction_reading(self)
+
+
+def agreement(pairs: Iterable[Pair], *, moderations: int | None = None) -> AgreementStats:
+    """Every measure for ``pairs``. ``moderations`` is how many moderated audits the
+    pairs come from (defaults to the number of pairs, as for overall judgements)."""
+    kept = graded_pairs(pairs)
+    n = len(kept)
+    return AgreementStats(
+        n=n,
+        moderations=n if moderations is None else moderations,
+        exact=sum(1 for a, b in kept if a == b),
+        within_one=sum(1 for a, b in kept if abs(a - b) <= 1),
+        kappa=weighted_kappa(kept),
+        direction=sum(a - b for a, b in kept) / n if n else None,
+        matrix=comparison_matrix(kept),
+    )
+
+
+def share_text(count: int, n: int, *, small: bool) -> str:
+    """``"75%"``; with small numbers (or nothing compared) the count instead: ``"3 of 4"``."""
+    if n == 0:
+        return "-"
+    if small:
+        return f"{count} of {n}"
+    return f"{count / n:.0%}"
+
+
+def direction_reading(stats: AgreementStats) -> str:
+    """A plain-words reading of the direction of disagreement."""
+    if stats.n == 0:
+        return "Nothing compared"
+    if stats.small:
+        return "Too few to judge"
+    if stats.direction is not None and stats.direction >= DIRECTION_THRESHOLD:
+        return "Generous"
+    if stats.direction is not None and stats.direction <= -DIRECTION_THRESHOLD:
+        return "Harsh"
+    return "In line"
+
+
+# ------------------------------------------------------------------ grouping
+@dataclass(frozen=True)
+class RatedPair:
+    """One compared grade, with what the statistics can be grouped by."""
+
+    first: int | None
+    moderated: int | None
+    moderation_id: int
+    on: date | None = None  # when the moderation was completed
+
+
+def agreement_of(rated: Sequence[RatedPair]) -> AgreementStats:
+    """Statistics of ``rated``, counting the moderated audits they come from."""
+    graded = [r for r in rated if r.first in GRADES and r.moderated in GRADES]
+    return agreement([(r.first, r.moderated) for r in graded], moderations=len({r.moderation_id for r in graded}))
+
+
+def agreement_by(items: Iterable[T], key: Callable[[T], K]) -> dict[K, AgreementStats]:
+    """Statistics per group (for example per first auditor), groups in first-seen order.
+
+    ``items`` are ``RatedPair``s or rows with a ``rated`` attribute giving one.
+    """
+    groups: dict[K, list[RatedPair]] = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item if isinstance(item, RatedPair) else item.rated)  # type: ignore[attr-defined]
+    return {k: agreement_of(v) for k, v in groups.items()}
+
+
+@dataclass(frozen=True)
+class TimeBucket:
+    label: str
+    starts_on: date
+    stats: AgreementStats
+
+
+def week_monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def agreement_over_time(rated: Iterable[RatedPair], programme_start: date | None = None) -> list[TimeBucket]:
+    """Statistics per calendar week (Monday to Sunday) of completion, oldest first.
+
+    Labels are programme weeks ("Week 7") when ``programme_start`` is given,
+    otherwise the week's Monday. Weeks without moderations are left out.
+    """
+    weeks: dict[date, list[RatedPair]] = defaultdict(list)
+    for item in rated:
+        if item.on is not None:
+            weeks[week_monday(item.on)].append(item)
+    buckets = []
+    for monday in sorted(weeks):
+        if programme_start is not None and monday >= week_monday(programme_start):
+            label = f"Week {(monday - week_monday(programme_start)).days // 7 + 1}"
+        else:
+            label = f"w/c {monday:%d %b %Y}"
+        buckets.append(TimeBucket(label, monday, agreement_of(weeks[monday])))
+    return buckets

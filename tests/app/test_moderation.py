@@ -1,0 +1,357 @@
+"""AppTest of the Moderation and Moderation agreement pages: blindness proved by searching
+everything the page sends, the comparison, agreed grades, samples, statistics, the
+feedback log and acknowledgement, under every role."""
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from db import moderation as m
+from db.engine import get_engine
+from db.models import Answer, Audit, Event, Moderation
+from db.users import load_signed_in
+from tests.app.conftest import page_test, texts
+
+MODERATION = "pages/moderation.py"
+AGREEMENT = "pages/agreement.py"
+MARKER = "FIRST-AUDITOR-SECRET"
+FEEDBACK = "Lived experience was described, not analysed: Good here means saying what the day is like."
+
+
+def everything_sent(at) -> str:
+    """Every element and block the script produced, as protobuf text (labels, options,
+    values, help, table data), plus each table as CSV and the session state."""
+    parts = [str(node.proto) for node in at._tree if getattr(node, "proto", None) is not None]
+    parts += [frame.value.to_csv() for frame in at.dataframe]
+    parts += [repr(value) for value in at.session_state.values()]
+    return "\n".join(parts)
+
+
+def scope(app_db, username):
+    with Session(get_engine(app_db)) as s:
+        return load_signed_in(s, username).scope
+
+
+def assigned_manager_audit(app_db, *, marked: bool = True) -> tuple[int, int]:
+    """The demo manager's newest queued audit, assigned to the demo auditor; its first
+    rationales and free text carry MARKER so that any leak is found."""
+    with Session(get_engine(app_db), expire_on_commit=False) as s:
+        auditor = load_signed_in(s, "auditor").scope
+        audit_id = next(r.audit_id for r in m.moderation_queue(s, auditor) if r.first_auditor == "Sam Patel")
+        if marked:
+            audit = s.get(Audit, audit_id)
+            audit.overall_rationale = f"{MARKER} overall"
+            audit.lived_experience = f"{MARKER} lived"
+            audit.impact_for_child = f"{MARKER} impact"
+            audit.learning_points = f"{MARKER} learning"
+            for answer in s.exec(select(Answer).where(Answer.audit_id == audit_id)):
+                answer.rationale = f"{MARKER} q{answer.question_id}"
+        moderation_id = m.assign_one(s, auditor, audit_id, auditor.user_id)
+        s.commit()
+        return audit_id, moderation_id
+
+
+def open_page(username, moderation_id=None, path=MODERATION):
+    at = page_test(path, username)
+    if moderation_id is not None:
+        at.query_params["moderation"] = str(moderation_id)
+    return at.run()
+
+
+def fill_blind(at, moderation_id: int, grade: int = 1) -> None:
+    for box in at.selectbox:
+        if box.key and box.key.startswith(f"blind_grade_{moderation_id}_"):
+            box.set_value(grade)
+    for area in at.text_area:
+        if area.key and area.key.startswith(f"blind_rationale_{moderation_id}_"):
+            area.input("Moderator: not evidenced in the record.")
+    at.selectbox(key=f"blind_overall_{moderation_id}").set_value(grade)
+    at.text_area(key=f"blind_overall_rationale_{moderation_id}").input("The record does not evidence this.")
+
+
+def frame_with(at, column):
+    """The first table on the page having ``column``."""
+    return next(f.value for f in at.dataframe if column in f.value.columns)
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+# ------------------------------------------------------------------ the lists
+def test_auditor_sees_queue_assignments_and_no_grades(app_db):
+    at = open_page("auditor")
+    assert not at.exception
+    assert at.title[0].value == "Moderation"
+    shown = texts(at)
+    assert "Nothing is waiting for you" in shown
+    assert "63 submitted audit(s) not yet moderated." in shown
+    queue = frame_with(at, "Kind")
+    assert len(queue) == 63 and set(queue["Kind"]) == {"internal"}
+    assert "Sam Patel" in set(queue["First auditor"])
+    # The lists carry no grade at all.
+    assert not any(word in everything_sent(at) for word in ("Outstanding", "Inadequate", "Requires improvement"))
+
+
+def test_queue_filters(app_db):
+    at = open_page("auditor")
+    teams = {label: value for value, label in scope_options(app_db)["teams"]}
+    at.multiselect(key="queue_teams").set_value([teams["Assessment North"]]).run()
+    queue = frame_with(at, "Kind")
+    assert set(queue["Team"]) == {"Assessment North"} and set(queue["First auditor"]) == {"Sam Patel"}
+    at.selectbox(key="queue_kind").set_value("").run()
+    both = frame_with(at, "Kind")
+    assert {"internal", "external"} <= set(both["Kind"]) and len(both) > len(queue)
+
+
+def scope_options(app_db):
+    with Session(get_engine(app_db)) as s:
+        options = m.filter_options(s, load_signed_in(s, "auditor").scope)
+    return {"teams": options.teams, "auditors": options.first_auditors}
+
+
+def test_assigning_to_yourself_opens_the_blind_form(app_db):
+    at = open_page("auditor")
+    box = at.selectbox(key="assign_audit")
+    with Session(get_engine(app_db)) as s:
+        patel = next(r.audit_id for r in m.moderation_queue(s, load_signed_in(s, "auditor").scope)
+                     if r.first_auditor == "Sam Patel")
+    box.set_value(patel)
+    button(at, "Assign").click().run()
+    assert not at.exception
+    assert at.query_params.get("moderation")
+    assert any(s.value.startswith("Blind grading: LCS") for s in at.subheader)
+    assert "Assigned LCS" in texts(at)
+
+
+def test_drawing_a_sample_assigns_it_reproducibly(app_db):
+    at = open_page("auditor")
+    at.text_input(key="sample_seed").input("board-week-12")
+    at.number_input(key="sample_amount").set_value(10)
+    button(at, "Preview the sample").click().run()
+    preview = texts(at)
+    assert "audit(s) drawn" in preview and "seed board-week-12" in preview
+    drawn_cases = set(at.dataframe[-1].value["Case"])
+    button(at, "Draw and assign").click().run()
+    assert not at.exception
+    assert f"Assigned {len(drawn_cases)} audit(s) to Alex Morgan" in texts(at)
+    mine = frame_with(at, "Status")
+    assert set(mine["Case"]) == drawn_cases and set(mine["Status"]) == {"To grade, blind"}
+    assert set(mine["Sample"]) == {"Sample 2026-11-26 · 10% per team · seed board-week-12"}
+    with Session(get_engine(app_db)) as s:
+        assert "moderation.sample_drawn" in s.exec(select(Event.action)).all()
+
+
+def test_admin_organises_but_does_not_grade(app_db):
+    at = open_page("admin")
+    assert not at.exception
+    assert "Administrators organise moderation" in texts(at)
+    assert "Nothing is waiting for you" in texts(at)
+
+
+@pytest.mark.parametrize("username", ["manager", "sponsor", "support"])
+def test_moderation_page_refuses_other_roles(username):
+    at = open_page(username)
+    assert any("do not have access to Moderation" in e.value for e in at.error)
+    assert len(at.dataframe) == 0 and "LCS" not in texts(at)
+
+
+# ------------------------------------------------------------------ blindness
+def test_no_first_grade_or_rationale_anywhere_before_the_blind_grades(app_db):
+    audit_id, moderation_id = assigned_manager_audit(app_db)
+    at = open_page("auditor", moderation_id)
+    assert not at.exception
+    sent = everything_sent(at)
+    assert "Blind grading" in sent and "LCS" in sent  # the case details are there
+    assert MARKER not in sent
+    # No grade is preset: every grade widget starts empty.
+    grade_boxes = [b for b in at.selectbox if b.key and b.key.startswith("blind_")]
+    assert len(grade_boxes) >= 5 and all(b.value is None for b in grade_boxes)
+    assert not any(word in sent for word in ("First grade", "first grade:", "Moderator's grade"))
+    assert len(at.dataframe) == 0
+    # Submitting opens the comparison: now the first rationales are there (the search can fail).
+    fill_blind(at, moderation_id)
+    button(at, "Submit my grades and open the comparison").click().run()
+    assert not at.exception
+    assert MARKER in everything_sent(at)
+    assert any(s.value.startswith("Comparison: LCS") for s in at.subheader)
+
+
+@pytest.mark.parametrize("username", ["admin", "b.okafor"])
+def test_anyone_but_the_moderator_sees_neither_form_nor_grades(app_db, username):
+    audit_id, moderation_id = assigned_manager_audit(app_db)
+    at = open_page(username, moderation_id)
+    assert not at.exception
+    assert "Waiting for Alex Morgan's blind grades" in texts(at)
+    assert MARKER not in everything_sent(at) and not at.selectbox and not at.dataframe
+
+
+def test_blind_grades_are_checked_before_anything_opens(app_db):
+    _, moderation_id = assigned_manager_audit(app_db)
+    at = open_page("auditor", moderation_id)
+    button(at, "Submit my grades and open the comparison").click().run()
+    errors = [e.value for e in at.error]
+    assert "Question 1: no grade." in errors and "Overall judgement: no grade." in errors
+    assert MARKER not in everything_sent(at)
+
+
+# ------------------------------------------------------------------ comparison and agreed grades
+def test_comparison_then_agreed_grades_and_feedback(app_db):
+    audit_id, moderation_id = assigned_manager_audit(app_db, marked=False)
+    at = open_page("auditor", moderation_id)
+    fill_blind(at, moderation_id, grade=1)  # the moderator grades everything Inadequate
+    button(at, "Submit my grades and open the comparison").click().run()
+    assert "Your blind grades are saved" in texts(at)
+    table = frame_with(at, "Difference")
+    assert list(table.columns) == ["#", "Question", "First grade", "Moderator's grade", "Difference"]
+    assert set(table["Moderator's grade"]) == {"R · Inadequate"}
+    sizes = [0 if d == "Agree" else int(d.split()[0]) for d in table["Difference"]]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] >= 1  # disagreements first, largest first
+    metrics = {x.label: x.value for x in at.metric}
+    assert metrics["Disagreements"] == str(sum(1 for s in sizes if s))
+    # Agreed grades start at the moderator's; the moderator moves question 1 back to Good.
+    agreed_boxes = [b for b in at.selectbox if b.key and b.key.startswith(f"agreed_{moderation_id}_")]
+    assert {b.value for b in agreed_boxes} == {1}
+    agreed_boxes[0].set_value(3)
+    at.text_area(key=f"feedback_{moderation_id}").input("too short")
+    button(at, "Record agreed grades and feedback").click().run()
+    assert any(e.value.startswith("Reflective feedback") for e in at.error)
+    at.text_area(key=f"feedback_{moderation_id}").input(FEEDBACK)
+    button(at, "Record agreed grades and feedback").click().run()
+    assert not at.exception
+    assert "reporting now uses the agreed grades" in texts(at)
+    assert FEEDBACK in texts(at)
+    assert "Agreed grade" in frame_with(at, "Difference").columns
+    with Session(get_engine(app_db)) as s:
+        audit = s.get(Audit, audit_id)
+        assert audit.moderated_overall_grade == 1
+        grades = sorted(a.moderated_grade for a in s.exec(select(Answer).where(Answer.audit_id == audit_id)))
+        assert grades.count(3) == 1 and set(grades) == {1, 3}
+        assert s.exec(select(Moderation.status).where(Moderation.id == moderation_id)).one() == "completed"
+
+
+# ------------------------------------------------------------------ agreement statistics
+def test_agreement_statistics_show_the_generous_manager(app_db):
+    at = open_page("auditor", path=AGREEMENT)
+    assert not at.exception
+    metrics = {x.label: x.value for x in at.metric}
+    assert metrics["Moderated audits"] == "33"
+    assert metrics["Exact agreement"].endswith("%") and float(metrics["Weighted kappa"]) > 0.6
+    assert metrics["Direction"].startswith("+")
+    assert len(at.get("vega_lite_chart")) == 2  # the grade-by-grade heatmap and agreement over time
+    by_auditor = frame_with(at, "Reading")
+    assert by_auditor.iloc[0]["First auditor"] == "Mark Doyle" and by_auditor.iloc[0]["Reading"] == "Generous"
+    assert by_auditor.iloc[0]["Teams"] == "Child in Need West"
+    assert list(by_auditor["Reading"]).count("Generous") == 1
+
+
+def test_agreement_filters_and_small_numbers(app_db):
+    at = open_page("auditor", path=AGREEMENT)
+    auditors = {label: value for value, label in scope_options(app_db)["auditors"]}
+    at.multiselect(key="stats_auditors").set_value([auditors["Mark Doyle"]]).run()
+    metrics = {x.label: x.value for x in at.metric}
+    assert metrics["Moderated audits"] == "6" and metrics["Exact agreement"].endswith("%")
+    at.multiselect(key="stats_auditors").set_value([auditors["Helen Fraser"]]).run()
+    metrics = {x.label: x.value for x in at.metric}
+    assert metrics["Moderated audits"] == "1" and " of " in metrics["Exact agreement"]
+    assert any("Fewer than 5 moderated audits" in w.value for w in at.warning)
+    at.multiselect(key="stats_auditors").set_value([]).run()
+    at.radio(key="stats_level").set_value("overall").run()
+    metrics = {x.label: x.value for x in at.metric}
+    assert metrics["Grades compared"] == "33"
+    with Session(get_engine(app_db)) as s:
+        question = m.question_options(s, load_signed_in(s, "auditor").scope)[0][0]
+    at.multiselect(key="stats_questions").set_value([question]).run()
+    assert int({x.label: x.value for x in at.metric}["Grades compared"]) < 33
+
+
+def test_a_new_moderation_changes_the_figures_at_once(app_db):
+    at = open_page("manager", path=AGREEMENT)
+    metrics = {x.label: x.value for x in at.metric}
+    assert metrics["Moderated audits"] == "4" and " of " in metrics["Exact agreement"]
+    assert "the teams you manage" in texts(at)
+    assert set(frame_with(at, "Reading")["First auditor"]) == {"Sam Patel"}
+    _, moderation_id = assigned_manager_audit(app_db, marked=False)
+    with Session(get_engine(app_db)) as s:
+        auditor = load_signed_in(s, "auditor").scope
+        blind = m.load_blind(s, auditor, moderation_id)
+        grades = {q.question_id: 1 for q in blind.questions}
+        m.submit_blind(s, auditor, moderation_id, grades=grades, rationales={}, overall=1, overall_rationale="x")
+        m.complete(s, auditor, moderation_id, agreed=grades, agreed_overall=1, feedback=FEEDBACK)
+        s.commit()
+    at.run()
+    metrics = {x.label: x.value for x in at.metric}
+    assert metrics["Moderated audits"] == "5" and metrics["Exact agreement"].endswith("%")
+
+
+@pytest.mark.parametrize("username", ["sponsor", "support"])
+def test_agreement_page_refuses_other_roles(username):
+    at = open_page(username, path=AGREEMENT)
+    assert any("do not have access to Moderation agreement" in e.value for e in at.error)
+    assert len(at.metric) == 0 and len(at.dataframe) == 0
+
+
+# ------------------------------------------------------------------ the feedback log
+def test_feedback_log_search_and_export(app_db):
+    at = open_page("auditor", path=AGREEMENT)
+    log = frame_with(at, "Feedback")
+    assert len(log) == 33 and "Feedback" in log.columns
+    at.text_input(key="log_search").input("doyle").run()
+    log = frame_with(at, "Feedback")
+    assert len(log) >= 1 and set(log["First auditor"]) == {"Mark Doyle"}
+    assert "reflective feedback record(s)" in texts(at)
+    labels = [b.label for b in at.download_button]
+    assert labels == ["Download CSV", "Download Excel"]
+    at.download_button[0].click().run()
+    with Session(get_engine(app_db)) as s:
+        exported = s.exec(select(Event).where(Event.action == "moderation.feedback_exported")).all()
+    assert len(exported) == 1 and exported[0].username == "auditor" and exported[0].after["search"] == "doyle"
+
+
+def test_manager_log_is_limited_to_their_teams(app_db):
+    at = open_page("manager", path=AGREEMENT)
+    assert set(frame_with(at, "Feedback")["Team"]) == {"Assessment North"}
+
+
+# ------------------------------------------------------------------ feedback on my audits
+def test_manager_sees_feedback_on_their_audits_and_acknowledges_it(app_db):
+    audit_id, moderation_id = assigned_manager_audit(app_db, marked=False)
+    with Session(get_engine(app_db)) as s:
+        auditor = load_signed_in(s, "auditor").scope
+        blind = m.load_blind(s, auditor, moderation_id)
+        grades = {q.question_id: 2 for q in blind.questions}
+        m.submit_blind(s, auditor, moderation_id, grades=grades, rationales={}, overall=2, overall_rationale="x")
+        m.complete(s, auditor, moderation_id, agreed=grades, agreed_overall=2, feedback=FEEDBACK)
+        s.commit()
+    at = open_page("manager", path=AGREEMENT)
+    assert any("to read and acknowledge" in w.value for w in at.warning)
+    assert FEEDBACK in texts(at)
+    ack = [b for b in at.button if b.key == f"ack_{moderation_id}"]
+    assert len(ack) == 1
+    ack[0].click().run()
+    assert not at.exception
+    with Session(get_engine(app_db)) as s:
+        moderation = s.get(Moderation, moderation_id)
+        assert moderation.acknowledged_by_id == load_signed_in(s, "manager").id
+    assert not [b for b in at.button if b.key == f"ack_{moderation_id}"]
+    assert "acknowledged by Sam Patel" in " ".join(e.label for e in at.expander)
+
+
+def test_a_user_without_moderated_audits_sees_an_empty_state(app_db):
+    at = open_page("admin", path=AGREEMENT)
+    assert "No completed moderation of your audits" in texts(at)
+
+
+def test_back_returns_to_the_lists_and_a_graded_comparison_is_read_only_for_admin(app_db):
+    _, moderation_id = assigned_manager_audit(app_db, marked=False)
+    at = open_page("auditor", moderation_id)
+    fill_blind(at, moderation_id, grade=2)
+    button(at, "Submit my grades and open the comparison").click().run()
+    button(at, "Back to the moderation lists").click().run()
+    assert "moderation" not in at.query_params
+    mine = frame_with(at, "Status")
+    assert list(mine["Status"]) == ["Graded: agree and give feedback"]
+    admin = open_page("admin", moderation_id)
+    assert any(s.value.startswith("Comparison: LCS") for s in admin.subheader)
+    assert "Alex Morgan is recording the agreed grades and feedback." in texts(admin)
+    assert not [b for b in admin.button if b.label == "Record agreed grades and feedback"]

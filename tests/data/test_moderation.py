@@ -1,0 +1,388 @@
+"""Data layer of moderation, on SQLite and PostgreSQL: the queue, samples, blindness, agreed
+grades replacing first grades in reporting, acknowledgement, statistics and the feedback log."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from core.agreement import agreement_by, agreement_of
+from core.authz import Scope
+from core.moderation import SampleMethod
+from db import moderation as m
+from db.demo import DEMO_MANAGER_TEAM, GENEROUS_MANAGER_TEAM, MODERATED_INTERNAL
+from db.models import Answer, Audit, Event, Moderation, ModerationAnswer, Question, Team, User
+from db.queries.overview import overview
+from db.users import load_signed_in
+from tests.conftest import DEMO_TODAY
+
+FEEDBACK = "Lived experience was described, not analysed: Good here means saying what the day is like."
+
+
+def scope_of(session, username: str) -> Scope:
+    return load_signed_in(session, username).scope
+
+
+def user_id(session, username: str) -> int:
+    return session.exec(select(User.id).where(User.username == username)).one()
+
+
+def manager_audit_in_queue(session) -> int:
+    """The demo manager's most recent unmoderated internal audit."""
+    queue = m.moderation_queue(session, scope_of(session, "auditor"))
+    return next(r.audit_id for r in queue if r.first_auditor == "Sam Patel")
+
+
+def assign_to_auditor(session, audit_id: int) -> int:
+    auditor = scope_of(session, "auditor")
+    moderation_id = m.assign_one(session, auditor, audit_id, auditor.user_id)
+    session.commit()
+    return moderation_id
+
+
+def blind_grades(session, moderation_id: int, *, grade: int = 2):
+    blind = m.load_blind(session, scope_of(session, "auditor"), moderation_id)
+    grades = {q.question_id: grade for q in blind.questions}
+    rationales = {q.question_id: f"moderator rationale {q.position}" for q in blind.questions}
+    return blind, grades, rationales
+
+
+# ------------------------------------------------------------------ the queue
+def test_queue_holds_unmoderated_submitted_internal_audits(demo_session):
+    auditor = scope_of(demo_session, "auditor")
+    queue = m.moderation_queue(demo_session, auditor)
+    moderated = set(demo_session.exec(select(Moderation.audit_id)))
+    assert queue and all(r.kind == "internal" and r.audit_id not in moderated for r in queue)
+    internal = demo_session.exec(select(Audit.id).where(Audit.kind == "internal", Audit.status == "submitted")).all()
+    assert len(queue) == len(internal) - MODERATED_INTERNAL
+    # The demo manager's two most recent internal audits wait in the queue, newest first.
+    dates = [r.audit_date for r in queue]
+    assert dates == sorted(dates, reverse=True)
+    patel = [r for r in queue if r.first_auditor == "Sam Patel"]
+    assert len(patel) >= 2 and patel[0].audit_date >= DEMO_TODAY - timedelta(days=14)
+    both = m.moderation_queue(demo_session, auditor, m.QueueFilter(kind=None))
+    assert len(both) > len(queue) and any(r.kind == "external" for r in both)
+
+
+def test_queue_filters_and_manager_scope(demo_session):
+    auditor = scope_of(demo_session, "auditor")
+    team = demo_session.exec(select(Team).where(Team.name == GENEROUS_MANAGER_TEAM)).one()
+    by_team = m.moderation_queue(demo_session, auditor, m.QueueFilter(team_ids=(team.id,)))
+    assert by_team and {r.team for r in by_team} == {GENEROUS_MANAGER_TEAM}
+    patel = user_id(demo_session, "manager")
+    by_auditor = m.moderation_queue(demo_session, auditor, m.QueueFilter(auditor_ids=(patel,)))
+    assert by_auditor and {r.first_auditor for r in by_auditor} == {"Sam Patel"}
+    window = m.moderation_queue(
+        demo_session, auditor, m.QueueFilter(date_from=date(2026, 11, 16), date_to=date(2026, 11, 22)))
+    assert window and all(date(2026, 11, 16) <= r.audit_date <= date(2026, 11, 22) for r in window)
+    manager = scope_of(demo_session, "manager")
+    assert {r.team for r in m.moderation_queue(demo_session, manager)} == {DEMO_MANAGER_TEAM}
+    with pytest.raises(PermissionError):
+        m.moderation_queue(demo_session, scope_of(demo_session, "sponsor"))
+
+
+# ------------------------------------------------------------------ sampling and assignment
+def test_nobody_moderates_their_own_audit(demo_session):
+    auditor = scope_of(demo_session, "auditor")
+    own = demo_session.exec(select(Audit.id).where(Audit.auditor_id == auditor.user_id, Audit.kind == "external")).first()
+    with pytest.raises(m.ModerationError, match="own audit"):
+        m.assign_one(demo_session, auditor, own, auditor.user_id)
+    # A sample drawn for the auditor from every kind of audit leaves their own out.
+    result = m.draw(demo_session, auditor, filters=m.QueueFilter(kind=None), method=SampleMethod.PERCENT_PER_TEAM,
+                    amount=20, seed="own", moderator_id=auditor.user_id, today=DEMO_TODAY, assign=False)
+    authors = set(demo_session.exec(select(Audit.auditor_id).where(col(Audit.id).in_(result.audit_ids))))
+    assert result.audit_ids and auditor.user_id not in authors
+    assert result.own_audits_left_out > 0
+
+
+def test_a_person_cannot_grade_an_audit_they_wrote_even_if_assigned(demo_session):
+    """Belt and braces: a moderation row pointing at one's own audit is refused at grading."""
+    auditor = scope_of(demo_session, "auditor")
+    own = demo_session.exec(select(Audit).where(Audit.auditor_id == auditor.user_id)).first()
+    moderation = Moderation(audit_id=own.id, moderator_id=auditor.user_id, status="assigned")
+    demo_session.add(moderation)
+    demo_session.commit()
+    blind, grades, rationales = blind_grades(demo_session, moderation.id)
+    with pytest.raises(m.ModerationError, match="own audit"):
+        m.submit_blind(demo_session, auditor, moderation.id, grades=grades, rationales=rationales, overall=2,
+                       overall_rationale="x")
+
+
+def test_draw_is_reproducible_and_assigns_with_its_label(demo_session):
+    auditor = scope_of(demo_session, "auditor")
+    colleague = user_id(demo_session, "b.okafor")
+    kwargs = dict(filters=m.QueueFilter(), method=SampleMethod.PERCENT_PER_TEAM, amount=10, seed="week-12",
+                  moderator_id=colleague, today=DEMO_TODAY)
+    preview = m.draw(demo_session, auditor, assign=False, **kwargs)
+    again = m.draw(demo_session, auditor, assign=False, **kwargs)
+    assert preview.audit_ids == again.audit_ids
+    teams = {r.team for r in m.moderation_queue(demo_session, auditor)}
+    assert len(preview.audit_ids) >= len(teams)  # at least one from every team
+    assert demo_session.exec(select(Moderation).where(Moderation.moderator_id == colleague,
+                                                      Moderation.status == "assigned")).first() is None
+    drawn = m.draw(demo_session, auditor, assign=True, **kwargs)
+    demo_session.commit()
+    assert drawn.audit_ids == preview.audit_ids and len(drawn.moderation_ids) == len(drawn.audit_ids)
+    stored = demo_session.exec(select(Moderation).where(col(Moderation.id).in_(drawn.moderation_ids))).all()
+    assert {s.sample_label for s in stored} == {"Sample 2026-11-26 · 10% per team · seed week-12"}
+    assert {s.moderator_id for s in stored} == {colleague} and {s.assigned_by_id for s in stored} == {auditor.user_id}
+    events = demo_session.exec(select(Event.action).where(col(Event.action).like("moderation.%"))).all()
+    assert events.count("moderation.assigned") == len(drawn.audit_ids) and "moderation.sample_drawn" in events
+    # Drawn audits have left the queue; the same draw again draws none of them.
+    queue_ids = {r.audit_id for r in m.moderation_queue(demo_session, auditor)}
+    assert not queue_ids & set(drawn.audit_ids)
+    assert [r.first_auditor for r in m.assignments(demo_session, auditor, moderator_id=colleague)]
+
+
+def test_only_auditors_and_admins_organise_and_only_auditors_moderate(demo_session):
+    audit_id = manager_audit_in_queue(demo_session)
+    manager = scope_of(demo_session, "manager")
+    auditor = scope_of(demo_session, "auditor")
+    with pytest.raises(PermissionError):
+        m.assign_one(demo_session, manager, audit_id, auditor.user_id)
+    with pytest.raises(m.ModerationError, match="auditor role"):
+        m.assign_one(demo_session, auditor, audit_id, manager.user_id)
+    admin = scope_of(demo_session, "admin")
+    assert m.assign_one(demo_session, admin, audit_id, auditor.user_id)
+    with pytest.raises(m.ModerationError, match="already"):
+        m.assign_one(demo_session, admin, audit_id, user_id(demo_session, "b.okafor"))
+
+
+# ------------------------------------------------------------------ blind grading
+def test_blind_case_carries_no_first_grade_or_rationale(demo_session):
+    audit_id = manager_audit_in_queue(demo_session)
+    audit = demo_session.get(Audit, audit_id)
+    marker = "FIRST-AUDITOR-SECRET"
+    audit.overall_rationale = marker + " overall"
+    audit.lived_experience = marker + " lived"
+    audit.learning_points = marker + " learning"
+    for answer in demo_session.exec(select(Answer).where(Answer.audit_id == audit_id)):
+        answer.rationale = marker + f" q{answer.question_id}"
+    demo_session.commit()
+    moderation_id = assign_to_auditor(demo_session, audit_id)
+    blind = m.load_blind(demo_session, scope_of(demo_session, "auditor"), moderation_id)
+    assert marker not in repr(blind)
+    names = {f.name for f in dataclasses.fields(blind.details)} | {f.name for f in dataclasses.fields(blind.questions[0])}
+    assert not {n for n in names if "grade" in n or "rationale" in n}
+    assert blind.details.case_reference.startswith("LCS") and blind.details.audit_date == audit.audit_date
+    # The comparison stays shut until the blind grades are in, for everyone.
+    for username in ("auditor", "admin"):
+        with pytest.raises(m.ModerationError, match="only after"):
+            m.load_comparison(demo_session, scope_of(demo_session, username), moderation_id)
+    # Another auditor cannot grade it.
+    with pytest.raises(m.ModerationError, match="assigned moderator"):
+        m.load_blind(demo_session, scope_of(demo_session, "b.okafor"), moderation_id)
+
+
+def test_blind_grades_are_validated_then_saved_once(demo_session):
+    moderation_id = assign_to_auditor(demo_session, manager_audit_in_queue(demo_session))
+    auditor = scope_of(demo_session, "auditor")
+    blind, grades, rationales = blind_grades(demo_session, moderation_id)
+    first = blind.questions[0].question_id
+    with pytest.raises(m.ModerationError) as error:
+        m.submit_blind(demo_session, auditor, moderation_id, grades={**grades, first: None}, rationales=rationales,
+                       overall=None, overall_rationale="")
+    assert error.value.problems == ["Question 1: no grade.", "Overall judgement: no grade.",
+                                    "Overall judgement: give your rationale."]
+    demo_session.rollback()
+    m.submit_blind(demo_session, auditor, moderation_id, grades=grades, rationales=rationales, overall=2,
+                   overall_rationale="Analysis is thin.")
+    demo_session.commit()
+    moderation = demo_session.get(Moderation, moderation_id)
+    demo_session.refresh(moderation)
+    assert moderation.status == "graded" and moderation.moderator_overall_grade == 2 and moderation.graded_at
+    saved = demo_session.exec(select(ModerationAnswer).where(ModerationAnswer.moderation_id == moderation_id)).all()
+    assert {a.question_id: a.moderator_grade for a in saved} == grades
+    assert {a.agreed_grade for a in saved} == {None}
+    with pytest.raises(m.ModerationError):
+        m.submit_blind(demo_session, auditor, moderation_id, grades=grades, rationales=rationales, overall=2,
+                       overall_rationale="again")
+
+
+# ------------------------------------------------------------------ comparison, agreed grades, reporting
+def _graded(demo_session, *, moderator_grade: int = 1) -> tuple[int, int]:
+    audit_id = manager_audit_in_queue(demo_session)
+    moderation_id = assign_to_auditor(demo_session, audit_id)
+    _, grades, rationales = blind_grades(demo_session, moderation_id, grade=moderator_grade)
+    m.submit_blind(demo_session, scope_of(demo_session, "auditor"), moderation_id, grades=grades,
+                   rationales=rationales, overall=moderator_grade, overall_rationale="Not evidenced.")
+    demo_session.commit()
+    return audit_id, moderation_id
+
+
+def test_comparison_shows_both_sides_disagreements_first(demo_session):
+    audit_id, moderation_id = _graded(demo_session, moderator_grade=1)
+    comparison = m.load_comparison(demo_session, scope_of(demo_session, "auditor"), moderation_id)
+    firsts = {a.question_id: a.grade for a in demo_session.exec(select(Answer).where(Answer.audit_id == audit_id))}
+    assert {line.question_id: line.first_grade for line in comparison.lines} == firsts
+    assert all(line.moderator_grade == 1 and line.moderator_rationale.startswith("moderator rationale")
+               for line in comparison.lines)
+    sizes = [line.size for line in comparison.lines]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] >= 1
+    assert comparison.first_overall == demo_session.get(Audit, audit_id).overall_grade
+    assert comparison.moderator_overall == 1 and comparison.agreed_overall is None
+    # While graded, the manager (first auditor) cannot see it yet.
+    with pytest.raises(m.ModerationError):
+        m.load_comparison(demo_session, scope_of(demo_session, "manager"), moderation_id)
+
+
+def test_agreed_grades_replace_the_first_in_reporting(demo_session):
+    manager = scope_of(demo_session, "manager")
+    audit_id, moderation_id = _graded(demo_session, moderator_grade=1)
+    audit = demo_session.get(Audit, audit_id)
+    first_overall, version = audit.overall_grade, audit.version
+    assert first_overall >= 2
+    before = overview(demo_session, manager, DEMO_TODAY).rag
+    questions = [line.question_id for line in m.load_comparison(demo_session, scope_of(demo_session, "auditor"),
+                                                                 moderation_id).lines]
+    with pytest.raises(m.ModerationError, match="Reflective feedback"):
+        m.complete(demo_session, scope_of(demo_session, "auditor"), moderation_id,
+                   agreed={q: 1 for q in questions}, agreed_overall=1, feedback="short")
+    demo_session.rollback()
+    with pytest.raises(m.ModerationError, match="Only the moderator"):
+        m.complete(demo_session, scope_of(demo_session, "admin"), moderation_id,
+                   agreed={q: 1 for q in questions}, agreed_overall=1, feedback=FEEDBACK)
+    m.complete(demo_session, scope_of(demo_session, "auditor"), moderation_id,
+               agreed={q: 1 for q in questions}, agreed_overall=1, feedback=FEEDBACK)
+    demo_session.commit()
+    demo_session.expire_all()
+    audit = demo_session.get(Audit, audit_id)
+    assert audit.overall_grade == first_overall and audit.moderated_overall_grade == 1
+    assert audit.version == version + 1  # the optimistic lock moved: a stale edit of this audit is refused
+    answers = demo_session.exec(select(Answer).where(Answer.audit_id == audit_id)).all()
+    assert {a.moderated_grade for a in answers} == {1}
+    after = overview(demo_session, manager, DEMO_TODAY).rag
+    letter = {2: "A", 3: "G", 4: "G"}[first_overall]
+    assert after["R"] == before["R"] + 1 and after[letter] == before[letter] - 1
+    moderation = demo_session.get(Moderation, moderation_id)
+    assert moderation.status == "completed" and moderation.feedback == FEEDBACK and moderation.completed_at
+    actions = demo_session.exec(select(Event.action).where(Event.object_id.in_([str(moderation_id), str(audit_id)]),
+                                                           Event.username == "auditor")).all()
+    assert {"moderation.assigned", "moderation.graded", "moderation.completed", "audit.moderated_grades"} <= set(actions)
+    with pytest.raises(m.ModerationError, match="not waiting"):
+        m.complete(demo_session, scope_of(demo_session, "auditor"), moderation_id,
+                   agreed={q: 2 for q in questions}, agreed_overall=2, feedback=FEEDBACK)
+
+
+def test_the_first_auditor_or_their_manager_acknowledges_once(demo_session):
+    audit_id, moderation_id = _graded(demo_session, moderator_grade=2)
+    auditor = scope_of(demo_session, "auditor")
+    questions = [q for q in demo_session.exec(select(ModerationAnswer.question_id).where(
+        ModerationAnswer.moderation_id == moderation_id))]
+    m.complete(demo_session, auditor, moderation_id, agreed={q: 2 for q in questions}, agreed_overall=2,
+               feedback=FEEDBACK)
+    demo_session.commit()
+    # Another team's manager cannot see it, the moderator may not acknowledge it.
+    other_manager = scope_of(demo_session, "r.hughes")
+    with pytest.raises(m.ModerationError):
+        m.acknowledge(demo_session, other_manager, moderation_id)
+    with pytest.raises(m.ModerationError, match="first auditor"):
+        m.acknowledge(demo_session, auditor, moderation_id)
+    manager = scope_of(demo_session, "manager")
+    mine = m.feedback_log(demo_session, manager, mine_only=True)
+    assert mine[0].moderation_id == moderation_id and mine[0].acknowledged_on is None
+    m.acknowledge(demo_session, manager, moderation_id)
+    demo_session.commit()
+    moderation = demo_session.get(Moderation, moderation_id)
+    demo_session.refresh(moderation)
+    assert moderation.acknowledged_by_id == manager.user_id and moderation.acknowledged_at is not None
+    with pytest.raises(m.ModerationError):
+        m.acknowledge(demo_session, manager, moderation_id)
+    assert m.feedback_log(demo_session, manager, mine_only=True)[0].acknowledged_by == "Sam Patel"
+    logged = demo_session.exec(select(Event).where(Event.action == "moderation.acknowledged",
+                                                   Event.object_id == str(moderation_id))).all()
+    assert [e.username for e in logged] == ["manager"]
+
+
+# ------------------------------------------------------------------ statistics
+def test_the_demo_statistics_show_a_generous_manager(demo_session):
+    auditor = scope_of(demo_session, "auditor")
+    pairs = m.agreement_pairs(demo_session, auditor)
+    overall = agreement_of([p.rated for p in pairs])
+    assert overall.moderations == MODERATED_INTERNAL == 33
+    assert 0.6 < overall.kappa.value < 1 and overall.direction > 0
+    by_manager = agreement_by(pairs, key=lambda p: p.team)
+    generous = by_manager.pop(GENEROUS_MANAGER_TEAM)
+    assert generous.reading == "Generous" and generous.direction >= 0.25
+    assert all(s.reading != "Generous" for s in by_manager.values())
+    assert generous.direction > max(s.direction for s in by_manager.values())
+    overall_judgements = m.agreement_pairs(demo_session, auditor, m.StatsFilter(level="overall"))
+    assert len(overall_judgements) == 33 and {p.question for p in overall_judgements} == {""}
+
+
+def test_statistics_filters_and_manager_scope(demo_session):
+    auditor = scope_of(demo_session, "auditor")
+    manager = scope_of(demo_session, "manager")
+    mine = m.agreement_pairs(demo_session, manager)
+    assert mine and {p.team for p in mine} == {DEMO_MANAGER_TEAM}
+    patel = user_id(demo_session, "manager")
+    assert {p.moderation_id for p in mine} == {p.moderation_id for p in m.agreement_pairs(
+        demo_session, auditor, m.StatsFilter(auditor_ids=(patel,)))}
+    key, label = m.question_options(demo_session, auditor)[0]
+    one_question = m.agreement_pairs(demo_session, auditor, m.StatsFilter(question_keys=(key,)))
+    assert one_question and {p.question for p in one_question} == {label.split(": ", 1)[1]}
+    late = m.agreement_pairs(demo_session, auditor, m.StatsFilter(date_from=date(2026, 11, 16)))
+    assert late and all(p.completed_on >= date(2026, 11, 16) for p in late) and len(late) < len(
+        m.agreement_pairs(demo_session, auditor))
+    with pytest.raises(PermissionError):
+        m.agreement_pairs(demo_session, scope_of(demo_session, "sponsor"))
+
+
+def test_blind_and_agreed_comparisons_differ_once_agreement_moves(demo_session):
+    audit_id, moderation_id = _graded(demo_session, moderator_grade=1)
+    questions = [q for q in demo_session.exec(select(ModerationAnswer.question_id).where(
+        ModerationAnswer.moderation_id == moderation_id))]
+    # The discussion settled on the first auditor's grades: agreed = first, blind = 1.
+    firsts = dict(demo_session.exec(select(Answer.question_id, Answer.grade).where(Answer.audit_id == audit_id)).all())
+    m.complete(demo_session, scope_of(demo_session, "auditor"), moderation_id,
+               agreed={q: firsts[q] for q in questions}, agreed_overall=demo_session.get(Audit, audit_id).overall_grade,
+               feedback=FEEDBACK)
+    demo_session.commit()
+    auditor = scope_of(demo_session, "auditor")
+    agreed = [p for p in m.agreement_pairs(demo_session, auditor) if p.moderation_id == moderation_id]
+    blind = [p for p in m.agreement_pairs(demo_session, auditor, m.StatsFilter(against="blind"))
+             if p.moderation_id == moderation_id]
+    assert all(p.first == p.moderated for p in agreed)
+    assert all(p.moderated == 1 for p in blind) and any(p.first != 1 for p in blind)
+
+
+# ------------------------------------------------------------------ the feedback log
+def test_feedback_log_search_by_auditor_team_and_text(demo_session):
+    auditor = scope_of(demo_session, "auditor")
+    log = m.feedback_log(demo_session, auditor)
+    assert len(log) == 33 and all(r.feedback for r in log)
+    dates = [r.completed_on for r in log]
+    assert dates == sorted(dates, reverse=True)
+    doyle = m.feedback_log(demo_session, auditor, search="doyle")
+    assert doyle and {r.first_auditor for r in doyle} == {"Mark Doyle"}
+    west = m.feedback_log(demo_session, auditor, search="child in need west")
+    assert {r.team for r in west} == {GENEROUS_MANAGER_TEAM}
+    text = m.feedback_log(demo_session, auditor, search="contingency")
+    assert text and all("contingency" in r.feedback for r in text)
+    assert m.feedback_log(demo_session, auditor, search="%") == []  # LIKE wildcards are escaped
+    team = demo_session.exec(select(Team.id).where(Team.name == DEMO_MANAGER_TEAM)).one()
+    assert {r.team for r in m.feedback_log(demo_session, auditor, team_ids=(team,))} == {DEMO_MANAGER_TEAM}
+    # Questions changed counts agreed grades that differ from the first ones.
+    for row in log[:5]:
+        moderation = demo_session.get(Moderation, row.moderation_id)
+        changed = sum(1 for a, q in demo_session.exec(
+            select(Answer.grade, ModerationAnswer.agreed_grade)
+            .join(ModerationAnswer, (ModerationAnswer.question_id == Answer.question_id)
+                  & (ModerationAnswer.moderation_id == moderation.id))
+            .where(Answer.audit_id == moderation.audit_id)) if a != q)
+        assert row.questions_changed == changed
+    manager_log = m.feedback_log(demo_session, scope_of(demo_session, "manager"))
+    assert manager_log and {r.team for r in manager_log} == {DEMO_MANAGER_TEAM}
+
+
+def test_question_options_cover_the_moderated_themes(demo_session):
+    options = m.question_options(demo_session, scope_of(demo_session, "auditor"))
+    keys = [k for k, _ in options]
+    assert len(keys) == len(set(keys))
+    theme_ids = {int(k.split(":")[0]) for k in keys}
+    moderated_themes = set(demo_session.exec(
+        select(Audit.theme_id).join(Moderation, Moderation.audit_id == Audit.id)))
+    assert theme_ids == moderated_themes
+    assert demo_session.exec(select(Question.key).where(Question.key == keys[0].split(":")[1])).first()
