@@ -1,0 +1,348 @@
+"""AppTest: the remedial-action tracker under each role: the list, filters, transitions, bulk editor, role limits."""
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from db.engine import get_engine, read_session
+from db.models import Audit, Case, Event, RemedialAction, Team
+from tests.app.conftest import page_test, texts
+from tests.conftest import DEMO_TODAY
+
+PAGE = "pages/actions.py"
+
+
+@pytest.fixture(autouse=True)
+def demo_today(monkeypatch):
+    """The page's 'today' is the day the demo was seeded, whatever the calendar says."""
+    import ui.widgets
+
+    monkeypatch.setattr(ui.widgets, "today", lambda: DEMO_TODAY)
+
+
+def run(username: str, **state):
+    at = page_test(PAGE, username, **state).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def actions(app_db, *, status: str, team: str | None = None, not_team: str | None = None) -> list[RemedialAction]:
+    with read_session(get_engine(app_db)) as s:
+        query = (select(RemedialAction).join(Audit, Audit.id == RemedialAction.audit_id)
+                 .join(Team, Team.id == Audit.team_id).where(RemedialAction.status == status)
+                 .order_by(RemedialAction.due_on, RemedialAction.id))
+        if team:
+            query = query.where(Team.name == team)
+        if not_team:
+            query = query.where(Team.name != not_team)
+        return list(s.exec(query))
+
+
+def stored(app_db, action_id: int) -> RemedialAction:
+    with read_session(get_engine(app_db)) as s:
+        return s.get(RemedialAction, action_id)
+
+
+def button(at, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def frames(at, *columns: str, without: str | None = None):
+    """The read-only tables on the page that have ``columns`` (and not ``without``)."""
+    found = []
+    for element in at.dataframe:
+        if element.editing_mode != "read_only":
+            continue
+        frame = element.value
+        if set(columns) <= set(frame.columns) and (without is None or without not in frame.columns):
+            found.append(frame)
+    return found
+
+
+def list_frame(at):
+    return frames(at, "Raised by", "Due")[0]
+
+
+def team_counts(at):
+    return frames(at, "Team", "Overdue", without="Practitioner")[0]
+
+
+def owner_counts(at):
+    return frames(at, "Practitioner", "Overdue")[0]
+
+
+def chase_tables(at):
+    return frames(at, "Owner", "Working days overdue", without="Raised by")
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+# ------------------------------------------------------------------ who may open it, what they see
+@pytest.mark.parametrize("username", ["support", "auditor", "manager", "admin"])
+def test_allowed_roles_see_the_tracker_with_overdue_actions_first(username):
+    at = run(username)
+    assert at.title[0].value == "Remedial actions"
+    frame = list_frame(at)
+    overdue = int(metric(at, "Overdue"))
+    assert overdue > 0
+    assert all(str(due).startswith("OVERDUE") for due in frame["Due"][:overdue])
+    assert not str(frame["Due"][overdue]).startswith("OVERDUE")
+    days = list(frame["Working days overdue"][:overdue])
+    assert days == sorted(days, reverse=True) and days[0] > 10
+    assert any(f"{overdue} action" in e.value and "overdue" in e.value for e in at.error)
+
+
+def test_sponsor_is_refused_and_sees_no_case():
+    at = run("sponsor")
+    assert any("do not have access" in e.value for e in at.error)
+    assert "LCS" not in texts(at) and len(at.dataframe) == 0
+
+
+def test_a_manager_sees_only_their_teams_actions_and_counts():
+    at = run("manager")
+    frame = list_frame(at)
+    assert set(frame["Team"]) == {"Assessment North"}
+    assert at.multiselect(key="filter_team").options == ["Assessment North"]
+    at.session_state["actions_tab"] = "Counts by team and owner"
+    at.run()
+    teams = team_counts(at)
+    assert list(teams["Team"]) == ["Assessment North"]
+    assert "figures for the teams you manage" in at.caption[0].value.lower()
+    support = run("support")
+    assert len(list_frame(support)) > len(frame)
+
+
+# ------------------------------------------------------------------ filters
+def ids_by_name(app_db, model) -> dict[str, int]:
+    with read_session(get_engine(app_db)) as s:
+        return {row.name: row.id for row in s.exec(select(model))}
+
+
+def test_filters_team_status_overdue_and_due_this_week(app_db):
+    at = run("support")
+    everything = list_frame(at)
+    teams = ids_by_name(app_db, Team)
+    at.multiselect(key="filter_team").select(teams["Child Protection"]).run()
+    frame = list_frame(at)
+    assert set(frame["Team"]) == {"Child Protection"} and 0 < len(frame) < len(everything)
+    at.multiselect(key="filter_team").unselect(teams["Child Protection"]).run()
+    assert len(list_frame(at)) == len(everything)
+
+    at.toggle(key="filter_overdue").set_value(True).run()
+    frame = list_frame(at)
+    assert len(frame) == int(metric(at, "Overdue")) and all(d.startswith("OVERDUE") for d in frame["Due"])
+    at.toggle(key="filter_overdue").set_value(False).run()
+
+    at.multiselect(key="filter_status").select("done").run()
+    assert set(list_frame(at)["Status"]) == {"Done, awaiting verification"}
+    at.multiselect(key="filter_status").unselect("done").run()
+
+    at.toggle(key="filter_due_this_week").set_value(True).run()
+    frame = list_frame(at)
+    assert len(frame) > 0
+    assert all("2026-11-23" <= str(d)[:10] <= "2026-11-29" for d in frame["Due on"])
+    assert set(frame["Status"]) <= {"Open", "Reopened"}
+
+
+def test_owner_and_theme_filters(app_db):
+    from db.models import Practitioner, Theme
+
+    at = run("support")
+    owner = list_frame(at)["Owner"][0]
+    at.multiselect(key="filter_owner").select(ids_by_name(app_db, Practitioner)[owner]).run()
+    assert set(list_frame(at)["Owner"]) == {owner}
+    at.multiselect(key="filter_owner").set_value([]).run()
+    at.multiselect(key="filter_theme").select(ids_by_name(app_db, Theme)["Neglect"]).run()
+    frame = list_frame(at)
+    assert set(frame["Theme"]) == {"Neglect"} and len(frame) > 10
+
+
+# ------------------------------------------------------------------ one action
+def test_marking_done_is_refused_without_a_note_then_works_with_one(app_db):
+    action = actions(app_db, status="open")[0]
+    at = run("support")
+    at.selectbox(key="action_pick").set_value(action.id).run()
+    button(at, "Mark done").click().run()
+    assert any("without a note" in e.value for e in at.error)
+    assert stored(app_db, action.id).status == "open"
+
+    at.text_area(key=f"done_note_{action.id}").input("Chronology updated with the 2024 referrals.")
+    button(at, "Mark done").click().run()
+    assert not at.exception
+    assert any("Marked done" in s.value for s in at.success)
+    row = stored(app_db, action.id)
+    assert (row.status, row.completion_note, row.completed_on) == (
+        "done", "Chronology updated with the 2024 referrals.", DEMO_TODAY)
+
+
+def test_an_auditor_verifies_after_ticking_that_the_record_was_checked(app_db):
+    action = actions(app_db, status="done")[0]
+    at = run("auditor")
+    at.selectbox(key="action_pick").set_value(action.id).run()
+    assert "Mark done" not in [b.label for b in at.button]
+    button(at, "Verify").click().run()
+    assert any("Tick the box" in e.value for e in at.error)
+    assert stored(app_db, action.id).status == "done"
+    at.checkbox(key=f"verify_checked_{action.id}").check()
+    button(at, "Verify").click().run()
+    assert any("Verified" in s.value for s in at.success)
+    row = stored(app_db, action.id)
+    assert row.status == "verified" and row.verified_on == DEMO_TODAY
+
+
+def test_an_auditor_reopens_with_a_reason(app_db):
+    action = actions(app_db, status="done")[0]
+    at = run("auditor")
+    at.selectbox(key="action_pick").set_value(action.id).run()
+    button(at, "Reopen").click().run()
+    assert any("why the action is reopened" in e.value.lower() for e in at.error)
+    at.text_area(key=f"reopen_reason_{action.id}").input("The chronology still stops in 2023.")
+    button(at, "Reopen").click().run()
+    row = stored(app_db, action.id)
+    assert row.status == "reopened" and row.reopen_reason == "The chronology still stops in 2023."
+    # Reopened: the auditor can now no longer verify it, and it can be marked done again.
+    labels = [b.label for b in at.button]
+    assert "Verify" not in labels and "Mark done" in labels
+
+
+def test_support_cannot_verify_or_reopen(app_db):
+    action = actions(app_db, status="done")[0]
+    at = run("support")
+    at.selectbox(key="action_pick").set_value(action.id).run()
+    labels = [b.label for b in at.button]
+    assert "Verify" not in labels and "Reopen" not in labels and "Mark done" not in labels
+    assert "Nothing for you to do" in texts(at)
+
+
+def test_changing_the_due_date_needs_a_reason_and_is_logged(app_db):
+    action = actions(app_db, status="open")[0]
+    at = run("support")
+    at.selectbox(key="action_pick").set_value(action.id).run()
+    at.date_input(key=f"due_new_{action.id}").set_value(DEMO_TODAY.replace(day=30))
+    button(at, "Change the due date").click().run()
+    assert any("needs a reason" in e.value for e in at.error)
+    at.text_input(key=f"due_reason_{action.id}").input("Practitioner on leave this week")
+    button(at, "Change the due date").click().run()
+    assert stored(app_db, action.id).due_on == DEMO_TODAY.replace(day=30)
+    with read_session(get_engine(app_db)) as s:
+        event = s.exec(select(Event).where(Event.action == "action.due_changed",
+                                           Event.object_id == str(action.id))).one()
+    assert event.username == "support" and event.after["reason"] == "Practitioner on leave this week"
+
+
+def test_someone_elses_save_in_between_is_reported_not_overwritten(app_db):
+    from core.authz import Role, Scope
+    from db import actions as db_actions
+    from db.engine import write_session
+
+    action = actions(app_db, status="open")[0]
+    at = run("support")
+    at.selectbox(key="action_pick").set_value(action.id).run()
+    # Someone else marks it done while this user is typing.
+    with write_session(get_engine(app_db)) as s:
+        db_actions.mark_done(s, Scope(99, "someone", frozenset({Role.ADMIN})), action.id, version=action.version,
+                             note="Done by someone else first.", completed_on=DEMO_TODAY, today=DEMO_TODAY)
+    at.text_area(key=f"done_note_{action.id}").input("My own note of the same work.")
+    button(at, "Mark done").click().run()
+    assert any("Someone else changed this action" in e.value for e in at.error)
+    assert stored(app_db, action.id).completion_note == "Done by someone else first."
+
+
+# ------------------------------------------------------------------ role limits, even by widget value
+def test_a_manager_cannot_see_or_change_another_teams_action_even_by_widget_value(app_db):
+    other = actions(app_db, status="open", not_team="Assessment North")[0]
+    with read_session(get_engine(app_db)) as s:
+        audit = s.get(Audit, other.audit_id)
+        case_reference = s.get(Case, audit.case_id).reference
+    at = page_test(PAGE, "manager", action_pick=other.id)
+    at.run()
+    assert not at.exception
+    assert case_reference not in texts(at)
+    assert "Mark done" not in [b.label for b in at.button]
+
+    at = page_test(PAGE, "manager")
+    at.query_params["action"] = str(other.id)
+    at.run()
+    assert any(f"Action {other.id} was not found" in w.value for w in at.warning)
+    assert case_reference not in texts(at)
+    assert "Mark done" not in [b.label for b in at.button]
+
+    # Filtering by the other team through the widget's state shows nothing either.
+    with read_session(get_engine(app_db)) as s:
+        other_team = s.exec(select(Audit.team_id).where(Audit.id == other.audit_id)).one()
+    at = page_test(PAGE, "manager", filter_team=[other_team])
+    at.run()
+    listed = frames(at, "Raised by", "Due")
+    assert not listed or set(listed[0]["Team"]) <= {"Assessment North"}
+    assert stored(app_db, other.id).status == "open"
+
+
+def test_a_manager_marks_their_own_teams_action_done(app_db):
+    own = actions(app_db, status="open", team="Assessment North")[0]
+    at = run("manager")
+    at.selectbox(key="action_pick").set_value(own.id).run()
+    at.text_area(key=f"done_note_{own.id}").input("Strategy discussion held and minuted.")
+    button(at, "Mark done").click().run()
+    assert stored(app_db, own.id).status == "done"
+
+
+# ------------------------------------------------------------------ bulk editor
+def test_bulk_editor_saves_valid_rows_and_reports_the_invalid_one(app_db):
+    at = run("support", actions_tab="Update several")
+    key = at.session_state["actions_bulk_key"]
+    editor = at.data_editor(key=key).value
+    first, second, third = (int(i) for i in editor["Action no."][:3])
+    at.session_state[key] = {
+        "edited_rows": {
+            0: {"Status": "done", "What was done": "Child seen alone; views recorded.", "Done on": "2026-11-25"},
+            1: {"Status": "done"},  # no note, no date: refused
+            2: {"Due on": "2026-12-01", "Reason for new due date": "Agreed with the manager"},
+        },
+        "added_rows": [], "deleted_rows": [],
+    }
+    button(at, "Save changes").click().run()
+    assert not at.exception
+    assert any("Saved 2 actions" in w.value and "1 row was not saved" in w.value for w in at.warning)
+    assert stored(app_db, first).status == "done"
+    assert stored(app_db, first).completed_on.isoformat() == "2026-11-25"
+    assert stored(app_db, second).status == "open"
+    assert str(stored(app_db, third).due_on) == "2026-12-01"
+    # The rejected row comes back first, with the user's input and the reason.
+    editor = at.data_editor(key=at.session_state["actions_bulk_key"]).value
+    top = editor.iloc[0]
+    assert int(top["Action no."]) == second and top["Status"] == "done"
+    assert "without a note" in top["Problem"] and "date" in top["Problem"]
+    with read_session(get_engine(app_db)) as s:
+        logged = s.exec(select(Event.object_id).where(Event.object_type == "remedial_action")).all()
+    assert str(second) not in logged and str(first) in logged
+
+
+# ------------------------------------------------------------------ chase list, counts, charts
+def test_only_the_open_tab_is_drawn_and_chase_list_counts_and_charts_show():
+    at = run("support")
+    overdue = int(metric(at, "Overdue"))
+    assert chase_tables(at) == [] and not any(m.label.startswith("Completed within") for m in at.metric)
+
+    at = run("support", actions_tab="Chase list")
+    shown = texts(at)
+    assert f"{overdue} overdue actions" in shown
+    assert "Assessment North" in shown and "grouped by team and owner" in shown
+    assert sum(len(frame) for frame in chase_tables(at)) == overdue
+    assert frames(at, "Raised by", "Due") == []  # the list tab is not drawn
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download chase list (CSV)", "Download chase list (Excel)"]
+
+    at = run("support", actions_tab="Counts by team and owner")
+    assert owner_counts(at)["Overdue"].sum() == overdue == team_counts(at)["Overdue"].sum()
+
+    at = run("support", actions_tab="Charts")
+    assert metric(at, "Completed within 5 working days").endswith("%")
+    assert metric(at, "Red audits' actions verified").endswith("%")
+    assert len(at.get("vega_lite_chart")) == 3
+
+
+def test_list_downloads_are_offered():
+    at = run("support")
+    assert [b.label for b in at.get("download_button")] == ["Download list (CSV)", "Download list (Excel)"]

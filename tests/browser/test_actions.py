@@ -1,0 +1,108 @@
+"""Journey: support marks the most overdue action done (with a note), an auditor verifies it, the counts change;
+the weekly chase list downloads as a spreadsheet that opens cleanly."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from sqlmodel import select
+
+from db.engine import get_engine, read_session
+from db.models import Event
+from tests.browser.conftest import go_to, screenshot, sign_in, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def metric(page, label: str) -> int:
+    box = page.locator("[data-testid='stMetric']").filter(has=page.get_by_text(label, exact=True)).first
+    return int(box.locator("[data-testid='stMetricValue']").inner_text().strip())
+
+
+def pick_action(page, text: str | None = None) -> str:
+    """Choose an action in the 'Action' picker (the first one, or the one whose label starts with ``text``)."""
+    page.get_by_label("Action", exact=True).click()
+    if text:
+        page.keyboard.type(text)
+    else:
+        page.keyboard.press("ArrowDown")  # opens the list of options
+    option = page.get_by_role("option").first
+    label = option.inner_text()
+    option.click()
+    wait_idle(page)
+    return label
+
+
+def test_support_marks_done_auditor_verifies_and_the_counts_change(page, server, browser):
+    sign_in(page, server, "support")
+    go_to(page, "Remedial actions")
+    page.wait_for_selector("h1:has-text('Remedial actions')")
+    overdue, done, verified = metric(page, "Overdue"), metric(page, "Done, awaiting verification"), metric(
+        page, "Verified")
+    assert overdue > 0
+    # The grid is drawn on a canvas; the banner and the picker (same order as the list) are text.
+    banner = page.locator("[data-testid='stAlert']").filter(has_text="overdue").first
+    assert f"{overdue} actions are overdue" in banner.inner_text()
+
+    label = pick_action(page)
+    action_id = label.split(" · ")[0].strip()
+    assert re.search(r"OVERDUE · \d+ working days", label)  # the most overdue action comes first
+    # No note: refused, nothing changes.
+    page.get_by_role("button", name="Mark done", exact=True).click()
+    wait_idle(page)
+    assert "cannot be closed without a note" in page.inner_text("body")
+    assert metric(page, "Overdue") == overdue
+    page.get_by_role("textbox", name="What was done in the case record").fill("Chronology updated with the 2024 referrals.")
+    page.get_by_role("button", name="Mark done", exact=True).click()
+    wait_idle(page, settle=1.0)
+    assert "Marked done" in page.inner_text("body")
+    assert metric(page, "Overdue") == overdue - 1
+    assert metric(page, "Done, awaiting verification") == done + 1
+    screenshot(page, "actions-support-marked-done")
+
+    # The weekly chase list downloads and opens cleanly: text is text, dates are dates, numbers are numbers.
+    page.get_by_role("tab", name="Chase list").click()
+    wait_idle(page)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download chase list (Excel)").click()
+    path = download_info.value.path()
+    sheet = load_workbook(io.BytesIO(open(path, "rb").read()))["Chase list"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == overdue - 1
+    header = [c.value for c in sheet[1]]
+    assert header[:2] == ["Team", "Owner"]
+    assert all(isinstance(r[header.index("Due on")], datetime) for r in rows)
+    assert all(isinstance(r[header.index("Working days overdue")], int) and r[header.index("Working days overdue")] > 0
+               for r in rows)
+    assert [(r[0], r[1]) for r in rows] == sorted((r[0], r[1]) for r in rows)
+    wait_idle(page)
+    # The export is attributable: the download's rerun logged who took which file.
+    with read_session(get_engine(server.database_url)) as session:
+        exports = session.exec(select(Event).where(Event.action == "export", Event.username == "support")).all()
+    assert any(e.after["file"].startswith("chase-list-") and e.after["rows"] == overdue - 1 for e in exports)
+
+    auditor_context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    auditor = auditor_context.new_page()
+    auditor.set_default_timeout(30_000)
+    try:
+        sign_in(auditor, server, "auditor")
+        go_to(auditor, "Remedial actions")
+        auditor.wait_for_selector("h1:has-text('Remedial actions')")
+        assert metric(auditor, "Done, awaiting verification") == done + 1
+        pick_action(auditor, f"{action_id} ·")
+        body = auditor.inner_text("body")
+        assert "Chronology updated with the 2024 referrals." in body
+        auditor.get_by_text("I have checked the case record and the work is there").click()
+        auditor.get_by_role("button", name="Verify", exact=True).click()
+        wait_idle(auditor, settle=1.0)
+        assert "Verified: the loop is closed." in auditor.inner_text("body")
+        assert metric(auditor, "Verified") == verified + 1
+        assert metric(auditor, "Done, awaiting verification") == done
+        assert metric(auditor, "Overdue") == overdue - 1
+        screenshot(auditor, "actions-auditor-verified")
+    finally:
+        auditor_context.close()
