@@ -1,0 +1,573 @@
+"""The programme's progress figures as plain data, and what they say.
+
+``db.queries.progress`` fills these classes from SQL (aggregates and team-level
+figures only: no case references, practitioner names or free text can be held
+here). The Progress page and the board report both read one ``ProgressReport``,
+so every number on the dashboard is the number in the report. Chart titles state
+a finding computed from the figures ("Red audits fell from 45% to 12%"), and the
+narrative says what changed since the previous period in numbers, not adjectives.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from core.forecast import BurnUpPoint, Forecast, burn_up, forecast, planned_by
+from core.periods import (
+    Change,
+    Period,
+    count_change_words,
+    one_decimal,
+    percent,
+    round_half_up,
+    share,
+    share_change_words,
+    short_date,
+    week_of,
+)
+from core.workdays import ACTION_DUE_WORKING_DAYS, add_working_days
+
+MEETING_KINDS = ("mentoring", "reflective")
+OTHER_MEETING_KINDS = ("workshop", "coaching")
+LIVE_DAYS = 7  # "as close to live as possible": work from the week before the audit
+LIVENESS_BUCKETS = ("0-7 days", "8-14 days", "15-28 days", "over 28 days")
+AUDIT_KINDS = ("external", "internal")
+
+
+# ------------------------------------------------------------------ building blocks
+@dataclass(frozen=True)
+class RagCounts:
+    red: int = 0
+    amber: int = 0
+    green: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.red + self.amber + self.green
+
+    def count(self, letter: str) -> int:
+        return {"R": self.red, "A": self.amber, "G": self.green}[letter]
+
+    def share(self, letter: str) -> float | None:
+        return share(self.count(letter), self.total)
+
+    def __add__(self, other: RagCounts) -> RagCounts:
+        return RagCounts(self.red + other.red, self.amber + other.amber, self.green + other.green)
+
+    @classmethod
+    def of(cls, counts: dict[str, int]) -> RagCounts:
+        return cls(counts.get("R", 0), counts.get("A", 0), counts.get("G", 0))
+
+
+@dataclass(frozen=True)
+class ThemeFigures:
+    theme: str
+    external: int  # in the period
+    internal: int
+    rag: RagCounts  # every audit of the theme in the period, moderated grade where moderated
+
+
+@dataclass(frozen=True)
+class TeamFigures:
+    team: str
+    external: int
+    internal: int
+    rag: RagCounts
+    actions_raised: int
+    actions_due: int
+    actions_in_time: int
+    actions_overdue_at_end: int
+
+    @property
+    def audits(self) -> int:
+        return self.external + self.internal
+
+
+@dataclass(frozen=True)
+class DomainFigures:
+    domain: str
+    rag: RagCounts  # graded answers only
+    grade_sum: int
+    not_applicable: int
+
+    @property
+    def answers(self) -> int:
+        return self.rag.total
+
+    @property
+    def mean_grade(self) -> float | None:
+        return share(self.grade_sum, self.rag.total)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """First grades against moderated grades, question by question (graded answers only)."""
+
+    audits: int = 0
+    answers: int = 0
+    exact: int = 0
+    within_one: int = 0
+    first_higher: int = 0  # the first grader was more generous than the moderator
+    first_lower: int = 0
+    overall_audits: int = 0
+    overall_exact: int = 0
+
+    @property
+    def exact_share(self) -> float | None:
+        return share(self.exact, self.answers)
+
+    @property
+    def within_one_share(self) -> float | None:
+        return share(self.within_one, self.answers)
+
+    @property
+    def generous_share(self) -> float | None:
+        """Of the disagreements, the share where the first grade was higher."""
+        return share(self.first_higher, self.first_higher + self.first_lower)
+
+    @property
+    def overall_exact_share(self) -> float | None:
+        return share(self.overall_exact, self.overall_audits)
+
+
+@dataclass(frozen=True)
+class TeamAgreement:
+    team: str
+    agreement: Agreement
+
+
+@dataclass(frozen=True)
+class ActionFigures:
+    raised: int = 0  # raised in the period
+    done: int = 0  # completed in the period
+    verified: int = 0  # verified in the period
+    due: int = 0  # raised in the period and past their 5 working days (or done) by the report date
+    in_time: int = 0  # of those, done within 5 working days of being raised
+    overdue_at_end: int = 0  # not done and past their due date on the period's last day
+
+    @property
+    def in_time_share(self) -> float | None:
+        return share(self.in_time, self.due)
+
+
+@dataclass(frozen=True)
+class Liveness:
+    """Days between the work audited and the audit, for one kind of audit."""
+
+    kind: str
+    audits: int
+    days_sum: int
+    buckets: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def mean_days(self) -> float | None:
+        return share(self.days_sum, self.audits)
+
+    @property
+    def live(self) -> int:
+        return self.buckets.get(LIVENESS_BUCKETS[0], 0)
+
+    @property
+    def live_share(self) -> float | None:
+        return share(self.live, self.audits)
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    """Everything counted within one period (dates inclusive, up to ``up_to``)."""
+
+    period: Period
+    up_to: date
+    themes: list[ThemeFigures]
+    teams: list[TeamFigures]
+    domains: list[DomainFigures]  # weakest first
+    agreement: Agreement
+    agreement_by_team: list[TeamAgreement]
+    actions: ActionFigures
+    meetings: dict[str, int]
+    liveness: list[Liveness]
+
+    @property
+    def external(self) -> int:
+        return sum(t.external for t in self.themes)
+
+    @property
+    def internal(self) -> int:
+        return sum(t.internal for t in self.themes)
+
+    @property
+    def rag(self) -> RagCounts:
+        total = RagCounts()
+        for theme in self.themes:
+            total = total + theme.rag
+        return total
+
+    @property
+    def mentoring(self) -> int:
+        return sum(self.meetings.get(kind, 0) for kind in MEETING_KINDS)
+
+    def liveness_of(self, kind: str) -> Liveness:
+        for item in self.liveness:
+            if item.kind == kind:
+                return item
+        return Liveness(kind, 0, 0, {})
+
+    def domain(self, name: str) -> DomainFigures | None:
+        return next((d for d in self.domains if d.domain == name), None)
+
+
+@dataclass(frozen=True)
+class WeekActions:
+    raised: int = 0
+    done: int = 0
+    verified: int = 0
+
+
+@dataclass(frozen=True)
+class WeeklySeries:
+    """Programme weeks 1..``through_week`` (the week holding the period's last day)."""
+
+    through_week: int
+    external_by_theme: dict[str, dict[int, int]]
+    rag: dict[int, RagCounts]
+    agreement: dict[int, Agreement]
+    actions: dict[int, WeekActions]
+    meetings: dict[int, dict[str, int]]
+    liveness: dict[tuple[int, str], tuple[int, int]]  # (week, kind) -> (audits, days summed)
+
+    def external_in_week(self, week: int) -> int:
+        return sum(weeks.get(week, 0) for weeks in self.external_by_theme.values())
+
+
+@dataclass(frozen=True)
+class Headline:
+    label: str
+    value: str
+    previous: str | None
+    delta: str | None  # e.g. "+32", "-17 pp"; None when there is nothing to compare
+    higher_is_better: bool = True
+    help: str = ""
+    short: str = ""  # for a small tile on the page; the report prints ``label``
+
+    @property
+    def tile_label(self) -> str:
+        return self.short or self.label
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    """The figures of one period, the period before, and the weekly series to its end."""
+
+    programme_name: str
+    programme_start: date
+    programme_weeks: int
+    as_of: date
+    scope_label: str  # "all teams" or "the teams you manage"
+    targets: dict[str, int] | None  # None when the scope is not the whole programme
+    current: PeriodFigures
+    previous: PeriodFigures | None
+    weekly: WeeklySeries
+
+    # ---------------------------------------------------------------- plan and forecast
+    @property
+    def period(self) -> Period:
+        return self.current.period
+
+    @property
+    def themes(self) -> list[str]:
+        return [t.theme for t in self.current.themes]
+
+    @property
+    def through_week(self) -> int:
+        return self.weekly.through_week
+
+    def done_to_date(self, theme: str | None = None) -> int:
+        """External audits from the programme's start to the period's last day."""
+        series = self.weekly.external_by_theme
+        chosen = [series.get(theme, {})] if theme else list(series.values())
+        return sum(sum(weeks.values()) for weeks in chosen)
+
+    @property
+    def total_target(self) -> int | None:
+        return sum(self.targets.values()) if self.targets is not None else None
+
+    def total_weekly(self) -> dict[int, int]:
+        return {w: self.weekly.external_in_week(w) for w in range(1, self.through_week + 1)}
+
+    def burn_up(self, theme: str | None = None) -> list[BurnUpPoint]:
+        weekly = self.weekly.external_by_theme.get(theme, {}) if theme else self.total_weekly()
+        target = (self.targets or {}).get(theme, 0) if theme else (self.total_target or 0)
+        return burn_up(weekly, target, self.programme_weeks, self.through_week)
+
+    def forecasts(self) -> list[Forecast]:
+        """One forecast per theme with a target, then the total, as of the period's last day."""
+        if self.targets is None:
+            return []
+        up_to = self.current.up_to
+        result = [
+            forecast(theme, self.weekly.external_by_theme.get(theme, {}), self.targets.get(theme, 0),
+                     self.programme_start, self.programme_weeks, up_to)
+            for theme in self.themes if theme in self.targets
+        ]
+        result.append(forecast("All themes", self.total_weekly(), self.total_target or 0, self.programme_start,
+                               self.programme_weeks, up_to))
+        return result
+
+    @property
+    def planned_to_date(self) -> int | None:
+        if self.total_target is None:
+            return None
+        return round_half_up(planned_by(self.total_target, self.programme_weeks, self.through_week))
+
+    # ---------------------------------------------------------------- comparisons
+    def _previous_label(self) -> str:
+        return self.previous.period.label if self.previous else ""
+
+    def red_change(self) -> Change:
+        previous = self.previous.rag.share("R") if self.previous and self.previous.rag.total else None
+        return Change(self.current.rag.share("R"), previous)
+
+    def green_change(self) -> Change:
+        previous = self.previous.rag.share("G") if self.previous and self.previous.rag.total else None
+        return Change(self.current.rag.share("G"), previous)
+
+    def agreement_change(self) -> Change:
+        previous = self.previous.agreement.exact_share if self.previous else None
+        return Change(self.current.agreement.exact_share, previous)
+
+    def in_time_change(self) -> Change:
+        previous = self.previous.actions.in_time_share if self.previous else None
+        return Change(self.current.actions.in_time_share, previous)
+
+    def live_change(self, kind: str = "external") -> Change:
+        previous = self.previous.liveness_of(kind).live_share if self.previous else None
+        return Change(self.current.liveness_of(kind).live_share, previous)
+
+    def weakest_domain(self) -> DomainFigures | None:
+        return self.current.domains[0] if self.current.domains and self.current.domains[0].answers else None
+
+    # ---------------------------------------------------------------- headline figures
+    def headlines(self) -> list[Headline]:
+        cur, prev = self.current, self.previous
+        items = [
+            Headline("External audits in the period", str(cur.external), str(prev.external) if prev else None,
+                     _signed(cur.external - prev.external) if prev else None,
+                     help="Submitted external audits with an audit date in the period.", short="External audits"),
+        ]
+        if self.total_target is not None:
+            items.append(Headline(
+                f"External audits to the end of week {self.through_week}",
+                f"{self.done_to_date()} of {self.total_target}", None, None,
+                help=f"Programme target {self.total_target}; straight-line plan by this week: {self.planned_to_date}.",
+                short=f"Done by week {self.through_week}"))
+        else:
+            items.append(Headline(f"External audits to the end of week {self.through_week}", str(self.done_to_date()),
+                                  None, None, short=f"Done by week {self.through_week}"))
+        red, green = self.red_change(), self.green_change()
+        items += [
+            Headline("Red audits", percent(red.current), percent(red.previous) if prev else None, _points(red),
+                     higher_is_better=False, help=f"Inadequate overall, of {cur.rag.total} audits (external and "
+                     "internal), moderated grade where moderated."),
+            Headline("Green audits", percent(green.current), percent(green.previous) if prev else None,
+                     _points(green), help="Good or Outstanding overall, moderated grade where moderated."),
+        ]
+        agreement = self.agreement_change()
+        items.append(Headline("Moderation: exact agreement", percent(agreement.current),
+                              percent(agreement.previous) if prev else None, _points(agreement),
+                              help=f"{cur.agreement.answers} graded answers in {cur.agreement.audits} moderations "
+                              "completed in the period.", short="Exact agreement"))
+        in_time = self.in_time_change()
+        items.append(Headline("Actions done within 5 working days", percent(in_time.current),
+                              percent(in_time.previous) if prev else None, _points(in_time),
+                              help=f"{cur.actions.in_time} of {cur.actions.due} actions raised in the period "
+                              "and due by the report date.", short="Actions in 5 working days"))
+        items.append(Headline("Mentoring and reflective meetings", str(cur.mentoring),
+                              str(prev.mentoring) if prev else None,
+                              _signed(cur.mentoring - prev.mentoring) if prev else None,
+                              short="Mentoring meetings"))
+        live = self.live_change()
+        items.append(Headline(f"External audits of work from the last {LIVE_DAYS} days", percent(live.current),
+                              percent(live.previous) if prev else None, _points(live),
+                              help=f"Mean {one_decimal(cur.liveness_of('external').mean_days)} days between the "
+                              "work audited and the audit.", short=f"Audits within {LIVE_DAYS} days"))
+        return items
+
+    # ---------------------------------------------------------------- findings (chart titles)
+    def finding_burn_up(self) -> str:
+        done = self.done_to_date()
+        if self.total_target is None:
+            return f"{done} external audits done in {self.scope_label} by the end of week {self.through_week}"
+        plan = self.planned_to_date or 0
+        gap = done - plan
+        position = ("on the straight-line plan" if gap == 0 else
+                    f"{abs(gap)} {'ahead of' if gap > 0 else 'behind'} the straight-line plan of {plan}")
+        return (f"{done} of {self.total_target} planned audits done by the end of week {self.through_week} "
+                f"({percent(share(done, self.total_target))}), {position}")
+
+    def finding_themes(self) -> str:
+        forecasts = [f for f in self.forecasts() if f.name != "All themes"]
+        if not forecasts:
+            leader = max(self.current.themes, key=lambda t: self.done_to_date(t.theme), default=None)
+            if leader is None:
+                return "No external audits yet"
+            return f"{leader.theme} has the most external audits: {self.done_to_date(leader.theme)}"
+        met = [f for f in forecasts if f.status == "met"]
+        track = [f for f in forecasts if f.status == "on track"]
+        behind = [f for f in forecasts if f.status == "not at current pace"]
+        parts = [f"{len(met)} of {len(forecasts)} themes have met their target"]
+        if track:
+            parts.append(f"{len(track)} on track")
+        if behind:
+            parts.append(f"{len(behind)} not at the current pace")
+        return ", ".join(parts)
+
+    def finding_rag_by_week(self) -> str:
+        change = self.red_change()
+        if change.current is None:
+            return f"No audits graded in {self.period.phrase}"
+        if change.previous is None:
+            return f"{percent(change.current)} of audits in {self.period.phrase} were Red ({self.current.rag.red} of " \
+                   f"{self.current.rag.total})"
+        return (f"Red audits {share_change_words(change)} from {self._previous_label()} to {self.period.label}")
+
+    def finding_rag_by_theme(self) -> str:
+        graded = [t for t in self.current.themes if t.rag.total]
+        if not graded:
+            return f"No audits graded in {self.period.phrase}"
+        worst = max(graded, key=lambda t: (t.rag.share("R") or 0, t.rag.total))
+        if not worst.rag.red:
+            return f"No theme had a Red audit in {self.period.phrase}"
+        return (f"{worst.theme} had the highest share of Red audits in {self.period.phrase}: "
+                f"{percent(worst.rag.share('R'))} of {worst.rag.total}")
+
+    def finding_domains(self) -> str:
+        weakest = self.weakest_domain()
+        if weakest is None:
+            return f"No graded answers in {self.period.phrase}"
+        return (f"{weakest.domain} is the weakest domain: {percent(weakest.rag.share('R'))} of "
+                f"{weakest.answers} answers Inadequate, mean grade {one_decimal(weakest.mean_grade)} of 4")
+
+    def finding_agreement(self) -> str:
+        agreement = self.current.agreement
+        if not agreement.answers:
+            return f"No moderations completed in {self.period.phrase}"
+        change = self.agreement_change()
+        words = share_change_words(change)
+        if change.previous is not None:
+            first = f"Exact agreement {words} ({self._previous_label()} to {self.period.label})"
+        else:
+            first = f"Moderators agreed exactly with {percent(change.current)} of first grades in {self.period.phrase}"
+        generous = agreement.generous_share
+        if generous is None:
+            return first
+        return f"{first}; the first grade was the higher one in {percent(generous)} of disagreements"
+
+    def finding_actions(self) -> str:
+        actions = self.current.actions
+        if not actions.raised and not actions.due:
+            return f"No remedial actions raised in {self.period.phrase}"
+        if not actions.due:
+            return f"{actions.raised} remedial actions raised in {self.period.phrase}, none due yet"
+        change = self.in_time_change()
+        text = (f"{percent(change.current)} of remedial actions were done within 5 working days "
+                f"({actions.in_time} of {actions.due})")
+        if change.previous is not None:
+            text += f"; {percent(change.previous)} in {self._previous_label()}"
+        return text
+
+    def finding_meetings(self) -> str:
+        current = self.current.mentoring
+        previous = self.previous.mentoring if self.previous else None
+        if previous is None:
+            return f"{current} mentoring and reflective meetings in {self.period.phrase}"
+        difference = current - previous
+        if difference == 0:
+            return (f"{current} mentoring and reflective meetings in {self.period.phrase}, "
+                    f"as in {self._previous_label()}")
+        return (f"{current} mentoring and reflective meetings in {self.period.phrase}, "
+                f"{'up' if difference > 0 else 'down'} {abs(difference)} on {self._previous_label()}")
+
+    def finding_liveness(self) -> str:
+        external = self.current.liveness_of("external")
+        if not external.audits:
+            return f"No external audits with a date of the work audited in {self.period.phrase}"
+        return (f"{percent(external.live_share)} of external audits looked at work from the {LIVE_DAYS} days before "
+                f"(mean {one_decimal(external.mean_days)} days)")
+
+    # ---------------------------------------------------------------- the narrative
+    def narrative(self) -> list[str]:
+        """What changed since the previous period, sentence by sentence, in numbers."""
+        cur, prev = self.current, self.previous
+        lines = []
+        audits = (f"External audits: {count_change_words(cur.external, prev.external if prev else None)}; "
+                  f"{cur.internal} internal audits.")
+        if self.total_target is not None:
+            audits += (f" {self.done_to_date()} of {self.total_target} planned audits done by the end of week "
+                       f"{self.through_week} ({percent(share(self.done_to_date(), self.total_target))}); "
+                       f"the straight-line plan was {self.planned_to_date}.")
+        lines.append(audits)
+        red, green = self.red_change(), self.green_change()
+        if cur.rag.total:
+            lines.append(f"Of {cur.rag.total} audits graded, Red {share_change_words(red)} and Green "
+                         f"{share_change_words(green)}" + (f" (previous: {prev.rag.total} audits)." if prev else "."))
+        weakest = self.weakest_domain()
+        if weakest:
+            before = prev.domain(weakest.domain) if prev else None
+            change = Change(weakest.rag.share("R"), before.rag.share("R") if before and before.answers else None)
+            lines.append(f"Weakest domain: {weakest.domain}; the share of its answers graded Inadequate "
+                         f"{share_change_words(change)} ({weakest.answers} answers).")
+        agreement = cur.agreement
+        if agreement.answers:
+            lines.append(
+                f"Moderation: {agreement.audits} audits moderated; exact agreement "
+                f"{share_change_words(self.agreement_change())} on {agreement.answers} answers, "
+                f"within one grade {percent(agreement.within_one_share)}; the first grade was higher in "
+                f"{agreement.first_higher} and lower in {agreement.first_lower} answers.")
+        else:
+            lines.append("Moderation: no moderations completed in the period.")
+        actions = cur.actions
+        lines.append(
+            f"Remedial actions: {actions.raised} raised, {actions.done} done and {actions.verified} verified; "
+            f"done within 5 working days {share_change_words(self.in_time_change())} "
+            f"({actions.in_time} of {actions.due}); {actions.overdue_at_end} overdue on {short_date(cur.up_to)}.")
+        lines.append(f"Mentoring and reflective meetings: "
+                     f"{count_change_words(cur.mentoring, prev.mentoring if prev else None)}.")
+        external = cur.liveness_of("external")
+        if external.audits:
+            lines.append(f"External audits of work from the last {LIVE_DAYS} days "
+                         f"{share_change_words(self.live_change())}; mean {one_decimal(external.mean_days)} days "
+                         "between the work and the audit.")
+        forecasts = [f for f in self.forecasts() if f.name != "All themes"]
+        if forecasts:
+            lines.append("At the pace of the last 4 complete weeks: "
+                         + "; ".join(f"{f.name} {f.done} of {f.target}, {f.text}" for f in forecasts)
+                         + f". The programme ends on {short_date(forecasts[0].programme_ends)}.")
+        return lines
+
+
+def _signed(value: int) -> str:
+    return f"+{value}" if value > 0 else str(value)
+
+
+def _points(change: Change) -> str | None:
+    points = change.points
+    return None if points is None else f"{_signed(points)} pp"
+
+
+def action_in_time(raised_on: date, completed_on: date | None, as_of: date) -> tuple[int, int]:
+    """(due, done in time) for one remedial action, as 0/1 counts.
+
+    An action counts once its 5 working days (weekends and England and Wales bank
+    holidays skipped) have passed by ``as_of``, or once it is done; it is in time if
+    it was completed on or before the fifth working day after it was raised. The
+    stored ``due_on`` is not used: it may have been moved, and this measures the rule.
+    """
+    deadline = add_working_days(raised_on, ACTION_DUE_WORKING_DAYS)
+    if completed_on is not None and completed_on <= as_of:
+        return 1, int(completed_on <= deadline)
+    return (1, 0) if deadline < as_of else (0, 0)
+
+
+def weeks_through(start: date, weeks: int, up_to: date) -> int:
+    """The last programme week with figures for a period ending ``up_to`` (0 before the start)."""
+    return min(weeks, week_of(start, up_to))

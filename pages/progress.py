@@ -1,0 +1,97 @@
+"""Progress: the programme against its plan, RAG trends, moderation, actions and mentoring,
+for meetings (aggregates only, for every role), with a presentation mode and the board report."""
+from ui.guard import require
+
+user = require("progress")
+
+import streamlit as st  # noqa: E402
+
+from core.board_report import (  # noqa: E402
+    actions_table,
+    domain_table,
+    forecast_table,
+    liveness_table,
+    meetings_table,
+    moderation_table,
+    team_table,
+    theme_table,
+    weekly_table,
+)
+from core.progress_charts import progress_charts  # noqa: E402
+from ui.progress import (  # noqa: E402
+    board_report_section,
+    choose_period,
+    draw_chart,
+    draw_headlines,
+    draw_narrative,
+    draw_presentation,
+    draw_table,
+    escape_markdown,
+    prepare_layout,
+    presentation_toggle,
+    presenting,
+    programme,
+    report_for,
+)
+from ui.widgets import rag_legend, today  # noqa: E402
+
+prepare_layout()
+dates = programme()
+if dates is None:
+    st.title("Progress")
+    st.info("No programme has been set up yet. An administrator sets one up under Administration.")
+    st.stop()
+
+as_of = today()
+if presenting():
+    period = choose_period(*dates, as_of, show=False)
+    with st.spinner("Reading the figures..."):
+        report = report_for(user.scope, period, as_of)
+    draw_presentation(report, progress_charts(report, height=560))
+    st.stop()
+
+st.title("Progress")
+picker, toggle = st.columns([3, 1], vertical_alignment="bottom")
+with picker:
+    period = choose_period(*dates, as_of)
+with toggle:
+    presentation_toggle()
+with st.spinner("Reading the figures..."):
+    report = report_for(user.scope, period, as_of)
+st.caption(
+    f"{escape_markdown(report.programme_name)} · {escape_markdown(report.period.title)} · figures as of "
+    f"{as_of:%d %b %Y} for {report.scope_label} · aggregate figures only"
+    + (" · targets are the whole programme's, so they are not compared with your teams' audits"
+       if report.targets is None else "")
+)
+
+draw_headlines(report)
+draw_narrative(report)
+board_report_section(report, user.username)
+
+charts = {chart.key: chart for chart in progress_charts(report)}
+st.header("Audits against the plan")
+draw_chart(charts["burn_up"])
+draw_chart(charts["themes"])
+draw_table(theme_table(report))
+if report.targets is not None:
+    draw_table(forecast_table(report))
+
+st.header("Is practice improving?")
+draw_chart(charts["rag_week"])
+draw_chart(charts["rag_theme"])
+rag_legend()
+draw_chart(charts["domains"])
+draw_table(domain_table(report))
+draw_table(team_table(report))
+
+st.header("Moderation, actions and support")
+draw_chart(charts["agreement"])
+draw_table(moderation_table(report))
+draw_chart(charts["actions"])
+draw_table(actions_table(report))
+draw_chart(charts["meetings"])
+draw_table(meetings_table(report))
+draw_chart(charts["liveness"])
+draw_table(liveness_table(report))
+draw_table(weekly_table(report))

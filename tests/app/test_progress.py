@@ -1,0 +1,204 @@
+"""AppTest: the Progress page under each role, its period picker, presentation mode and the board report."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlmodel import Session, select
+
+from core.board_report import build_board_report, report_tables
+from db.engine import get_engine
+from db.models import Event, Practitioner, Programme
+from db.queries.progress import progress_report
+from tests.app.conftest import page_test, texts
+from tests.conftest import DEMO_TODAY
+
+PAGE = "pages/progress.py"
+ALLOWED = ["sponsor", "admin", "auditor", "manager"]
+
+
+@pytest.fixture(autouse=True)
+def demo_today(monkeypatch):
+    """The page's 'today' is the day the demo was seeded, so figures are the data tests' figures."""
+    monkeypatch.setattr("ui.widgets.today", lambda: DEMO_TODAY)
+
+
+def _practitioner_names(url: str) -> list[str]:
+    with Session(get_engine(url)) as session:
+        return [p.name for p in session.exec(select(Practitioner)).all()]
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("username", ALLOWED)
+def test_each_allowed_role_sees_aggregates_only(username, app_db):
+    at = page_test(PAGE, username).run()
+    assert not at.exception
+    assert at.title[0].value == "Progress"
+    shown = texts(at)
+    assert "Month 3 (weeks 9-12), 2 Nov - 29 Nov 2026" in shown  # the month under way on 26 Nov
+    assert len(at.metric) == 8
+    assert not re.search(r"LCS\d{6}", shown)
+    for name in _practitioner_names(app_db):
+        assert name not in shown
+    # Every chart has a finding for a title and a caption with n and the period.
+    captions = [c.value for c in at.caption if c.value.startswith("n = ")]
+    assert len(captions) == 9 and all("Month 3" in c for c in captions)
+    assert any(s.value.startswith("Red audits fell from") for s in at.subheader)
+    if username == "manager":
+        assert "the teams you manage" in shown
+        assert int(_metrics(at)["External audits"]) < 136
+        assert "targets are the whole programme's" in shown
+    else:
+        assert _metrics(at)["Done by week 12"] == "386 of 396"
+
+
+def test_support_is_refused():
+    at = page_test(PAGE, "support").run()
+    assert any("do not have access" in e.value for e in at.error)
+    assert len(at.metric) == 0 and len(at.dataframe) == 0
+
+
+def test_month_2_on_the_page_is_month_2_in_the_database(app_db):
+    at = page_test(PAGE, "sponsor")
+    at.query_params["period"] = "m2"
+    at.run()
+    assert at.selectbox(key="progress_period").value == "m2"
+    metrics = _metrics(at)
+    assert metrics["External audits"] == "136"
+    assert metrics["Done by week 8"] == "250 of 396"
+    with Session(get_engine(app_db)) as session:
+        from core.periods import parse_period
+
+        programme = session.exec(select(Programme)).first()
+        period = parse_period("m2", programme.start_date, programme.weeks, DEMO_TODAY)
+        report = progress_report(session, _sponsor(session), period, DEMO_TODAY)
+    assert metrics["Red audits"] == next(h.value for h in report.headlines() if h.label == "Red audits")
+    assert "What changed since Month 1 (weeks 1-4)" in texts(at)
+
+
+def _sponsor(session):
+    from core.authz import Role, Scope
+    from db.users import get_user
+
+    return Scope(get_user(session, "sponsor").id, "sponsor", frozenset({Role.SPONSOR}))
+
+
+def test_choosing_another_period_redraws_and_keeps_it_in_the_url():
+    at = page_test(PAGE, "sponsor").run()
+    at.selectbox(key="progress_period").set_value("m1").run()
+    assert at.query_params["period"] == "m1"
+    shown = texts(at)
+    assert "Month 1 (weeks 1-4), 7 Sep - 4 Oct 2026" in shown
+    assert "What happened in the period" in shown  # nothing before month 1 to compare with
+    assert _metrics(at)["External audits"] == "114"
+    at.selectbox(key="progress_period").set_value("2026-10").run()
+    assert "October 2026, 1 Oct - 31 Oct 2026" in texts(at)
+    assert "What changed since September 2026" in texts(at)
+
+
+def test_other_dates_can_be_chosen():
+    at = page_test(PAGE, "sponsor").run()
+    at.selectbox(key="progress_period").set_value("custom").run()
+    from datetime import date
+
+    at.date_input(key="progress_custom_dates").set_value((date(2026, 10, 5), date(2026, 10, 18))).run()
+    assert at.query_params["period"] == "2026-10-05..2026-10-18"
+    shown = texts(at)
+    assert "5 Oct - 18 Oct 2026" in shown
+    assert "What changed since 21 Sep - 4 Oct 2026" in shown  # as many days just before
+
+
+def test_presentation_mode_shows_one_slide_at_a_time():
+    at = page_test(PAGE, "sponsor")
+    at.query_params["period"] = "m2"
+    at.run()
+    at.toggle(key="progress_present_toggle").set_value(True).run()
+    assert at.query_params["present"] == "1" and at.query_params["slide"] == "1"
+    assert at.title[0].value == "Progress: Month 2 (weeks 5-8)"
+    assert len(at.metric) == 8 and len(at.get("vega_lite_chart")) == 0
+    assert not any(b.label == "Prepare the board report" for b in at.button)
+    at.button(key="progress_next").click().run()
+    assert at.query_params["slide"] == "2"
+    assert len(at.get("vega_lite_chart")) == 1 and len(at.metric) == 0
+    assert at.header[0].value.startswith("250 of 396 planned audits done by the end of week 8")
+    assert "slide 2 of 10" in texts(at)
+    for _ in range(12):  # Next stops at the last slide
+        if at.button(key="progress_next").disabled:
+            break
+        at.button(key="progress_next").click().run()
+    assert at.query_params["slide"] == "10"
+    assert "looked at work from the 7 days before" in at.header[0].value
+    at.button(key="progress_previous").click().run()
+    assert at.query_params["slide"] == "9"
+    at.toggle(key="progress_present_toggle").set_value(False).run()
+    assert "present" not in at.query_params
+    assert at.title[0].value == "Progress" and len(at.get("vega_lite_chart")) == 9
+
+
+def test_preparing_the_board_report_shows_progress_logs_it_and_offers_both_files(app_db):
+    at = page_test(PAGE, "sponsor", timeout=180)
+    at.query_params["period"] = "m2"
+    at.run()
+    assert not at.get("download_button")
+    at.button(key="progress_prepare_report").click().run()
+    assert not at.exception
+    assert [s.label for s in at.get("status")][0].startswith("Board report ready in ")
+    assert [b.proto.label for b in at.get("download_button")] == ["Download PDF", "Download Excel"]
+    with Session(get_engine(app_db)) as session:
+        events = session.exec(select(Event).where(Event.action == "board_report.prepared")).all()
+    assert [(e.username, e.object_id) for e in events] == [("sponsor", "m2")]
+    assert events[0].after["period"] == "Month 2 (weeks 5-8), 5 Oct - 1 Nov 2026"
+
+
+def test_every_number_on_the_dashboard_is_in_the_report(app_db):
+    """Done when: the sponsor's report for month 2 matches the dashboard, number for number."""
+    at = page_test(PAGE, "sponsor")
+    at.query_params["period"] = "m2"
+    at.run()
+    metrics = _metrics(at)
+    frames = [frame.value for frame in at.dataframe]
+    with Session(get_engine(app_db)) as session:
+        from core.periods import parse_period
+
+        programme = session.exec(select(Programme)).first()
+        report = progress_report(session, _sponsor(session),
+                                 parse_period("m2", programme.start_date, programme.weeks, DEMO_TODAY), DEMO_TODAY)
+    files = build_board_report(report)
+    pdf_text = re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(files.pdf)).pages))
+    headline_rows = {h.tile_label: h for h in report.headlines()}
+    for label, value in metrics.items():
+        assert headline_rows[label].value == value
+        assert f"{headline_rows[label].label} {value}" in pdf_text
+    workbook = load_workbook(io.BytesIO(files.xlsx))
+    tables = {tuple(t.columns): t for t in report_tables(report)[1:]}
+    assert len(frames) == len(tables)
+    for frame in frames:
+        table = tables[tuple(frame.columns)]
+        sheet = next(ws for ws in workbook.worksheets if tuple(c.value for c in ws[1]) == tuple(table.columns))
+        cells = [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+        page_cells = frame.astype(object).where(frame.notna(), None).values.tolist()
+        assert len(cells) == len(page_cells) > 0, table.title
+        for page_row, sheet_row in zip(page_cells, cells):
+            for shown, stored in zip(page_row, sheet_row):
+                if isinstance(stored, datetime):
+                    stored = stored.date()
+                assert shown == stored, (table.title, page_row, sheet_row)
+
+
+def test_without_a_programme_the_page_says_so(app_db):
+    with Session(get_engine(app_db)) as session:
+        for programme in session.exec(select(Programme)).all():
+            programme.active = False
+            session.add(programme)
+        session.commit()
+    at = page_test(PAGE, "sponsor").run()
+    assert not at.exception
+    assert "No programme has been set up yet" in texts(at)
+    assert len(at.metric) == 0

@@ -1,0 +1,99 @@
+"""Journey: a sponsor opens Progress, presents it on the meeting-room screen, and downloads the month's report."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import create_engine, text
+
+from tests.browser.conftest import go_to, screenshot, sign_in, wait_idle
+
+pytestmark = pytest.mark.browser
+CHART = "[data-testid='stVegaLiteChart']"
+
+
+def _tiles(page) -> dict[str, str]:
+    """The headline tiles as the user reads them: label -> value."""
+    tiles = {}
+    for metric in page.locator("[data-testid='stMetric']").all():
+        label = metric.locator("[data-testid='stMetricLabel']").inner_text().strip()
+        tiles[label] = metric.locator("[data-testid='stMetricValue']").inner_text().strip()
+    return tiles
+
+
+def _sidebar_open(page) -> bool:
+    box = page.locator("[data-testid='stSidebar']").bounding_box()
+    return bool(box and box["width"] > 50 and box["x"] >= 0)
+
+
+def test_sponsor_presents_progress_and_downloads_the_months_report(page, server):
+    sign_in(page, server, "sponsor")
+    go_to(page, "Progress")
+    page.wait_for_selector("h1:has-text('Progress')")
+    page.wait_for_selector(CHART)
+    assert page.locator(CHART).count() == 9
+    tiles = _tiles(page)
+    assert len(tiles) == 8 and re.fullmatch(r"\d+ of 396", tiles[next(k for k in tiles if k.startswith("Done by"))])
+    body = page.inner_text("body")
+    period = re.search(r"Month \d \(weeks \d+-\d+\)", body).group(0)  # the month under way is chosen
+    assert not re.search(r"LCS\d{6}", body)
+    screenshot(page, "progress-dashboard")
+
+    # Presentation mode: the sidebar folds away and one slide fills the screen.
+    assert _sidebar_open(page)
+    page.get_by_text("Presentation mode").click()
+    wait_idle(page, settle=1.0)
+    assert "present=1" in page.url
+    assert not _sidebar_open(page)
+    assert page.locator(CHART).count() == 0  # slide 1: the headline figures
+    assert "slide 1 of 10" in page.inner_text("body")
+    page.get_by_role("button", name="Next").click()
+    wait_idle(page)
+    page.wait_for_selector(CHART)
+    assert page.locator(CHART).count() == 1
+    assert page.locator(CHART).bounding_box()["height"] > 450  # large enough for the back of the room
+    assert "slide 2 of 10" in page.inner_text("body")
+    screenshot(page, "progress-presentation")
+    page.get_by_text("Presentation mode").click()
+    wait_idle(page, settle=1.0)
+    assert "present=1" not in page.url
+    assert _sidebar_open(page)
+    assert page.locator(CHART).count() == 9
+    assert _tiles(page) == tiles  # the same figures as before presenting
+
+    # The month's board report: prepared with progress shown, then downloaded as PDF and Excel.
+    page.get_by_role("button", name="Prepare the board report").click()
+    page.wait_for_selector("text=Board report ready", timeout=120_000)
+    wait_idle(page)
+    with page.expect_download() as pdf_download:
+        page.get_by_role("button", name="Download PDF").click()
+    assert pdf_download.value.suggested_filename.startswith("board-report-month-")
+    pdf_text = "\n".join(p.extract_text() for p in PdfReader(pdf_download.value.path()).pages)
+    flat = re.sub(r"\s+", " ", pdf_text)
+    wait_idle(page)
+    with page.expect_download() as xlsx_download:
+        page.get_by_role("button", name="Download Excel").click()
+    assert xlsx_download.value.suggested_filename.endswith(".xlsx")
+    workbook = load_workbook(io.BytesIO(open(xlsx_download.value.path(), "rb").read()))
+    headline = {row[0]: row[1] for row in workbook["Headline figures"].iter_rows(min_row=2, values_only=True)}
+    wait_idle(page)
+    screenshot(page, "progress-report-ready")
+
+    # Every number on the dashboard's tiles is in both files.
+    assert f"Board report: {period}" in flat
+    for label, value in tiles.items():
+        assert value in flat, (label, value)
+        assert value in headline.values(), (label, value)
+    assert not re.search(r"LCS\d{6}", flat)
+
+    # Both downloads and the preparation are in the event log, under the sponsor's name.
+    engine = create_engine(server.database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "select action, username from event where object_type = 'board_report' order by id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("board_report.prepared", "sponsor"), ("board_report.downloaded", "sponsor"),
+                                         ("board_report.downloaded", "sponsor")]

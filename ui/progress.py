@@ -1,0 +1,236 @@
+"""Streamlit glue of the Progress page: the period picker, cached figures, presentation mode
+and the board report's downloads.
+
+Presentation mode lives in the URL (``?present=1&slide=3``), so a chart can be
+shown on a meeting-room screen, reloaded or shared without the page's widgets; the
+sidebar is collapsed with ``st.set_page_config(initial_sidebar_state=...)``, which
+Streamlit allows to be called again by a page after the router has set the layout.
+Every text drawn here is ours (computed findings, programme, theme, team and domain
+names); names are escaped before they reach Markdown and nothing goes to HTML.
+"""
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from core.authz import Scope
+from core.board_report import ReportTable, build_board_report
+from core.periods import Period, custom_period, default_period, parse_period, period_options
+from core.progress import Headline, ProgressReport
+from core.progress_charts import ProgressChart
+from db.board_reports import DOWNLOADED, PREPARED, log_board_report
+from db.engine import read_session
+from db.queries.progress import programme_dates, progress_report
+from ui.cache import cached_query
+
+PRESENT = "present"
+SLIDE = "slide"
+PERIOD = "period"
+CUSTOM = "custom"
+_FILES = "_progress_board_report"
+_WAS_PRESENTING = "_progress_was_presenting"
+_MARKDOWN_SPECIALS = "\\`*_{}[]<>#|~$"
+
+
+def escape_markdown(text: str) -> str:
+    """Text shown literally by st.markdown (names typed by administrators may hold Markdown)."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+
+
+# ------------------------------------------------------------------ figures (cached per data version)
+@cached_query
+def _programme_dates() -> tuple[date, int] | None:
+    with read_session() as session:
+        return programme_dates(session)
+
+
+@cached_query
+def _progress_report(scope: Scope, period: Period, as_of: date) -> ProgressReport | None:
+    with read_session() as session:
+        return progress_report(session, scope, period, as_of)
+
+
+def programme() -> tuple[date, int] | None:
+    return _programme_dates()
+
+
+def report_for(scope: Scope, period: Period, as_of: date) -> ProgressReport | None:
+    return _progress_report(scope, period, as_of)
+
+
+# ------------------------------------------------------------------ choosing the period
+def choose_period(start: date, weeks: int, as_of: date, *, show: bool = True) -> Period:
+    """The period in the URL (default: the programme month under way); with ``show``, a picker."""
+    chosen = parse_period(st.query_params.get(PERIOD), start, weeks, as_of) or default_period(start, weeks, as_of)
+    if not show:
+        return chosen
+    options = {p.key: p for p in period_options(start, weeks, as_of)}
+    keys = [*options, CUSTOM]
+    current = chosen.key if chosen.key in options else CUSTOM
+    # The URL is the source of truth (presentation mode and a reload keep the period), so the
+    # widget's default follows it rather than session state set behind the widget's back.
+    key = st.selectbox(
+        "Period", keys, index=keys.index(current), key="progress_period",
+        format_func=lambda k: options[k].title if k in options else "Other dates...",
+        help="Programme months are four programme weeks each (weeks 1-4, 5-8, 9-12). The previous period is the "
+             "month before, or as many days just before chosen dates.",
+    )
+    if key == CUSTOM:
+        picked = st.date_input("From and to", value=(chosen.start, chosen.end), format="DD/MM/YYYY",
+                               key="progress_custom_dates")
+        if isinstance(picked, (tuple, list)) and len(picked) == 2:
+            chosen = custom_period(picked[0], picked[1])
+    else:
+        chosen = options[key]
+    if st.query_params.get(PERIOD) != chosen.key:
+        st.query_params[PERIOD] = chosen.key
+    return chosen
+
+
+# ------------------------------------------------------------------ presentation mode
+def presenting() -> bool:
+    return st.query_params.get(PRESENT) == "1"
+
+
+def prepare_layout() -> None:
+    """Collapse the sidebar while presenting; open it again once, on the way out."""
+    if presenting():
+        st.set_page_config(initial_sidebar_state="collapsed")
+        st.session_state[_WAS_PRESENTING] = True
+    elif st.session_state.pop(_WAS_PRESENTING, False):
+        st.set_page_config(initial_sidebar_state="expanded")
+
+
+def _set_presenting(on: bool) -> None:
+    if on:
+        st.query_params[PRESENT] = "1"
+        st.query_params[SLIDE] = "1"
+    else:
+        for key in (PRESENT, SLIDE):
+            if key in st.query_params:
+                del st.query_params[key]
+
+
+def presentation_toggle() -> None:
+    on = st.toggle("Presentation mode", value=presenting(), key="progress_present_toggle",
+                   help="Large charts, one to a screen, no sidebar: for the meeting-room screen.")
+    if on != presenting():
+        _set_presenting(on)
+        st.rerun()
+
+
+def _slide_number(count: int) -> int:
+    try:
+        number = int(st.query_params.get(SLIDE, "1"))
+    except ValueError:
+        number = 1
+    return max(1, min(count, number))
+
+
+def _go_to_slide(number: int) -> None:
+    st.query_params[SLIDE] = str(number)
+
+
+def draw_presentation(report: ProgressReport, charts: list[ProgressChart]) -> None:
+    """One slide at a time: the headline figures, then each chart, with Previous and Next."""
+    count = len(charts) + 1
+    number = _slide_number(count)
+    left, middle, right, leave = st.columns([1, 4, 1, 1.4], vertical_alignment="center")
+    left.button("Previous", icon=":material/arrow_back:", disabled=number == 1, on_click=_go_to_slide,
+                args=(number - 1,), key="progress_previous", width="stretch")
+    middle.caption(f"{escape_markdown(report.programme_name)} · {escape_markdown(report.period.title)} · "
+                   f"slide {number} of {count}")
+    right.button("Next", icon=":material/arrow_forward:", disabled=number == count, on_click=_go_to_slide,
+                 args=(number + 1,), key="progress_next", width="stretch")
+    with leave:
+        presentation_toggle()
+    if number == 1:
+        st.title(f"Progress: {escape_markdown(report.period.name)}", anchor=False)
+        draw_headlines(report, columns=4)
+        draw_narrative(report)
+        return
+    chart = charts[number - 2]
+    draw_chart(chart, large=True)
+
+
+# ------------------------------------------------------------------ drawing
+def draw_headlines(report: ProgressReport, columns: int = 4) -> None:
+    headlines: list[Headline] = report.headlines()
+    previous = report.previous.period.name if report.previous else None
+    for start in range(0, len(headlines), columns):
+        for column, item in zip(st.columns(columns), headlines[start:start + columns]):
+            help_text = f"{item.label}. {item.help}" if item.short else item.help
+            if previous and item.previous is not None:
+                help_text = f"{previous}: {item.previous}. {help_text}".strip()
+            column.metric(item.tile_label, item.value, delta=item.delta,
+                          delta_color="normal" if item.higher_is_better else "inverse", help=help_text or None,
+                          border=True)
+
+
+def draw_narrative(report: ProgressReport) -> None:
+    since = f"What changed since {report.previous.period.name}" if report.previous else "What happened in the period"
+    st.subheader(escape_markdown(since))
+    st.markdown("\n".join(f"- {escape_markdown(line)}" for line in report.narrative()))
+
+
+def draw_chart(chart: ProgressChart, *, large: bool = False) -> None:
+    drawn = chart.chart
+    if large:
+        st.header(escape_markdown(chart.title), anchor=False)
+        # Readable from the back of a meeting room.
+        drawn = drawn.configure_axis(labelFontSize=16, titleFontSize=16).configure_legend(
+            labelFontSize=16, titleFontSize=16, symbolSize=180)
+    else:
+        st.subheader(escape_markdown(chart.title), anchor=False)
+    st.altair_chart(drawn, width="stretch")
+    st.caption(escape_markdown(chart.caption))
+
+
+def draw_table(table: ReportTable, *, expanded: bool = False) -> None:
+    with st.expander(table.title, expanded=expanded):
+        st.dataframe(pd.DataFrame([list(row) for row in table.rows], columns=list(table.columns)),
+                     hide_index=True, width="stretch")
+        if table.note:
+            st.caption(escape_markdown(table.note))
+
+
+# ------------------------------------------------------------------ the board report
+def board_report_section(report: ProgressReport, username: str) -> None:
+    """Prepare the PDF and Excel of the chosen period (with progress shown), then offer both."""
+    st.subheader("Board report")
+    st.caption(
+        f"{escape_markdown(report.period.title)}: the figures, charts and tables on this page as a PDF and an "
+        "Excel workbook for the board. Aggregate and team-level figures only: no case references, practitioner "
+        "names or free text."
+    )
+    # Files stay offered while they still hold the figures on the page: keyed on the figures
+    # themselves, not on the data version, which the report's own log entries move on.
+    stored = st.session_state.get(_FILES)
+    files = stored[1] if stored and stored[0] == report else None
+    if st.button("Prepare the board report", type="primary", icon=":material/description:",
+                 key="progress_prepare_report"):
+        started = time.perf_counter()
+        with st.status(f"Preparing the board report for {report.period.name}...", expanded=True) as status:
+            bar = st.progress(0.0, text="Reading the figures")
+            files = build_board_report(report, lambda fraction, step: bar.progress(min(1.0, fraction), text=step))
+            log_board_report(username, PREPARED, report.period, report.scope_label,
+                             pdf_bytes=len(files.pdf), xlsx_bytes=len(files.xlsx))
+            status.update(label=f"Board report ready in {time.perf_counter() - started:.1f} s", state="complete",
+                          expanded=False)
+        st.session_state[_FILES] = (report, files)
+    if files is None:
+        return
+    pdf, excel = st.columns(2)
+    pdf.download_button("Download PDF", files.pdf, file_name=f"{files.file_stem}.pdf", mime="application/pdf",
+                        icon=":material/picture_as_pdf:", key="progress_download_pdf", width="stretch",
+                        on_click=log_board_report, args=(username, DOWNLOADED, report.period, report.scope_label),
+                        kwargs={"format": "pdf"})
+    excel.download_button(
+        "Download Excel", files.xlsx, file_name=f"{files.file_stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/table_view:",
+        key="progress_download_xlsx", width="stretch", on_click=log_board_report,
+        args=(username, DOWNLOADED, report.period, report.scope_label), kwargs={"format": "xlsx"},
+    )
