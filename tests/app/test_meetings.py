@@ -1,0 +1,314 @@
+"""AppTest: the Meetings and Risks-and-issues pages under each role, their forms, the agenda and inline updates."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from db.engine import get_engine, write_session
+from db.models import Event, Meeting, RiskIssue, Team
+from db.risks import RiskRow, update_risk
+from db.users import load_signed_in
+from tests.app.conftest import page_test, texts
+from tests.conftest import DEMO_TODAY
+
+MEETING_ROLES = ["auditor", "manager", "admin"]
+REFUSED = ["sponsor", "support"]
+AGENDA_WEEK = "2026-11-23"
+
+
+@pytest.fixture(autouse=True)
+def demo_today(monkeypatch):
+    """Pages take today's date from ui.widgets.today: pin it to the demo's day."""
+    import ui.widgets
+
+    monkeypatch.setattr(ui.widgets, "today", lambda: DEMO_TODAY)
+
+
+def db(app_db) -> Session:
+    return Session(get_engine(app_db), expire_on_commit=False)
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def count(app_db, model, *where) -> int:
+    with db(app_db) as s:
+        return s.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+# ------------------------------------------------------------------ roles
+@pytest.mark.parametrize("path", ["pages/meetings.py", "pages/risks.py"])
+@pytest.mark.parametrize("username", REFUSED)
+def test_sponsor_and_support_are_refused(path, username):
+    at = page_test(path, username).run()
+    assert any("do not have access" in e.value for e in at.error)
+    assert not at.dataframe and not at.checkbox and not at.metric
+
+
+@pytest.mark.parametrize("username", MEETING_ROLES)
+def test_meetings_page_for_each_role(username):
+    at = page_test("pages/meetings.py", username).run()
+    assert not at.exception
+    assert at.title[0].value == "Meetings"
+    metrics = {m.label: m.value for m in at.metric}
+    if username == "manager":
+        assert 0 < int(metrics["Mentoring and reflective"]) < 101
+        assert "the teams you manage and the meetings you attended" in at.caption[0].value
+        summary = at.dataframe[1].value  # counts table, then the managers' table
+        assert list(summary["Manager"]) == ["Sam Patel"]
+    else:
+        assert metrics["Mentoring and reflective"] == "101"
+        assert metrics["Risks and issues"] == "12"
+        assert len(at.dataframe[1].value) == 8  # the eight team managers
+
+
+def test_a_manager_sees_only_meetings_about_their_team_or_that_they_attended():
+    at = page_test("pages/meetings.py", "manager").run()
+    history = at.dataframe[2].value
+    assert len(history) > 0
+    for _, row in history.iterrows():
+        assert "Assessment North" in row["Teams"] or "Sam Patel" in row["Attended"]
+    auditor = page_test("pages/meetings.py", "auditor").run()
+    assert len(auditor.dataframe[2].value) > len(history)
+
+
+def test_manager_form_offers_only_their_team_and_its_practitioners():
+    at = page_test("pages/meetings.py", "manager").run()
+    assert at.multiselect(key="meeting_teams_0").options == ["Assessment North"]
+    practitioners = at.multiselect(key="meeting_practitioners_0").options
+    assert practitioners and all(p.endswith("(Assessment North)") for p in practitioners)
+
+
+# ------------------------------------------------------------------ recording a meeting
+def test_recording_a_meeting_keeps_what_was_typed_on_error_then_saves(app_db):
+    before = count(app_db, Meeting)
+    at = page_test("pages/meetings.py", "auditor").run()
+    with db(app_db) as s:
+        team_id = s.exec(select(Team.id).where(Team.name == "Child in Need West")).one()
+    notes = "Talked through what Good looks like for lived experience."
+    at.text_area(key="meeting_notes_0").input(notes)
+    at.text_area(key="meeting_follow_ups_0").input("Re-audit two cases in January.")
+    at.multiselect(key="meeting_teams_0").select(team_id)
+    button(at, "Record meeting").click().run()
+    assert "The meeting was not recorded" in texts(at)
+    assert "Choose the type of meeting" in texts(at)
+    assert count(app_db, Meeting) == before
+    # Nothing typed is lost.
+    assert at.text_area(key="meeting_notes_0").value == notes
+    assert at.multiselect(key="meeting_teams_0").value == [team_id]
+
+    at.selectbox(key="meeting_kind_0").select("reflective")
+    button(at, "Record meeting").click().run()
+    assert not at.exception
+    assert "Recorded the reflective meeting of 26 Nov 2026." in texts(at)
+    assert count(app_db, Meeting) == before + 1
+    with db(app_db) as s:
+        meeting = s.exec(select(Meeting).order_by(Meeting.id.desc())).first()
+        assert (meeting.kind, meeting.held_on, meeting.notes) == ("reflective", DEMO_TODAY, notes)
+        event = s.exec(select(Event).where(Event.action == "meeting.record")).one()
+        assert event.username == "auditor" and event.after["teams"] == [team_id]
+    # The form starts afresh for the next meeting.
+    assert at.text_area(key="meeting_notes_1").value == ""
+    assert int({m.label: m.value for m in at.metric}["Reflective"]) == 43
+
+
+# ------------------------------------------------------------------ the log
+def _open_entries(app_db, username):
+    with db(app_db) as s:
+        scope = load_signed_in(s, username).scope
+        from db.risks import risk_log
+
+        return risk_log(s, scope, statuses=["open", "monitoring"])
+
+
+@pytest.mark.parametrize("username", MEETING_ROLES)
+def test_the_log_shows_open_entries_in_scope(app_db, username):
+    at = page_test("pages/risks.py", username).run()
+    assert not at.exception
+    expected = _open_entries(app_db, username)
+    assert {m.label: m.value for m in at.metric}["Entries shown"] == str(len(expected))
+    table = at.data_editor[0].value
+    assert list(table["#"]) == [r.id for r in expected]
+    if username == "manager":
+        assert set(table["Team"]) == {"Assessment North"}
+    else:
+        assert len(set(table["Team"])) > 1
+
+
+def test_log_filters(app_db):
+    at = page_test("pages/risks.py", "auditor").run()
+    at.multiselect(key="log_status").set_value(["closed"]).run()
+    table = at.data_editor[0].value
+    assert set(table["Status"]) == {"Closed"}
+    assert len(table) == count(app_db, RiskIssue, RiskIssue.status == "closed")
+    at.multiselect(key="log_status").set_value([]).run()
+    at.toggle(key="log_due").set_value(True).run()
+    due = at.data_editor[0].value
+    assert len(due) == int({m.label: m.value for m in at.metric}["Due for review"]) > 0
+    assert all(d <= DEMO_TODAY for d in pd.to_datetime(due["Review on"]).dt.date)
+    at.text_input(key="log_search").input("staffing gaps").run()
+    found = at.data_editor[0].value
+    assert len(found) > 0 and all("Staffing gaps" in d for d in found["Description"])
+
+
+def test_inline_status_change_is_saved_and_logged(app_db):
+    at = page_test("pages/risks.py", "auditor").run()
+    first = int(at.data_editor[0].value["#"].iloc[0])
+    at.session_state["risk_log_editor_0"] = {
+        "edited_rows": {0: {"Status": "Closed"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    button(at, "Save changes to 1 entry").click().run()
+    assert not at.exception
+    assert f"Saved changes to #{first}." in texts(at)
+    with db(app_db) as s:
+        entry = s.get(RiskIssue, first)
+        assert (entry.status, entry.closed_on) == ("closed", DEMO_TODAY)
+        event = s.exec(select(Event).where(Event.action == "risk.update")).one()
+        assert event.username == "auditor" and event.after == {"status": "closed"}
+    assert first not in list(at.data_editor[0].value["#"])  # closed entries are filtered out now
+
+
+def test_inline_change_to_an_entry_someone_else_changed_is_refused_and_kept(app_db):
+    at = page_test("pages/risks.py", "auditor").run()
+    first = int(at.data_editor[0].value["#"].iloc[0])
+    at.session_state["risk_log_editor_0"] = {
+        "edited_rows": {0: {"Severity": "Low"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    with db(app_db) as s:
+        scope = load_signed_in(s, "admin").scope
+    with write_session(get_engine(app_db)) as w:
+        update_risk(w, scope, first, {"status": "monitoring"}, seen={}, today=DEMO_TODAY)
+    button(at, "Save changes to 1 entry").click().run()
+    shown = texts(at)
+    assert f"Entry #{first} was changed by someone else" in shown and "Nothing was saved" in shown
+    with db(app_db) as s:
+        entry = s.get(RiskIssue, first)
+        assert entry.status == "monitoring" and entry.severity != "low"
+    # The edit is still pending, with a way to discard it.
+    assert button(at, "Save changes to 1 entry") and button(at, "Discard my changes")
+    button(at, "Discard my changes").click().run()
+    assert not any(b.label.startswith("Save changes") for b in at.button)
+
+
+def test_adding_an_entry_by_hand(app_db):
+    before = count(app_db, RiskIssue)
+    at = page_test("pages/risks.py", "manager").run()
+    assert at.selectbox(key="risk_team_0").options == ["Choose a team", "Assessment North"]
+    at.text_area(key="risk_description_0").input("Supervision records are missing for two months.")
+    button(at, "Add to the log").click().run()
+    assert "Say which team or practitioner the entry is about." in texts(at)
+    assert at.text_area(key="risk_description_0").value.startswith("Supervision records")
+    at.selectbox(key="risk_team_0").select_index(1)
+    at.selectbox(key="risk_severity_0").select("high")
+    button(at, "Add to the log").click().run()
+    assert count(app_db, RiskIssue) == before + 1
+    assert "to the log." in texts(at)
+    with db(app_db) as s:
+        entry = s.exec(select(RiskIssue).order_by(RiskIssue.id.desc())).first()
+        assert (entry.severity, entry.status, entry.raised_on, entry.source) == ("high", "open", DEMO_TODAY, "")
+
+
+# ------------------------------------------------------------------ the suggested agenda
+def test_the_agenda_drafts_this_week_and_ticked_items_become_entries(app_db):
+    before = count(app_db, RiskIssue)
+    meetings_before = count(app_db, Meeting, Meeting.kind == "risks_and_issues")
+    at = page_test("pages/risks.py", "auditor").run()
+    assert at.selectbox(key="agenda_week").value == date(2026, 11, 23)
+    shown = texts(at)
+    assert "Unacknowledged safeguarding concerns (1)" in shown
+    assert "Practitioners with repeated Red audits" in shown
+    assert "Nothing this week for: Moderation disagreements." in shown
+    prefix = f"agenda_0_{AGENDA_WEEK}_"
+    ticks = [c for c in at.checkbox if c.key.startswith(prefix + "red_practitioner") or
+             c.key.startswith(prefix + "overdue_actions")][:2]
+    assert len(ticks) == 2
+    for tick in ticks:
+        tick.check()
+    button(at, "Add ticked items to the log").click().run()
+    assert not at.exception
+    assert "Done: added 2 entries" in texts(at)
+    assert count(app_db, RiskIssue) == before + 2
+    assert count(app_db, Meeting, Meeting.kind == "risks_and_issues") == meetings_before + 1
+    with db(app_db) as s:
+        entries = s.exec(select(RiskIssue).order_by(RiskIssue.id.desc()).limit(2)).all()
+        assert {e.source for e in entries} <= {"red_practitioner", "overdue_actions"}
+        assert all(e.review_on == date(2026, 12, 3) and e.raised_on == DEMO_TODAY for e in entries)
+        assert entries[0].meeting_id == entries[1].meeting_id is not None
+    # The ticked items now show as already in the log.
+    assert "Already in the log as #" in texts(at)
+
+
+def test_adding_with_nothing_ticked_says_so_and_writes_nothing(app_db):
+    before = count(app_db, RiskIssue)
+    at = page_test("pages/risks.py", "auditor").run()
+    button(at, "Add ticked items to the log").click().run()
+    assert "Tick at least one item to discuss." in texts(at)
+    assert count(app_db, RiskIssue) == before
+
+
+def test_a_manager_agenda_is_about_their_team_only():
+    at = page_test("pages/risks.py", "manager").run()
+    labels = [c.label for c in at.checkbox]
+    assert labels
+    assert all("Assessment North" in l or "Review entry" in l or ": repeated Red" in l for l in labels)
+    shown = texts(at)
+    for other in ("Child in Need West", "Front Door (MASH)", "Children Looked After"):
+        assert other not in shown
+        assert all(other not in label for label in labels)
+
+
+def test_an_earlier_week_can_be_chosen():
+    at = page_test("pages/risks.py", "auditor").run()
+    at.selectbox(key="agenda_week").select(date(2026, 11, 16)).run()
+    assert "Drafted from the data on 22 Nov 2026." in texts(at)
+    assert any(c.key.startswith("agenda_0_2026-11-16_") for c in at.checkbox)
+
+
+def test_free_text_in_the_agenda_is_shown_as_text(app_db):
+    with db(app_db) as s:
+        scope = load_signed_in(s, "auditor").scope
+        team_id = s.exec(select(Team.id).where(Team.name == "Child Protection")).one()
+    from core.risks import RiskDraft
+    from db.risks import create_risk
+
+    with write_session(get_engine(app_db)) as w:
+        create_risk(w, scope, RiskDraft("**Urgent** [click](http://evil.example) :red[now]", "high",
+                                        date(2026, 11, 20), date(2026, 11, 25), team_id=team_id), DEMO_TODAY)
+    at = page_test("pages/risks.py", "auditor").run()
+    captions = [c.value for c in at.caption if "Urgent" in c.value]
+    assert captions == [
+        ":red-badge[High] \\*\\*Urgent\\*\\* \\[click\\](http://evil.example) :red\\[now\\] "
+        "(open; review was due on 25 Nov 2026)."
+    ]
+
+
+# ------------------------------------------------------------------ the page helpers
+def test_md_escape_neutralises_markdown_and_leaves_plain_names_alone():
+    from ui.meetings import md_escape
+
+    assert md_escape("Daniel Dunn: repeated Red audits") == "Daniel Dunn: repeated Red audits"
+    assert md_escape("Front Door (MASH)") == "Front Door (MASH)"
+    assert md_escape("**x** _y_ `z` <b> $a$") == "\\*\\*x\\*\\* \\_y\\_ \\`z\\` \\<b\\> \\$a\\$"
+    assert md_escape(":smile: :material/home:") == "\\:smile: \\:material/home:"
+    assert md_escape("# Title") == "\\# Title" and md_escape("1. first") == "1\\. first"
+    assert md_escape("two\nlines") == "two lines"
+
+
+def test_editor_edits_map_cells_to_changes_with_what_was_seen():
+    from ui.meetings import editor_edits
+
+    row = RiskRow(id=7, raised_on=date(2026, 11, 1), team_id=1, team="A", practitioner_id=None, practitioner=None,
+                  description="x", severity="medium", status="open", owner_id=3, owner="Alex", review_on=date(2026, 11, 8),
+                  source="", meeting_id=None, meeting_held_on=None, raised_by="Alex", closed_on=None)
+    owners = {3: "Alex Morgan", 4: "Sam Patel"}
+    edits = editor_edits({"0": {"Status": "Closed", "Review on": "2026-12-03", "Owner": "Sam Patel",
+                                "Severity": "Medium"}}, [row], owners)
+    assert edits == {7: ({"status": "closed", "review_on": date(2026, 12, 3), "owner_id": 4},
+                         {"status": "open", "severity": "medium", "review_on": date(2026, 11, 8), "owner_id": 3})}
+    assert editor_edits({0: {"Severity": "Medium"}}, [row], owners) == {}  # no real change
+    assert editor_edits({0: {"Review on": None}}, [row], owners)[7][0] == {"review_on": None}

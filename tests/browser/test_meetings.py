@@ -1,0 +1,63 @@
+"""Journey: the auditor drafts the weekly agenda, ticks two items into the log, and finds them there."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import go_to, screenshot, sign_in, wait_idle
+
+pytestmark = pytest.mark.browser
+
+DEMO_WEEK = "Week of 23 Nov 2026"  # the demo's week 12 (tests seed it as of 26 Nov 2026)
+
+
+def _checkbox_names(page) -> list[str]:
+    boxes = page.get_by_role("checkbox")
+    return [boxes.nth(i).get_attribute("aria-label") or "" for i in range(boxes.count())]
+
+
+def _shown(page) -> int:
+    metric = page.get_by_test_id("stMetric").filter(has_text="Entries shown")
+    return int(re.search(r"(\d+)\s*$", metric.inner_text().strip()).group(1))
+
+
+def test_auditor_turns_two_agenda_items_into_log_entries(page, server):
+    sign_in(page, server, "auditor")
+    go_to(page, "Risks and issues")
+    page.wait_for_selector("h1:has-text('Risks and issues')")
+    open_before = _shown(page)
+
+    page.get_by_role("tab", name="Suggested agenda").click()
+    wait_idle(page)
+    week = page.get_by_label("Week to review")
+    if DEMO_WEEK not in page.get_by_test_id("stSelectbox").filter(has_text="Week to review").inner_text():
+        week.click()
+        page.get_by_role("option", name=re.compile(DEMO_WEEK)).click()
+        wait_idle(page)
+    assert "Unacknowledged safeguarding concerns (1)" in page.inner_text("body")
+    names = _checkbox_names(page)
+    practitioner = next(n for n in names if n.endswith(": repeated Red audits"))
+    team_item = next(n for n in names if n.endswith(": overdue remedial actions"))
+    for name in (practitioner, team_item):
+        page.get_by_text(name, exact=True).click()
+        assert page.get_by_role("checkbox", name=name).is_checked()
+    screenshot(page, "meetings-agenda-ticked")
+    page.get_by_role("button", name="Add ticked items to the log").click()
+    wait_idle(page)
+    success = page.get_by_test_id("stAlert").filter(has_text="Done: added 2 entries")
+    assert success.is_visible()
+    assert "recorded the risks-and-issues meeting" in success.inner_text()
+
+    page.get_by_role("tab", name="Log").click()
+    wait_idle(page)
+    assert _shown(page) == open_before + 2
+    for title, expected in ((practitioner, practitioner.split(":")[0]), (team_item, team_item.split(":")[0])):
+        search = page.get_by_label("Search descriptions")
+        search.fill(title)
+        search.press("Enter")
+        wait_idle(page)
+        assert _shown(page) == 1
+        grid = page.get_by_test_id("stDataFrame").locator("table").first.text_content()
+        assert expected in grid and "Open" in grid
+    screenshot(page, "meetings-log-entry")

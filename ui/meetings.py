@@ -1,0 +1,194 @@
+"""Streamlit glue for the Meetings and Risks-and-issues pages.
+
+Cached reads, one-shot messages that survive a rerun, the week picker of the
+agenda, markdown escaping for names shown in labels, and the bookkeeping of the
+log's editable table (which rows the user was editing, and what changed).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import streamlit as st
+
+from core.agenda import AgendaItem, fmt
+from core.authz import Scope
+from core.risks import SEVERITIES, STATUSES
+from core.workdays import week_start
+from db.engine import read_session
+from db.meetings import WeekCount, meeting_counts
+from db.queries.agenda import suggested_agenda
+from db.queries.common import current_programme
+from db.risks import RiskRow
+from ui.cache import cached_query
+
+# Characters that format anywhere in Streamlit's markdown, and the directive/emoji colon
+# (":red[...]", ":smile:", ":material/x:"); others (". - + # 1.") only at a line's start.
+_INLINE = re.compile(r"([\\`*_\[\]<>~$|])")
+_DIRECTIVE = re.compile(r":(?=[A-Za-z0-9_/-]+[:\[])")
+_LINE_START = re.compile(r"^(\s*)([#>+=-])")
+_ORDERED = re.compile(r"^(\s*\d+)([.)])")
+
+
+def md_escape(text: str) -> str:
+    """``text`` shown exactly as typed by Streamlit's markdown, never as formatting or links.
+
+    Only what would format is escaped: a label's accessible name (aria-label) keeps
+    the backslashes, so plain names stay plain for screen readers.
+    """
+    text = " ".join((text or "").splitlines())
+    text = _INLINE.sub(r"\\\1", text)
+    text = _DIRECTIVE.sub(r"\\:", text)
+    text = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    return _ORDERED.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+
+# ------------------------------------------------------------------ cached reads
+@cached_query
+def agenda_for(scope: Scope, week: date, today: date) -> list[AgendaItem]:
+    with read_session() as session:
+        return suggested_agenda(session, scope, week, today)
+
+
+@cached_query
+def counts_for(scope: Scope, start: date | None, end: date | None) -> list[WeekCount]:
+    with read_session() as session:
+        return meeting_counts(session, scope, start, end)
+
+
+@cached_query
+def programme_dates() -> tuple[date | None, int]:
+    """The current programme's first day and its length in weeks (None, 0 without one)."""
+    with read_session() as session:
+        programme = current_programme(session)
+        return (programme.start_date, programme.weeks) if programme else (None, 0)
+
+
+# ------------------------------------------------------------------ messages and form resets
+def flash(name: str, message: str) -> None:
+    """Show ``message`` once, on the next run (after ``st.rerun``)."""
+    st.session_state[f"_flash_{name}"] = message
+
+
+def show_flash(name: str) -> None:
+    message = st.session_state.pop(f"_flash_{name}", None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+def generation(name: str) -> int:
+    """A counter in widget keys: bumping it gives a form fresh, empty widgets."""
+    return st.session_state.setdefault(f"_gen_{name}", 0)
+
+
+def next_generation(name: str) -> None:
+    st.session_state[f"_gen_{name}"] = generation(name) + 1
+
+
+def show_problems(problems: list[str], heading: str = "Nothing was saved:") -> None:
+    st.error(heading + "\n" + "\n".join(f"- {p}" for p in problems), icon=":material/error:")
+
+
+# ------------------------------------------------------------------ weeks
+def agenda_weeks(today: date, programme_start: date | None, weeks: int = 12) -> list[date]:
+    """Mondays the agenda can be drafted for, newest first: the programme's weeks, or the last 12."""
+    newest = week_start(today)
+    oldest = week_start(programme_start) if programme_start else newest - timedelta(weeks=weeks - 1)
+    oldest = min(oldest, newest)
+    mondays = []
+    day = newest
+    while day >= oldest:
+        mondays.append(day)
+        day -= timedelta(weeks=1)
+    return mondays
+
+
+def week_label(monday: date, today: date, programme_start: date | None) -> str:
+    label = f"Week of {fmt(monday)}"
+    notes = []
+    if programme_start and monday >= week_start(programme_start):
+        notes.append(f"programme week {(monday - week_start(programme_start)).days // 7 + 1}")
+    if monday == week_start(today):
+        notes.append("this week")
+    elif monday == week_start(today) - timedelta(weeks=1):
+        notes.append("last week")
+    return label + (f" ({', '.join(notes)})" if notes else "")
+
+
+
+# ------------------------------------------------------------------ the log's editable table
+def unique_labels(options: dict[int, str]) -> dict[int, str]:
+    """Labels that tell two people with the same name apart."""
+    seen: dict[str, int] = {}
+    for label in options.values():
+        seen[label] = seen.get(label, 0) + 1
+    return {key: (label if seen[label] == 1 else f"{label} (#{key})") for key, label in options.items()}
+
+
+@dataclass(frozen=True)
+class EditorState:
+    key: str
+    rows: list[RiskRow]
+    discarded: bool  # the filters changed while edits were pending
+
+
+def editor_state(signature: str, fresh) -> EditorState:
+    """The rows under the log's editor and its widget key.
+
+    Edits are addressed by row position, so while the user has unsaved edits the
+    editor keeps showing the rows they were made on (a snapshot), not rows that
+    someone else's save may have reordered. Without pending edits it shows fresh rows.
+    """
+    gen = generation("risk_log")
+    key = f"risk_log_editor_{gen}"
+    state = st.session_state.get(key) or {}
+    pending = bool(state.get("edited_rows"))
+    snapshot = st.session_state.get("_risk_log_snapshot")
+    discarded = False
+    if snapshot is not None and snapshot[0] == gen and snapshot[1] == signature and pending:
+        return EditorState(key, snapshot[2], False)
+    if pending:
+        # The filters changed under unsaved edits: those edits belong to other rows.
+        next_generation("risk_log")
+        gen, key, discarded = gen + 1, f"risk_log_editor_{gen + 1}", True
+    rows = fresh()
+    st.session_state["_risk_log_snapshot"] = (gen, signature, rows)
+    return EditorState(key, rows, discarded)
+
+
+def _as_date(value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def editor_edits(
+    edited_rows: dict, rows: list[RiskRow], owners: dict[int, str]
+) -> dict[int, tuple[dict, dict]]:
+    """{entry id: (changes, values seen)} from the editor's ``edited_rows``."""
+    severity_of = {label: code for code, label in SEVERITIES.items()}
+    status_of = {label: code for code, label in STATUSES.items()}
+    owner_of = {label: user_id for user_id, label in owners.items()}
+    edits: dict[int, tuple[dict, dict]] = {}
+    for index, columns in (edited_rows or {}).items():
+        row = rows[int(index)]
+        changes = {}
+        for column, value in columns.items():
+            if column == "Severity":
+                changes["severity"] = severity_of.get(value, value)
+            elif column == "Status":
+                changes["status"] = status_of.get(value, value)
+            elif column == "Review on":
+                changes["review_on"] = _as_date(value)
+            elif column == "Owner":
+                changes["owner_id"] = owner_of.get(value) if value else None
+        seen = row.changeable()
+        changes = {k: v for k, v in changes.items() if seen.get(k) != v}
+        if changes:
+            edits[row.id] = (changes, seen)
+    return edits
