@@ -1,0 +1,137 @@
+"""Teams and practitioners: create, rename, deactivate, move practitioners between teams (admin)."""
+from ui.guard import require
+
+user = require("admin_teams")
+
+import streamlit as st  # noqa: E402
+
+from db.admin import (  # noqa: E402
+    create_practitioner,
+    create_team,
+    list_practitioners,
+    list_teams,
+    move_practitioner,
+    practitioner_history,
+    rename_practitioner,
+    set_practitioner_active,
+    set_team_active,
+    update_team,
+)
+from db.engine import write_session  # noqa: E402
+from db.users import UserError  # noqa: E402
+from ui.admin import flash, show_flash, table  # noqa: E402
+from ui.widgets import session, today  # noqa: E402
+
+st.title("Teams and practitioners")
+st.caption("Audits keep the team they were done in: renaming a team or moving a practitioner never rewrites them.")
+show_flash()
+
+
+def attempt(action, success: str) -> None:
+    """Run one change in one transaction; show why it was refused, or note success and refresh."""
+    try:
+        with write_session() as s:
+            outcome = action(s)
+    except UserError as error:
+        st.error(str(error))
+    else:
+        flash(success(outcome) if callable(success) else success)
+        st.rerun()
+
+
+with session() as s:
+    teams = list_teams(s, user.scope)
+    practitioners = list_practitioners(s, user.scope)
+active_teams = {t.id: t.name for t in teams if t.active}
+all_teams = {t.id: t.name + ("" if t.active else " (deactivated)") for t in teams}
+
+teams_tab, practitioners_tab = st.tabs(["Teams", "Practitioners"])
+
+with teams_tab:
+    table(["Team", "Service area", "Active", "Practitioners", "Cases", "Managers"],
+          [[t.name, t.service_area, t.active, t.practitioners, t.cases, ", ".join(t.managers)] for t in teams])
+    left, right = st.columns(2)
+    with left, st.form("add_team", clear_on_submit=True):
+        st.subheader("Add a team")
+        name = st.text_input("Team name", key="new_team_name")
+        area = st.text_input("Service area", key="new_team_area",
+                             help="e.g. Assessment, Safeguarding and CIN, Children looked after")
+        if st.form_submit_button("Add team", type="primary"):
+            attempt(lambda s: create_team(s, scope=user.scope, name=name, service_area=area), f"Team '{name}' added.")
+    with right:
+        st.subheader("Change a team")
+        if teams:
+            team_id = st.selectbox("Team", list(all_teams), format_func=all_teams.get, key="edit_team")
+            team = next(t for t in teams if t.id == team_id)
+            with st.form(f"edit_team_{team_id}"):
+                new_name = st.text_input("Team name", value=team.name, key=f"edit_team_name_{team_id}")
+                new_area = st.text_input("Service area", value=team.service_area, key=f"edit_team_area_{team_id}")
+                if st.form_submit_button("Save team"):
+                    attempt(lambda s: update_team(s, scope=user.scope, team_id=team_id, name=new_name,
+                                                  service_area=new_area), f"Team saved as '{new_name.strip()}'.")
+            if team.active:
+                if st.button(f"Deactivate {team.name}", help="Only a team with no active practitioners."):
+                    attempt(lambda s: set_team_active(s, scope=user.scope, team_id=team_id, active=False),
+                            f"{team.name} is deactivated.")
+            elif st.button(f"Reactivate {team.name}"):
+                attempt(lambda s: set_team_active(s, scope=user.scope, team_id=team_id, active=True),
+                        f"{team.name} is active again.")
+
+with practitioners_tab:
+    team_filter = st.selectbox("Show", [None, *all_teams], format_func=lambda t: "All teams" if t is None else all_teams[t],
+                               key="practitioner_team_filter")
+    shown = [p for p in practitioners if team_filter is None or p.team_id == team_filter]
+    table(["Practitioner", "Team", "Active", "Cases allocated", "Audits"],
+          [[p.name, p.team, p.active, p.cases, p.audits] for p in shown])
+    st.caption(f"{len(shown)} practitioner(s).")
+
+    left, right = st.columns(2)
+    with left, st.form("add_practitioner", clear_on_submit=True):
+        st.subheader("Add a practitioner")
+        name = st.text_input("Name", key="new_practitioner_name")
+        team_id = st.selectbox("Team", list(active_teams), format_func=active_teams.get, key="new_practitioner_team")
+        if st.form_submit_button("Add practitioner", type="primary"):
+            attempt(lambda s: create_practitioner(s, scope=user.scope, name=name, team_id=team_id, on=today()),
+                    f"{name.strip()} added to {active_teams.get(team_id, '')}.")
+    with right:
+        st.subheader("Change a practitioner")
+        by_id = {p.id: p for p in shown}  # the team chosen under "Show" narrows this list too
+        if by_id:
+            chosen = st.selectbox(
+                "Practitioner", list(by_id), key="edit_practitioner",
+                format_func=lambda i: f"{by_id[i].name} ({by_id[i].team}){'' if by_id[i].active else ' - deactivated'}",
+            )
+            practitioner = by_id[chosen]
+            with st.form(f"rename_practitioner_{chosen}"):
+                new_name = st.text_input("Name", value=practitioner.name, key=f"rename_{chosen}")
+                if st.form_submit_button("Rename"):
+                    attempt(lambda s: rename_practitioner(s, scope=user.scope, practitioner_id=chosen, name=new_name),
+                            f"Renamed to {new_name.strip()}.")
+            with st.form(f"move_practitioner_{chosen}"):
+                targets = [t for t in active_teams if t != practitioner.team_id]
+                to_team = st.selectbox("Move to team", targets, format_func=active_teams.get, key=f"move_to_{chosen}")
+                moved_on = st.date_input("From", value=today(), max_value=today(), format="DD/MM/YYYY",
+                                         key=f"moved_on_{chosen}")
+                if st.form_submit_button("Move", disabled=not practitioner.active):
+                    attempt(
+                        lambda s: move_practitioner(s, scope=user.scope, practitioner_id=chosen, to_team_id=to_team,
+                                                    moved_on=moved_on, today=today()),
+                        lambda r: f"{practitioner.name} moved from {r.from_team} to {r.to_team}. Their audits stay "
+                                  f"with {r.from_team}."
+                                  + (f" {r.cases_left_behind} case(s) of {r.from_team} are still allocated to them: "
+                                     "reallocate them with the next case import." if r.cases_left_behind else ""),
+                    )
+            if practitioner.active:
+                if st.button(f"Deactivate {practitioner.name}"):
+                    attempt(lambda s: set_practitioner_active(s, scope=user.scope, practitioner_id=chosen,
+                                                              active=False), f"{practitioner.name} is deactivated.")
+            elif st.button(f"Reactivate {practitioner.name}"):
+                attempt(lambda s: set_practitioner_active(s, scope=user.scope, practitioner_id=chosen, active=True),
+                        f"{practitioner.name} is active again.")
+            with session() as s:
+                history = practitioner_history(s, user.scope, chosen)
+            st.markdown("**Team history**")
+            table(["Date", "From team", "To team", "Recorded by"],
+                  [[m.moved_on, m.from_team, m.to_team, m.moved_by] for m in history])
+            if not history:
+                st.caption("No moves recorded (practitioners added before the history began).")

@@ -1,0 +1,133 @@
+"""Users: add people, change their roles and teams, deactivate them, reset passwords (admin)."""
+from ui.guard import require
+
+user = require("admin_users")
+
+import streamlit as st  # noqa: E402
+
+from core.authz import Role  # noqa: E402
+from db.admin import (  # noqa: E402
+    create_account,
+    list_teams,
+    list_users,
+    reset_password,
+    set_user_active,
+    update_account,
+)
+from db.engine import write_session  # noqa: E402
+from db.users import UserError  # noqa: E402
+from ui.admin import flash, role_label, show_flash, suggest_password, table  # noqa: E402
+from ui.widgets import session  # noqa: E402
+
+ROLE_VALUES = [r.value for r in Role]
+
+st.title("Users")
+st.caption("Everyone who can sign in, their roles and the teams managers see. Every change is in the event log.")
+show_flash()
+
+with session() as s:
+    users = list_users(s, user.scope)
+    teams = list_teams(s, user.scope, active_only=True)
+team_names = {t.id: t.name for t in teams}
+by_username = {u.username: u for u in users}
+
+table(
+    ["Username", "Name", "Email", "Roles", "Teams managed", "Active", "Must change password", "Locked out",
+     "Last sign-in"],
+    [[u.username, u.display_name, u.email, ", ".join(u.roles), ", ".join(u.teams), u.active, u.must_change_password,
+      u.locked, u.last_seen_at] for u in users],
+    column_config={"Last sign-in": st.column_config.DatetimeColumn("Last sign-in (UK time)", format="DD/MM/YYYY HH:mm")},
+)
+
+add_tab, change_tab, reset_tab = st.tabs(["Add a user", "Change a user", "Reset a password"])
+
+with add_tab:
+    st.session_state.setdefault("new_user_password", suggest_password())
+    with st.form("add_user"):
+        username = st.text_input("Username", key="new_user_username",
+                                 help="Letters, digits, dots, hyphens and underscores, e.g. j.smith")
+        display_name = st.text_input("Full name", key="new_user_name")
+        email = st.text_input("Email (optional)", key="new_user_email")
+        roles = st.multiselect("Roles", ROLE_VALUES, format_func=role_label, key="new_user_roles")
+        managed = st.multiselect("Teams they manage (managers only)", list(team_names), format_func=team_names.get,
+                                 key="new_user_teams")
+        password = st.text_input(
+            "Temporary password", key="new_user_password",
+            help="Give it to the person by phone or in person; they must choose their own at first sign-in.",
+        )
+        if st.form_submit_button("Create user", type="primary"):
+            try:
+                with write_session() as s:
+                    create_account(s, scope=user.scope, username=username, display_name=display_name, email=email,
+                                   roles=roles, managed_team_ids=managed, temporary_password=password)
+            except UserError as error:
+                st.error(str(error))
+            else:
+                created = username.strip().lower()
+                flash(f"User '{created}' created. Their temporary password is {password}: they must change it "
+                      "when they first sign in.")
+                for key in ("new_user_username", "new_user_name", "new_user_email", "new_user_roles", "new_user_teams",
+                            "new_user_password"):
+                    st.session_state.pop(key, None)  # an empty form, and a new suggestion, for the next person
+                st.rerun()
+
+with change_tab:
+    chosen = st.selectbox("User", list(by_username), format_func=lambda n: f"{by_username[n].display_name} ({n})",
+                          key="change_user")
+    target = by_username[chosen]
+    with st.form(f"change_user_{chosen}"):
+        new_name = st.text_input("Full name", value=target.display_name, key=f"edit_name_{chosen}")
+        new_email = st.text_input("Email", value=target.email, key=f"edit_email_{chosen}")
+        new_roles = st.multiselect("Roles", ROLE_VALUES, default=[r for r in target.roles if r in ROLE_VALUES],
+                                   format_func=role_label, key=f"edit_roles_{chosen}")
+        new_teams = st.multiselect("Teams they manage (managers only)", list(team_names),
+                                   default=[t for t in target.team_ids if t in team_names], format_func=team_names.get,
+                                   key=f"edit_teams_{chosen}")
+        if st.form_submit_button("Save changes", type="primary"):
+            try:
+                with write_session() as s:
+                    changed = update_account(s, scope=user.scope, username=chosen, display_name=new_name,
+                                             email=new_email, roles=new_roles, managed_team_ids=new_teams)
+            except UserError as error:
+                st.error(str(error))
+            else:
+                flash(f"Saved {chosen}: changed {', '.join(changed)}." if changed else "Nothing to change.")
+                st.rerun()
+    if target.active:
+        st.caption("A deactivated user is signed out at once and cannot sign in; their audits stay.")
+        if st.button(f"Deactivate {chosen}", disabled=chosen == user.username,
+                     help="You cannot deactivate yourself." if chosen == user.username else None):
+            try:
+                with write_session() as s:
+                    set_user_active(s, scope=user.scope, username=chosen, active=False)
+            except UserError as error:
+                st.error(str(error))
+            else:
+                flash(f"{chosen} is deactivated and signed out.")
+                st.rerun()
+    else:
+        st.info(f"{chosen} is deactivated.")
+        if st.button(f"Reactivate {chosen}"):
+            with write_session() as s:
+                set_user_active(s, scope=user.scope, username=chosen, active=True)
+            flash(f"{chosen} is active again.")
+            st.rerun()
+
+with reset_tab:
+    st.caption("The user must choose a new password at their next sign-in. A reset also lifts a lock-out.")
+    others = [n for n in by_username if n != user.username and by_username[n].active]
+    st.session_state.setdefault("reset_password_value", suggest_password())
+    with st.form("reset_password"):
+        whose = st.selectbox("User", others, key="reset_user", format_func=lambda n: f"{by_username[n].display_name} ({n})")
+        temporary = st.text_input("Temporary password", key="reset_password_value")
+        if st.form_submit_button("Reset password", type="primary"):
+            try:
+                with write_session() as s:
+                    reset_password(s, scope=user.scope, username=whose, temporary_password=temporary)
+            except UserError as error:
+                st.error(str(error))
+            else:
+                flash(f"Password of {whose} reset to {temporary}: they must change it at their next sign-in.")
+                st.session_state.pop("reset_password_value", None)
+                st.rerun()
+    st.caption("To change your own password, use My account.")

@@ -1,0 +1,62 @@
+"""Streamlit helpers of the administration pages: one-off messages, tables, temporary passwords."""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core.authz import Role
+
+_FLASH = "_admin_flash"
+# No look-alike characters (0/O, 1/l/I): the admin reads the password out to the person.
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def flash(message: str) -> None:
+    """Show ``message`` as a success note on the next run (after ``st.rerun``)."""
+    st.session_state[_FLASH] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(_FLASH, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+def suggest_password() -> str:
+    """A random temporary password of four groups of four, e.g. 'hK7q-2mPz-...'."""
+    while True:
+        groups = ["".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(4)) for _ in range(4)]
+        candidate = "-".join(groups)
+        if len(set(candidate)) >= 8:
+            return candidate
+
+
+def table(columns: Sequence[str], rows: Sequence[Sequence[Any]], **kwargs) -> None:
+    """A read-only table (text is shown as text, never as HTML)."""
+    st.dataframe(pd.DataFrame(list(rows), columns=list(columns)), hide_index=True, use_container_width=True, **kwargs)
+
+
+def role_label(role: str) -> str:
+    return f"{role} - {Role(role).description}"
+
+
+def plain(text: str) -> str:
+    """``text`` escaped for st.markdown, so a name from an uploaded file shows as typed (no links, no formatting)."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~:$" else ch for ch in str(text))
+
+
+def show_questions(questions: Sequence[Any]) -> None:
+    """A template's questions as an auditor meets them: grouped by domain, with what good looks like.
+    ``questions`` are objects with domain, text, guidance, limiting and allow_na (Question or QuestionSpec)."""
+    number = 0
+    for domain in dict.fromkeys(q.domain for q in questions):
+        st.markdown(f"**{plain(domain)}**")
+        for q in (q for q in questions if q.domain == domain):
+            number += 1
+            flags = [label for flag, label in ((q.limiting, "limiting judgement"), (q.allow_na, "N/A allowed")) if flag]
+            st.markdown(f"{number}\\. {plain(q.text)}" + (f" *({', '.join(flags)})*" if flags else ""))
+            st.caption(f"Good looks like: {plain(q.guidance)} · key: {plain(q.key)}")
