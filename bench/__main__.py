@@ -1,0 +1,161 @@
+"""``python -m bench --audits N [--database-url URL]``: build N synthetic audits, time every dashboard page.
+
+Prints a table, then as its last line one JSON object::
+
+    {"audits": N, "pages": {"heatmap": {"cold_ms": .., "warm_ms": .., "sql_ms": .., "naive_ms": ..}, ...},
+     "save_ms": .., "peak_rss_mb": ..}
+
+``peak_rss_mb`` is the peak memory of the process that ran the pages, measured
+before the naive baselines load whole tables (``peak_rss_with_naive_mb``); the
+database is built in a child process so that building does not count.
+``save_ms`` is ``bench.save.median_save_ms`` (the audit-entry feature's own
+benchmark) when that module exists, else null.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = "cold <= 1.5 x sql + 50 ms; warm <= 50 ms; cold <= 0.2 x naive; peak memory <= 500 MB"
+
+
+def _default_url(audits: int) -> str:
+    folder = Path(tempfile.gettempdir()) / "case-audit-bench"
+    folder.mkdir(exist_ok=True)
+    return f"sqlite:///{folder / f'bench-{audits}.db'}"
+
+
+def _holds_audits(database_url: str) -> int | None:
+    """How many audits the database holds (None: not migrated yet)."""
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(database_url)
+    try:
+        if "audit" not in inspect(engine).get_table_names():
+            return None
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM audit")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def _build(database_url: str, audits: int, reuse: bool) -> dict:
+    if database_url.startswith("sqlite:///") and not reuse:
+        path = Path(database_url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    held = _holds_audits(database_url)
+    if held:
+        if reuse:
+            return {"audits": held, "reused": True}
+        raise SystemExit(f"{database_url} already holds {held} audits: give an empty database, or --reuse it.")
+    # A child process, so that building (a million answers) does not count in the page's peak memory.
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.synthetic", "--audits", str(audits), "--database-url", database_url],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _save_ms(database_url: str, saves: int) -> tuple[float | None, str | None]:
+    try:
+        from bench.save import median_save_ms
+    except ImportError:
+        return None, "bench/save.py is not there yet"
+    try:
+        return round(median_save_ms(database_url, saves=saves), 1), None
+    except Exception as exc:  # the other feature's benchmark failing must not hide these figures
+        return None, f"bench.save failed: {exc}"
+
+
+def _check(page: dict) -> str:
+    if page.get("cold_ms") is None:
+        return page.get("error", "")
+    cold, warm, sql, naive = page["cold_ms"], page["warm_ms"], page["sql_ms"], page["naive_ms"]
+    marks = [f"cold {'ok' if cold <= 1.5 * sql + 50 else 'SLOW'} (limit {1.5 * sql + 50:.0f})",
+             f"warm {'ok' if warm <= 50 else 'SLOW'}"]
+    if naive:
+        marks.append(f"vs naive {cold / naive:.2f}x {'ok' if cold <= 0.2 * naive else 'SLOW'}")
+    return ", ".join(marks)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--audits", type=int, required=True, help="how many synthetic audits to build")
+    parser.add_argument("--database-url", help="default: a SQLite file in the temp folder, rebuilt every run")
+    parser.add_argument("--reuse", action="store_true", help="time an existing benchmark database as it is")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (the median is reported)")
+    parser.add_argument("--naive-repeat", type=int, default=3)
+    parser.add_argument("--saves", type=int, default=200, help="audit submissions timed for save_ms (0: skip)")
+    parser.add_argument("--pages", help="comma-separated page names (default: every page in bench/pages.py)")
+    args = parser.parse_args(argv)
+
+    database_url = args.database_url or _default_url(args.audits)
+    started = time.perf_counter()
+    built = _build(database_url, args.audits, args.reuse)
+    build_s = round(time.perf_counter() - started, 1)
+
+    # The pages run outside demo mode, as a council's server does; Streamlit's notes about
+    # running without a server (AppTest) would only bury the table.
+    os.environ["STREAMLIT_LOGGER_LEVEL"] = "error"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["AUDIT_DEMO_MODE"] = "0"
+    os.environ.setdefault("AUDIT_COOKIE_KEY", secrets.token_urlsafe(48))
+
+    from bench.measure import StatementLog, peak_rss_mb, time_naive, time_page
+    from bench.pages import PAGES
+    from db.engine import get_engine
+
+    chosen = [p for p in PAGES if not args.pages or p.name in args.pages.split(",")]
+    engine = get_engine(database_url)
+    log = StatementLog()
+    timings = [time_page(page, database_url, engine, log, args.repeat, args.naive_repeat) for page in chosen]
+    pages_peak = peak_rss_mb()
+    for page, timing in zip(chosen, timings):
+        if timing.error is None:
+            timing.naive_ms = time_naive(page, database_url, args.naive_repeat)
+    naive_peak = peak_rss_mb()
+    log.close()
+    save_ms, save_note = _save_ms(database_url, args.saves) if args.saves else (None, "skipped")
+
+    result = {
+        "audits": args.audits,
+        "pages": {t.name: t.as_json() for t in timings},
+        "save_ms": save_ms,
+        "peak_rss_mb": round(pages_peak, 1),
+        "peak_rss_with_naive_mb": round(naive_peak, 1),
+        "database": "sqlite" if database_url.startswith("sqlite") else database_url.split(":", 1)[0],
+        "build_s": build_s,
+        "built": built,
+        "load_average": round(os.getloadavg()[0], 2),
+    }
+    if save_note:
+        result["save_note"] = save_note
+
+    print(f"Benchmark: {args.audits:,} audits on {result['database']} (built in {build_s} s); "
+          f"median of {args.repeat} runs; load average {result['load_average']}")
+    print(f"Targets for the heatmap at 100,000 audits: {TARGETS}")
+    header = f"{'page':<10} {'cold ms':>9} {'warm ms':>9} {'sql ms':>9} {'naive ms':>9}  check"
+    print(header)
+    print("-" * len(header))
+    for name, page in result["pages"].items():
+        cells = [f"{page[k]:>9.1f}" if page.get(k) is not None else f"{'-':>9}"
+                 for k in ("cold_ms", "warm_ms", "sql_ms", "naive_ms")]
+        print(f"{name:<10} {' '.join(cells)}  {_check(page)}")
+    print(f"save_ms: {save_ms if save_ms is not None else 'n/a'}"
+          f"{'' if not save_note else ' (' + save_note + ')'}; peak memory {result['peak_rss_mb']} MB "
+          f"({result['peak_rss_with_naive_mb']} MB after the naive baselines)")
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()

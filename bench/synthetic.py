@@ -1,0 +1,289 @@
+"""A synthetic database of N audits (about 10 answers each), built with bulk inserts.
+
+Shaped like a large council's programme: teams of 12 practitioners, the five
+bundled themes (6 to 12 questions each), 85% external audits over 12 weeks,
+a few percent moderated (with moderated grades that differ from the first
+ones), remedial actions on a quarter of the audits, meetings, and the users the
+benchmark signs in as (``bench_auditor``, ``bench_manager``, ``bench_sponsor``,
+``bench_admin``; they cannot sign in through the form: their password is random).
+
+Rows go in with SQLAlchemy Core ``executemany`` in chunks, so memory stays flat
+and 100,000 audits (about a million answers) build in well under a minute on
+SQLite. Run as ``python -m bench.synthetic --audits N [--database-url URL]``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import secrets
+import time
+from dataclasses import replace
+from datetime import date, datetime, time as clock, timedelta, timezone
+
+from sqlalchemy import event, func, insert, text
+from sqlmodel import select
+
+from core.authz import Role
+from core.templates import QuestionSpec, bundled_templates
+from core.workdays import default_due_date, week_start
+from db import migrate
+from db.engine import create_db_engine, get_engine, is_sqlite, write_session
+from db.events import record
+from db.models import (
+    Answer, Audit, Case, Meeting, Moderation, ModerationAnswer, Practitioner, Programme, ProgrammeTarget,
+    RemedialAction, Team, Theme,
+)
+from db.templates import latest_version, load_template, questions_of, sync_bundled_templates
+from db.users import create_user
+
+SEED = 20261126
+WEEKS = 12
+PRACTITIONERS_PER_TEAM = 12
+CHUNK = 5_000
+BENCH_USERS = {
+    "bench_auditor": ("Bench Auditor", {Role.AUDITOR}),
+    "bench_manager": ("Bench Manager", {Role.MANAGER}),
+    "bench_sponsor": ("Bench Sponsor", {Role.SPONSOR}),
+    "bench_admin": ("Bench Admin", {Role.ADMIN}),
+}
+AREAS = ("Front door", "Assessment", "Safeguarding and CIN", "Children looked after")
+RATIONALES = (
+    "Not evidenced in the record; the gap leaves the child's needs or risks unclear.",
+    "Some evidence, but mostly description rather than analysis; gaps noted.",
+    "Evidence in the record meets the standard; analysis is present and proportionate.",
+    "Exceptional, well-evidenced practice; analysis is clear and the child's experience drives it.",
+)
+
+
+def team_count(audits: int) -> int:
+    """More teams for bigger councils: 8 for the demo's size, 40 at 100,000 audits."""
+    return max(8, min(40, audits // 2_500))
+
+
+def _stamp(day: date, hour: int) -> datetime:
+    return datetime.combine(day, clock(hour, 0), tzinfo=timezone.utc)
+
+
+def _grade(value: float) -> int:
+    return max(1, min(4, round(value)))
+
+
+EXTRA_QUESTIONS = (
+    QuestionSpec("bench_impact", "Impact for the child", "What difference has the work made for the child?",
+                 "The record shows what changed for the child."),
+    QuestionSpec("bench_timeliness", "Timeliness and recording", "Was the work done and recorded in timescale?",
+                 "Visits, assessments and plans are in timescale and recorded promptly."),
+    QuestionSpec("bench_oversight", "Management oversight", "Is management oversight visible at decision points?",
+                 "Decisions carry a manager's recorded rationale."),
+)
+
+
+def _ten_question_versions(session) -> None:
+    """A second version of every bundled template, padded to 10 questions: audits then have
+    about 10 answers each, as councils' edited templates often do."""
+    for spec in bundled_templates():
+        keys = {q.key for q in spec.questions}
+        extra = [q for q in EXTRA_QUESTIONS if q.key not in keys][: max(0, 10 - len(spec.questions))]
+        load_template(session, replace(spec, version=spec.version + 1, questions=spec.questions + tuple(extra)),
+                      actor="bench")
+
+
+def build(database_url: str, audits: int, *, today: date | None = None, seed: int = SEED) -> dict:
+    """Migrate ``database_url`` (an empty database) and fill it with ``audits`` synthetic audits."""
+    started = time.perf_counter()
+    today = today or date.today()
+    rng = random.Random(seed)
+    migrate.upgrade(database_url)
+    engine = get_engine(database_url)
+    start = week_start(today) - timedelta(weeks=WEEKS - 1)
+
+    with write_session(engine) as session:
+        if session.exec(select(Programme.id)).first() is not None:
+            raise RuntimeError("The benchmark builds into an empty database only.")
+        sync_bundled_templates(session, actor="bench")
+        _ten_question_versions(session)
+        themes = session.exec(select(Theme)).all()
+        questions = {t.id: questions_of(session, latest_version(session, t.id).id) for t in themes}
+        versions = {t.id: latest_version(session, t.id).id for t in themes}
+        programme = Programme(name="Synthetic benchmark programme", start_date=start, weeks=WEEKS)
+        session.add(programme)
+        session.flush()
+        for theme in themes:
+            session.add(ProgrammeTarget(programme_id=programme.id, theme_id=theme.id, target=audits // len(themes)))
+        teams = []
+        for index in range(team_count(audits)):
+            team = Team(name=f"Team {index + 1:02d}", service_area=AREAS[index % len(AREAS)])
+            session.add(team)
+            teams.append(team)
+        session.flush()
+        practitioners: dict[int, list[int]] = {}
+        for team in teams:
+            for index in range(PRACTITIONERS_PER_TEAM):
+                practitioner = Practitioner(name=f"Practitioner {team.id:02d}-{index + 1:02d}", team_id=team.id)
+                session.add(practitioner)
+                session.flush()
+                practitioners.setdefault(team.id, []).append(practitioner.id)
+        password = secrets.token_urlsafe(24)
+        users = {}
+        for username, (display, roles) in BENCH_USERS.items():
+            managed = {teams[0].id} if Role.MANAGER in roles else set()
+            users[username] = create_user(
+                session, actor="bench", username=username, display_name=display, password=password, roles=roles,
+                managed_team_ids=managed, check_strength=False, bcrypt_rounds=4,
+            ).id
+        auditor_ids = [users["bench_auditor"]]
+        for index in range(9):
+            auditor_ids.append(create_user(
+                session, actor="bench", username=f"bench_auditor_{index + 2}", display_name=f"Auditor {index + 2}",
+                password=password, roles={Role.AUDITOR}, check_strength=False, bcrypt_rounds=4,
+            ).id)
+        manager_of: dict[int, int] = {teams[0].id: users["bench_manager"]}
+        for team in teams[1:]:
+            manager_of[team.id] = create_user(
+                session, actor="bench", username=f"bench_manager_{team.id}", display_name=f"Manager of {team.name}",
+                password=password, roles={Role.MANAGER}, managed_team_ids={team.id}, check_strength=False,
+                bcrypt_rounds=4,
+            ).id
+        question_rows = {theme_id: [(q.id, q.domain) for q in qs] for theme_id, qs in questions.items()}
+        team_ids = [t.id for t in teams]
+        team_effect = {t: rng.gauss(0, 0.3) for t in team_ids}
+        practitioner_effect = {p: rng.gauss(0, 0.35) for ps in practitioners.values() for p in ps}
+        theme_ids = [t.id for t in themes]
+        programme_id = programme.id
+        first_audit = (session.exec(select(func.max(Audit.id))).one() or 0) + 1
+        first_case = (session.exec(select(func.max(Case.id))).one() or 0) + 1
+
+    counts = {"audits": 0, "answers": 0, "moderations": 0, "actions": 0}
+    now = datetime.now(timezone.utc)
+    days = [start + timedelta(days=d) for d in range((today - start).days + 1)]
+    days = [day for day in days if day.weekday() < 5]
+    bulk = create_db_engine(database_url)
+    if is_sqlite(database_url):
+        @event.listens_for(bulk, "connect")
+        def _no_sync(dbapi_connection, _record) -> None:
+            # A throw-away benchmark database: no need to wait for the disk on every chunk.
+            dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+    with bulk.begin() as conn:
+        for chunk_start in range(0, audits, CHUNK):
+            case_rows, audit_rows, answer_rows = [], [], []
+            moderation_rows, moderation_answers, action_rows = [], [], []
+            for offset in range(chunk_start, min(audits, chunk_start + CHUNK)):
+                audit_id, case_id = first_audit + offset, first_case + offset
+                team_id = rng.choice(team_ids)
+                practitioner_id = rng.choice(practitioners[team_id])
+                theme_id = rng.choice(theme_ids)
+                day = rng.choice(days)
+                week = (day - start).days // 7 + 1
+                internal = rng.random() < 0.15
+                submitted = rng.random() < 0.98
+                quality = (1.8 + 0.08 * week + team_effect[team_id] + practitioner_effect[practitioner_id]
+                           + rng.gauss(0, 0.6))
+                grades = []
+                for question_id, domain in question_rows[theme_id]:
+                    offset_le = -0.5 if domain.startswith("Lived experience") else 0.0
+                    grade = _grade(quality + offset_le + rng.gauss(0, 0.45))
+                    grades.append((question_id, grade))
+                overall = _grade(sum(g for _, g in grades) / len(grades) + rng.gauss(0, 0.25))
+                moderated = internal and submitted and rng.random() < 0.25
+                moderated_overall = max(1, overall - 1) if moderated and rng.random() < 0.5 else overall
+                case_rows.append({
+                    "id": case_id, "reference": f"BEN{case_id:09d}", "team_id": team_id,
+                    "practitioner_id": practitioner_id, "service_area": AREAS[(team_id - 1) % len(AREAS)],
+                    "created_at": now,
+                })
+                audit_rows.append({
+                    "id": audit_id, "case_id": case_id, "theme_id": theme_id, "template_version_id": versions[theme_id],
+                    "programme_id": programme_id, "kind": "internal" if internal else "external",
+                    "auditor_id": manager_of[team_id] if internal else rng.choice(auditor_ids), "team_id": team_id,
+                    "practitioner_id": practitioner_id, "work_date": day - timedelta(days=rng.randint(1, 8)),
+                    "audit_date": day, "status": "submitted" if submitted else "draft",
+                    "overall_grade": overall if submitted else None,
+                    "overall_rationale": RATIONALES[overall - 1], "impact_for_child": "Some difference for the child.",
+                    "lived_experience": "", "limiting_override_reason": "", "no_action_reason": "",
+                    "learning_points": "See the child alone.", "safeguarding_concern": False,
+                    "safeguarding_action": "", "safeguarding_told": "",
+                    "moderated_overall_grade": moderated_overall if moderated else None,
+                    "created_at": _stamp(day, 9), "updated_at": _stamp(day, 11),
+                    "submitted_at": _stamp(day, 11) if submitted else None, "version": 1,
+                })
+                for question_id, grade in grades:
+                    moderated_grade = (max(1, grade - 1) if rng.random() < 0.3 else grade) if moderated else None
+                    answer_rows.append({
+                        "audit_id": audit_id, "question_id": question_id, "grade": grade,
+                        "rationale": RATIONALES[grade - 1], "moderated_grade": moderated_grade,
+                    })
+                    if moderated:
+                        moderation_answers.append((audit_id, question_id, moderated_grade))
+                if moderated:
+                    moderation_rows.append({
+                        "id": audit_id, "audit_id": audit_id, "moderator_id": rng.choice(auditor_ids),
+                        "assigned_by_id": auditor_ids[0], "assigned_at": _stamp(day, 12), "sample_label": "Bench",
+                        "status": "completed", "moderator_overall_grade": moderated_overall,
+                        "moderator_overall_rationale": "Moderated.", "agreed_overall_grade": moderated_overall,
+                        "feedback": "Reflective feedback.", "graded_at": _stamp(day, 13),
+                        "completed_at": _stamp(day, 14),
+                    })
+                if submitted and overall <= 2 and rng.random() < 0.5:
+                    due = default_due_date(day)
+                    done = due < today and rng.random() < 0.8
+                    action_rows.append({
+                        "audit_id": audit_id, "owner_id": practitioner_id,
+                        "description": "Update the chronology to include the previous referrals.",
+                        "raised_by_id": auditor_ids[0], "raised_on": day, "due_on": due,
+                        "status": "verified" if done else "open", "completion_note": "Done." if done else "",
+                        "completed_on": due if done else None, "verified_by_id": auditor_ids[0] if done else None,
+                        "verified_on": due if done else None, "reopen_reason": "", "version": 1,
+                    })
+            conn.execute(insert(Case.__table__), case_rows)
+            conn.execute(insert(Audit.__table__), audit_rows)
+            conn.execute(insert(Answer.__table__), answer_rows)
+            if moderation_rows:
+                conn.execute(insert(Moderation.__table__), moderation_rows)
+                conn.execute(insert(ModerationAnswer.__table__), [
+                    {"moderation_id": a, "question_id": q, "moderator_grade": g, "moderator_rationale": "",
+                     "agreed_grade": g} for a, q, g in moderation_answers
+                ])
+            if action_rows:
+                conn.execute(insert(RemedialAction.__table__), action_rows)
+            counts["audits"] += len(audit_rows)
+            counts["answers"] += len(answer_rows)
+            counts["moderations"] += len(moderation_rows)
+            counts["actions"] += len(action_rows)
+        meetings = [
+            {"kind": rng.choice(("mentoring", "reflective")), "held_on": rng.choice(days), "notes": "Bench meeting.",
+             "follow_ups": "", "recorded_by_id": auditor_ids[0], "created_at": now}
+            for _ in range(max(10, audits // 100))
+        ]
+        conn.execute(insert(Meeting.__table__), meetings)
+    bulk.dispose()
+
+    if not is_sqlite(database_url):
+        # Explicit ids were inserted: move the sequences on, or the next save collides.
+        with engine.begin() as conn:
+            for table in ("case", "audit", "moderation"):
+                conn.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM \"{table}\"))"
+                ))
+    with engine.connect() as conn:
+        # Planner statistics, as any database holding this much data would have.
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+    with write_session(engine) as session:
+        record(session, "bench", "bench.seed", "programme", programme_id, after=counts)
+    counts["build_s"] = round(time.perf_counter() - started, 1)
+    return counts
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.synthetic", description=__doc__.splitlines()[0])
+    parser.add_argument("--audits", type=int, required=True)
+    parser.add_argument("--database-url", required=True)
+    args = parser.parse_args(argv)
+    print(json.dumps(build(args.database_url, args.audits)))
+
+
+if __name__ == "__main__":
+    main()

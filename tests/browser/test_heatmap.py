@@ -1,0 +1,96 @@
+"""Journeys on the RAG heatmaps: the manager filters to their team and a theme, clicks a Red cell and opens
+one of its audits; and finds the practitioner with the most Red lived-experience grades in three clicks."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from sqlmodel import Session, select
+
+from core.templates import LIVED_EXPERIENCE_DOMAIN
+from db.demo import DEMO_MANAGER_TEAM
+from db.engine import create_db_engine
+from db.models import Answer, Audit, Practitioner, Question, Team
+from tests.browser.conftest import go_to, screenshot, sign_in, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Pick one option of a multiselect (ArrowDown opens its list)."""
+    page.get_by_label(label, exact=True).click()
+    page.keyboard.press("ArrowDown")
+    page.get_by_role("option").filter(has_text=option).first.click()
+    page.keyboard.press("Escape")
+    wait_idle(page)
+
+
+def _cell(chart, described: str):
+    """A heatmap cell by what it says to a screen reader (its aria-label starts "row · column: ...")."""
+    return chart.locator(f'[role="graphics-symbol"][aria-label^="{described}"]')
+
+
+def _most_red_lived_experience(database_url: str) -> tuple[str, int]:
+    engine = create_db_engine(database_url)
+    with Session(engine) as s:
+        team = s.exec(select(Team).where(Team.name == DEMO_MANAGER_TEAM)).one()
+        rows = s.exec(
+            select(Practitioner.name, Answer.grade, Answer.moderated_grade).select_from(Audit)
+            .join(Answer, Answer.audit_id == Audit.id).join(Question, Question.id == Answer.question_id)
+            .join(Practitioner, Practitioner.id == Audit.practitioner_id)
+            .where(Audit.team_id == team.id, Audit.status == "submitted", Question.domain == LIVED_EXPERIENCE_DOMAIN)
+        ).all()
+    engine.dispose()
+    reds = Counter(name for name, grade, moderated in rows if (moderated if moderated is not None else grade) == 1)
+    return reds.most_common(1)[0]
+
+
+def test_manager_filters_clicks_a_red_cell_and_opens_one_of_its_audits(page, server):
+    sign_in(page, server, "manager")
+    go_to(page, "RAG heatmaps")
+    chart = page.get_by_test_id("stVegaLiteChart")
+    chart.wait_for()
+    # The manager's own team is chosen already; they narrow it to one theme and look at the weeks.
+    teams = page.get_by_test_id("stMultiSelect").filter(has_text="Teams")
+    assert DEMO_MANAGER_TEAM in teams.inner_text()
+    _choose(page, "Themes", "Assessment")
+    page.get_by_text("Team × week", exact=True).click()
+    wait_idle(page)
+    assert "themes=assessment" in page.url and "view=team-week" in page.url
+    # Week 1 of the programme is Red for this team: the cell says so in words too (its aria-label).
+    red_cell = _cell(chart, f"{DEMO_MANAGER_TEAM} · W1: Red")
+    share = int(re.search(r"Red \d+ \((\d+)%\)", red_cell.get_attribute("aria-label")).group(1))
+    assert share >= 50
+    screenshot(page, "heatmap-manager-team-week")
+    red_cell.click()
+    wait_idle(page)
+    assert "Audits behind a cell" in page.inner_text("body")
+    # The click chose the cell below (row and column select boxes) and summarised it.
+    assert f"{DEMO_MANAGER_TEAM} · W1: Red" in page.inner_text("body")
+    screenshot(page, "heatmap-manager-drill-down")
+    link = page.get_by_test_id("stPageLink").filter(has_text="LCS").first
+    label = link.inner_text()
+    reference = re.search(r"LCS\d+", label).group(0)
+    link.click()
+    wait_idle(page)
+    assert "audit_view" in page.url and "audit=" in page.url
+    page.get_by_text(reference).first.wait_for()
+    screenshot(page, "heatmap-manager-opened-audit")
+
+
+def test_manager_finds_the_most_red_lived_experience_practitioner_in_three_clicks(page, server):
+    name, reds = _most_red_lived_experience(server.database_url)
+    sign_in(page, server, "manager")  # lands on the Overview
+    go_to(page, "RAG heatmaps")  # click 1
+    page.get_by_text("Practitioner × question domain", exact=True).click()  # click 2
+    wait_idle(page)
+    body = page.inner_text("body")
+    assert f"Most Red grades in {LIVED_EXPERIENCE_DOMAIN}: {name}, {reds} Red" in body
+    # Click 3: their lived-experience cell, the top left of the map, lists the audits behind it.
+    _cell(page.get_by_test_id("stVegaLiteChart"), f"{name} · {LIVED_EXPERIENCE_DOMAIN}: Red {reds} ").click()
+    wait_idle(page)
+    assert f"{name} · {LIVED_EXPERIENCE_DOMAIN}: Red {reds} " in page.inner_text("body")
+    audits = page.get_by_test_id("stDataFrame").last
+    audits.wait_for()
+    screenshot(page, "heatmap-manager-three-clicks")

@@ -1,0 +1,378 @@
+"""Streamlit glue of the RAG heatmaps page: cached queries, filter widgets kept in the URL,
+the Altair heatmap and its drill-down controls.
+
+Filters live in the query string (``st.query_params``): the widgets start from
+the link that opened the page and every change rewrites the link, so a view can
+be shared or bookmarked. Cached queries are keyed by every filter and by the
+user's data scope (not by the person), and by the newest event id through
+``ui.cache.cached_query``, so any write shows on the next run.
+"""
+from __future__ import annotations
+
+import json
+import textwrap
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from core.authz import Scope
+from core.grades import Grade, rag_of
+from core.heatmap import (
+    MIN_AUDITS,
+    SUPPRESSED_COLOUR,
+    AuditKind,
+    Colour,
+    Grid,
+    HeatmapFilters,
+    View,
+    cell_record,
+    default_filters,
+    rank_rows_by_red,
+    scale,
+    scope_from_cache_key,
+)
+from db.engine import read_session
+from db.queries.heatmap import CellAudits, HeatmapOptions, cell_audits, heatmap, heatmap_options
+from ui.cache import cached_query
+
+PREFIX = "hm_"
+PERIODS = {"all": "All dates", "weeks": "Programme weeks", "dates": "Dates"}
+
+
+# ---------------------------------------------------------------- cached data
+@cached_query
+def load_options(scope_key: tuple) -> HeatmapOptions:
+    with read_session() as session:
+        return heatmap_options(session, scope_from_cache_key(scope_key))
+
+
+@cached_query
+def load_cell_audits(scope_key: tuple, filters: HeatmapFilters, row_key: str, col_key: str) -> CellAudits:
+    with read_session() as session:
+        return cell_audits(session, scope_from_cache_key(scope_key), filters, row_key, col_key)
+
+
+# ---------------------------------------------------------------- filters <-> URL
+def _clean(filters: HeatmapFilters, options: HeatmapOptions, scope: Scope) -> HeatmapFilters:
+    """``filters`` limited to what ``options`` offers (a shared link may name teams this user cannot see)."""
+    team_ids = tuple(t for t in filters.team_ids if t in {i for i, _, _ in options.teams})
+    themes = tuple(t for t in filters.theme_codes if t in {c for c, _ in options.themes})
+    area = filters.service_area if filters.service_area in options.service_areas else ""
+    weeks = filters.weeks
+    if weeks is not None:
+        if not options.programme_weeks:
+            weeks = None
+        else:
+            weeks = (max(1, min(weeks[0], options.programme_weeks)), max(1, min(weeks[1], options.programme_weeks)))
+    return filters.with_changes(team_ids=team_ids, theme_codes=themes, service_area=area, weeks=weeks).for_scope(scope)
+
+
+def _seed_widgets(filters: HeatmapFilters, options: HeatmapOptions) -> None:
+    """Put ``filters`` into the widgets' state (first run of the page in this session)."""
+    state = st.session_state
+    state[PREFIX + "view"] = filters.view.value
+    state[PREFIX + "colour"] = filters.colour.value
+    state[PREFIX + "period"] = "weeks" if filters.weeks else "dates" if filters.dates else "all"
+    state[PREFIX + "weeks"] = filters.weeks or (1, max(2, options.programme_weeks))
+    if filters.dates:
+        state[PREFIX + "dates"] = filters.dates
+    state[PREFIX + "teams"] = list(filters.team_ids)
+    state[PREFIX + "themes"] = list(filters.theme_codes)
+    state[PREFIX + "kind"] = filters.kind.value
+    state[PREFIX + "moderated"] = filters.moderated_only
+    state[PREFIX + "area"] = filters.service_area
+    state[PREFIX + "seeded"] = True
+
+
+def filter_controls(options: HeatmapOptions, scope: Scope, today: date) -> HeatmapFilters:
+    """Draw the filters (seeded from the URL on first run); return them and write them to the URL."""
+    if not st.session_state.get(PREFIX + "seeded") or PREFIX + "view" not in st.session_state:
+        query = st.query_params.to_dict()
+        start = HeatmapFilters.from_query(query) if query else default_filters(scope)
+        _seed_widgets(_clean(start, options, scope), options)
+
+    views = [v for v in View if v.team_level or scope.sees_practitioners]
+    periods = [p for p in PERIODS if p != "weeks" or options.programme_weeks]
+    if st.session_state.get(PREFIX + "period") not in periods:
+        st.session_state[PREFIX + "period"] = "all"
+
+    with st.container(border=True):
+        top = st.columns([3, 2, 3])
+        view = View(top[0].radio("Heatmap", [v.value for v in views], key=PREFIX + "view", horizontal=True,
+                                 format_func=lambda v: View(v).label))
+        colour = Colour(top[1].radio("Colour by", [c.value for c in Colour], key=PREFIX + "colour", horizontal=True,
+                                     format_func=lambda c: Colour(c).label,
+                                     help="RAG share: from all Red to all Green. Mean grade: 1 Inadequate to "
+                                          "4 Outstanding. The scale is fixed, so a colour always means the same."))
+        kind = AuditKind(top[2].radio("Audits", [k.value for k in AuditKind], key=PREFIX + "kind", horizontal=True,
+                                      format_func=lambda k: AuditKind(k).label))
+
+        left, middle, right = st.columns([2, 3, 3])
+        period = left.radio("Period", periods, key=PREFIX + "period", format_func=PERIODS.get)
+        weeks = dates = None
+        # A widget's state is dropped on runs that do not draw it: restore it before drawing.
+        state = st.session_state
+        if period == "weeks":
+            if PREFIX + "weeks" not in state:
+                state[PREFIX + "weeks"] = (1, max(2, options.programme_weeks))
+            weeks = middle.slider("Programme weeks", 1, max(2, options.programme_weeks), key=PREFIX + "weeks")
+        elif period == "dates":
+            if PREFIX + "dates_input" not in state:
+                state[PREFIX + "dates_input"] = state.get(PREFIX + "dates") or (options.programme_start or today, today)
+            chosen = middle.date_input("From and to", key=PREFIX + "dates_input", format="DD/MM/YYYY")
+            if isinstance(chosen, (tuple, list)) and len(chosen) == 2:
+                dates = (chosen[0], chosen[1])
+                state[PREFIX + "dates"] = dates
+            else:  # the first day is picked, the last not yet
+                middle.caption("Choose the last day too.")
+                dates = state.get(PREFIX + "dates")
+        else:
+            middle.caption("Every submitted audit, whatever its date.")
+        team_names = {i: n for i, n, _ in options.teams}
+        everyone = "All teams" if scope.team_ids is None else "All your teams"
+        teams = middle.multiselect("Teams", list(team_names), key=PREFIX + "teams", format_func=team_names.get,
+                                   placeholder=everyone)
+        theme_names = dict(options.themes)
+        themes = right.multiselect("Themes", list(theme_names), key=PREFIX + "themes", format_func=theme_names.get,
+                                   placeholder="All themes")
+        area = right.selectbox("Service area", ["", *options.service_areas], key=PREFIX + "area",
+                               format_func=lambda a: a or "All service areas")
+        moderated = right.checkbox("Moderated audits only", key=PREFIX + "moderated",
+                                   help="Only audits that were moderated. Every heatmap uses the moderated grade "
+                                        "wherever an audit was moderated.")
+
+    filters = HeatmapFilters(
+        view=view, colour=colour, weeks=weeks, dates=dates if weeks is None else None, team_ids=tuple(teams),
+        theme_codes=tuple(themes), kind=kind, moderated_only=moderated, service_area=area,
+    ).for_scope(scope)
+    query = filters.to_query()
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+    return filters
+
+
+# ---------------------------------------------------------------- drawing
+AXIS_TITLES = {
+    View.TEAM_THEME: ("Team", "Theme"),
+    View.TEAM_WEEK: ("Team", "Week"),
+    View.PRACTITIONER_DOMAIN: ("Practitioner", "Question domain"),
+}
+
+
+def grid_frame(grid: Grid, colour: Colour, row_order: list[str] | None = None) -> pd.DataFrame:
+    """The cells as the chart's data: one row per cell, nothing else."""
+    frame = pd.DataFrame([cell_record(c, colour) for c in grid.cells])
+    if not frame.empty:
+        # Vega-Lite drops marks whose colour field is empty: suppressed cells get 0 here and are
+        # painted grey by the chart's condition on "suppressed".
+        frame["colour_value"] = frame["value"].fillna(0.0)
+        # What a screen reader says for a cell (Vega-Lite puts it in the mark's aria-label).
+        frame["description"] = frame["row"] + " · " + frame["col"] + ": " + frame["judgement"]
+    if row_order is not None and not frame.empty:
+        rank = {key: i for i, key in enumerate(row_order)}
+        frame = frame.assign(_rank=frame["row_key"].map(rank)).sort_values("_rank").drop(columns="_rank")
+    return frame
+
+
+def _axis(field: str, title: str, order: list[str], axis: dict) -> dict:
+    return {"field": field, "type": "nominal", "sort": order, "title": title, "axis": axis}
+
+
+def heatmap_spec(grid: Grid, colour: Colour, row_order: list[str]) -> dict:
+    """The Vega-Lite spec of the heatmap (its data goes separately, as Arrow).
+
+    Written as a plain dict rather than built with Altair: Altair's object model and
+    schema validation cost 50-100 ms a run, more than the whole warm-rerun budget.
+    Cells: a rect coloured on the fixed scale (grey when too few to judge) under a
+    text label with the RAG counts; a click selects the cell ("cell": row and column keys).
+    """
+    domain, colours = scale(colour)
+    labels = dict(grid.rows)
+    row_labels = [labels[k] for k in row_order if k in labels]
+    col_labels = [label for _, label in grid.cols]
+    row_title, col_title = AXIS_TITLES[grid.view]
+    if colour is Colour.SHARE:
+        legend = {"title": "RAG share (Green minus Red)", "values": list(domain), "orient": "bottom",
+                  "gradientLength": 360,
+                  "labelExpr": "datum.value < 0 ? 'mostly Red' : datum.value > 0 ? 'mostly Green' : 'even'"}
+    else:
+        legend = {"title": "Mean grade", "values": [1, 2, 3, 4], "orient": "bottom", "gradientLength": 360,
+                  "labelOverlap": False,
+                  "labelExpr": "['', '1 Inadequate', '2 RI', '3 Good', '4 Outstanding'][datum.value]"}
+    # Column labels wrap onto lines of words (an array label is drawn one line each), so that long
+    # domain names stay horizontal and none is dropped for overlapping. Vega draws the lines of a
+    # top label downwards, towards the cells: every label gets the same number of lines (blank
+    # ones first) and the labels move up by all but one line, so the last line sits on the axis.
+    wrapped = {label: textwrap.wrap(label, WRAP) or [label] for label in col_labels}
+    lines = max((len(w) for w in wrapped.values()), default=1)
+    wrapped = {label: [""] * (lines - len(w)) + w for label, w in wrapped.items()}
+    x = _axis("col", col_title, col_labels, {
+        "orient": "top", "labelAngle": 0, "labelOverlap": False, "labelLimit": 200, "labelLineHeight": LINE,
+        "labelPadding": 4 + LINE * (lines - 1),
+        "labelExpr": f"{json.dumps(wrapped)}[datum.label] || datum.label",
+    })
+    y = _axis("row", row_title, row_labels, {"labelLimit": 240})
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "height": max(60, ROW_HEIGHT * len(row_labels)),
+        "params": [{"name": "cell", "select": {"type": "point", "fields": ["row_key", "col_key"], "on": "click"},
+                    "views": ["cells"]}],
+        "layer": [
+            {
+                "name": "cells",
+                "mark": {"type": "rect", "stroke": "#ffffff", "strokeWidth": 2, "cursor": "pointer"},
+                "encoding": {
+                    "x": x, "y": y,
+                    "color": {
+                        "condition": {"test": "datum.suppressed", "value": SUPPRESSED_COLOUR},
+                        "field": "colour_value", "type": "quantitative", "legend": legend,
+                        "scale": {"domain": list(domain), "range": list(colours), "clamp": True},
+                    },
+                    "opacity": {"condition": {"param": "cell", "value": 1.0}, "value": 0.45},
+                    "description": {"field": "description", "type": "nominal"},
+                    "tooltip": [
+                        {"field": "row", "type": "nominal", "title": row_title},
+                        {"field": "col", "type": "nominal", "title": col_title},
+                        {"field": "audits", "type": "quantitative", "title": "Audits"},
+                        {"field": "judgement", "type": "nominal", "title": "Grades"},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "text", "lineBreak": "\n", "fontSize": 11, "fontWeight": "bold"},
+                "encoding": {
+                    "x": x, "y": y, "text": {"field": "label", "type": "nominal"},
+                    "color": {"condition": {"test": "datum.dark", "value": "#ffffff"}, "value": "#111111"},
+                },
+            },
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class HeatmapView:
+    """Everything the page draws for one heatmap, cached as one value."""
+
+    grid: Grid
+    frame: pd.DataFrame
+    spec: dict
+    height: int
+    row_order: tuple[str, ...]
+
+
+@cached_query
+def load_view(scope_key: tuple, filters: HeatmapFilters, rank_by: str | None = None) -> HeatmapView:
+    """The heatmap of ``filters`` ready to draw; practitioner rows ranked by Red grades in ``rank_by``."""
+    with read_session() as session:
+        grid = heatmap(session, scope_from_cache_key(scope_key), filters)
+    row_order = rank_rows_by_red(list(grid.cells), rank_by) if rank_by else [key for key, _ in grid.rows]
+    return HeatmapView(grid, grid_frame(grid, filters.colour, row_order), heatmap_spec(grid, filters.colour, row_order),
+                       chart_height(grid), tuple(row_order))
+
+
+ROW_HEIGHT = 46
+WRAP = 12  # characters per line of a column label
+LINE = 12  # pixels per line of a column label
+
+
+def chart_height(grid: Grid) -> int:
+    """The height to give st.altair_chart (Streamlit's theme ignores the spec's own height):
+    the rows plus room for the wrapped column labels on top and the legend below."""
+    lines = max((len(textwrap.wrap(label, WRAP)) for _, label in grid.cols), default=1)
+    return max(60, ROW_HEIGHT * len(grid.rows)) + 44 + LINE * lines + 90
+
+
+def clicked_cell(event) -> tuple[str, str] | None:
+    """The (row key, column key) of the cell clicked on the chart, if any."""
+    try:
+        points = event["selection"]["cell"]
+    except (KeyError, TypeError):
+        return None
+    if not points:
+        return None
+    point = points[0]
+    if "row_key" not in point or "col_key" not in point:
+        return None
+    return str(point["row_key"]), str(point["col_key"])
+
+
+def drill_down_picker(grid: Grid, clicked: tuple[str, str] | None) -> tuple[str | None, str | None]:
+    """Select boxes for the row and column of the cell to open; a chart click fills them in.
+    (Keyboard users and tests use the select boxes directly.)"""
+    row_key, col_key = PREFIX + "drill_row", PREFIX + "drill_col"
+    state = st.session_state
+    if clicked is not None and clicked != state.get(PREFIX + "last_click"):
+        state[PREFIX + "last_click"] = clicked
+        state[row_key], state[col_key] = clicked
+    rows, cols = dict(grid.rows), dict(grid.cols)
+    if state.get(row_key) not in rows:
+        state.pop(row_key, None)
+    if state.get(col_key) not in cols:
+        state.pop(col_key, None)
+    row_title, col_title = AXIS_TITLES[grid.view]
+    left, right = st.columns(2)
+    row = left.selectbox(row_title, list(rows), key=row_key, format_func=rows.get, index=None,
+                         placeholder=f"Choose a {row_title.lower()}")
+    col = right.selectbox(col_title, list(cols), key=col_key, format_func=cols.get, index=None,
+                          placeholder=f"Choose a {col_title.lower()}")
+    return row, col
+
+
+def grade_text(grade: int | None) -> str:
+    if grade is None:
+        return ""
+    grade = Grade(grade)
+    rag = rag_of(grade)
+    return f"{rag.value} · {grade.label}" if rag else grade.label
+
+
+def audits_frame(result: CellAudits, view: View) -> pd.DataFrame:
+    rows = []
+    for a in result.audits:
+        row = {
+            "Case": a.case_reference,
+            "Audit date": a.audit_date,
+            "Auditor": a.auditor,
+            "Team": a.team,
+            "Practitioner": a.practitioner,
+            "Theme": a.theme,
+            "Kind": a.kind,
+            "Grade (reported)": grade_text(a.reported_grade),
+            "First grade": grade_text(a.first_grade),
+            "Moderated grade": grade_text(a.moderated_grade),
+        }
+        if view is View.PRACTITIONER_DOMAIN:
+            row["Grades in this domain"] = ", ".join(grade_text(g).split(" · ")[0] for g in a.domain_grades)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def audit_links(audits) -> None:
+    """A link to each audit's page (the audit page is another feature: without it, the labels alone)."""
+    columns = st.columns(3)
+    for index, audit in enumerate(audits):
+        grade = Grade(audit.reported_grade).label if audit.reported_grade is not None else "not graded"
+        label = f"{audit.case_reference} · {audit.audit_date:%d %b %Y} · {grade}"
+        column = columns[index % 3]
+        try:
+            column.page_link("pages/audit_view.py", label=label, query_params={"audit": str(audit.audit_id)},
+                             icon=":material/open_in_new:")
+        except StreamlitAPIException:
+            column.caption(f"{label} (the audit page is not available here)")
+
+
+def escape_markdown(text: str) -> str:
+    """Names are data: show them as text, never as markdown."""
+    for char in "\\`*_{}[]()#+-.!|~<>:$":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+__all__ = [
+    "MIN_AUDITS", "HeatmapView", "audit_links", "audits_frame", "chart_height", "clicked_cell", "drill_down_picker",
+    "escape_markdown", "filter_controls", "grade_text", "grid_frame", "heatmap_spec", "load_cell_audits",
+    "load_options", "load_view",
+]
