@@ -13,6 +13,15 @@ from sqlmodel import Session
 
 from db.models import Event
 
+# Events that record someone reading or exporting data, or signing in or out: they
+# are in the trail (every view and export is attributable) but change no data the
+# dashboards show, so they leave the data version (ui.cache) alone.
+READ_ACTIONS: frozenset[str] = frozenset({
+    "audit.view", "export", "event_log.export", "moderation.feedback_exported",
+    "board_report.prepared", "board_report.downloaded",
+    "login.success", "login.failure", "logout", "page.refused",
+})
+
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (datetime, date)):

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 import streamlit as st
-from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.engine import read_session
+from db.events import READ_ACTIONS
 from db.models import Event
 
 P = ParamSpec("P")
@@ -24,9 +24,17 @@ R = TypeVar("R")
 
 
 def data_version() -> int:
-    """The id of the newest event: changes with every write."""
+    """The id of the newest event that changed data: changes with every write.
+
+    Views, exports and sign-ins are logged too but change nothing shown, so they are
+    skipped (otherwise opening one audit would empty every user's cache). Walking
+    the primary key backwards stops at the first change: one index probe in practice.
+    """
     with read_session() as session:
-        return session.exec(select(func.max(Event.id))).one() or 0
+        newest = session.exec(
+            select(Event.id).where(col(Event.action).not_in(sorted(READ_ACTIONS))).order_by(col(Event.id).desc()).limit(1)
+        ).first()
+        return newest or 0
 
 
 def cached_query(fn: Callable[P, R]) -> Callable[P, R]:

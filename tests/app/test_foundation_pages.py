@@ -102,3 +102,18 @@ def test_router_shows_the_sign_in_form_and_no_pages_when_signed_out(monkeypatch)
     assert not at.exception
     assert at.button and any(b.label == "Sign in" for b in at.button)
     assert "sponsor-demo-2026" in texts(at)  # demo mode shows the demo passwords
+
+
+def test_reading_leaves_the_data_version_alone_and_writing_moves_it(app_db):
+    from db.engine import get_engine, write_session
+    from db.events import record
+    from ui.cache import data_version
+
+    start = data_version()
+    with write_session(get_engine(app_db)) as session:
+        record(session, "auditor", "audit.view", "audit", 1)
+        record(session, "auditor", "export", "remedial_action", "")
+    assert data_version() == start
+    with write_session(get_engine(app_db)) as session:
+        record(session, "auditor", "audit.submit", "audit", 1)
+    assert data_version() > start
