@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from core.actions import overdue_cutoff
 from core.authz import Scope
 from db.models import Audit, Case, Meeting, Moderation, ProgrammeTarget, RemedialAction, Team, Theme
 from db.queries.common import current_programme, in_scope, programme_week, rag_expression, reported_overall, submitted
@@ -87,8 +88,12 @@ def overview(session: Session, scope: Scope, today: date) -> Overview:
     ).all()
     moderation_counts = dict(moderation_rows)
 
-    past_due = func.sum(case((col(RemedialAction.due_on) < today, 1), else_=0))
-    action_query = select(RemedialAction.status, func.count(), past_due).join(Audit, Audit.id == RemedialAction.audit_id)
+    # The tracker's rule: overdue once a whole working day has passed since the due date.
+    past_due = func.sum(case((col(RemedialAction.due_on) < overdue_cutoff(today), 1), else_=0))
+    # A draft audit's actions are not raised yet: only submitted audits' actions count.
+    action_query = submitted(
+        select(RemedialAction.status, func.count(), past_due).join(Audit, Audit.id == RemedialAction.audit_id)
+    )
     actions = {"open": 0, "overdue": 0, "done": 0, "verified": 0}
     for status, n, n_past_due in session.exec(in_scope(action_query, scope).group_by(RemedialAction.status)):
         if status in OPEN_STATUSES:
