@@ -5,7 +5,7 @@ open which page is decided in ``core.authz.PAGES`` (and re-checked by each page)
 """
 import streamlit as st
 
-from core.authz import pages_for
+from core.authz import PAGES, pages_for
 from ui.auth import authenticate, sign_in_form, sign_out
 from ui.errors import database_errors
 
@@ -21,12 +21,17 @@ if user is None:
     ).run()
     st.stop()
 
+# Each role's pages are in its menu. Every other page is registered too, hidden, so
+# that opening it by URL runs its guard: the user sees a refusal and it is logged.
+allowed = pages_for(user.roles)
+refused = [spec for spec in PAGES if spec not in allowed]
 sections: dict[str, list[st.Page]] = {}
-for spec in pages_for(user.roles):
-    sections.setdefault(spec.section, []).append(
+for spec in allowed + refused:
+    section = spec.section if spec in allowed else allowed[0].section
+    sections.setdefault(section, []).append(
         st.Page(
             spec.path, title=spec.title, icon=spec.icon, url_path=spec.key, default=spec.default,
-            visibility="hidden" if spec.hidden else "visible",
+            visibility="visible" if spec in allowed and not spec.hidden else "hidden",
         )
     )
 navigation = st.navigation(sections)

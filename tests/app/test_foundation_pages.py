@@ -77,8 +77,11 @@ def test_a_deactivated_user_is_out_at_once(app_db):
 
 
 @pytest.mark.parametrize("username", ROLES)
-def test_router_registers_exactly_the_pages_of_each_role(username, monkeypatch):
+def test_router_shows_each_role_exactly_its_pages(username, monkeypatch):
+    """The menu lists the role's pages; every other page is registered hidden, so that a
+    direct URL reaches its guard (which refuses and logs) instead of a blank 404."""
     registered: list[str] = []
+    hidden: list[str] = []
 
     class FakePage:
         def run(self):
@@ -86,7 +89,8 @@ def test_router_registers_exactly_the_pages_of_each_role(username, monkeypatch):
 
     def fake_navigation(pages, **kwargs):
         for group in (pages.values() if isinstance(pages, dict) else [pages]):
-            registered.extend(p.title for p in group)
+            registered.extend(p.title for p in group if p.visibility == "visible")
+            hidden.extend(p.title for p in group if p.visibility == "hidden")
         return FakePage()
 
     monkeypatch.setattr(streamlit, "navigation", fake_navigation)
@@ -94,7 +98,9 @@ def test_router_registers_exactly_the_pages_of_each_role(username, monkeypatch):
     sign_in(at, username)
     at.run()
     assert not at.exception
-    assert registered == [spec.title for spec in pages_for({Role(username)})]
+    mine = pages_for({Role(username)})
+    assert registered == [spec.title for spec in mine if not spec.hidden]
+    assert sorted(hidden) == sorted(spec.title for spec in PAGES if spec not in mine or spec.hidden)
 
 
 def test_router_shows_the_sign_in_form_and_no_pages_when_signed_out(monkeypatch):
