@@ -11,7 +11,7 @@ from db import migrate
 from db.demo import DEMO_PASSWORDS, is_seeded, seed_demo
 from db.engine import read_session, write_session, get_engine
 from db.models import User
-from db.templates import sync_bundled_templates
+from db.templates import sync_bundled_templates, templates_missing
 
 _prepared: set[str] = set()
 _lock = threading.Lock()
@@ -40,13 +40,20 @@ def prepare_database(settings: Settings) -> None:
     with _lock:
         if settings.database_url in _prepared:
             return
-        migrate.upgrade(settings.database_url)
+        # Only take the write lock when there is something to migrate: processes that
+        # start on an up-to-date (or read-only) database just read the revision.
+        if migrate.current_revision(settings.database_url) != migrate.head_revision(settings.database_url):
+            migrate.upgrade(settings.database_url)
         engine = get_engine(settings.database_url)
-        with write_session(engine) as session:
-            if settings.demo_mode and not is_seeded(session):
-                seed_demo(session)
-            else:
-                sync_bundled_templates(session)
+        with read_session(engine) as session:
+            needs_seed = settings.demo_mode and not is_seeded(session)
+            needs_templates = not needs_seed and templates_missing(session)
+        if needs_seed or needs_templates:
+            with write_session(engine) as session:
+                if needs_seed and not is_seeded(session):
+                    seed_demo(session)
+                else:
+                    sync_bundled_templates(session)
         check_users_safe(settings)
         _prepared.add(settings.database_url)
 

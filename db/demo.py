@@ -560,7 +560,9 @@ def seed_demo(session: Session, today: date | None = None) -> dict[str, int]:
         raise RuntimeError("This database already holds a programme; the demo is only seeded into an empty one.")
     today = today or date.today()
     ctx = _Ctx(
-        rng=random.Random(SEED), today=today, start=programme_start_for(today), now=datetime.now(timezone.utc),
+        # bandit B311: deterministic demo data, not security
+        rng=random.Random(SEED),  # nosec B311
+        today=today, start=programme_start_for(today), now=datetime.now(timezone.utc),
         teams={}, practitioners={}, themes={}, questions={}, versions={}, users={}, case_refs=set(),
     )
     _templates(ctx, session)

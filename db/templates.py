@@ -64,6 +64,16 @@ def load_template_text(session: Session, text: str, *, actor: str, loaded_by_id:
     return load_template(session, spec, actor=actor, source_text=text, loaded_by_id=loaded_by_id)
 
 
+def templates_missing(session: Session) -> bool:
+    """Whether a shipped template version is not in the database yet."""
+    for spec in bundled_templates():
+        theme = theme_by_code(session, spec.theme)
+        newest = latest_version(session, theme.id) if theme else None
+        if newest is None or spec.version > newest.version:
+            return True
+    return False
+
+
 def sync_bundled_templates(session: Session, actor: str = "system") -> int:
     """Load every shipped template version the database does not have yet; return how many."""
     loaded = 0

@@ -14,15 +14,17 @@ from db.engine import write_session
 from db.events import record
 from db.users import SignedInUser
 from ui.auth import current_user
+from ui.errors import database_errors
 
 
 def require(page_key: str) -> SignedInUser:
     """Return the signed-in user if they may open ``page_key``; otherwise stop the script."""
-    user = current_user(render_form=True)
+    with database_errors():
+        user = current_user(render_form=True)
     if user is None:
         st.stop()
     if not may_open(user.roles, page_key):
-        with write_session() as session:
+        with database_errors(), write_session() as session:
             record(session, user.username, "page.refused", "page", page_key)
         st.error(f"You do not have access to {page(page_key).title}.")
         st.stop()
