@@ -8,6 +8,7 @@ import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from db.queries.overview import overview  # noqa: E402
+from ui.audit_form import concerns_banner  # noqa: E402
 from ui.widgets import RAG_SCALE, rag_legend, session, today  # noqa: E402
 
 with session() as s:
@@ -23,16 +24,8 @@ st.caption(
     f"week {data.current_week} of {data.programme_weeks} · figures for {scope_note}"
 )
 
-if data.safeguarding:
-    st.error(f"**{len(data.safeguarding)} safeguarding concern(s) not yet acknowledged**", icon=":material/warning:")
-    st.dataframe(
-        pd.DataFrame(
-            [{"Case": a.case_reference, "Team": a.team, "Audit date": a.audit_date, "What was done": a.action_taken}
-             for a in data.safeguarding]
-        ),
-        hide_index=True,
-        use_container_width=True,
-    )
+# Unacknowledged safeguarding concerns stay on top, each with its Acknowledge button (never for a sponsor).
+concerns_banner(user)
 
 total_rag = sum(data.rag.values())
 c1, c2, c3, c4, c5 = st.columns(5)
@@ -55,9 +48,9 @@ with left:
     ticks = alt.Chart(themes).mark_tick(color="#111", thickness=3, size=24).encode(
         y=alt.Y("Theme:N", sort=None), x="Target:Q", tooltip=["Theme", "Target"]
     )
-    st.altair_chart(bars + ticks, use_container_width=True)
+    st.altair_chart(bars + ticks, width="stretch")
     st.caption("Bars: audits done. Black tick: the programme's target.")
-    st.dataframe(themes, hide_index=True, use_container_width=True)
+    st.dataframe(themes, hide_index=True, width="stretch")
 with right:
     st.subheader("RAG mix of all audits")
     rag = pd.DataFrame(
@@ -70,9 +63,9 @@ with right:
             color=alt.Color("RAG:N", scale=RAG_SCALE, legend=None),
             tooltip=["RAG", "Audits", "Share"],
         ),
-        use_container_width=True,
+        width="stretch",
     )
-    st.dataframe(rag, hide_index=True, use_container_width=True)
+    st.dataframe(rag, hide_index=True, width="stretch")
     rag_legend()
 
 st.subheader("Remedial actions")

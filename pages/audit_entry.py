@@ -1,0 +1,44 @@
+"""Enter an audit: auditors enter external audits, managers internal audits of their teams' cases.
+
+``?audit=<id>`` opens the user's own draft, or their submitted audit to amend until it is moderated.
+"""
+from ui.guard import require
+
+user = require("audit_entry")
+
+import streamlit as st  # noqa: E402
+
+from ui import audit_form as form  # noqa: E402
+from ui.widgets import rag_legend, today  # noqa: E402
+
+st.title("Enter an audit")
+form.concerns_banner(user)
+
+state = form.open_form(user)
+if state is None:
+    st.stop()
+if state.submitted:
+    st.info("Amending a submitted audit. Anyone else sees it read-only.", icon=":material/edit_note:")
+elif not state.is_new:
+    st.caption(f"Draft {state.meta['audit_id']} · resume it any time from My audits.")
+
+problems = form.live_problems(state, [], today())
+case = form.case_section(user, state, problems)
+theme, questions = form.theme_and_dates(state, problems)
+if case is None or questions is None:
+    st.info("Choose the case and the theme to see the audit's questions.", icon=":material/arrow_upward:")
+    state.sync()
+    st.stop()
+
+problems = form.live_problems(state, questions, today())
+st.header(f"{theme} questions")
+rag_legend()
+form.questions_section(state, questions, problems)
+form.lived_experience_section(state, questions, problems)
+form.overall_section(state, questions, problems)
+form.safeguarding_section(state, problems)
+form.actions_section(state, case, questions, problems)
+form.learning_section(state)
+form.save_buttons(user, state, case, questions, problems)
+state.sync()
+form.clear_result(state)

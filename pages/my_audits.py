@@ -1,0 +1,81 @@
+"""My audits: the signed-in user's drafts (to resume) and submitted audits (to open or amend), with filters."""
+from ui.guard import require
+
+user = require("my_audits")
+
+import pandas as pd  # noqa: E402
+import streamlit as st  # noqa: E402
+
+from core.grades import Grade, rag_of  # noqa: E402
+from db.audits import my_audits  # noqa: E402
+from ui import audit_form as form  # noqa: E402
+from ui.widgets import session  # noqa: E402
+
+st.title("My audits")
+form.concerns_banner(user)
+
+themes = {t.id: t.name for t in form.theme_options()}
+status_filter, theme_filter, from_filter, to_filter, reference_filter = st.columns([2, 2, 2, 2, 3])
+status = status_filter.selectbox("Status", ["all", "draft", "submitted"], key="my_audits.status",
+                                 format_func={"all": "All", "draft": "Drafts", "submitted": "Submitted"}.get)
+theme_id = theme_filter.selectbox("Theme", [None, *themes], key="my_audits.theme",
+                                  format_func=lambda t: "All themes" if t is None else themes[t])
+date_from = from_filter.date_input("Audited from", value=None, key="my_audits.from", format="DD/MM/YYYY")
+date_to = to_filter.date_input("Audited to", value=None, key="my_audits.to", format="DD/MM/YYYY")
+reference = reference_filter.text_input("Case reference contains", key="my_audits.reference")
+
+with session() as s:
+    rows = my_audits(s, user.scope, status=None if status == "all" else status, theme_id=theme_id,
+                     date_from=date_from, date_to=date_to, reference=reference)
+drafts = [r for r in rows if r.status == "draft"]
+submitted = [r for r in rows if r.status == "submitted"]
+
+
+def grade_text(grade: int | None) -> str:
+    if grade is None:
+        return "-"
+    rag = rag_of(grade)
+    return f"{rag.value} · {Grade(grade).label}" if rag else Grade(grade).label
+
+
+if status in ("all", "draft"):
+    st.subheader(f"Drafts ({len(drafts)})")
+    if not drafts:
+        st.caption("No drafts match. A draft saved from Enter an audit waits here until you submit it.")
+    for row in drafts:
+        with st.container(border=True, key=f"draft-{row.audit_id}"):
+            what, when, link = st.columns([5, 3, 2], vertical_alignment="center")
+            what.markdown(f"**{row.case_reference}** · {row.theme} · {row.team}")
+            when.caption(f"Audit date {row.audit_date:%d %b %Y}" if row.audit_date else "No audit date yet")
+            form.audit_link(row.audit_id, "Resume", page="pages/audit_entry.py", icon=":material/edit:",
+                            container=link)
+
+if status in ("all", "submitted"):
+    st.subheader(f"Submitted ({len(submitted)})")
+    if not submitted:
+        st.caption("No submitted audits match these filters.")
+    else:
+        st.dataframe(
+            pd.DataFrame([{
+                "Case": r.case_reference, "Theme": r.theme, "Kind": r.kind.title(), "Team": r.team,
+                "Audit date": r.audit_date, "Overall": grade_text(r.overall_grade),
+                "Moderated": grade_text(r.moderated_overall_grade) if r.moderated else "",
+                "Safeguarding": "Yes" if r.safeguarding_concern else "",
+            } for r in submitted]),
+            hide_index=True, use_container_width=True,
+        )
+        by_id = {r.audit_id: r for r in submitted}
+        chosen = st.selectbox(
+            "Open one of these audits", list(by_id), index=None, key="my_audits.open",
+            format_func=lambda a: f"{by_id[a].case_reference} · {by_id[a].theme} · "
+                                  f"{by_id[a].audit_date:%d %b %Y}" if by_id[a].audit_date else by_id[a].case_reference,
+            placeholder="Type a case reference",
+        )
+        if chosen is not None:
+            view, amend = st.columns(2)
+            form.audit_link(chosen, "View it", icon=":material/description:", container=view)
+            if by_id[chosen].moderated:
+                amend.caption("Moderated: it can no longer be amended.")
+            else:
+                form.audit_link(chosen, "Amend it", page="pages/audit_entry.py", icon=":material/edit:",
+                                container=amend)
