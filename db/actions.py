@@ -48,7 +48,7 @@ from core.actions import (
 from core.authz import Scope
 from db.events import record
 from db.models import Audit, Case, Event, Practitioner, RemedialAction, Team, Theme, User
-from db.queries.common import in_scope, reported_overall
+from db.queries.common import action_of_submitted_audit, in_scope, reported_overall
 
 OBJECT_TYPE = "remedial_action"
 NO_OWNER = 0  # the owner filter's value for actions nobody owns
@@ -119,7 +119,7 @@ def _base_query():
             RemedialAction, Audit.id, Case.reference, Theme.name, Audit.team_id, Team.name, Practitioner.name,
             _raised_by.display_name, _verified_by.display_name,
         )
-        .join(Audit, Audit.id == RemedialAction.audit_id)
+        .join(Audit, action_of_submitted_audit)
         .join(Case, Case.id == Audit.case_id)
         .join(Theme, Theme.id == Audit.theme_id)
         .join(Team, Team.id == Audit.team_id)
@@ -191,12 +191,12 @@ def filter_options(session: Session, scope: Scope) -> FilterOptions:
     owners_query = (
         select(Practitioner.id, Practitioner.name)
         .join(RemedialAction, RemedialAction.owner_id == Practitioner.id)
-        .join(Audit, Audit.id == RemedialAction.audit_id)
+        .join(Audit, action_of_submitted_audit)
         .distinct()
     )
     owners = dict(sorted(session.exec(in_scope(owners_query, scope)).all(), key=lambda r: r[1]))
     unowned = session.exec(in_scope(
-        select(func.count()).select_from(RemedialAction).join(Audit, Audit.id == RemedialAction.audit_id)
+        select(func.count()).select_from(RemedialAction).join(Audit, action_of_submitted_audit)
         .where(col(RemedialAction.owner_id).is_(None)), scope)).one()
     if unowned:
         owners[NO_OWNER] = "No owner"
@@ -208,7 +208,7 @@ def history(session: Session, scope: Scope, action_id: int) -> list[Event]:
     """The event log of one action, oldest first (empty if it is outside ``scope``)."""
     _refuse_aggregates_only(scope)
     visible = session.exec(in_scope(
-        select(RemedialAction.id).join(Audit, Audit.id == RemedialAction.audit_id)
+        select(RemedialAction.id).join(Audit, action_of_submitted_audit)
         .where(RemedialAction.id == action_id), scope)).first()
     if visible is None:
         return []
@@ -227,7 +227,7 @@ def _counts_query(scope: Scope, today: date, *group):
             func.sum(case((RemedialAction.status == ActionStatus.DONE.value, 1), else_=0)),
             func.sum(case((RemedialAction.status == ActionStatus.VERIFIED.value, 1), else_=0)),
         )
-        .join(Audit, Audit.id == RemedialAction.audit_id)
+        .join(Audit, action_of_submitted_audit)
         .join(Team, Team.id == Audit.team_id),
         scope,
     ).group_by(*group)
@@ -274,7 +274,7 @@ def charts(session: Session, scope: Scope, today: date) -> ActionCharts:
     rows = session.exec(in_scope(
         select(Team.name, RemedialAction.raised_on, RemedialAction.completed_on, RemedialAction.verified_on,
                RemedialAction.status, reported_overall)
-        .join(Audit, Audit.id == RemedialAction.audit_id)
+        .join(Audit, action_of_submitted_audit)
         .join(Team, Team.id == Audit.team_id),
         scope,
     )).all()
@@ -302,7 +302,7 @@ def _load_for_change(session: Session, scope: Scope, action_id: int) -> tuple[Re
     """The stored action and its team, if ``scope`` may see it."""
     _refuse_aggregates_only(scope)
     row = session.exec(in_scope(
-        select(RemedialAction, Audit.team_id).join(Audit, Audit.id == RemedialAction.audit_id)
+        select(RemedialAction, Audit.team_id).join(Audit, action_of_submitted_audit)
         .where(RemedialAction.id == action_id), scope)).first()
     if row is None:
         raise ActionNotFound(action_id)

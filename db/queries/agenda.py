@@ -50,7 +50,7 @@ from db.models import (
     Team,
     User,
 )
-from db.queries.common import in_scope, reported_overall, submitted
+from db.queries.common import action_of_submitted_audit, in_scope, reported_overall, submitted
 from db.risks import create_risk, update_risk
 
 OPEN_ACTION_STATUSES = ("open", "reopened")
@@ -101,7 +101,7 @@ def agenda_inputs(session: Session, scope: Scope, week: AgendaWeek, rules: Agend
         in_scope(
             select(RemedialAction.id, Audit.team_id, Team.name, RemedialAction.owner_id, RemedialAction.raised_on,
                    RemedialAction.due_on, RemedialAction.status, RemedialAction.completed_on)
-            .join(Audit, Audit.id == RemedialAction.audit_id)
+            .join(Audit, action_of_submitted_audit)
             .join(Team, Team.id == Audit.team_id)
             # Only actions that could have been overdue on as_of; core decides exactly.
             .where(RemedialAction.raised_on <= as_of, RemedialAction.due_on < as_of)

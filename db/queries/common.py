@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, func
 from sqlmodel import col, select
 
 from core.authz import Scope
-from db.models import Answer, Audit, Programme
+from db.models import Answer, Audit, Programme, RemedialAction
 
 # The grade reporting uses: the agreed moderated grade wherever an audit was moderated.
 reported_overall = func.coalesce(col(Audit.moderated_overall_grade), col(Audit.overall_grade))
@@ -42,3 +42,8 @@ def programme_week(programme: Programme, day: date) -> int:
     if day < programme.start_date:
         return 0
     return (day - programme.start_date).days // 7 + 1
+
+
+# A draft's remedial actions are stored with it, but they do not exist for the tracker,
+# the counts or the reports until the audit is submitted: join actions to audits this way.
+action_of_submitted_audit = and_(col(RemedialAction.audit_id) == col(Audit.id), col(Audit.status) == "submitted")

@@ -1,7 +1,7 @@
 """The Overview page's headline figures."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import case, func
@@ -9,8 +9,10 @@ from sqlmodel import Session, col, select
 
 from core.actions import overdue_cutoff
 from core.authz import Scope
-from db.models import Audit, Case, Meeting, Moderation, ProgrammeTarget, RemedialAction, Team, Theme
-from db.queries.common import current_programme, in_scope, programme_week, rag_expression, reported_overall, submitted
+from db.models import Audit, Meeting, Moderation, ProgrammeTarget, RemedialAction, Theme
+from db.queries.common import (
+    action_of_submitted_audit, current_programme, in_scope, programme_week, rag_expression, reported_overall, submitted,
+)
 
 OPEN_STATUSES = ("open", "reopened")
 
@@ -21,15 +23,6 @@ class ThemeProgress:
     target: int
     external: int
     internal: int
-
-
-@dataclass(frozen=True)
-class SafeguardingAlert:
-    audit_id: int
-    case_reference: str
-    team: str
-    audit_date: date
-    action_taken: str
 
 
 @dataclass
@@ -44,7 +37,6 @@ class Overview:
     moderations_pending: int
     actions: dict[str, int]
     meetings: dict[str, int]
-    safeguarding: list[SafeguardingAlert] = field(default_factory=list)
 
     @property
     def audits_done(self) -> int:
@@ -92,7 +84,7 @@ def overview(session: Session, scope: Scope, today: date) -> Overview:
     past_due = func.sum(case((col(RemedialAction.due_on) < overdue_cutoff(today), 1), else_=0))
     # A draft audit's actions are not raised yet: only submitted audits' actions count.
     action_query = submitted(
-        select(RemedialAction.status, func.count(), past_due).join(Audit, Audit.id == RemedialAction.audit_id)
+        select(RemedialAction.status, func.count(), past_due).join(Audit, action_of_submitted_audit)
     )
     actions = {"open": 0, "overdue": 0, "done": 0, "verified": 0}
     for status, n, n_past_due in session.exec(in_scope(action_query, scope).group_by(RemedialAction.status)):
@@ -103,21 +95,6 @@ def overview(session: Session, scope: Scope, today: date) -> Overview:
             actions[status] += n
 
     meetings = dict(session.exec(select(Meeting.kind, func.count()).group_by(Meeting.kind)).all())
-
-    safeguarding: list[SafeguardingAlert] = []
-    if not scope.aggregates_only:
-        rows = session.exec(
-            in_scope(
-                submitted(
-                    select(Audit.id, Case.reference, Team.name, Audit.audit_date, Audit.safeguarding_action)
-                    .join(Case, Case.id == Audit.case_id)
-                    .join(Team, Team.id == Audit.team_id)
-                    .where(col(Audit.safeguarding_concern).is_(True), col(Audit.safeguarding_ack_at).is_(None))
-                ),
-                scope,
-            ).order_by(col(Audit.audit_date).desc())
-        ).all()
-        safeguarding = [SafeguardingAlert(*row) for row in rows]
 
     return Overview(
         programme_name=programme.name if programme else None,
@@ -130,5 +107,4 @@ def overview(session: Session, scope: Scope, today: date) -> Overview:
         moderations_pending=moderation_counts.get("assigned", 0) + moderation_counts.get("graded", 0),
         actions=actions,
         meetings=meetings,
-        safeguarding=safeguarding,
     )

@@ -41,7 +41,9 @@ from core.progress import (
 )
 from db.models import Answer, Audit, Meeting, MeetingTeam, Moderation, Programme, ProgrammeTarget, Question, \
     RemedialAction, Team, Theme
-from db.queries.common import current_programme, in_scope, rag_expression, reported_answer, reported_overall, submitted
+from db.queries.common import (
+    action_of_submitted_audit, current_programme, in_scope, rag_expression, reported_answer, reported_overall, submitted,
+)
 
 
 # ------------------------------------------------------------------ date arithmetic in SQL
@@ -136,7 +138,7 @@ def _in_time_pairs(session: Session, scope: Scope, first: date, last: date, by_t
     columns = [Team.name] if by_team else []
     statement = (
         select(*columns, RemedialAction.raised_on, RemedialAction.completed_on, func.count())
-        .join(Audit, Audit.id == RemedialAction.audit_id)
+        .join(Audit, action_of_submitted_audit)
         .where(_between(RemedialAction.raised_on, first, last))
     )
     if by_team:
@@ -400,7 +402,7 @@ def weekly_series(session: Session, scope: Scope, programme: Programme, up_to: d
         action_week = programme_week_of(column, start)
         for w, n in session.exec(in_scope(
             select(action_week, func.count()).select_from(RemedialAction)
-            .join(Audit, Audit.id == RemedialAction.audit_id)
+            .join(Audit, action_of_submitted_audit)
             .where(_between(column, start, last)), scope).group_by(action_week)
         ).all():
             actions[int(w)][name] += n
