@@ -49,7 +49,7 @@ def create_db_engine(url: str, *, immediate_writes: bool = True) -> Engine:
     can show what goes wrong without it."""
     if is_sqlite(url):
         database = make_url(url).database
-        if database and database != ":memory:":
+        if database and database != ":memory:" and not database.startswith("file:"):
             from pathlib import Path
 
             Path(database).parent.mkdir(parents=True, exist_ok=True)

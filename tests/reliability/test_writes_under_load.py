@@ -1,0 +1,125 @@
+"""Reliability of audit saves: concurrent writers lose nothing; a killed process leaves whole audits or none."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, text
+from sqlmodel import Session, select
+
+from bench.save import _form, _new_case, _prepare
+from db import audits
+from db.engine import create_db_engine, get_engine, is_sqlite, write_session
+from db.models import Answer, Audit, RemedialAction
+from db.transfer import integrity_check
+
+ROOT = Path(__file__).resolve().parents[2]
+THREADS, SAVES = 8, 50
+
+
+def _setup(engine, count: int):
+    scope, theme_id, team_id, practitioner_id = _prepare(engine)
+    with write_session(engine) as session:
+        version = next(t for t in audits.theme_choices(session) if t.id == theme_id).template_version_id
+        question_ids = [q.id for q in audits.question_rules(session, version)]
+    cases = [_new_case(scope, team_id, practitioner_id, engine) for _ in range(count)]
+    return scope, theme_id, question_ids, cases
+
+
+def _hammer(engine, setup_engine=None) -> tuple[int, list[str]]:
+    """8 threads x 50 audit submissions through db.audits.submit; returns (stored, problems seen by users)."""
+    scope, theme_id, question_ids, cases = _setup(setup_engine or engine, THREADS * SAVES)
+    with Session(engine) as session:
+        before = session.exec(select(func.count()).select_from(Audit)).one()
+    problems: list[str] = []
+    today = date.today()
+
+    def worker(offset: int):
+        for number in range(offset, THREADS * SAVES, THREADS):
+            try:
+                result = audits.submit(_form(cases[number], theme_id, question_ids, today, number), scope=scope,
+                                       today=today, engine=engine)
+                if not result.ok:
+                    problems.append(f"{result.outcome}: {result.message}")
+            except Exception as error:  # an error here is an error a user would have seen
+                problems.append(repr(error)[:200])
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with Session(engine) as session:
+        stored = session.exec(select(func.count()).select_from(Audit)).one() - before
+    return stored, problems
+
+
+def test_8_threads_x_50_audit_saves_are_all_stored(db_url):
+    stored, problems = _hammer(get_engine(db_url))
+    assert problems == []
+    assert stored == THREADS * SAVES == 400
+    with Session(get_engine(db_url)) as session:
+        answers = session.exec(select(func.count()).select_from(Answer)).one()
+        actions = session.exec(select(func.count()).select_from(RemedialAction)).one()
+    assert answers == 400 * 10 and actions == 400 * 2
+
+
+def test_the_same_load_without_begin_immediate_fails_on_sqlite(db_url):
+    """Proof the test above can fail: switch the protection off and users see errors or lose saves."""
+    if not is_sqlite(db_url):
+        pytest.skip("BEGIN IMMEDIATE is SQLite's protection; PostgreSQL has row-level locking")
+    unprotected = create_db_engine(db_url, immediate_writes=False)
+    try:
+        stored, problems = _hammer(unprotected, setup_engine=get_engine(db_url))
+    finally:
+        unprotected.dispose()
+    assert problems or stored < 400
+
+
+WRITER = r'''
+import sys
+from datetime import date
+from bench.save import _form
+from tests.reliability.test_writes_under_load import _setup
+from db import audits
+from db.engine import get_engine
+engine = get_engine(sys.argv[1])
+scope, theme_id, question_ids, cases = _setup(engine, 400)
+print("ready", flush=True)
+for number, case in enumerate(cases):
+    result = audits.submit(_form(case, theme_id, question_ids, date.today(), number), scope=scope,
+                           today=date.today(), engine=engine)
+    print("saved", number, flush=True)
+'''
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.004, 0.011])
+def test_a_process_killed_mid_save_leaves_whole_audits_or_none(db_url, delay):
+    process = subprocess.Popen([sys.executable, "-c", WRITER, db_url], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert process.stdout.readline().strip() == "ready", process.stderr.read()[-2000:]
+    while not process.stdout.readline().startswith("saved 3"):
+        pass
+    time.sleep(delay)  # saves are under way: kill at different points inside the next one
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(30)
+    engine = get_engine(db_url)
+    engine.dispose()
+    if is_sqlite(db_url):
+        assert integrity_check(Path(db_url.removeprefix("sqlite:///"))) == "ok"
+    with Session(engine) as session:
+        bench_audits = session.exec(text(
+            "select a.id, (select count(*) from answer w where w.audit_id = a.id), "
+            "(select count(*) from remedial_action r where r.audit_id = a.id) "
+            "from audit a join theme t on t.id = a.theme_id where t.code = 'bench_save'"
+        )).all()
+    assert bench_audits, "the writer had saved some audits before it was killed"
+    for audit_id, answers, actions in bench_audits:
+        assert (answers, actions) == (10, 2), f"audit {audit_id} is partial: {answers} answers, {actions} actions"
