@@ -47,9 +47,44 @@ class PageSpec:
     hidden: bool = False  # reachable by links (e.g. one audit), not listed in the menu
 
 
-# The single source of truth for navigation and page guards. Order is menu order.
+# The single source of truth for navigation and page guards. The menu shows sections
+# in order of first appearance and pages in this order within each section.
+_ANYONE_BUT_SPONSOR_OR_SUPPORT = frozenset({Role.AUDITOR, Role.MANAGER, Role.ADMIN})
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "pages/overview.py", "Overview", ":material/dashboard:", ALL_ROLES, default=True),
+    # The audit work itself.
+    PageSpec("audit_entry", "pages/audit_entry.py", "Enter an audit", ":material/edit_document:",
+             frozenset({Role.AUDITOR, Role.MANAGER}), section="Audits"),
+    PageSpec("my_audits", "pages/my_audits.py", "My audits", ":material/folder_open:",
+             frozenset({Role.AUDITOR, Role.MANAGER}), section="Audits"),
+    PageSpec("audit_view", "pages/audit_view.py", "Audit", ":material/description:",
+             frozenset({Role.AUDITOR, Role.MANAGER, Role.SUPPORT, Role.ADMIN}), section="Audits", hidden=True),
+    PageSpec("actions", "pages/actions.py", "Remedial actions", ":material/task_alt:",
+             frozenset({Role.SUPPORT, Role.AUDITOR, Role.MANAGER, Role.ADMIN}), section="Audits"),
+    PageSpec("moderation", "pages/moderation.py", "Moderation", ":material/rule:",
+             frozenset({Role.AUDITOR, Role.ADMIN}), section="Audits"),
+    # Seeing where practice stands.
+    PageSpec("heatmaps", "pages/heatmaps.py", "RAG heatmaps", ":material/grid_on:",
+             frozenset({Role.MANAGER, Role.AUDITOR, Role.ADMIN, Role.SPONSOR}), section="Reports"),
+    PageSpec("progress", "pages/progress.py", "Progress", ":material/trending_up:",
+             frozenset({Role.SPONSOR, Role.ADMIN, Role.AUDITOR, Role.MANAGER}), section="Reports"),
+    PageSpec("agreement", "pages/agreement.py", "Moderation agreement", ":material/balance:",
+             _ANYONE_BUT_SPONSOR_OR_SUPPORT, section="Reports"),
+    # Improving it with the managers.
+    PageSpec("meetings", "pages/meetings.py", "Meetings", ":material/groups:",
+             _ANYONE_BUT_SPONSOR_OR_SUPPORT, section="Meetings"),
+    PageSpec("risks", "pages/risks.py", "Risks and issues", ":material/report:",
+             _ANYONE_BUT_SPONSOR_OR_SUPPORT, section="Meetings"),
+    PageSpec("admin_users", "pages/admin_users.py", "Users", ":material/manage_accounts:", frozenset({Role.ADMIN}),
+             section="Administration"),
+    PageSpec("admin_teams", "pages/admin_teams.py", "Teams and practitioners", ":material/badge:",
+             frozenset({Role.ADMIN}), section="Administration"),
+    PageSpec("case_import", "pages/case_import.py", "Case import", ":material/upload_file:",
+             frozenset({Role.ADMIN, Role.SUPPORT}), section="Administration"),
+    PageSpec("event_log", "pages/event_log.py", "Event log", ":material/history:", frozenset({Role.ADMIN}),
+             section="Administration"),
+    PageSpec("admin_templates", "pages/admin_templates.py", "Audit templates", ":material/article:",
+             frozenset({Role.ADMIN}), section="Administration"),
     PageSpec("account", "pages/account.py", "My account", ":material/key:", ALL_ROLES, section="Account"),
 )
 
@@ -62,8 +97,11 @@ def page(key: str) -> PageSpec:
 
 
 def pages_for(roles: frozenset[Role] | set[Role]) -> list[PageSpec]:
-    """The pages a user holding ``roles`` may open, in menu order."""
-    return [spec for spec in PAGES if spec.roles & set(roles)]
+    """The pages a user holding ``roles`` may open, in menu order: grouped by section
+    (sections in order of first appearance), PAGES order within a section."""
+    allowed = [spec for spec in PAGES if spec.roles & set(roles)]
+    sections = list(dict.fromkeys(spec.section for spec in allowed))
+    return sorted(allowed, key=lambda spec: sections.index(spec.section))
 
 
 def may_open(roles: frozenset[Role] | set[Role], key: str) -> bool:
