@@ -219,3 +219,10 @@ def test_pages_start_with_the_role_guard():
         first, second = body[0], body[1]
         assert isinstance(first, ast.ImportFrom) and first.module == "ui.guard", spec.path
         assert f"require('{spec.key}')" in ast.unparse(second), spec.path
+
+
+@pytest.mark.parametrize("hostile", ["A1234" * 2000, "LCS12345'; DROP TABLE audit;--", "LCS\r\n12345", "<b>1234</b>"])
+def test_hostile_case_references_are_refused_cleanly(hostile):
+    problem = problem_with(hostile)
+    assert problem and len(problem) < 200  # a short, human message, never an echo of the input
+    assert hostile[:30] not in problem
