@@ -116,10 +116,24 @@ def open_app(page, server: Server, path: str = "") -> None:
 
 
 def sign_in(page, server: Server, username: str, password: str | None = None) -> None:
+    """Sign in through the real form and wait for the outcome (signed in, or refused).
+
+    On a loaded machine a click that lands while the cookie component's first rerun is
+    still running can be dropped by the browser; then the form is simply filled again.
+    """
     open_app(page, server)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password or PASSWORDS[username])
-    page.get_by_role("button", name="Sign in").click()
+    outcome = page.get_by_role("button", name="Sign out").or_(page.get_by_text("Sign-in failed"))
+    for attempt in range(3):
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password", exact=True).fill(password or PASSWORDS[username])
+        page.get_by_role("button", name="Sign in").click()
+        try:
+            outcome.first.wait_for(timeout=20_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            wait_idle(page)
     wait_idle(page, settle=1.5)  # the cookie component triggers one more rerun
 
 
