@@ -34,7 +34,7 @@ for spec in allowed + refused:
             visibility="visible" if spec in allowed and not spec.hidden else "hidden",
         )
     )
-navigation = st.navigation(sections)
+navigation = st.navigation(sections, expanded=True)  # every page in view, no 'View more'
 
 with st.sidebar:
     st.markdown(f"**{user.display_name}**")

@@ -22,6 +22,8 @@ GRADES = ["Inadequate", "Requires improvement", "Inadequate", "Requires improvem
 
 
 def external_audits(page) -> int:
+    page.locator("[data-testid='stMetric']", has_text="External audits").first.wait_for(timeout=60_000)
+    wait_idle(page)
     match = re.search(r"External audits\s*\n?\s*(\d+)", page.inner_text("body"))
     assert match, "the Overview shows the external audit count"
     return int(match.group(1))
