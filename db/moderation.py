@@ -110,6 +110,14 @@ class QueueRow:
     audit_date: date | None
 
 
+def _audit_filters(statement, team_ids, theme_ids, auditor_ids):
+    """Limit ``statement`` to the chosen teams, themes and first auditors (empty: all)."""
+    for column, values in ((Audit.team_id, team_ids), (Audit.theme_id, theme_ids), (Audit.auditor_id, auditor_ids)):
+        if values:
+            statement = statement.where(col(column).in_(values))
+    return statement
+
+
 def moderation_queue(session: Session, scope: Scope, filters: QueueFilter = QueueFilter()) -> list[QueueRow]:
     """Submitted audits with no moderation yet (not even assigned), newest first."""
     _case_level(scope)
@@ -125,12 +133,7 @@ def moderation_queue(session: Session, scope: Scope, filters: QueueFilter = Queu
     )
     if filters.kind:
         statement = statement.where(Audit.kind == filters.kind)
-    if filters.team_ids:
-        statement = statement.where(col(Audit.team_id).in_(filters.team_ids))
-    if filters.theme_ids:
-        statement = statement.where(col(Audit.theme_id).in_(filters.theme_ids))
-    if filters.auditor_ids:
-        statement = statement.where(col(Audit.auditor_id).in_(filters.auditor_ids))
+    statement = _audit_filters(statement, filters.team_ids, filters.theme_ids, filters.auditor_ids)
     if filters.date_from:
         statement = statement.where(Audit.audit_date >= filters.date_from)
     if filters.date_to:
@@ -626,12 +629,7 @@ class PairRow:
 
 def _completed(statement, scope: Scope, filters: StatsFilter):
     statement = statement.where(Moderation.status == "completed")
-    if filters.auditor_ids:
-        statement = statement.where(col(Audit.auditor_id).in_(filters.auditor_ids))
-    if filters.team_ids:
-        statement = statement.where(col(Audit.team_id).in_(filters.team_ids))
-    if filters.theme_ids:
-        statement = statement.where(col(Audit.theme_id).in_(filters.theme_ids))
+    statement = _audit_filters(statement, filters.team_ids, filters.theme_ids, filters.auditor_ids)
     if filters.date_from:
         statement = statement.where(Moderation.completed_at >= _start_of(filters.date_from))
     if filters.date_to:
