@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from core import casereference
+from core import casereference, clock
 from core.audit_rules import ActionInput, AnswerInput, AuditInput
 from core.authz import Role, Scope
 from core.templates import LIVED_EXPERIENCE_DOMAIN, QuestionSpec, TemplateSpec
@@ -114,7 +114,7 @@ def median_save_ms(database_url: str, saves: int = 200) -> float:
     with write_session(engine) as session:
         version = next(t for t in audits.theme_choices(session) if t.id == theme_id).template_version_id
         question_ids = [q.id for q in audits.question_rules(session, version)]
-    today = date.today()
+    today = clock.today()
     cases = [_new_case(scope, team_id, practitioner_id, engine) for _ in range(saves)]
     timings = []
     for number, case in enumerate(cases):

@@ -19,11 +19,12 @@ import random
 import secrets
 import time
 from dataclasses import replace
-from datetime import date, datetime, time as clock, timedelta, timezone
+from datetime import date, datetime, time as wall_time, timedelta, timezone
 
 from sqlalchemy import event, func, insert, text
 from sqlmodel import select
 
+from core import clock
 from core.authz import Role
 from core.templates import QuestionSpec, bundled_templates
 from core.workdays import default_due_date, week_start
@@ -62,7 +63,7 @@ def team_count(audits: int) -> int:
 
 
 def _stamp(day: date, hour: int) -> datetime:
-    return datetime.combine(day, clock(hour, 0), tzinfo=timezone.utc)
+    return datetime.combine(day, wall_time(hour, 0), tzinfo=timezone.utc)
 
 
 def _grade(value: float) -> int:
@@ -92,7 +93,7 @@ def _ten_question_versions(session) -> None:
 def build(database_url: str, audits: int, *, today: date | None = None, seed: int = SEED) -> dict:
     """Migrate ``database_url`` (an empty database) and fill it with ``audits`` synthetic audits."""
     started = time.perf_counter()
-    today = today or date.today()
+    today = today or clock.today()
     # bandit B311: reproducible synthetic data, not security
     rng = random.Random(seed)  # nosec B311
     migrate.upgrade(database_url)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from core import clock
+
 MAX_LENGTH = 20
 _ALLOWED = re.compile(r"^[A-Za-z0-9-]+$")
 _DATE_LIKE = re.compile(
@@ -41,7 +43,7 @@ def _looks_like_date(text: str) -> bool:
                 parsed = datetime.strptime(digits, fmt)
             except ValueError:
                 continue
-            if 1990 <= parsed.year <= datetime.now().year:
+            if 1990 <= parsed.year <= clock.today().year:
                 return True
     return False
 

@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlmodel import Session, select
 
+from core import clock
 from core.authz import Role
 from core.grades import Grade
 from core.templates import LIVED_EXPERIENCE_DOMAIN
@@ -558,7 +559,7 @@ def seed_demo(session: Session, today: date | None = None) -> dict[str, int]:
     """
     if is_seeded(session):
         raise RuntimeError("This database already holds a programme; the demo is only seeded into an empty one.")
-    today = today or date.today()
+    today = today or clock.today()
     ctx = _Ctx(
         # bandit B311: deterministic demo data, not security
         rng=random.Random(SEED),  # nosec B311

@@ -27,7 +27,13 @@ from db import migrate  # noqa: E402
 from db.demo import seed_demo  # noqa: E402
 from db.engine import dispose_engines, get_engine, write_session  # noqa: E402
 
-DEMO_TODAY = date(2026, 11, 26)  # a Thursday; the demo's week 12
+# The suite's one clock. The demo is seeded as of this day and the app (AppTest in this process,
+# the browser tests' servers through the environment) reads it as today, so no test depends on
+# the day it runs. AUDIT_TEST_TODAY moves it: CI runs the date-sensitive tiers a second time on a
+# day that stresses the working-day rules (scripts/test-moved-clock.sh).
+REFERENCE_DAY = date(2026, 11, 26)  # a Thursday; the demo's week 12; the day the pinned figures were counted
+DEMO_TODAY = date.fromisoformat(os.environ.get("AUDIT_TEST_TODAY") or REFERENCE_DAY.isoformat())
+os.environ["AUDIT_TODAY"] = DEMO_TODAY.isoformat()
 PG_ADMIN_URL = os.environ.get("AUDIT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 _counter = itertools.count()
 

@@ -7,6 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core import clock
 from core.grades import NO_RAG_COLOUR, RAG_COLOURS, Grade, Rag, rag_of
 from db.engine import read_session
 
@@ -30,7 +31,8 @@ def rag_legend() -> None:
 
 
 def today() -> date:
-    return date.today()
+    """The council's today (``core.clock``): every page reads the day through here."""
+    return clock.today()
 
 
 def session():

@@ -2,7 +2,7 @@
 amending, the save conflict), My audits, the read-only audit page and acknowledging concerns."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -14,6 +14,7 @@ from db.engine import get_engine, write_session
 from db.models import Audit, Moderation, RemedialAction, User
 from db.users import load_signed_in
 from tests.app.conftest import page_test, texts
+from tests.conftest import DEMO_TODAY
 
 ENTRY, MY_AUDITS, VIEW, OVERVIEW = "pages/audit_entry.py", "pages/my_audits.py", "pages/audit_view.py", "pages/overview.py"
 NARRATIVE = (
@@ -49,7 +50,7 @@ def start(at, app_db, case: audits.CaseChoice):
     at.run()
     at.selectbox(key="ae.case_id").set_value(case.id).run()
     at.selectbox(key="ae.theme_id").set_value(theme.id).run()
-    at.date_input(key="ae.work_date").set_value(date.today() - timedelta(days=4)).run()
+    at.date_input(key="ae.work_date").set_value(DEMO_TODAY - timedelta(days=4)).run()
     return questions
 
 
@@ -142,9 +143,9 @@ def test_filling_shows_each_grades_rag_colour_and_defaults_actions(app_db):
 
     at.button(key="ae_btn_add_action").click().run()
     assert at.selectbox(key="ae.action.1.owner_id").value == case.practitioner_id
-    assert at.date_input(key="ae.action.1.due_on").value == default_due_date(date.today())
+    assert at.date_input(key="ae.action.1.due_on").value == default_due_date(DEMO_TODAY)
     # The due date follows the audit date while it is still the default.
-    earlier = date.today() - timedelta(days=1)
+    earlier = DEMO_TODAY - timedelta(days=1)
     at.date_input(key="ae.audit_date").set_value(earlier).run()
     assert at.date_input(key="ae.action.1.due_on").value == default_due_date(earlier)
 
@@ -315,10 +316,10 @@ def test_the_author_amends_a_submitted_audit(app_db):
     theme, questions = neglect(app_db)
     case = a_case(app_db, "auditor", "external", "Child Protection")
     result = audits.submit(AuditInput(
-        case_id=case.id, theme_id=theme.id, work_date=date.today() - timedelta(days=3), audit_date=date.today(),
+        case_id=case.id, theme_id=theme.id, work_date=DEMO_TODAY - timedelta(days=3), audit_date=DEMO_TODAY,
         answers={q.id: AnswerInput(2, "Partly evidenced.") for q in questions}, lived_experience="Not described.",
         overall_grade=2, overall_rationale="Some analysis.", impact_for_child="A little."), scope=form_scope,
-        today=date.today(), engine=get_engine(app_db))
+        today=DEMO_TODAY, engine=get_engine(app_db))
     at = page_test(ENTRY, "auditor")
     at.query_params["audit"] = str(result.audit_id)
     at.run()
@@ -445,11 +446,11 @@ def test_the_manager_acknowledges_a_concern_on_the_overview_and_it_leaves_every_
     case = a_case(app_db, "auditor", "external", "Assessment North")
     theme, questions = neglect(app_db)
     result = audits.submit(AuditInput(
-        case_id=case.id, theme_id=theme.id, work_date=date.today() - timedelta(days=3), audit_date=date.today(),
+        case_id=case.id, theme_id=theme.id, work_date=DEMO_TODAY - timedelta(days=3), audit_date=DEMO_TODAY,
         answers={q.id: AnswerInput(1, "Not evidenced.") for q in questions}, lived_experience="Not described.",
         overall_grade=1, overall_rationale="Unsafe.", impact_for_child="Nothing yet.", no_action_reason="Case closed today by the court.",
         safeguarding_concern=True, safeguarding_action="Rang the duty manager.", safeguarding_told="Sam Patel"),
-        scope=scope(app_db, "auditor"), today=date.today(), engine=get_engine(app_db))
+        scope=scope(app_db, "auditor"), today=DEMO_TODAY, engine=get_engine(app_db))
     assert result.ok
 
     author = page_test(ENTRY, "auditor").run()

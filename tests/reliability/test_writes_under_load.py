@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date
+from core import clock
 from pathlib import Path
 
 import pytest
@@ -39,7 +39,7 @@ def _hammer(engine, setup_engine=None) -> tuple[int, list[str]]:
     with Session(engine) as session:
         before = session.exec(select(func.count()).select_from(Audit)).one()
     problems: list[str] = []
-    today = date.today()
+    today = clock.today()
 
     def worker(offset: int):
         for number in range(offset, THREADS * SAVES, THREADS):
@@ -85,7 +85,7 @@ def test_the_same_load_without_begin_immediate_fails_on_sqlite(db_url):
 
 WRITER = r'''
 import sys
-from datetime import date
+from core import clock
 from bench.save import _form
 from tests.reliability.test_writes_under_load import _setup
 from db import audits
@@ -94,8 +94,8 @@ engine = get_engine(sys.argv[1])
 scope, theme_id, question_ids, cases = _setup(engine, 400)
 print("ready", flush=True)
 for number, case in enumerate(cases):
-    result = audits.submit(_form(case, theme_id, question_ids, date.today(), number), scope=scope,
-                           today=date.today(), engine=engine)
+    result = audits.submit(_form(case, theme_id, question_ids, clock.today(), number), scope=scope,
+                           today=clock.today(), engine=engine)
     print("saved", number, flush=True)
 '''
 
