@@ -40,7 +40,7 @@ object_id = c3.text_input("Object id or username", key="log_object_id",
 c4, c5, c6 = st.columns(3)
 action = c4.text_input("Action contains", key="log_action", help="e.g. 'password', 'import', 'refused'")
 date_from = c5.date_input("From", value=today() - timedelta(days=30), format="DD/MM/YYYY", key="log_from")
-date_to = c6.date_input("To", value=today(), format="DD/MM/YYYY", key="log_to")
+date_to = c6.date_input("To", value=None, format="DD/MM/YYYY", key="log_to", help="Leave empty for up to now")
 filters = EventFilter(username=who, object_type=what, object_id=object_id or None, action=action or None,
                       date_from=date_from or None, date_to=date_to or None)
 
