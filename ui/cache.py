@@ -13,48 +13,38 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 import streamlit as st
-from sqlmodel import col, select
 
+from db import events
 from db.engine import read_session
-from db.events import READ_ACTIONS
-from db.models import Event
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 def data_version() -> int:
-    """The id of the newest event that changed data: changes with every write.
-
-    Views, exports and sign-ins are logged too but change nothing shown, so they are
-    skipped (otherwise opening one audit would empty every user's cache). Walking
-    the primary key backwards stops at the first change: one index probe in practice.
-    """
+    """The current data version (``db.events.data_version``)."""
     with read_session() as session:
-        newest = session.exec(
-            select(Event.id).where(col(Event.action).not_in(sorted(READ_ACTIONS))).order_by(col(Event.id).desc()).limit(1)
-        ).first()
-        return newest or 0
+        return events.data_version(session)
 
 
 def cached_query(fn: Callable[P, R]) -> Callable[P, R]:
     """Cache ``fn``'s result per (data version, arguments). Arguments must be hashable
     plain values (pass ``scope.cache_key()``-style tuples, not sessions)."""
 
-    # Every wrapper's ``_cached`` has the same name and source, so st.cache_data gives
-    # them one shared store: the wrapped function's name is part of the key, or two
-    # functions called with equal arguments would return each other's results.
-    name = f"{fn.__module__}.{fn.__qualname__}"
-
-    @st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
-    def _cached(version: int, database: str, function: str, *args, **kwargs):
+    def _cached(version: int, database: str, *args, **kwargs):
         return fn(*args, **kwargs)
+
+    # st.cache_data keys a store by the function's module, name and source; every
+    # wrapper's ``_cached`` has the same source, so it takes the wrapped function's
+    # name to get a store (and an entry cap) of its own.
+    _cached.__module__, _cached.__qualname__ = fn.__module__, f"{fn.__qualname__}.cached"
+    _cached = st.cache_data(max_entries=256, ttl=3600, show_spinner=False)(_cached)
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from ui.auth import settings
 
-        return _cached(data_version(), settings().database_url, name, *args, **kwargs)
+        return _cached(data_version(), settings().database_url, *args, **kwargs)
 
     wrapper.uncached = fn  # type: ignore[attr-defined]
     return wrapper
