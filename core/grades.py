@@ -96,3 +96,13 @@ def parse_grade(value: str | int | Grade) -> Grade:
 def effective_grade(first: int | None, moderated: int | None) -> int | None:
     """The grade reporting uses: the moderated one where an audit was moderated."""
     return moderated if moderated is not None else first
+
+
+def grade_text(grade: Grade | int | None, missing: str = "") -> str:
+    """A grade in words with its RAG letter ("R · Inadequate"), for tables and files:
+    colour is never the only cue. ``missing`` stands for no grade."""
+    if grade is None:
+        return missing
+    grade = Grade(grade)
+    rag = rag_of(grade)
+    return f"{rag.value} · {grade.label}" if rag else grade.label

@@ -6,10 +6,15 @@ user = require("my_audits")
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from core.grades import Grade, rag_of  # noqa: E402
-from db.audits import my_audits  # noqa: E402
+from dataclasses import replace  # noqa: E402
+from math import ceil  # noqa: E402
+
+from core.grades import grade_text  # noqa: E402
+from db.audits import MyAuditFilters, count_my_audits, my_audits  # noqa: E402
 from ui import audit_form as form  # noqa: E402
 from ui.widgets import session  # noqa: E402
+
+PAGE_SIZE = 50  # rows a person reads on one screen; the rest are a page away
 
 st.title("My audits")
 form.concerns_banner(user)
@@ -24,22 +29,19 @@ date_from = from_filter.date_input("Audited from", value=None, key="my_audits.fr
 date_to = to_filter.date_input("Audited to", value=None, key="my_audits.to", format="DD/MM/YYYY")
 reference = reference_filter.text_input("Case reference contains", key="my_audits.reference")
 
+filters = MyAuditFilters(status=None if status == "all" else status, theme_id=theme_id, date_from=date_from,
+                         date_to=date_to, reference=reference)
 with session() as s:
-    rows = my_audits(s, user.scope, status=None if status == "all" else status, theme_id=theme_id,
-                     date_from=date_from, date_to=date_to, reference=reference)
-drafts = [r for r in rows if r.status == "draft"]
-submitted = [r for r in rows if r.status == "submitted"]
-
-
-def grade_text(grade: int | None) -> str:
-    if grade is None:
-        return "-"
-    rag = rag_of(grade)
-    return f"{rag.value} · {Grade(grade).label}" if rag else Grade(grade).label
+    counts = count_my_audits(s, user.scope, filters)
+    drafts = my_audits(s, user.scope, replace(filters, status="draft"), limit=PAGE_SIZE) \
+        if status in ("all", "draft") else []
+pages = max(1, ceil(counts["submitted"] / PAGE_SIZE))
 
 
 if status in ("all", "draft"):
-    st.subheader(f"Drafts ({len(drafts)})")
+    st.subheader(f"Drafts ({counts['draft']})")
+    if counts["draft"] > len(drafts):
+        st.caption(f"The {len(drafts)} most recently saved are shown; narrow the filters to find the others.")
     if not drafts:
         st.caption("No drafts match. A draft saved from Enter an audit waits here until you submit it.")
     for row in drafts:
@@ -51,18 +53,27 @@ if status in ("all", "draft"):
                             container=link)
 
 if status in ("all", "submitted"):
-    st.subheader(f"Submitted ({len(submitted)})")
-    if not submitted:
+    st.subheader(f"Submitted ({counts['submitted']})")
+    if not counts["submitted"]:
         st.caption("No submitted audits match these filters.")
     else:
+        page = 1
+        if pages > 1:
+            page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1,
+                                   key="my_audits.page")
+        with session() as s:
+            submitted = my_audits(s, user.scope, replace(filters, status="submitted"), limit=PAGE_SIZE,
+                                  offset=(page - 1) * PAGE_SIZE)
+        first = (page - 1) * PAGE_SIZE + 1
+        st.caption(f"Audits {first} to {first + len(submitted) - 1} of {counts['submitted']}, most recently saved first.")
         st.dataframe(
             pd.DataFrame([{
                 "Case": r.case_reference, "Theme": r.theme, "Kind": r.kind.title(), "Team": r.team,
-                "Audit date": r.audit_date, "Overall": grade_text(r.overall_grade),
-                "Moderated": grade_text(r.moderated_overall_grade) if r.moderated else "",
+                "Audit date": r.audit_date, "Overall": grade_text(r.overall_grade, missing="-"),
+                "Moderated": grade_text(r.moderated_overall_grade, missing="-") if r.moderated else "",
                 "Safeguarding": "Yes" if r.safeguarding_concern else "",
             } for r in submitted]),
-            hide_index=True, use_container_width=True,
+            hide_index=True, width="stretch",
         )
         by_id = {r.audit_id: r for r in submitted}
         chosen = st.selectbox(

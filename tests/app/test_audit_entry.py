@@ -384,6 +384,13 @@ def test_my_audits_lists_drafts_and_submitted_with_filters(app_db):
     assert submitted_count == len(mine) > 50
     frame = at.dataframe[0].value
     assert set(frame["Kind"]) == {"External"} and frame["Overall"].str.match(r"^[RAG] · ").all()
+    # The list is paged on the server: 50 rows a page, with what is not shown counted.
+    assert len(frame) == 50 and f"Audits 1 to 50 of {submitted_count}" in texts(at)
+    at.number_input(key="my_audits.page").set_value(2).run()
+    second = at.dataframe[0].value
+    assert f"Audits 51 to {min(100, submitted_count)} of {submitted_count}" in texts(at)
+    assert len(second) == min(50, submitted_count - 50)
+    at.number_input(key="my_audits.page").set_value(1).run()
 
     theme, _ = neglect(app_db)
     at.selectbox(key="my_audits.theme").set_value(theme.id).run()
@@ -399,7 +406,7 @@ def test_my_audits_opens_view_and_amend_links_for_a_chosen_audit(app_db):
     at = page_test(MY_AUDITS, "auditor").run()
     with db(app_db) as session:
         audit = session.exec(select(Audit).where(Audit.auditor_id == 1, Audit.status == "submitted")
-                             .order_by(Audit.id.desc())).first()
+                             .order_by(Audit.updated_at.desc(), Audit.id.desc())).first()  # top of page 1
     at.selectbox(key="my_audits.open").set_value(audit.id).run()
     shown = texts(at)
     assert f"[View it](audit_view?audit={audit.id})" in shown

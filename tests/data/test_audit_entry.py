@@ -419,16 +419,21 @@ def test_my_audits_lists_drafts_first_with_filters(demo_url, demo_session):
     case = a_case(demo_session, scope)
     draft = audits.save_draft(complete_form(demo_session, case), scope=scope, today=DEMO_TODAY, engine=engine)
 
-    rows = audits.my_audits(fresh(demo_session), scope)
+    rows = audits.my_audits(fresh(demo_session), scope, limit=10_000)
     assert rows[0].audit_id == draft.audit_id and rows[0].status == "draft"
     assert all(r.status == "submitted" for r in rows[1:]) and len(rows) > 50
+    # Pages of 50: the count says how many there are in all, and pages follow on without overlap.
+    assert audits.count_my_audits(fresh(demo_session), scope, audits.MyAuditFilters()) == \
+        {"draft": 1, "submitted": len(rows) - 1}
+    first, second = (audits.my_audits(fresh(demo_session), scope, limit=50, offset=o) for o in (0, 50))
+    assert [r.audit_id for r in first + second] == [r.audit_id for r in rows[:100]]
     assert {r.kind for r in rows} == {"external"}
-    assert [r.audit_id for r in audits.my_audits(fresh(demo_session), scope, status="draft")] == [draft.audit_id]
+    assert [r.audit_id for r in audits.my_audits(fresh(demo_session), scope, audits.MyAuditFilters(status="draft"))] == [draft.audit_id]
     theme, _ = neglect(demo_session)
-    assert {r.theme for r in audits.my_audits(fresh(demo_session), scope, theme_id=theme.id)} == {"Neglect"}
-    assert [r.case_reference for r in audits.my_audits(fresh(demo_session), scope, reference=case.reference.lower())][0] == \
+    assert {r.theme for r in audits.my_audits(fresh(demo_session), scope, audits.MyAuditFilters(theme_id=theme.id))} == {"Neglect"}
+    assert [r.case_reference for r in audits.my_audits(fresh(demo_session), scope, audits.MyAuditFilters(reference=case.reference.lower()))][0] == \
         case.reference
-    week = audits.my_audits(fresh(demo_session), scope, date_from=DEMO_TODAY - timedelta(days=3), date_to=DEMO_TODAY)
+    week = audits.my_audits(fresh(demo_session), scope, audits.MyAuditFilters(date_from=DEMO_TODAY - timedelta(days=3), date_to=DEMO_TODAY))
     assert week and all(DEMO_TODAY - timedelta(days=3) <= r.audit_date <= DEMO_TODAY for r in week if r.audit_date)
     # Someone else's audits never appear in my list.
     other = scope_of(demo_session, "manager")
