@@ -488,3 +488,34 @@ def by_rule(items: list[AgendaItem]) -> dict[str, list[AgendaItem]]:
         grouped[item.rule].append(item)
     return grouped
 
+
+
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+@dataclass(frozen=True)
+class AgendaSection:
+    """One rule's part of the agenda as a meeting reads it: the most serious items first,
+    at most as many as a meeting can discuss, and how many more the rule found."""
+
+    rule: str
+    shown: tuple[AgendaItem, ...]
+    not_shown: int
+
+    @property
+    def heading(self) -> str:
+        return RULES[self.rule]
+
+    @property
+    def found(self) -> int:
+        return len(self.shown) + self.not_shown
+
+
+def agenda_sections(items: list[AgendaItem], per_rule: int = 10) -> list[AgendaSection]:
+    """Every rule in agenda order with its items, high severity before medium before low
+    (each rule's own order kept within a severity), at most ``per_rule`` of them."""
+    sections = []
+    for rule, group in by_rule(items).items():
+        ordered = sorted(group, key=lambda item: SEVERITY_ORDER.get(item.severity, len(SEVERITY_ORDER)))
+        sections.append(AgendaSection(rule, tuple(ordered[:per_rule]), max(0, len(ordered) - per_rule)))
+    return sections

@@ -158,11 +158,11 @@ class Audit(SQLModel, table=True):
         CheckConstraint("kind in ('internal', 'external')", name="ck_audit_kind"),
         CheckConstraint("status in ('draft', 'submitted')", name="ck_audit_status"),
         Index("ix_audit_report", "status", "audit_date", "team_id", "theme_id"),
-        # The safeguarding banner on three pages looks for open concerns on every run: a partial
-        # index holds only those few rows instead of a scan of every submitted audit.
-        Index("ix_audit_open_concern", "audit_date", "id",
-              sqlite_where=text("safeguarding_concern IS 1 AND safeguarding_ack_at IS NULL"),
-              postgresql_where=text("safeguarding_concern IS true AND safeguarding_ack_at IS NULL")),
+        # The safeguarding banner on three pages and the weekly agenda look for concerns on every
+        # run: a partial index holds only the audits that raised one, not every submitted audit.
+        Index("ix_audit_concern", "audit_date", "id",
+              sqlite_where=text("safeguarding_concern IS 1"),
+              postgresql_where=text("safeguarding_concern IS true")),
         # My audits: one author's drafts or submitted audits, most recently saved first, a page at a time.
         Index("ix_audit_author_recent", "auditor_id", "status", "updated_at", "id"),
     )

@@ -3,221 +3,25 @@ from ui.guard import require
 
 user = require("risks")
 
-import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from core.agenda import RULES, AgendaWeek, by_rule, default_agenda_week, fmt  # noqa: E402
-from core.risks import SEVERITIES, STATUSES, RiskDraft, next_review  # noqa: E402
-from db.engine import write_session  # noqa: E402
-from db.meetings import practitioner_options, team_options, user_options  # noqa: E402
-from db.queries.agenda import AgendaError, turn_into_entries  # noqa: E402
-from db.risks import RiskConflict, RiskError, create_risk, risk_log, update_many  # noqa: E402
-from ui.meetings import (  # noqa: E402
-    agenda_for, agenda_weeks, editor_edits, editor_state, flash, generation, md_escape, next_generation,
-    programme_dates, show_flash, show_problems, unique_labels, week_label,
-)
-from ui.widgets import session, today  # noqa: E402
+from ui.meetings import show_flash  # noqa: E402
+from ui.risks import add_tab, agenda_tab, log_tab, risk_context  # noqa: E402
+from ui.widgets import today  # noqa: E402
 
-TODAY = today()
-SEVERITY_BADGES = {"high": ":red-badge[High]", "medium": ":orange-badge[Medium]", "low": ":blue-badge[Low]"}
-scope = user.scope
-with session() as s:
-    teams = team_options(s, scope)
-    practitioners = practitioner_options(s, scope)
-    people = unique_labels(user_options(s))
-programme_start, _ = programme_dates()
+ctx = risk_context(user, today())
 
 st.title("Risks and issues")
 st.caption(
     "The log reviewed at the weekly risks-and-issues meeting: risks and issues about a team or a practitioner. "
-    + ("Every team's entries." if scope.team_ids is None else "Entries about the teams you manage.")
+    + ("Every team's entries." if user.scope.team_ids is None else "Entries about the teams you manage.")
 )
 show_flash("risks")
 
-log_tab, agenda_tab, add_tab = st.tabs(["Log", "Suggested agenda", "Add an entry"])
-
-# ------------------------------------------------------------------ the log
-with log_tab:
-    f1, f2, f3 = st.columns(3)
-    f4, f5 = st.columns([3, 1], vertical_alignment="bottom")
-    statuses = f1.multiselect("Status", list(STATUSES), default=["open", "monitoring"], format_func=STATUSES.get,
-                              key="log_status", placeholder="Any status")
-    severities = f2.multiselect("Severity", list(SEVERITIES), format_func=SEVERITIES.get, key="log_severity",
-                                placeholder="Any severity")
-    team = f3.selectbox("Team", [None, *teams], format_func=lambda t: "All teams" if t is None else teams[t],
-                        key="log_team")
-    search = f4.text_input("Search descriptions", key="log_search", placeholder="Words in the description")
-    due_only = f5.toggle("Due for review only", key="log_due", help=f"Review date on or before {fmt(TODAY)}.")
-
-    def fetch():
-        with session() as s:
-            return risk_log(s, scope, statuses=statuses, severities=severities, team_id=team,
-                            review_due_by=TODAY if due_only else None, search=search)
-
-    editor = editor_state(repr((statuses, severities, team, due_only, search.strip().lower())), fetch)
-    rows = editor.rows
-    if editor.discarded:
-        st.info("The filters changed, so your unsaved changes to the table were discarded.")
-    m1, m2, m3 = st.columns(3)
-    m1.metric("Entries shown", len(rows))
-    m2.metric("Due for review", sum(r.review_due(TODAY) for r in rows), help=f"Open or monitored, review on or before {fmt(TODAY)}")
-    m3.metric("High severity, not closed", sum(r.severity == "high" and r.status != "closed" for r in rows))
-    if not rows:
-        st.info("No entries match these filters.")
-    else:
-        frame = pd.DataFrame([
-            {
-                "#": r.id,
-                "Team": r.team or "",
-                "Practitioner": r.practitioner or "",
-                "Severity": SEVERITIES.get(r.severity, r.severity),
-                "Status": STATUSES.get(r.status, r.status),
-                "Review on": r.review_on,
-                "Owner": people.get(r.owner_id, r.owner or "") if r.owner_id else "",
-                "Description": r.description,
-                "Raised": r.raised_on,
-                "Suggested by": RULES.get(r.source, r.source),
-                "Meeting": r.meeting_held_on,
-            }
-            for r in rows
-        ])
-        st.caption("Change severity, status, review date or owner in the table, then save. Other columns are read-only.")
-        st.data_editor(
-            frame,
-            key=editor.key,
-            hide_index=True,
-            width="stretch",
-            num_rows="fixed",
-            disabled=["#", "Raised", "Team", "Practitioner", "Description", "Suggested by", "Meeting"],
-            column_config={
-                "#": st.column_config.NumberColumn(width="small", format="%d"),
-                "Raised": st.column_config.DateColumn(format="DD MMM YYYY"),
-                "Description": st.column_config.TextColumn(width="large"),
-                "Severity": st.column_config.SelectboxColumn(options=list(SEVERITIES.values()), required=True),
-                "Status": st.column_config.SelectboxColumn(options=list(STATUSES.values()), required=True),
-                "Review on": st.column_config.DateColumn(format="DD MMM YYYY"),
-                "Owner": st.column_config.SelectboxColumn(options=list(people.values())),
-                "Meeting": st.column_config.DateColumn(format="DD MMM YYYY"),
-            },
-        )
-        edits = editor_edits((st.session_state.get(editor.key) or {}).get("edited_rows"), rows, people)
-        if edits:
-            save, discard, _ = st.columns([2, 2, 4])
-            label = f"Save changes to {len(edits)} entr{'y' if len(edits) == 1 else 'ies'}"
-            if save.button(label, type="primary", icon=":material/save:", key="log_save"):
-                try:
-                    with write_session() as w:
-                        changed = update_many(w, scope, edits, TODAY)
-                except RiskConflict as error:
-                    show_problems(error.problems + ["Discard your changes to load the log as it is now."])
-                except RiskError as error:
-                    show_problems(error.problems)
-                else:
-                    flash("risks", "Saved changes to " + ", ".join(f"#{i}" for i in changed) + ".")
-                    next_generation("risk_log")
-                    st.rerun()
-            if discard.button("Discard my changes", key="log_discard"):
-                next_generation("risk_log")
-                st.rerun()
-
-# ------------------------------------------------------------------ the suggested agenda
-with agenda_tab:
-    weeks = agenda_weeks(TODAY, programme_start)
-    default = default_agenda_week(TODAY)
-    week = st.selectbox(
-        "Week to review", weeks, index=weeks.index(default) if default in weeks else 0,
-        format_func=lambda d: week_label(d, TODAY, programme_start), key="agenda_week",
-    )
-    as_of = AgendaWeek(week, TODAY).as_of
-    items = agenda_for(scope, week, TODAY)
-    st.caption(
-        f"Drafted from the data on {fmt(as_of)}. Red means Inadequate overall, using the moderated grade where an "
-        "audit was moderated; a practitioner's Red audits are counted over the four weeks ending with this week. "
-        "Tick what the meeting discusses: each ticked item becomes an entry of the log, linked to this week's "
-        "risks-and-issues meeting. An item already open in the log gets a new review date instead of a duplicate."
-    )
-    if not items:
-        st.success("Nothing for the agenda this week: no rule found anything to discuss.")
-    else:
-        g = generation("agenda")
-        grouped = by_rule(items)
-        with st.form(f"agenda_form_{g}"):
-            for rule, group in grouped.items():
-                if not group:
-                    continue
-                st.markdown(f"##### {RULES[rule]} ({len(group)})")
-                for item in group:
-                    st.checkbox(md_escape(item.title), key=f"agenda_{g}_{week}_{item.key}")
-                    note = SEVERITY_BADGES.get(item.severity, "") + " " + md_escape(item.reason)
-                    if item.existing_risk_id is not None and item.rule != "risk_review":
-                        note += f" Already in the log as #{item.existing_risk_id}: ticking sets its next review."
-                    st.caption(note)
-            empty = [RULES[rule] for rule, group in grouped.items() if not group]
-            if empty:
-                st.caption("Nothing this week for: " + "; ".join(empty) + ".")
-            st.divider()
-            c1, c2, c3 = st.columns(3)
-            meeting_on = c1.date_input("Meeting held on", value=TODAY, min_value=week, max_value=TODAY,
-                                       format="DD/MM/YYYY", key=f"agenda_meeting_on_{g}")
-            review_on = c2.date_input("Next review", value=None, format="DD/MM/YYYY", key=f"agenda_review_on_{g}",
-                                      help="Leave empty for a week after the meeting.")
-            agenda_owner = c3.selectbox("Owner of new entries", list(people), format_func=people.get,
-                                 index=list(people).index(user.id) if user.id in people else 0,
-                                 key=f"agenda_owner_{g}")
-            submitted = st.form_submit_button("Add ticked items to the log", type="primary", icon=":material/playlist_add:")
-        if submitted:
-            keys = [item.key for item in items if st.session_state.get(f"agenda_{g}_{week}_{item.key}")]
-            try:
-                with write_session() as w:
-                    outcome = turn_into_entries(
-                        w, scope, week_start=week, today=TODAY, keys=keys, meeting_on=meeting_on,
-                        review_on=review_on or next_review(meeting_on), owner_id=agenda_owner,
-                    )
-            except (AgendaError, RiskError) as error:
-                show_problems(error.problems)
-            else:
-                parts = []
-                if outcome.created:
-                    parts.append(f"added {len(outcome.created)} entr{'y' if len(outcome.created) == 1 else 'ies'} "
-                                 f"({', '.join(f'#{i}' for i in outcome.created)})")
-                if outcome.reviewed:
-                    parts.append("set the next review of " + ", ".join(f"#{i}" for i in outcome.reviewed))
-                meeting = "recorded the risks-and-issues meeting" if outcome.meeting_created else "linked to the meeting"
-                flash("risks", f"Done: {' and '.join(parts)}; {meeting} of {meeting_on:%d %b %Y}. See the Log tab.")
-                next_generation("agenda")
-                st.rerun()
-
-# ------------------------------------------------------------------ add an entry by hand
-with add_tab:
-    g = generation("risk_form")
-    with st.form(f"risk_form_{g}"):
-        c1, c2 = st.columns(2)
-        new_team = c1.selectbox("Team", [None, *teams], format_func=lambda t: "Choose a team" if t is None else teams[t],
-                                key=f"risk_team_{g}")
-        new_practitioner = c2.selectbox(
-            "Practitioner (optional)", [None, *practitioners],
-            format_func=lambda p: "None: the entry is about the team" if p is None else practitioners[p],
-            key=f"risk_practitioner_{g}",
-        )
-        description = st.text_area("Description", key=f"risk_description_{g}", max_chars=2000,
-                                   help="No children's names, dates of birth or addresses: use case references.")
-        c1, c2, c3 = st.columns(3)
-        severity = c1.selectbox("Severity", list(SEVERITIES), index=1, format_func=SEVERITIES.get,
-                                key=f"risk_severity_{g}")
-        new_owner = c2.selectbox("Owner", list(people), format_func=people.get, key=f"risk_owner_{g}",
-                             index=list(people).index(user.id) if user.id in people else 0)
-        review = c3.date_input("Review on", value=next_review(TODAY), min_value=TODAY, format="DD/MM/YYYY",
-                               key=f"risk_review_{g}")
-        add = st.form_submit_button("Add to the log", type="primary", icon=":material/add:")
-    if add:
-        draft = RiskDraft(description=description, severity=severity, raised_on=TODAY, review_on=review,
-                          team_id=new_team, practitioner_id=new_practitioner, owner_id=new_owner)
-        try:
-            with write_session() as w:
-                risk = create_risk(w, scope, draft, TODAY)
-        except RiskError as error:
-            show_problems(error.problems)
-        else:
-            flash("risks", f"Added entry #{risk.id} to the log.")
-            next_generation("risk_form")
-            st.rerun()
+log, agenda, add = st.tabs(["Log", "Suggested agenda", "Add an entry"])
+with log:
+    log_tab(ctx)
+with agenda:
+    agenda_tab(ctx)
+with add:
+    add_tab(ctx)

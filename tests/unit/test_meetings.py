@@ -315,3 +315,24 @@ def test_changes_to_an_entry():
     assert change_problems(current, {"severity": "huge"}, raised) == ["Choose a severity: high, medium or low."]
     assert change_problems(current, {"description": "x"}, raised) == ["These fields cannot be changed here: description."]
     assert "before the entry was raised" in change_problems(current, {"review_on": date(2026, 11, 1)}, raised)[0]
+
+
+# ------------------------------------------------------------------ what a meeting can discuss
+def test_each_rule_shows_its_most_serious_items_first_and_counts_the_rest():
+    from core.agenda import AgendaItem, agenda_sections
+
+    def item(n, rule, severity):
+        return AgendaItem(key=f"{rule}:{n}", rule=rule, title=f"item {n}", reason="", severity=severity,
+                          team_id=1, team="Team A")
+
+    items = [item(1, OVERDUE_ACTIONS, "low"), item(2, OVERDUE_ACTIONS, "high"), item(3, OVERDUE_ACTIONS, "medium"),
+             item(4, OVERDUE_ACTIONS, "high"), item(5, SAFEGUARDING, "high")]
+    sections = agenda_sections(items, per_rule=3)
+    assert [s.rule for s in sections] == list(RULES)  # every rule, in agenda order, even when empty
+    overdue = next(s for s in sections if s.rule == OVERDUE_ACTIONS)
+    # high (2, then 4: the rule's own order), then medium (3); low (1) is past the three a meeting sees
+    assert [i.key for i in overdue.shown] == [f"{OVERDUE_ACTIONS}:2", f"{OVERDUE_ACTIONS}:4", f"{OVERDUE_ACTIONS}:3"]
+    assert overdue.not_shown == 1 and overdue.found == 4
+    assert overdue.heading == "Overdue remedial actions by team"
+    empty = next(s for s in sections if s.rule == RED_SHARE_RISE)
+    assert empty.shown == () and empty.not_shown == 0
