@@ -28,7 +28,19 @@ _GRID = """
                      account             pages/account.py            My account                    x      x       x       x      x
 """
 ROLE_COLUMNS = ("auditor", "manager", "sponsor", "support", "admin")
-HIDDEN_PAGES = {"audit_view"}  # reached by links to one audit, never listed in the menu
+HIDDEN_PAGES = {"audit_view"}
+# What each role's menu lists, in order (README: "Each role sees only its own pages in the menu").
+MENUS = {
+    "auditor": ["Overview", "Enter an audit", "My audits", "Remedial actions", "Moderation", "RAG heatmaps",
+                "Progress", "Moderation agreement", "Meetings", "Risks and issues", "My account"],
+    "manager": ["Overview", "Enter an audit", "My audits", "Remedial actions", "RAG heatmaps", "Progress",
+                "Moderation agreement", "Meetings", "Risks and issues", "My account"],
+    "sponsor": ["Overview", "RAG heatmaps", "Progress", "My account"],
+    "support": ["Overview", "Remedial actions", "Case import", "My account"],
+    "admin": ["Overview", "Remedial actions", "Moderation", "RAG heatmaps", "Progress", "Moderation agreement",
+              "Meetings", "Risks and issues", "Users", "Teams and practitioners", "Case import", "Event log",
+              "Audit templates", "My account"],
+}  # reached by links to one audit, never listed in the menu
 
 
 def _parse() -> tuple[dict[str, str], dict[str, str], dict[str, frozenset[str]]]:
@@ -48,3 +60,6 @@ EXPECTED_KEYS = list(PAGE_PATHS)  # in menu order within each section
 
 def allowed(role: str, key: str) -> bool:
     return role in PAGE_ROLES[key]
+
+
+REFUSED_CELLS = [(role, key) for key in EXPECTED_KEYS for role in ROLE_COLUMNS if not allowed(role, key)]

@@ -15,6 +15,7 @@ from core.authz import PAGES, Role, may_open, pages_for
 from tests.roles import (
     EXPECTED_KEYS,
     HIDDEN_PAGES,
+    MENUS,
     PAGE_PATHS,
     PAGE_TITLES,
     ROLE_COLUMNS,
@@ -23,18 +24,6 @@ from tests.roles import (
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# What each role's menu lists, in order (README: "Each role sees only its own pages in the menu").
-MENUS = {
-    "auditor": ["Overview", "Enter an audit", "My audits", "Remedial actions", "Moderation", "RAG heatmaps",
-                "Progress", "Moderation agreement", "Meetings", "Risks and issues", "My account"],
-    "manager": ["Overview", "Enter an audit", "My audits", "Remedial actions", "RAG heatmaps", "Progress",
-                "Moderation agreement", "Meetings", "Risks and issues", "My account"],
-    "sponsor": ["Overview", "RAG heatmaps", "Progress", "My account"],
-    "support": ["Overview", "Remedial actions", "Case import", "My account"],
-    "admin": ["Overview", "Remedial actions", "Moderation", "RAG heatmaps", "Progress", "Moderation agreement",
-              "Meetings", "Risks and issues", "Users", "Teams and practitioners", "Case import", "Event log",
-              "Audit templates", "My account"],
-}
 
 
 def test_the_app_has_exactly_the_pages_of_the_table():
