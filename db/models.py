@@ -158,6 +158,11 @@ class Audit(SQLModel, table=True):
         CheckConstraint("kind in ('internal', 'external')", name="ck_audit_kind"),
         CheckConstraint("status in ('draft', 'submitted')", name="ck_audit_status"),
         Index("ix_audit_report", "status", "audit_date", "team_id", "theme_id"),
+        # Covering indexes for the heatmaps' aggregates (migration 0002): one led by team, one by date.
+        Index("ix_audit_heatmap", "status", "team_id", "theme_id", "audit_date", "kind", "practitioner_id",
+              "overall_grade", "moderated_overall_grade", "id"),
+        Index("ix_audit_heatmap_period", "status", "audit_date", "team_id", "theme_id", "kind", "practitioner_id",
+              "overall_grade", "moderated_overall_grade", "id"),
         # The safeguarding banner on three pages and the weekly agenda look for concerns on every
         # run: a partial index holds only the audits that raised one, not every submitted audit.
         Index("ix_audit_concern", "audit_date", "id",
@@ -204,7 +209,11 @@ class Audit(SQLModel, table=True):
 
 
 class Answer(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("audit_id", "question_id"),)
+    __table_args__ = (
+        UniqueConstraint("audit_id", "question_id"),
+        # Covering index for the heatmaps' answer aggregates (migration 0002).
+        Index("ix_answer_heatmap", "audit_id", "question_id", "grade", "moderated_grade"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int = Field(foreign_key="audit.id", index=True, ondelete="CASCADE")
     question_id: int = Field(foreign_key="question.id", index=True)

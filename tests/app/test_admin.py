@@ -6,20 +6,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from core.authz import Role, pages_for
+from core.authz import Role
 from db.engine import get_engine
 from db.models import Case, Event, Practitioner, PractitionerMove, Team, TemplateVersion, User
 from db.users import load_signed_in
 from tests.app.conftest import page_test, texts
 from tests.conftest import DEMO_TODAY
 
-ADMIN_PAGES = {
-    "admin_users": "pages/admin_users.py",
-    "admin_teams": "pages/admin_teams.py",
-    "case_import": "pages/case_import.py",
-    "event_log": "pages/event_log.py",
-    "admin_templates": "pages/admin_templates.py",
-}
 HEADER = "Case reference,Team,Allocated practitioner,Service area\n"
 
 
@@ -38,25 +31,8 @@ def last_event(app_db, action: str) -> Event | None:
         return s.exec(select(Event).where(Event.action == action).order_by(Event.id.desc())).first()
 
 
-# ------------------------------------------------------------------ who may use what
-@pytest.mark.parametrize("key, path", ADMIN_PAGES.items())
-@pytest.mark.parametrize("username", ["auditor", "manager", "sponsor", "support", "admin"])
-def test_administration_is_for_admin_and_case_import_also_for_support(key, path, username, app_db):
-    at = page_test(path, username).run()
-    assert not at.exception
-    allowed = username == "admin" or (username == "support" and key == "case_import")
-    refused = any("do not have access" in e.value for e in at.error)
-    assert refused is not allowed
-    if not allowed:
-        assert len(at.dataframe) == 0 and not at.file_uploader and not at.text_input
-        event = last_event(app_db, "page.refused")
-        assert (event.username, event.object_id) == (username, key)
-
-
-def test_support_sees_case_import_and_no_other_administration_page():
-    administration = [spec.key for spec in pages_for({Role.SUPPORT}) if spec.section == "Administration"]
-    assert administration == ["case_import"]
-    assert [spec.key for spec in pages_for({Role.ADMIN}) if spec.section == "Administration"] == list(ADMIN_PAGES)
+# Who may open each administration page: tests/unit/test_role_matrix.py (the grid) and
+# tests/app/test_foundation_pages.py (every refused role x page cell in AppTest, with its event).
 
 
 # ------------------------------------------------------------------ users

@@ -1,13 +1,21 @@
-"""AppTest: the Overview page under each role, the router's page lists, and every page's guard."""
+"""AppTest: the Overview page under each role, the router's page lists, and every page's guard.
+
+The expected role x page grid is ``tests/roles.py`` (the README's table written out). The
+guard's outcomes run here: signed out (every page), refused (every refused role x page cell:
+the guard stops before the page draws anything, so these are cheap), and permitted (once
+here; every page's own AppTests and the browser role matrix render each page for its roles).
+"""
 from __future__ import annotations
 
 import pytest
 import streamlit
-
-from core.authz import PAGES, Role, pages_for
-from tests.app.conftest import page_test, sign_in, texts
+from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
-from tests.app.conftest import ROOT
+
+from db.engine import get_engine
+from db.models import Event
+from tests.app.conftest import ROOT, page_test, sign_in, texts
+from tests.roles import EXPECTED_KEYS, MENUS, PAGE_PATHS, PAGE_TITLES, REFUSED_CELLS
 
 ROLES = ["auditor", "manager", "sponsor", "support", "admin"]
 
@@ -41,9 +49,9 @@ def test_sponsor_overview_has_no_case_references():
     assert "LCS" in texts(auditor)
 
 
-@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.key)
-def test_every_page_shows_nothing_but_sign_in_when_nobody_is_signed_in(spec):
-    at = page_test(spec.path).run()
+@pytest.mark.parametrize("key", EXPECTED_KEYS)
+def test_every_page_shows_nothing_but_sign_in_when_nobody_is_signed_in(key):
+    at = page_test(PAGE_PATHS[key]).run()
     assert not at.exception
     shown = texts(at)
     assert "Sign in" in shown
@@ -51,16 +59,26 @@ def test_every_page_shows_nothing_but_sign_in_when_nobody_is_signed_in(spec):
     assert len(at.metric) == 0 and len(at.dataframe) == 0
 
 
-@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.key)
-@pytest.mark.parametrize("username", ROLES)
-def test_every_page_refuses_roles_it_is_not_for(spec, username):
-    at = page_test(spec.path, username).run()
+@pytest.mark.parametrize("username, key", REFUSED_CELLS)
+def test_every_page_refuses_the_roles_it_is_not_for(username, key, app_db):
+    at = page_test(PAGE_PATHS[key], username).run()
     assert not at.exception
-    if Role(username) in spec.roles:
-        assert not any("do not have access" in e.value for e in at.error)
-    else:
-        assert any("do not have access" in e.value for e in at.error)
-        assert len(at.dataframe) == 0 and len(at.metric) == 0
+    assert [e.value for e in at.error] == [f"You do not have access to {PAGE_TITLES[key]}."]
+    assert len(at.dataframe) == 0 and len(at.metric) == 0 and len(at.table) == 0
+    assert not at.text_input and not at.file_uploader and not at.button and not at.selectbox
+    with Session(get_engine(app_db)) as s:
+        event = s.exec(select(Event).where(Event.action == "page.refused").order_by(Event.id.desc())).first()
+    assert (event.username, event.object_type, event.object_id) == (username, "page", key)
+
+
+def test_a_permitted_role_gets_the_page_and_no_refusal(app_db):
+    at = page_test("pages/case_import.py", "support").run()
+    assert not at.exception
+    assert at.title[0].value == "Case import"
+    assert not any("do not have access" in e.value for e in at.error)
+    assert at.file_uploader
+    with Session(get_engine(app_db)) as s:
+        assert s.exec(select(Event).where(Event.action == "page.refused")).first() is None
 
 
 def test_a_deactivated_user_is_out_at_once(app_db):
@@ -98,9 +116,8 @@ def test_router_shows_each_role_exactly_its_pages(username, monkeypatch):
     sign_in(at, username)
     at.run()
     assert not at.exception
-    mine = pages_for({Role(username)})
-    assert registered == [spec.title for spec in mine if not spec.hidden]
-    assert sorted(hidden) == sorted(spec.title for spec in PAGES if spec not in mine or spec.hidden)
+    assert registered == MENUS[username]
+    assert sorted(hidden) == sorted(title for title in PAGE_TITLES.values() if title not in MENUS[username])
 
 
 def test_router_shows_the_sign_in_form_and_no_pages_when_signed_out(monkeypatch):

@@ -104,7 +104,8 @@ def test_each_filter_returns_exactly_its_subset(db):
         assert ids(statuses=("done",)) == {v.id for v in everything if v.status == "done"}
         late = ids(overdue=True)
         assert late == {v.id for v in everything if v.overdue} and len(late) > 5
-        monday, sunday = date(2026, 11, 23), date(2026, 11, 29)
+        monday = TODAY - timedelta(days=TODAY.weekday())  # "this week": Monday to Sunday of today's week
+        sunday = monday + timedelta(days=6)
         assert ids(due_this_week=True) == {
             v.id for v in everything if v.status in ("open", "reopened") and monday <= v.due_on <= sunday}
         assert ids(team_ids=(some.team_id,), overdue=True) == {v.id for v in everything
@@ -230,7 +231,9 @@ def test_reopen_needs_a_reason_and_then_the_action_is_outstanding_again(db):
 
 def test_a_changed_due_date_is_logged_with_its_reason(db):
     action = actions_where(db, status="open", overdue=True)[0]
-    new_due = date(2026, 12, 1)
+    # The Wednesday a fortnight on: in the future (no longer overdue) and a working day on any demo clock
+    # near the reference day (no English bank holiday falls on those Wednesdays).
+    new_due = TODAY + timedelta(days=14 + (2 - TODAY.weekday()))
     with pytest.raises(ActionError, match="needs a reason"):
         with write_session(db) as s:
             db_actions.change_due_date(s, scope_of(db, "support"), action.id, version=action.version,
@@ -242,7 +245,7 @@ def test_a_changed_due_date_is_logged_with_its_reason(db):
     event = events_of(db, action.id)[-1]
     assert event.action == "action.due_changed"
     assert event.before["due_on"] == action.due_on.isoformat()
-    assert event.after == {"due_on": "2026-12-01", "reason": "Practitioner on sick leave",
+    assert event.after == {"due_on": new_due.isoformat(), "reason": "Practitioner on sick leave",
                            "version": action.version + 1}
 
 

@@ -126,7 +126,7 @@ def test_draw_is_reproducible_and_assigns_with_its_label(demo_session):
     demo_session.commit()
     assert drawn.audit_ids == preview.audit_ids and len(drawn.moderation_ids) == len(drawn.audit_ids)
     stored = demo_session.exec(select(Moderation).where(col(Moderation.id).in_(drawn.moderation_ids))).all()
-    assert {s.sample_label for s in stored} == {"Sample 2026-11-26 · 10% per team · seed week-12"}
+    assert {s.sample_label for s in stored} == {f"Sample {DEMO_TODAY.isoformat()} · 10% per team · seed week-12"}
     assert {s.moderator_id for s in stored} == {colleague} and {s.assigned_by_id for s in stored} == {auditor.user_id}
     events = demo_session.exec(select(Event.action).where(col(Event.action).like("moderation.%"))).all()
     assert events.count("moderation.assigned") == len(drawn.audit_ids) and "moderation.sample_drawn" in events
@@ -281,8 +281,8 @@ def test_the_first_auditor_or_their_manager_acknowledges_once(demo_session):
     with pytest.raises(m.ModerationError, match="first auditor"):
         m.acknowledge(demo_session, auditor, moderation_id)
     manager = scope_of(demo_session, "manager")
-    mine = m.feedback_log(demo_session, manager, mine_only=True)
-    assert mine[0].moderation_id == moderation_id and mine[0].acknowledged_on is None
+    mine = {row.moderation_id: row for row in m.feedback_log(demo_session, manager, mine_only=True)}
+    assert mine[moderation_id].acknowledged_on is None
     m.acknowledge(demo_session, manager, moderation_id)
     demo_session.commit()
     moderation = demo_session.get(Moderation, moderation_id)
@@ -323,8 +323,10 @@ def test_statistics_filters_and_manager_scope(demo_session):
     key, label = m.question_options(demo_session, auditor)[0]
     one_question = m.agreement_pairs(demo_session, auditor, m.StatsFilter(question_keys=(key,)))
     assert one_question and {p.question for p in one_question} == {label.split(": ", 1)[1]}
-    late = m.agreement_pairs(demo_session, auditor, m.StatsFilter(date_from=date(2026, 11, 16)))
-    assert late and all(p.completed_on >= date(2026, 11, 16) for p in late) and len(late) < len(
+    # The demo's programme starts 11 weeks before the Monday of today's week; from its week 11 on.
+    week_11 = DEMO_TODAY - timedelta(days=DEMO_TODAY.weekday()) - timedelta(weeks=1)
+    late = m.agreement_pairs(demo_session, auditor, m.StatsFilter(date_from=week_11))
+    assert late and all(p.completed_on >= week_11 for p in late) and len(late) < len(
         m.agreement_pairs(demo_session, auditor))
     with pytest.raises(PermissionError):
         m.agreement_pairs(demo_session, scope_of(demo_session, "sponsor"))

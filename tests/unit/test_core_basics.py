@@ -10,14 +10,24 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from core.authz import ALL_ROLES, PAGES, Role, Scope, may_open, pages_for, parse_roles
+from core.authz import Role, Scope, may_open, parse_roles
 from core.casereference import CaseReferenceError, normalise, problem_with
 from core.config import ConfigError, load_settings
-from core.exports import DANGEROUS_PREFIXES, safe_cell, to_csv, to_xlsx
+from core.exports import safe_cell, to_csv, to_xlsx
 from core.grades import Grade, Rag, effective_grade, parse_grade, rag_of
-from core.passwords import hash_password, is_bcrypt_hash, password_problem, verify_password
+from core.passwords import (
+    hash_password,
+    is_bcrypt_hash,
+    password_problem,
+    verify_password,
+)
 from core.templates import TemplateError, bundled_templates, parse_template
-from core.workdays import add_working_days, default_due_date, is_working_day, working_days_between
+from core.workdays import (
+    add_working_days,
+    default_due_date,
+    is_working_day,
+    working_days_between,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,10 +60,9 @@ def test_moderated_grade_wins_in_reporting():
 def test_every_role_sees_the_overview_and_only_admin_sees_admin_pages():
     for role in Role:
         assert may_open({role}, "overview")
-    keys = {spec.key for spec in pages_for({Role.SPONSOR})}
-    assert "overview" in keys
-    for spec in PAGES:
-        assert spec.roles <= ALL_ROLES
+    for key in ("admin_users", "admin_teams", "event_log", "admin_templates"):
+        assert [role.value for role in Role if may_open({role}, key)] == ["admin"], key
+    # (the whole role x page grid: tests/unit/test_role_matrix.py)
 
 
 def test_parse_roles_ignores_unknown_names():
@@ -133,9 +142,19 @@ def test_references_that_identify_a_child_are_refused(reference, words):
 
 
 # ------------------------------------------------------------------ exports
-@pytest.mark.parametrize("prefix", DANGEROUS_PREFIXES)
+# OWASP "CSV Injection": a cell starting with any of these is read as a formula by a spreadsheet.
+# Written out here, not read from core.exports, so dropping one from the app's list fails a test.
+OWASP_FORMULA_PREFIXES = ["=", "+", "-", "@", "\t", "\r", "\n"]
+
+
+@pytest.mark.parametrize("prefix", OWASP_FORMULA_PREFIXES, ids=["equals", "plus", "minus", "at", "tab", "cr", "lf"])
 def test_every_dangerous_prefix_is_neutralised(prefix):
     assert safe_cell(prefix + "cmd|' /C calc'!A0") == "'" + prefix + "cmd|' /C calc'!A0"
+
+
+@pytest.mark.parametrize("text", ["Plan agreed", "1+1", "a=b", "'quoted", " =spaced", "", "HYPERLINK"])
+def test_text_not_starting_with_a_formula_prefix_is_left_alone(text):
+    assert safe_cell(text) == text
 
 
 def test_numbers_and_dates_stay_typed_in_exports():
@@ -210,15 +229,6 @@ def test_core_never_imports_streamlit_or_the_database():
             for name in names:
                 top = name.split(".")[0]
                 assert top not in {"streamlit", "db", "ui", "sqlmodel", "sqlalchemy", "pages"}, f"{path.name} imports {name}"
-
-
-def test_pages_start_with_the_role_guard():
-    for spec in PAGES:
-        source = (ROOT / spec.path).read_text()
-        body = [n for n in ast.parse(source).body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
-        first, second = body[0], body[1]
-        assert isinstance(first, ast.ImportFrom) and first.module == "ui.guard", spec.path
-        assert f"require('{spec.key}')" in ast.unparse(second), spec.path
 
 
 @pytest.mark.parametrize("hostile", ["A1234" * 2000, "LCS12345'; DROP TABLE audit;--", "LCS\r\n12345", "<b>1234</b>"])

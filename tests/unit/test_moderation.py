@@ -9,7 +9,6 @@ import warnings
 from datetime import date
 
 import pytest
-from sklearn.metrics import cohen_kappa_score
 
 from core.agreement import (
     KAPPA_NO_PAIRS,
@@ -41,6 +40,9 @@ from core.moderation import (
 
 
 def sklearn_kappa(pairs):
+    # Imported on use, not at collection (scikit-learn takes seconds to import).
+    from sklearn.metrics import cohen_kappa_score
+
     first, second = zip(*pairs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
