@@ -3,6 +3,7 @@ grades replacing first grades in reporting, acknowledgement, statistics and the 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from datetime import date, timedelta
 
 import pytest
@@ -377,6 +378,18 @@ def test_the_demo_moderation_tells_a_realistic_story_and_its_figures_are_pinned(
         assert (f"{exact_in(weeks[:2]):.0%}", f"{exact_in(weeks[-2:]):.0%}") == ("38%", "63%")
         assert sum(abs(a - b) >= 2 for a, b in zip(firsts, agreed)) == 21
         assert sum(1 for agreed_grade, blind, first in both if agreed_grade not in (blind, first)) == 28
+        # ... and the README and docs/figures-views.md state the same figures.
+        root = Path(__file__).resolve().parents[2]
+        readme = " ".join((root / "README.md").read_text(encoding="utf-8").split())
+        assert ("exact agreement 45%, within one grade 92%, kappa 0.58, direction +0.17; Mark Doyle (Child in Need "
+                "West) is Generous at +0.84 and Lucy Barnes (Children Looked After) Harsh at -0.50") in readme
+        assert "from 38% in the first two weeks of moderation to 63% in the last two" in readme
+        docs = (root / "docs" / "figures-views.md").read_text(encoding="utf-8")
+        for line in ("| exact agreement | 45% |", "| within one grade | 92% |", "| quadratic-weighted kappa | 0.58 |",
+                     "| direction (first minus agreed) | +0.17 |",
+                     "| Mark Doyle | Child in Need West | 6 | 22% | 78% | 0.38 | +0.84 | Generous |",
+                     "| Lucy Barnes | Children Looked After | 6 | 40% | 95% | 0.63 | -0.50 | Harsh |"):
+            assert line in docs, line
 
 
 def test_the_demo_moderation_leaves_every_reported_grade_as_it_was(demo_session):
