@@ -23,7 +23,12 @@ Measures (all hand-checkable, see ``tests/unit/test_moderation.py``):
 - direction: mean of (first - moderated). Positive: the first grader was generous.
 - the comparison matrix: ``matrix[first - 1][moderated - 1]`` counts.
 - small numbers: fewer than ``SMALL_N`` moderated audits. Show the count, not a
-  percentage (``share_text``), and do not read a direction into it.
+  percentage (``share_text``), and do not read a direction into it; in a table of
+  graders such rows are set apart, without kappa or direction, and not ranked
+  (``rank_graders``).
+- a kappa near 0 beside high exact agreement is explained (``kappa_note``): when one
+  side gives (nearly) the same grade throughout, chance alone predicts most of the
+  agreement, and kappa only counts agreement beyond chance.
 """
 from __future__ import annotations
 
@@ -165,6 +170,54 @@ def direction_reading(stats: AgreementStats) -> str:
     if stats.direction is not None and stats.direction <= -DIRECTION_THRESHOLD:
         return "Harsh"
     return "In line"
+
+
+# A kappa at or below this, beside exact agreement at or above ``HIGH_EXACT``, gets an explanation.
+LOW_KAPPA = 0.1
+HIGH_EXACT = 0.5
+GRADE_WORDS = {1: "Inadequate", 2: "Requires improvement", 3: "Good", 4: "Outstanding"}
+
+
+def kappa_note(stats: AgreementStats, *, second: str = "agreed grade") -> str:
+    """Why kappa is about 0 although most grades agree ("" when that is not the case).
+
+    Kappa measures agreement beyond what chance gives from each side's mix of grades. When one
+    side uses (nearly) one grade for everything, chance predicts nearly all the agreement there
+    is, so kappa is near 0 however often the grades match.
+    """
+    if stats.kappa.value is None or stats.kappa.value > LOW_KAPPA or not stats.n:
+        return ""
+    if (stats.exact_share or 0.0) < HIGH_EXACT:
+        return ""
+    rows = [sum(stats.matrix[i]) for i in range(4)]
+    columns = [sum(stats.matrix[i][j] for i in range(4)) for j in range(4)]
+    top_first, top_second = max(rows), max(columns)
+    if top_second >= top_first:
+        side, count, grade = second, top_second, columns.index(top_second) + 1
+    else:
+        side, count, grade = "first grade", top_first, rows.index(top_first) + 1
+    spread = f"every {side} was" if count == stats.n else f"{count} of {stats.n} {side}s were"
+    return (f"Kappa is {stats.kappa_text} although {stats.exact} of {stats.n} grades agree exactly: "
+            f"{spread} {GRADE_WORDS[grade]}, so chance alone predicts most of that agreement. "
+            "Kappa counts only agreement beyond chance; read the exact agreement and the matrix here.")
+
+
+@dataclass(frozen=True)
+class RankedGraders:
+    """Graders with enough moderated audits, most generous first, and the rest apart (by name)."""
+
+    ranked: list[tuple[str, AgreementStats]]
+    too_few: list[tuple[str, AgreementStats]]
+
+
+def rank_graders(stats_by_grader: dict[str, AgreementStats]) -> RankedGraders:
+    """Rank graders by direction (most generous first) over ``SMALL_N`` or more moderated audits;
+    graders with fewer are listed apart, alphabetically, and never ranked."""
+    ranked = [(name, s) for name, s in stats_by_grader.items() if not s.small and s.direction is not None]
+    too_few = [(name, s) for name, s in stats_by_grader.items() if s.small or s.direction is None]
+    ranked.sort(key=lambda item: (-(item[1].direction or 0.0), item[0].lower()))
+    too_few.sort(key=lambda item: item[0].lower())
+    return RankedGraders(ranked, too_few)
 
 
 # ------------------------------------------------------------------ grouping

@@ -4,7 +4,8 @@ One 12-week programme ending this week; 4 external auditors; 8 teams and 60
 practitioners with invented names; 386 external audits (87 Assessment, 63 Front
 door, 105 Neglect, 65 Risk, 66 Repeat Section 47) whose quality improves week by
 week, lived experience the weakest domain; internal audits by managers, 33 of
-them moderated in weeks 7 to 12 (one manager grades generously); remedial actions
+them moderated in weeks 7 to 12 with the agreement of real practice (see ``_moderate``: one
+manager grades generously, one harshly, agreement improves as feedback takes effect); remedial actions
 due 5 working days after their audit, most done and verified, some overdue; 101
 mentoring or reflective meetings; weekly risks-and-issues meetings and entries.
 
@@ -54,6 +55,8 @@ TARGETS = {"assessment": 90, "front_door": 65, "neglect": 105, "risk": 70, "repe
 AUDITS_PER_WEEK = (20, 28, 32, 34, 34, 34, 34, 34, 34, 34, 34, 34)
 MODERATED_INTERNAL = 33
 MENTORING_MEETINGS = 101
+# The moderation story has its own generator, so that tuning it never moves any other demo figure.
+MODERATION_SEED = 20201012
 
 # Demo accounts exist only in demo mode; the sign-in page shows these passwords then.
 DEMO_PASSWORDS = {
@@ -72,6 +75,12 @@ DEMO_ACCOUNTS = {
 }
 DEMO_MANAGER_TEAM = "Assessment North"
 GENEROUS_MANAGER_TEAM = "Child in Need West"
+HARSH_MANAGER_TEAM = "Children Looked After"
+# How far a manager's first grades sit from the agreed grade on average (grade points), and how
+# scattered a first grade is around it in the first and the last week of moderation: feedback works.
+MANAGER_LEAN = {GENEROUS_MANAGER_TEAM: 0.75, HARSH_MANAGER_TEAM: -0.7}
+FIRST_GRADE_SCATTER = (1.3, 0.5)
+MODERATOR_SCATTER = 0.4
 
 TEAMS = (
     ("Front Door (MASH)", "Front door"),
@@ -170,6 +179,7 @@ class _Ctx:
     versions: dict[str, int]
     users: dict[str, User]
     case_refs: set[str]
+    moderation_rng: random.Random | None = None
 
 
 def is_seeded(session: Session) -> bool:
@@ -329,11 +339,36 @@ def _add_actions(ctx: _Ctx, session: Session, audit: Audit, auditor: User, overa
         session.add(action)
 
 
-def _moderate(ctx: _Ctx, session: Session, audit: Audit, answers: list[Answer], moderator: User, week: int) -> None:
+def _moderate(ctx: _Ctx, session: Session, audit: Audit, answers: list[Answer], moderator: User, week: int,
+              team_name: str) -> None:
+    """A completed moderation that looks like practice (inter-rater studies of case-file audits report
+    quadratic kappa of about 0.3 to 0.7).
+
+    The agreed grade is the audit's true grade (what the discussion settles on, and what reports use);
+    the manager's first grade is that grade moved by the manager's lean (``MANAGER_LEAN``) and a scatter
+    that narrows from week 7 to week 12 as feedback takes effect (``FIRST_GRADE_SCATTER``), so some first
+    grades are two grades out; the moderator's blind grade scatters too (``MODERATOR_SCATTER``), so the
+    agreed grade sometimes differs from both. Every draw here comes from ``ctx.moderation_rng``: the
+    main generator is called exactly as before, so no other demo figure moves.
+    """
     graded_on = _day_in_week(ctx, week)
     if graded_on < audit.audit_date:
         graded_on = audit.audit_date
     truth = audit._true_grades  # type: ignore[attr-defined]
+    true_overall = audit._true_overall  # type: ignore[attr-defined]
+    rng = ctx.moderation_rng
+    lean = MANAGER_LEAN.get(team_name, 0.0)
+    early, late = FIRST_GRADE_SCATTER
+    scatter = early + (late - early) * (week - 7) / max(1, WEEKS - 7)
+
+    def first_of(true: Grade) -> Grade:
+        return _grade(true + lean + rng.gauss(0, scatter))
+
+    def blind_of(true: Grade) -> Grade:
+        return _grade(true + rng.gauss(0, MODERATOR_SCATTER))
+
+    first_overall = first_of(true_overall)
+    blind_overall = blind_of(true_overall)
     moderation = Moderation(
         audit_id=audit.id,
         moderator_id=moderator.id,
@@ -341,9 +376,9 @@ def _moderate(ctx: _Ctx, session: Session, audit: Audit, answers: list[Answer], 
         assigned_at=_stamp(graded_on, 8),
         sample_label=f"Week {week} sample",
         status="completed",
-        moderator_overall_grade=int(audit._true_overall),  # type: ignore[attr-defined]
-        moderator_overall_rationale=RATIONALES[audit._true_overall],  # type: ignore[attr-defined]
-        agreed_overall_grade=int(audit._true_overall),  # type: ignore[attr-defined]
+        moderator_overall_grade=int(blind_overall),
+        moderator_overall_rationale=RATIONALES[blind_overall],
+        agreed_overall_grade=int(true_overall),
         feedback=ctx.rng.choice(FEEDBACK_TEXTS),
         graded_at=_stamp(graded_on, 12),
         completed_at=_stamp(graded_on, 15),
@@ -353,19 +388,26 @@ def _moderate(ctx: _Ctx, session: Session, audit: Audit, answers: list[Answer], 
         moderation.acknowledged_at = _stamp(min(ctx.today, graded_on + timedelta(days=2)), 9)
     session.add(moderation)
     session.flush()
+    audit.overall_grade = int(first_overall)
+    audit.overall_rationale = RATIONALES[first_overall]
     for answer in answers:
         true = truth[answer.question_id]
-        moderator_grade = int(true) if true.is_graded or answer.grade == 0 else answer.grade
+        if true.is_graded:
+            first, blind = first_of(true), blind_of(true)
+        else:  # not applicable: both graders agree it does not apply
+            first = blind = true
+        answer.grade = int(first)
+        answer.rationale = RATIONALES[first]
         session.add(
             ModerationAnswer(
                 moderation_id=moderation.id,
                 question_id=answer.question_id,
-                moderator_grade=moderator_grade,
-                moderator_rationale=RATIONALES[Grade(moderator_grade)],
-                agreed_grade=moderator_grade,
+                moderator_grade=int(blind),
+                moderator_rationale=RATIONALES[blind],
+                agreed_grade=int(true),
             )
         )
-        answer.moderated_grade = moderator_grade
+        answer.moderated_grade = int(true)
     audit.moderated_overall_grade = moderation.agreed_overall_grade
 
 
@@ -472,9 +514,10 @@ def _internal_audits(ctx: _Ctx, session: Session, programme: Programme) -> None:
     generous = [m for m in pool if m[0].team_id == ctx.teams[GENEROUS_MANAGER_TEAM].id]
     others = [m for m in pool if m not in generous]
     chosen = generous[:6] + ctx.rng.sample(others, MODERATED_INTERNAL - len(generous[:6]))
+    team_names = {team.id: name for name, team in ctx.teams.items()}
     for audit, answers, week in chosen:
         moderation_week = max(7, min(WEEKS, week + ctx.rng.randint(0, 2)))
-        _moderate(ctx, session, audit, answers, ctx.rng.choice(auditors), moderation_week)
+        _moderate(ctx, session, audit, answers, ctx.rng.choice(auditors), moderation_week, team_names[audit.team_id])
 
 
 def _safeguarding(ctx: _Ctx, session: Session, audits: list[Audit]) -> None:
@@ -565,6 +608,7 @@ def seed_demo(session: Session, today: date | None = None) -> dict[str, int]:
         rng=random.Random(SEED),  # nosec B311
         today=today, start=programme_start_for(today), now=datetime.now(timezone.utc),
         teams={}, practitioners={}, themes={}, questions={}, versions={}, users={}, case_refs=set(),
+        moderation_rng=random.Random(MODERATION_SEED),  # nosec B311
     )
     _templates(ctx, session)
     _people(ctx, session)

@@ -9,7 +9,7 @@ user = require("agreement")
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from core.agreement import SMALL_N, agreement_of, agreement_over_time  # noqa: E402
+from core.agreement import SMALL_N, agreement_of, agreement_over_time, kappa_note  # noqa: E402
 from core.exports import to_csv, to_xlsx  # noqa: E402
 from db.engine import write_session  # noqa: E402
 from db.events import record  # noqa: E402
@@ -32,7 +32,7 @@ from ui.moderation import (  # noqa: E402
     matrix_heatmap,
     outcome_frame,
     over_time_chart,
-    stats_table,
+    stats_tables,
 )
 from ui.widgets import rag_badge, session  # noqa: E402
 
@@ -94,12 +94,17 @@ with stats_tab:
         if stats.small:
             st.warning(f"Fewer than {SMALL_N} moderated audits: counts are shown instead of percentages, and the "
                        "direction is not a pattern yet.", icon=":material/warning:")
+        note = kappa_note(stats, second=second.lower())
+        if note:
+            st.info(note, icon=":material/info:")
         left, right = st.columns(2)
         with left:
             st.subheader("Grade by grade")
             st.altair_chart(matrix_heatmap(stats, second=second), width="content")
-            st.caption("Rows: the first grade; columns: the " + second.lower() + ". The diagonal is agreement; "
-                       "cells below it are first grades higher than moderated (generous).")
+            st.caption("Rows: the first grade; columns: the " + second.lower() + "; best grade first on both. "
+                       "The diagonal (top left to bottom right) is agreement. Cells above the diagonal (top right) "
+                       "are first grades higher than the " + second.lower() + ": generous. Cells below it "
+                       "(bottom left) are first grades lower: harsh.")
         with right:
             st.subheader("Agreement over time")
             buckets = agreement_over_time([p.rated for p in pairs], programme.start_date if programme else None)
@@ -107,13 +112,24 @@ with stats_tab:
             st.caption(f"By week of moderation. Faint points: fewer than {SMALL_N} moderated audits that week. "
                        "Hover for counts and the week's kappa.")
         st.subheader("By first auditor")
-        table = stats_table(pairs)
-        st.dataframe(highlight_readings(table), hide_index=True, width="stretch",
-                     column_config={"Reading": st.column_config.TextColumn(width="medium"),
-                                    "Kappa": st.column_config.TextColumn(width="small"),
-                                    "Direction": st.column_config.TextColumn(width="small")})
-        st.caption("Most generous first. 'Generous': first grades at least a quarter of a grade above the moderated "
-                   f"ones on average, over {SMALL_N} or more moderated audits.")
+        ranked, too_few = stats_tables(pairs, second=second.lower())
+        if ranked.empty:
+            st.caption(f"No first auditor has {SMALL_N} or more moderated audits here yet.")
+        else:
+            if not ranked["Note"].astype(bool).any():
+                ranked = ranked.drop(columns="Note")
+            st.dataframe(highlight_readings(ranked), hide_index=True, width="stretch",
+                         column_config={"Reading": st.column_config.TextColumn(width="medium"),
+                                        "Kappa": st.column_config.TextColumn(width="small"),
+                                        "Direction": st.column_config.TextColumn(width="small")})
+            st.caption(f"First auditors with {SMALL_N} or more moderated audits, most generous first. Direction: "
+                       "mean of first grade minus the " + second.lower() + " (positive: generous). 'Generous' "
+                       "or 'Harsh': a quarter of a grade or more on average.")
+        if not too_few.empty:
+            st.markdown(f"**Fewer than {SMALL_N} moderated audits** (not ranked; no kappa or direction yet)")
+            st.dataframe(too_few, hide_index=True, width="stretch")
+            st.caption("A handful of audits shows no pattern: their statistics appear once they have "
+                       f"{SMALL_N} moderated audits. Choose one in 'First auditor' above to see their counts.")
 
 # ------------------------------------------------------------------ the feedback log
 with log_tab:

@@ -5,7 +5,7 @@ user = require("heatmaps")
 
 import streamlit as st  # noqa: E402
 
-from core.heatmap import MIN_AUDITS, TOO_FEW, View, most_red  # noqa: E402
+from core.heatmap import MIN_AUDITS, MIN_RANK_AUDITS, SUPPRESSED_TEXT, View, highest_red_rate  # noqa: E402
 from core.templates import LIVED_EXPERIENCE_DOMAIN  # noqa: E402
 from ui.heatmap import (  # noqa: E402
     audit_links,
@@ -17,6 +17,8 @@ from ui.heatmap import (  # noqa: E402
     load_cell_audits,
     load_options,
     load_view,
+    log_table_export,
+    table_csv,
 )
 from ui.widgets import rag_legend, today  # noqa: E402
 
@@ -26,8 +28,8 @@ scope_key = scope.cache_key()
 st.title("RAG heatmaps")
 st.caption(
     f"Submitted audits of {'all teams' if scope.team_ids is None else 'the teams you manage'}, graded with the "
-    f"moderated grade wherever an audit was moderated. Cells behind fewer than {MIN_AUDITS} audits are grey: "
-    f"{TOO_FEW}."
+    f"moderated grade wherever an audit was moderated. A cell behind fewer than {MIN_AUDITS} audits is grey and "
+    f"shows no grades, for everyone: it says \"{SUPPRESSED_TEXT}\"."
 )
 options = load_options(scope_key)
 if not options.teams:
@@ -44,7 +46,7 @@ rank_by = None
 if filters.view is View.PRACTITIONER_DOMAIN:
     domains = list(options.domains)
     rank_by = st.selectbox(
-        "Rank practitioners by Red grades in", domains, key="hm_rank_domain",
+        "Rank practitioners by their share of Red grades in", domains, key="hm_rank_domain",
         index=domains.index(LIVED_EXPERIENCE_DOMAIN) if LIVED_EXPERIENCE_DOMAIN in domains else 0,
     )
 
@@ -54,14 +56,19 @@ if grid.empty:
     st.info("No submitted audits match these filters. Widen the period or clear a filter.")
     st.stop()
 if rank_by is not None:
-    worst = most_red(list(grid.cells), rank_by)
+    worst = highest_red_rate(list(grid.cells), rank_by)
     if worst is not None:
+        c = worst.counts
         st.markdown(
-            f"Most Red grades in **{escape_markdown(rank_by)}**: **{escape_markdown(worst.row_label)}**, "
-            f"{worst.counts.red} Red of {worst.counts.graded} graded answers in {worst.counts.audits} audits."
+            f"Highest share of Red grades in **{escape_markdown(rank_by)}**, among practitioners with "
+            f"{MIN_RANK_AUDITS} or more audits: **{escape_markdown(worst.row_label)}**, {c.red} of {c.graded} graded "
+            f"answers Red ({c.red / c.graded:.0%})."
         )
     else:
-        st.caption(f"No practitioner here has a Red grade in {rank_by} (cells of {MIN_AUDITS} or more audits).")
+        st.caption(f"No practitioner with {MIN_RANK_AUDITS} or more audits here has a Red grade in "
+                   f"{escape_markdown(rank_by)}.")
+    st.caption(f"Practitioners are ranked by the share of their graded answers in this domain that are Red, over "
+               f"{MIN_RANK_AUDITS} or more audits; those with fewer come after them, by name.")
 
 frame = view.frame
 event = st.vega_lite_chart(
@@ -69,19 +76,22 @@ event = st.vega_lite_chart(
     width="stretch", height=view.height,
 )
 rag_legend()
-st.caption("Each cell: its Red, Amber and Green counts and n, the number of audits behind it; a blank cell has "
-           "no audits. " + ("" if scope.aggregates_only else "Click a cell (or choose it below) to see its audits."))
+if grid.view is View.PRACTITIONER_DOMAIN:
+    explained = ("Each cell counts graded answers in the domain: Red, Amber and Green, of how many answers"
+                 + (", and their mean grade" if filters.colour.value == "mean" else "") + ".")
+else:
+    explained = ("Each cell counts audits by their overall grade: Red, Amber and Green, and n, the audits graded"
+                 + (", with their mean grade" if filters.colour.value == "mean" else "") + ".")
+st.caption(explained + " A blank cell has no audits. "
+           + ("" if scope.aggregates_only else "Click a cell (or choose it below) to see its audits."))
 for note in grid.notes:
     st.caption(note)
 
 with st.expander("The heatmap as a table"):
-    st.dataframe(
-        frame[["row", "col", "audits", "red", "amber", "green", "mean_grade", "judgement"]].rename(columns={
-            "row": "Row", "col": "Column", "audits": "Audits", "red": "Red", "amber": "Amber", "green": "Green",
-            "mean_grade": "Mean grade", "judgement": "Judgement",
-        }),
-        hide_index=True, width="stretch",
-    )
+    st.dataframe(view.table, hide_index=True, width="stretch")
+    st.download_button("Download the table (CSV)", table_csv(view.table), f"heatmap-{filters.view.value}.csv",
+                       "text/csv", key="hm_table_csv", icon=":material/download:", on_click=log_table_export,
+                       args=(user.username, filters, len(view.table)))
 
 if scope.aggregates_only:
     st.caption("Team-level figures only: the audits behind a cell are shown to auditors and managers.")
@@ -98,7 +108,7 @@ rows, cols = dict(grid.rows), dict(grid.cols)
 if cell is None:
     st.info(f"No audits for {escape_markdown(rows[row_key])} in {escape_markdown(cols[col_key])} with these filters.")
     st.stop()
-st.markdown(f"**{escape_markdown(rows[row_key])} · {escape_markdown(cols[col_key])}**: {cell.counts.judgement()}")
+st.markdown(f"**{escape_markdown(rows[row_key])} · {escape_markdown(cols[col_key])}**: {cell.counts.judgement(grid.unit)}")
 result = load_cell_audits(scope_key, filters, row_key, col_key)
 if result.total > len(result.audits):
     st.caption(f"The {len(result.audits)} newest of {result.total} audits. Narrow the filters to see the others.")

@@ -18,43 +18,78 @@ st.title("Overview")
 if data.programme_name is None:
     st.info("No programme has been set up yet. An administrator sets one up under Administration.")
     st.stop()
-scope_note = "all teams" if user.scope.team_ids is None else "the teams you manage"
+scoped = user.scope.team_ids is not None
+scope_note = "all teams" if not scoped else "the teams you manage"
+period = f"programme to date ({data.programme_start:%d %b %Y} to {today():%d %b %Y})"
 st.caption(
     f"{data.programme_name} · started {data.programme_start:%d %b %Y} · "
-    f"week {data.current_week} of {data.programme_weeks} · figures for {scope_note}"
+    f"week {data.current_week} of {data.programme_weeks} · every figure here is for {scope_note}"
+    + (" (targets are set for the whole programme, so they are not shown here)" if scoped else "")
 )
 
 # Unacknowledged safeguarding concerns stay on top, each with its Acknowledge button (never for a sponsor).
 concerns_banner(user)
 
-total_rag = sum(data.rag.values())
-c1, c2, c3, c4, c5 = st.columns(5)
-c1.metric("External audits", f"{data.audits_done}", help=f"Against a programme target of {data.audits_target}")
-c2.metric("Red audits", f"{data.rag['R']}", help="Inadequate overall (moderated grade where moderated)")
-c3.metric("Moderations", f"{data.moderations_completed}", help=f"{data.moderations_pending} in progress")
-c4.metric("Actions overdue", f"{data.actions['overdue']}", help=f"{data.actions['open']} open in all")
-mentoring = data.meetings.get("mentoring", 0) + data.meetings.get("reflective", 0)
-c5.metric("Mentoring meetings", f"{mentoring}", help="Mentoring and reflective meetings held")
+
+def share(count: int, total: int) -> str:
+    return f"{count / total:.0%}" if total else "-"
+
+
+# Each tile: the figure, then in words what it counts, over what period, out of what.
+whose = "your teams'" if scoped else "the programme's"
+tiles = st.columns(5)
+tiles[0].metric("External audits", f"{data.audits_done}")
+tiles[0].caption(
+    f"Audits by external auditors, {period}, of a programme target of {data.audits_target}" if not scoped
+    else f"Audits of your teams by external auditors, {period}, of {data.audits_all} audits of your teams"
+)
+tiles[1].metric("Red audits", f"{data.rag['R']}")
+tiles[1].caption(f"Inadequate overall, internal and external audits ({whose}), {period}: "
+                 f"{share(data.rag['R'], data.audits_all)} of {data.audits_all} audits")
+moderations = data.moderations_completed + data.moderations_pending
+tiles[2].metric("Moderations", f"{data.moderations_completed}")
+tiles[2].caption(f"Completed, {period}, of {moderations} assigned ({data.moderations_pending} in progress)")
+tiles[3].metric("Actions overdue", f"{data.actions['overdue']}")
+tiles[3].caption(f"Remedial actions overdue today ({today():%d %b %Y}), of {data.actions['open']} open")
+tiles[4].metric("Mentoring meetings", f"{data.mentoring}")
+tiles[4].caption(f"Mentoring and reflective meetings, {period}"
+                 + (": those about your teams or that you attended, as on the Meetings page" if scoped
+                    else ", all teams"))
 
 left, right = st.columns([3, 2])
 with left:
-    themes = pd.DataFrame(
-        [{"Theme": t.theme, "Done": t.external, "Target": t.target, "Internal": t.internal} for t in data.themes]
-    )
-    st.subheader("External audits against target")
-    bars = alt.Chart(themes).mark_bar(color="#1d4f91").encode(
-        y=alt.Y("Theme:N", sort=None, title=None), x=alt.X("Done:Q", title="Audits"), tooltip=["Theme", "Done", "Target"]
-    )
-    ticks = alt.Chart(themes).mark_tick(color="#111", thickness=3, size=24).encode(
-        y=alt.Y("Theme:N", sort=None), x="Target:Q", tooltip=["Theme", "Target"]
-    )
-    st.altair_chart(bars + ticks, width="stretch")
-    st.caption("Bars: audits done. Black tick: the programme's target.")
+    if data.targets_apply:
+        themes = pd.DataFrame([{"Theme": t.theme, "Done": t.external, "Target": t.target, "Internal": t.internal}
+                               for t in data.themes])
+        st.subheader("External audits against target")
+        bars = alt.Chart(themes).mark_bar(color="#1d4f91").encode(
+            y=alt.Y("Theme:N", sort=None, title=None), x=alt.X("Done:Q", title="Audits"),
+            tooltip=["Theme", "Done", "Target"],
+        )
+        ticks = alt.Chart(themes).mark_tick(color="#111", thickness=3, size=24).encode(
+            y=alt.Y("Theme:N", sort=None), x="Target:Q", tooltip=["Theme", "Target"]
+        )
+        st.altair_chart(bars + ticks, width="stretch")
+        st.caption(f"Bars: external audits done, {period}. Black tick: the programme's target. "
+                   "Internal: managers' audits of their own teams (no target).")
+    else:
+        themes = pd.DataFrame([{"Theme": t.theme, "External": t.external, "Internal": t.internal}
+                               for t in data.themes])
+        st.subheader("Audits of your teams by theme")
+        st.altair_chart(
+            alt.Chart(themes).mark_bar(color="#1d4f91").encode(
+                y=alt.Y("Theme:N", sort=None, title=None), x=alt.X("External:Q", title="External audits"),
+                tooltip=["Theme", "External", "Internal"],
+            ),
+            width="stretch",
+        )
+        st.caption(f"External audits of your teams, {period}. The programme's targets are for all teams together, "
+                   "so they are not drawn against your teams' audits.")
     st.dataframe(themes, hide_index=True, width="stretch")
 with right:
     st.subheader("RAG mix of all audits")
     rag = pd.DataFrame(
-        [{"RAG": letter, "Audits": n, "Share": f"{n / total_rag:.0%}" if total_rag else "-"} for letter, n in data.rag.items()]
+        [{"RAG": letter, "Audits": n, "Share": share(n, data.audits_all)} for letter, n in data.rag.items()]
     )
     st.altair_chart(
         alt.Chart(rag).mark_bar().encode(
@@ -65,10 +100,13 @@ with right:
         ),
         width="stretch",
     )
+    st.caption(f"Overall grades of {data.audits_all} submitted audits, internal and external ({whose}), {period}; "
+               "the moderated grade where an audit was moderated.")
     st.dataframe(rag, hide_index=True, width="stretch")
     rag_legend()
 
 st.subheader("Remedial actions")
+st.caption(f"Actions raised on submitted audits of {scope_note}, as they stand today ({today():%d %b %Y}).")
 a1, a2, a3, a4 = st.columns(4)
 a1.metric("Open", data.actions["open"])
 a2.metric("Overdue", data.actions["overdue"])

@@ -20,21 +20,23 @@ from streamlit.errors import StreamlitAPIException
 
 from core.authz import Scope
 from core.grades import Grade, rag_of
+from core.exports import to_csv
 from core.heatmap import (
     MIN_AUDITS,
-    SUPPRESSED_COLOUR,
     AuditKind,
     Colour,
     Grid,
     HeatmapFilters,
+    Unit,
     View,
     cell_record,
     default_filters,
-    rank_rows_by_red,
-    scale,
+    legend,
+    rank_rows_by_red_rate,
     scope_from_cache_key,
 )
-from db.engine import read_session
+from db.engine import read_session, write_session
+from db.events import record
 from db.queries.heatmap import CellAudits, HeatmapOptions, cell_audits, heatmap, heatmap_options
 from ui.cache import cached_query
 
@@ -105,8 +107,9 @@ def filter_controls(options: HeatmapOptions, scope: Scope, today: date) -> Heatm
                                  format_func=lambda v: View(v).label))
         colour = Colour(top[1].radio("Colour by", [c.value for c in Colour], key=PREFIX + "colour", horizontal=True,
                                      format_func=lambda c: Colour(c).label,
-                                     help="RAG share: from all Red to all Green. Mean grade: 1 Inadequate to "
-                                          "4 Outstanding. The scale is fixed, so a colour always means the same."))
+                                     help="Largest RAG share: the colour most of the cell's grades have (pale when "
+                                          "under half). Mean grade: 1 Inadequate to 4 Outstanding, red through amber "
+                                          "to green. The bands are fixed, so a colour always means the same."))
         kind = AuditKind(top[2].radio("Audits", [k.value for k in AuditKind], key=PREFIX + "kind", horizontal=True,
                                       format_func=lambda k: AuditKind(k).label))
 
@@ -162,19 +165,62 @@ AXIS_TITLES = {
 }
 
 
+# What the chart receives per cell: the text and colours drawn, never the counts themselves (a
+# suppressed cell's label and tooltip carry nothing of its grades).
+CHART_COLUMNS = ["row_key", "row", "col_key", "col", "band", "text_colour", "label", "tooltip", "description",
+                 "suppressed"]
+
+
 def grid_frame(grid: Grid, colour: Colour, row_order: list[str] | None = None) -> pd.DataFrame:
-    """The cells as the chart's data: one row per cell, nothing else."""
-    frame = pd.DataFrame([cell_record(c, colour) for c in grid.cells])
-    if not frame.empty:
-        # Vega-Lite drops marks whose colour field is empty: suppressed cells get 0 here and are
-        # painted grey by the chart's condition on "suppressed".
-        frame["colour_value"] = frame["value"].fillna(0.0)
-        # What a screen reader says for a cell (Vega-Lite puts it in the mark's aria-label).
-        frame["description"] = frame["row"] + " · " + frame["col"] + ": " + frame["judgement"]
-    if row_order is not None and not frame.empty:
+    """The cells as the chart's data: one row per cell, what is drawn and nothing else."""
+    records = [cell_record(c, colour, grid.unit) for c in grid.cells]
+    frame = pd.DataFrame(records)
+    if frame.empty:
+        return pd.DataFrame(columns=CHART_COLUMNS)
+    # What a screen reader says for a cell (Vega-Lite puts it in the mark's aria-label).
+    frame["description"] = frame["row"] + " · " + frame["col"] + ": " + frame["judgement"]
+    if row_order is not None:
         rank = {key: i for i, key in enumerate(row_order)}
         frame = frame.assign(_rank=frame["row_key"].map(rank)).sort_values("_rank").drop(columns="_rank")
+    return frame[CHART_COLUMNS].reset_index(drop=True)
+
+
+def table_columns(unit: Unit) -> list[tuple[str, str]]:
+    """(record field, column title) of "the heatmap as a table"; titles name the unit counted."""
+    counted = "audits" if unit is Unit.AUDITS else "answers"
+    columns = [("row", "Row"), ("col", "Column"), ("audits", "Audits")]
+    if unit is Unit.ANSWERS:
+        columns.append(("graded", "Graded answers"))
+    columns += [("red", f"Red {counted}"), ("amber", f"Amber {counted}"), ("green", f"Green {counted}"),
+                ("mean_grade", "Mean grade"), ("judgement", "Judgement")]
+    return columns
+
+
+def table_frame(grid: Grid, colour: Colour, row_order: list[str] | None = None) -> pd.DataFrame:
+    """"The heatmap as a table", the same figures as the chart: a suppressed cell says why and
+    carries nothing else."""
+    columns = table_columns(grid.unit)
+    order = {key: i for i, key in enumerate(row_order or [k for k, _ in grid.rows])}
+    cols = {key: i for i, (key, _) in enumerate(grid.cols)}
+    cells = sorted(grid.cells, key=lambda c: (order.get(c.row_key, len(order)), cols.get(c.col_key, 0)))
+    records = [cell_record(c, colour, grid.unit) for c in cells]
+    frame = pd.DataFrame([[r[field] for field, _ in columns] for r in records], columns=[t for _, t in columns])
+    for _, title in columns[2:-2]:  # counts: whole numbers, blank where suppressed
+        frame[title] = frame[title].astype("Int64")
     return frame
+
+
+def table_csv(frame: pd.DataFrame) -> bytes:
+    """The table as CSV, through ``core.exports`` (formula injection neutralised); blank where suppressed."""
+    values = frame.astype(object).where(frame.notna(), None).values.tolist()
+    return to_csv(list(frame.columns), values)
+
+
+def log_table_export(username: str, filters: HeatmapFilters, rows: int) -> None:
+    """Every download is attributable: one ``export`` event with the view's filters and row count."""
+    with write_session() as session:
+        record(session, username, "export", "heatmap", filters.view.value,
+               after={"file": f"heatmap-{filters.view.value}.csv", "rows": rows, "filters": filters.to_query()})
 
 
 def _axis(field: str, title: str, order: list[str], axis: dict) -> dict:
@@ -189,19 +235,18 @@ def heatmap_spec(grid: Grid, colour: Colour, row_order: list[str]) -> dict:
     Cells: a rect coloured on the fixed scale (grey when too few to judge) under a
     text label with the RAG counts; a click selects the cell ("cell": row and column keys).
     """
-    domain, colours = scale(colour)
+    bands, fills = legend(colour)
     labels = dict(grid.rows)
     row_labels = [labels[k] for k in row_order if k in labels]
     col_labels = [label for _, label in grid.cols]
     row_title, col_title = AXIS_TITLES[grid.view]
-    if colour is Colour.SHARE:
-        legend = {"title": "RAG share (Green minus Red)", "values": list(domain), "orient": "bottom",
-                  "gradientLength": 360,
-                  "labelExpr": "datum.value < 0 ? 'mostly Red' : datum.value > 0 ? 'mostly Green' : 'even'"}
-    else:
-        legend = {"title": "Mean grade", "values": [1, 2, 3, 4], "orient": "bottom", "gradientLength": 360,
-                  "labelOverlap": False,
-                  "labelExpr": "['', '1 Inadequate', '2 RI', '3 Good', '4 Outstanding'][datum.value]"}
+    shown = set(grid_bands(grid, colour))
+    keep = [i for i, band in enumerate(bands) if band in shown] or list(range(len(bands)))
+    colour_legend = {
+        "title": "Mean grade (1 Inadequate to 4 Outstanding)" if colour is Colour.MEAN else "Largest RAG share",
+        "orient": "bottom", "columns": 4, "symbolType": "square", "symbolSize": 180, "labelLimit": 260,
+        "values": [bands[i] for i in keep],
+    }
     # Column labels wrap onto lines of words (an array label is drawn one line each), so that long
     # domain names stay horizontal and none is dropped for overlapping. Vega draws the lines of a
     # top label downwards, towards the cells: every label gets the same number of lines (blank
@@ -223,33 +268,36 @@ def heatmap_spec(grid: Grid, colour: Colour, row_order: list[str]) -> dict:
         "layer": [
             {
                 "name": "cells",
-                "mark": {"type": "rect", "stroke": "#ffffff", "strokeWidth": 2, "cursor": "pointer"},
+                "mark": {"type": "rect", "cursor": "pointer"},
                 "encoding": {
                     "x": x, "y": y,
+                    # The fill is the cell's band, one fixed colour each (chosen in core.heatmap, where the
+                    # label's contrast on it is checked), so the chart never blends colours.
                     "color": {
-                        "condition": {"test": "datum.suppressed", "value": SUPPRESSED_COLOUR},
-                        "field": "colour_value", "type": "quantitative", "legend": legend,
-                        "scale": {"domain": list(domain), "range": list(colours), "clamp": True},
+                        "field": "band", "type": "nominal", "legend": colour_legend,
+                        "scale": {"domain": list(bands), "range": list(fills)},
                     },
-                    "opacity": {"condition": {"param": "cell", "value": 1.0}, "value": 0.45},
+                    # The clicked cell gets a thick dark border; nothing fades, so every label keeps its contrast.
+                    "stroke": {"condition": {"param": "cell", "empty": False, "value": "#111111"}, "value": "#ffffff"},
+                    "strokeWidth": {"condition": {"param": "cell", "empty": False, "value": 4}, "value": 2},
                     "description": {"field": "description", "type": "nominal"},
-                    "tooltip": [
-                        {"field": "row", "type": "nominal", "title": row_title},
-                        {"field": "col", "type": "nominal", "title": col_title},
-                        {"field": "audits", "type": "quantitative", "title": "Audits"},
-                        {"field": "judgement", "type": "nominal", "title": "Grades"},
-                    ],
+                    # One text field: empty (no tooltip at all) on a suppressed cell.
+                    "tooltip": {"field": "tooltip", "type": "nominal"},
                 },
             },
             {
                 "mark": {"type": "text", "lineBreak": "\n", "fontSize": 11, "fontWeight": "bold"},
                 "encoding": {
                     "x": x, "y": y, "text": {"field": "label", "type": "nominal"},
-                    "color": {"condition": {"test": "datum.dark", "value": "#ffffff"}, "value": "#111111"},
+                    "color": {"field": "text_colour", "type": "nominal", "scale": None},
                 },
             },
         ],
     }
+
+
+def grid_bands(grid: Grid, colour: Colour) -> list[str]:
+    return [c.counts.band(colour)[0] for c in grid.cells]
 
 
 @dataclass(frozen=True)
@@ -258,6 +306,7 @@ class HeatmapView:
 
     grid: Grid
     frame: pd.DataFrame
+    table: pd.DataFrame
     spec: dict
     height: int
     row_order: tuple[str, ...]
@@ -265,12 +314,13 @@ class HeatmapView:
 
 @cached_query
 def load_view(scope_key: tuple, filters: HeatmapFilters, rank_by: str | None = None) -> HeatmapView:
-    """The heatmap of ``filters`` ready to draw; practitioner rows ranked by Red grades in ``rank_by``."""
+    """The heatmap of ``filters`` ready to draw (suppressed in the data layer); practitioner rows
+    ranked by their share of Red grades in ``rank_by``."""
     with read_session() as session:
         grid = heatmap(session, scope_from_cache_key(scope_key), filters)
-    row_order = rank_rows_by_red(list(grid.cells), rank_by) if rank_by else [key for key, _ in grid.rows]
-    return HeatmapView(grid, grid_frame(grid, filters.colour, row_order), heatmap_spec(grid, filters.colour, row_order),
-                       chart_height(grid), tuple(row_order))
+    row_order = rank_rows_by_red_rate(list(grid.cells), rank_by) if rank_by else [key for key, _ in grid.rows]
+    return HeatmapView(grid, grid_frame(grid, filters.colour, row_order), table_frame(grid, filters.colour, row_order),
+                       heatmap_spec(grid, filters.colour, row_order), chart_height(grid), tuple(row_order))
 
 
 ROW_HEIGHT = 46
@@ -282,7 +332,7 @@ def chart_height(grid: Grid) -> int:
     """The height to give st.altair_chart (Streamlit's theme ignores the spec's own height):
     the rows plus room for the wrapped column labels on top and the legend below."""
     lines = max((len(textwrap.wrap(label, WRAP)) for _, label in grid.cols), default=1)
-    return max(60, ROW_HEIGHT * len(grid.rows)) + 44 + LINE * lines + 90
+    return max(60, ROW_HEIGHT * len(grid.rows)) + 44 + LINE * lines + 120
 
 
 def clicked_cell(event) -> tuple[str, str] | None:
@@ -374,5 +424,5 @@ def escape_markdown(text: str) -> str:
 __all__ = [
     "MIN_AUDITS", "HeatmapView", "audit_links", "audits_frame", "chart_height", "clicked_cell", "drill_down_picker",
     "escape_markdown", "filter_controls", "grade_text", "grid_frame", "heatmap_spec", "load_cell_audits",
-    "load_options", "load_view",
+    "load_options", "load_view", "table_csv", "table_frame",
 ]

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.agreement import AgreementStats, TimeBucket, agreement_by
+from core.agreement import AgreementStats, TimeBucket, agreement_by, kappa_note, rank_graders
 from core.authz import Scope
 from core.grades import GRADE_LABELS, NO_RAG_COLOUR, OVERALL_GRADES, Grade, rag_of
 from core.moderation import ComparisonLine, difference_text
@@ -303,12 +303,15 @@ def over_time_chart(buckets: Sequence[TimeBucket]) -> alt.Chart:
     return (line + points).properties(height=280)
 
 
-def stats_table(rows: Sequence[PairRow]) -> pd.DataFrame:
-    """One row per first auditor, the most generous first, so a generous grader stands out."""
+def stats_tables(rows: Sequence[PairRow], *, second: str = "agreed grade") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per first auditor: those with ``SMALL_N`` or more moderated audits, the most generous first
+    (so a generous or harsh grader stands out), and apart, by name, those with fewer: no kappa, no
+    direction and no rank for them, since a handful of audits shows no pattern."""
     teams: dict[str, set[str]] = {}
     for row in rows:
         teams.setdefault(row.first_auditor, set()).add(row.team)
-    records = [
+    graders = rank_graders(agreement_by(rows, key=lambda row: row.first_auditor))
+    ranked = pd.DataFrame([
         {
             "First auditor": name,
             "Teams": ", ".join(sorted(teams[name])),
@@ -319,14 +322,16 @@ def stats_table(rows: Sequence[PairRow]) -> pd.DataFrame:
             "Kappa": s.kappa_text,
             "Direction": s.direction_text,
             "Reading": s.reading,
-            "_direction": s.direction if s.direction is not None else 0.0,
+            "Note": kappa_note(s, second=second),
         }
-        for name, s in agreement_by(rows, key=lambda row: row.first_auditor).items()
-    ]
-    frame = pd.DataFrame(records)
-    if frame.empty:
-        return frame
-    return frame.sort_values(["_direction", "First auditor"], ascending=[False, True]).drop(columns="_direction")
+        for name, s in graders.ranked
+    ])
+    too_few = pd.DataFrame([
+        {"First auditor": name, "Teams": ", ".join(sorted(teams[name])), "Audits moderated": s.moderations,
+         "Grades": s.n}
+        for name, s in graders.too_few
+    ])
+    return ranked, too_few
 
 
 def highlight_readings(frame: pd.DataFrame):

@@ -1,5 +1,8 @@
 """The RAG heatmaps' queries: aggregates in SQL, and the audits behind one cell.
 
+Every cell a page receives is suppressed here (``heatmap``): behind fewer than
+``MIN_AUDITS`` audits it keeps its row and column and nothing else.
+
 Every heatmap is one GROUP BY over the submitted audits the user's scope allows
 (team x theme, team x week) or over their answers (practitioner x question
 domain), so the page receives rows x columns cells, never raw audits. Grades
@@ -156,7 +159,15 @@ def _team_names(session: Session, ids) -> dict[int, str]:
 
 # ---------------------------------------------------------------- the three heatmaps
 def heatmap(session: Session, scope: Scope, filters: HeatmapFilters) -> Grid:
-    """The cells of ``filters.view`` for what ``scope`` may see."""
+    """The cells of ``filters.view`` for what ``scope`` may see, suppressed: a cell behind fewer than
+    ``core.heatmap.MIN_AUDITS`` audits carries no count, share or mean, for every role. This is
+    the only heatmap the app's pages receive."""
+    return heatmap_counts(session, scope, filters).suppressed()
+
+
+def heatmap_counts(session: Session, scope: Scope, filters: HeatmapFilters) -> Grid:
+    """The unsuppressed counts behind ``heatmap`` (for checks and the benchmark; never for a page:
+    ``tests/unit/test_heatmap.py`` checks that no page or ui module uses it)."""
     filters = filters.for_scope(scope)
     if filters.view is View.TEAM_THEME:
         return team_theme(session, scope, filters)

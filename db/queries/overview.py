@@ -1,4 +1,9 @@
-"""The Overview page's headline figures."""
+"""The Overview page's headline figures, every one within the user's scope.
+
+A manager's Overview counts the teams they manage throughout: audits, RAG, moderations, actions and
+the meetings they may see on the Meetings page (``db.meetings.visible``). Targets are set for the
+whole programme, not per team, so a scoped Overview carries none (``targets_apply`` is False).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from core.actions import overdue_cutoff
 from core.authz import Scope
+from db.meetings import visible as visible_meetings
 from db.models import Audit, Meeting, Moderation, ProgrammeTarget, RemedialAction, Theme
 from db.queries.common import (
     action_of_submitted_audit, current_programme, in_scope, programme_week, rag_expression, reported_overall, submitted,
@@ -37,10 +43,20 @@ class Overview:
     moderations_pending: int
     actions: dict[str, int]
     meetings: dict[str, int]
+    targets_apply: bool = True  # False for a scoped (manager's) Overview: targets are the programme's
 
     @property
     def audits_done(self) -> int:
         return sum(t.external for t in self.themes)
+
+    @property
+    def audits_all(self) -> int:
+        """Submitted audits, external and internal: what the RAG mix and "Red audits" count."""
+        return sum(t.external + t.internal for t in self.themes)
+
+    @property
+    def mentoring(self) -> int:
+        return self.meetings.get("mentoring", 0) + self.meetings.get("reflective", 0)
 
     @property
     def audits_target(self) -> int:
@@ -50,7 +66,8 @@ class Overview:
 def overview(session: Session, scope: Scope, today: date) -> Overview:
     programme = current_programme(session)
     targets: dict[int, int] = {}
-    if programme is not None:
+    targets_apply = scope.team_ids is None
+    if programme is not None and targets_apply:
         targets = dict(
             session.exec(
                 select(ProgrammeTarget.theme_id, ProgrammeTarget.target).where(
@@ -94,7 +111,9 @@ def overview(session: Session, scope: Scope, today: date) -> Overview:
         else:
             actions[status] += n
 
-    meetings = dict(session.exec(select(Meeting.kind, func.count()).group_by(Meeting.kind)).all())
+    # The meetings this user may see on the Meetings page: for a manager, those about their teams or
+    # that they attended or recorded.
+    meetings = dict(session.exec(visible_meetings(select(Meeting.kind, func.count()), scope).group_by(Meeting.kind)).all())
 
     return Overview(
         programme_name=programme.name if programme else None,
@@ -107,4 +126,5 @@ def overview(session: Session, scope: Scope, today: date) -> Overview:
         moderations_pending=moderation_counts.get("assigned", 0) + moderation_counts.get("graded", 0),
         actions=actions,
         meetings=meetings,
+        targets_apply=targets_apply,
     )

@@ -12,9 +12,11 @@ import streamlit
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
+from db.demo import programme_start_for
 from db.engine import get_engine
 from db.models import Event
 from tests.app.conftest import ROOT, page_test, sign_in, texts
+from tests.conftest import DEMO_TODAY
 from tests.roles import EXPECTED_KEYS, MENUS, PAGE_PATHS, PAGE_TITLES, REFUSED_CELLS
 
 ROLES = ["auditor", "manager", "sponsor", "support", "admin"]
@@ -26,14 +28,27 @@ def test_overview_shows_the_programme_for_each_role(username):
     assert not at.exception
     assert at.title[0].value == "Overview"
     metrics = {m.label: m.value for m in at.metric}
+    captions = [c.value for c in at.caption]
     if username == "manager":
-        # A manager's figures are for the teams they manage: fewer than the programme's.
+        # A manager's figures are for the teams they manage, throughout: fewer than the programme's, and no
+        # programme target set against their teams' audits.
         assert int(metrics["External audits"]) < 386
-        assert "the teams you manage" in at.caption[0].value
+        assert int(metrics["Mentoring meetings"]) < 101
+        assert "every figure here is for the teams you manage" in captions[0]
+        assert not any("target of" in c for c in captions) and "Target" not in at.dataframe[0].value.columns
+        assert any("as on the Meetings page" in c for c in captions)
     else:
         assert metrics["External audits"] == "386"
         assert metrics["Moderations"] == "33"
         assert metrics["Mentoring meetings"] == "101"
+        # Each tile says what it counts, its period and its denominator (hand count: 386 external and
+        # 96 internal audits submitted; targets 90 + 65 + 105 + 70 + 66).
+        period = f"programme to date ({programme_start_for(DEMO_TODAY):%d %b %Y} to {DEMO_TODAY:%d %b %Y})"
+        assert f"Audits by external auditors, {period}, of a programme target of 396" in captions
+        red = int(metrics["Red audits"])
+        assert (f"Inadequate overall, internal and external audits (the programme's), {period}: "
+                f"{red / 482:.0%} of 482 audits") in captions
+        assert f"Completed, {period}, of 33 assigned (0 in progress)" in captions
     themes = at.dataframe[0].value if username == "sponsor" else None
     if themes is not None:
         assert dict(zip(themes["Theme"], themes["Done"])) == {

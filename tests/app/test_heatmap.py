@@ -2,6 +2,9 @@
 receives, and that a saved audit shows on the next run (no stale cache)."""
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections import Counter
 from datetime import date
 
@@ -53,8 +56,8 @@ def test_every_role_allowed_sees_a_heatmap(username):
     assert at.title[0].value == "RAG heatmaps"
     assert len(_charts(at)) == 1
     table = _table(at)
-    assert len(table) > 0 and set(table.columns) >= {"Row", "Column", "Audits", "Red", "Amber", "Green"}
-    assert "too few to judge" in texts(at)
+    assert len(table) > 0 and set(table.columns) >= {"Row", "Column", "Audits", "Red audits", "Amber audits", "Green audits"}
+    assert "fewer than 3 audits" in texts(at)
 
 
 def test_support_is_refused():
@@ -103,7 +106,8 @@ def test_an_auditor_sees_every_team_and_filters_live_in_the_url(app_db):
     assert shared.multiselect(key="hm_themes").value == ["neglect"]
     assert shared.radio(key="hm_kind").value == "internal" and shared.checkbox(key="hm_moderated").value
     assert _table(shared).equals(moderated)
-    assert "\n" in chart_data(shared)[0]["label"][0] and "·" in chart_data(shared)[0]["label"][0]  # the mean shows
+    labels = chart_data(shared)[0]["label"]
+    assert any("mean " in label for label in labels)  # the mean shows
 
 
 def test_period_by_programme_weeks_and_service_area(app_db):
@@ -156,27 +160,38 @@ def test_drill_down_lists_the_audits_behind_a_cell(app_db):
     assert all(any(reference in item for item in offered) for reference in stored)
 
 
-def test_three_clicks_find_the_practitioner_with_the_most_red_lived_experience_grades(app_db):
+def test_three_clicks_find_the_practitioner_with_the_highest_share_of_red_lived_experience_grades(app_db):
     at = page_test(PAGE, "manager").run()
     at.radio(key="hm_view").set_value("practitioner-domain").run()  # menu, then this: the second click
     with Session(get_engine(app_db)) as s:
         team = s.exec(select(Team).where(Team.name == DEMO_MANAGER_TEAM)).one()
         rows = s.exec(
-            select(Practitioner.name, Answer.grade, Answer.moderated_grade)
+            select(Practitioner.name, Audit.id, Answer.grade, Answer.moderated_grade)
             .select_from(Audit).join(Answer, Answer.audit_id == Audit.id)
             .join(Question, Question.id == Answer.question_id)
             .join(Practitioner, Practitioner.id == Audit.practitioner_id)
             .where(Audit.team_id == team.id, Audit.status == "submitted", Question.domain == LIVED_EXPERIENCE_DOMAIN)
         ).all()
-    reds = Counter(name for name, grade, moderated in rows if (moderated if moderated is not None else grade) == 1)
-    name, count = reds.most_common(1)[0]
-    shown = texts(at)
-    assert f"Most Red grades in **{LIVED_EXPERIENCE_DOMAIN}**: **{name}**, {count} Red" in shown.replace("\\", "")
+    reds, graded, audits = Counter(), Counter(), {}
+    for name, audit_id, grade, moderated in rows:
+        reported = moderated if moderated is not None else grade
+        audits.setdefault(name, set()).add(audit_id)
+        if reported >= 1:
+            graded[name] += 1
+            reds[name] += reported == 1
+    # Ranked by rate over practitioners with 5 or more audits, as the page says.
+    name = max((n for n in graded if len(audits[n]) >= 5), key=lambda n: (reds[n] / graded[n], reds[n]))
+    shown = texts(at).replace("\\", "")
+    assert (f"Highest share of Red grades in **{LIVED_EXPERIENCE_DOMAIN}**, among practitioners with 5 or more "
+            f"audits: **{name}**, {reds[name]} of {graded[name]} graded answers Red "
+            f"({reds[name] / graded[name]:.0%}).") in shown
     # ... and that practitioner is the heatmap's first row.
     frame = chart_data(at)[0]
     spec_rows = frame.drop_duplicates("row_key")["row"].tolist()
     assert spec_rows[0] == name
-
+    # One unit per cell: the practitioner map's cells count answers, and the table names its units.
+    assert all("answers" in label or "fewer than" in label or "not graded" in label for label in frame["label"])
+    assert {"Audits", "Graded answers", "Red answers"} <= set(_table(at).columns)
 
 def test_a_sponsor_receives_no_practitioner_names_and_no_case_references(app_db):
     with Session(get_engine(app_db)) as s:
@@ -197,6 +212,62 @@ def test_a_sponsor_receives_no_practitioner_names_and_no_case_references(app_db)
         at.radio(key="hm_view").set_value(view).run()
         data = "\n".join(frame.to_csv() for frame in chart_data(at))
         assert not any(name in data for name in names) and "LCS" not in data
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """Every file the page offers for download, by file name (AppTest keeps them in a mock media store)."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    offered: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
+        if filename:
+            offered[filename] = path_or_data
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
+    return offered
+
+
+def test_a_sponsor_receives_no_grade_of_a_suppressed_cell_in_the_chart_the_table_or_the_csv(app_db, downloads):
+    # Internal audits by team and week: each manager audits one case of their team a week, so every
+    # cell is one audit, and its grade is that audit's. Counted by hand from the stored rows.
+    with Session(get_engine(app_db)) as s:
+        per_cell = Counter(s.exec(select(Audit.team_id, Audit.audit_date).where(
+            Audit.kind == "internal", Audit.status == "submitted")).all())
+    at = page_test(PAGE, "sponsor")
+    at.query_params["view"] = "team-week"
+    at.query_params["kind"] = "internal"
+    at.run()
+    assert not at.exception
+    data = chart_data(at)[0]
+    assert len(data) == 8 * 12 and data["suppressed"].all()  # 8 teams x 12 weeks, every cell of one audit
+    assert len(per_cell) == 8 * 12 and set(per_cell.values()) == {1}
+    # The chart's own data: place, band, label, and nothing of the grade.
+    assert set(data["label"]) == {"fewer than\n3 audits"} and set(data["band"]) == {"fewer than 3 audits"}
+    assert data["tooltip"].isna().all()
+    assert not {"red", "amber", "green", "audits", "graded", "mean_grade", "share_red", "judgement"} & set(data.columns)
+    spec = json.loads(_charts(at)[0].proto.spec)
+    assert "datasets" not in spec or not spec["datasets"]  # no data inlined in the spec either
+    for word in ("Red ", "Amber ", "Green ", "mean grade", "R1 ", "A1 ", "G1"):
+        assert word not in data.to_csv()
+    # The table, and the CSV the page offers: the reason in the place of every figure.
+    table = _table(at)
+    assert set(table["Judgement"]) == {"fewer than 3 audits"}
+    for column in ("Audits", "Red audits", "Amber audits", "Green audits", "Mean grade"):
+        assert table[column].isna().all(), column
+    assert [b.label for b in at.get("download_button")] == ["Download the table (CSV)"]
+    rows = list(csv.reader(io.StringIO(downloads["heatmap-team-week.csv"].decode("utf-8-sig"))))
+    assert rows[0] == ["Row", "Column", "Audits", "Red audits", "Amber audits", "Green audits", "Mean grade",
+                       "Judgement"]
+    assert len(rows) == 1 + 8 * 12
+    assert all(row[2:7] == ["", "", "", "", ""] and row[7] == "fewer than 3 audits" for row in rows[1:])
+    # The same view with every audit: judged cells keep their figures, so the test can tell them apart.
+    at.radio(key="hm_kind").set_value("all").run()
+    judged = chart_data(at)[0]
+    assert (~judged["suppressed"]).any() and judged.loc[~judged["suppressed"], "tooltip"].str.contains("Red ").all()
 
 
 def test_a_saved_audit_changes_the_heatmap_on_the_next_run(app_db):
@@ -220,7 +291,7 @@ def test_a_saved_audit_changes_the_heatmap_on_the_next_run(app_db):
     at.run()
     after = _table(at).set_index("Column").loc["Assessment"]
     assert after["Audits"] == before["Audits"] + 1
-    assert after["Red"] == before["Red"] + 1
+    assert after["Red audits"] == before["Red audits"] + 1
 
 
 def test_a_manager_without_teams_is_told_why_the_page_is_empty(app_db):

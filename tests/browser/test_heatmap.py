@@ -31,19 +31,27 @@ def _cell(chart, described: str):
     return chart.locator(f'[role="graphics-symbol"][aria-label^="{described}"]')
 
 
-def _most_red_lived_experience(database_url: str) -> tuple[str, int]:
+def _highest_red_rate_lived_experience(database_url: str) -> tuple[str, int, int]:
+    """(practitioner, Red, graded) with the highest share of Red lived-experience grades over 5+ audits."""
     engine = create_db_engine(database_url)
     with Session(engine) as s:
         team = s.exec(select(Team).where(Team.name == DEMO_MANAGER_TEAM)).one()
         rows = s.exec(
-            select(Practitioner.name, Answer.grade, Answer.moderated_grade).select_from(Audit)
+            select(Practitioner.name, Audit.id, Answer.grade, Answer.moderated_grade).select_from(Audit)
             .join(Answer, Answer.audit_id == Audit.id).join(Question, Question.id == Answer.question_id)
             .join(Practitioner, Practitioner.id == Audit.practitioner_id)
             .where(Audit.team_id == team.id, Audit.status == "submitted", Question.domain == LIVED_EXPERIENCE_DOMAIN)
         ).all()
     engine.dispose()
-    reds = Counter(name for name, grade, moderated in rows if (moderated if moderated is not None else grade) == 1)
-    return reds.most_common(1)[0]
+    reds, graded, audits = Counter(), Counter(), {}
+    for name, audit_id, grade, moderated in rows:
+        reported = moderated if moderated is not None else grade
+        audits.setdefault(name, set()).add(audit_id)
+        if reported >= 1:
+            graded[name] += 1
+            reds[name] += reported == 1
+    name = max((n for n in graded if len(audits[n]) >= 5), key=lambda n: (reds[n] / graded[n], reds[n]))
+    return name, reds[name], graded[name]
 
 
 def test_manager_filters_clicks_a_red_cell_and_opens_one_of_its_audits(page, server):
@@ -80,13 +88,14 @@ def test_manager_filters_clicks_a_red_cell_and_opens_one_of_its_audits(page, ser
 
 
 def test_manager_finds_the_most_red_lived_experience_practitioner_in_three_clicks(page, server):
-    name, reds = _most_red_lived_experience(server.database_url)
+    name, reds, graded = _highest_red_rate_lived_experience(server.database_url)
     sign_in(page, server, "manager")  # lands on the Overview
     go_to(page, "RAG heatmaps")  # click 1
     page.get_by_text("Practitioner × question domain", exact=True).click()  # click 2
     wait_idle(page)
     body = page.inner_text("body")
-    assert f"Most Red grades in {LIVED_EXPERIENCE_DOMAIN}: {name}, {reds} Red" in body
+    assert (f"Highest share of Red grades in {LIVED_EXPERIENCE_DOMAIN}, among practitioners with 5 or more audits: "
+            f"{name}, {reds} of {graded} graded answers Red") in body
     # Click 3: their lived-experience cell, the top left of the map, lists the audits behind it.
     _cell(page.get_by_test_id("stVegaLiteChart"), f"{name} · {LIVED_EXPERIENCE_DOMAIN}: Red {reds} ").click()
     wait_idle(page)

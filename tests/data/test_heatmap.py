@@ -19,7 +19,7 @@ from sqlalchemy import inspect
 from sqlmodel import Session, select
 
 from core.authz import Role, Scope
-from core.heatmap import AuditKind, CellCounts, Colour, HeatmapFilters, View, most_red
+from core.heatmap import AuditKind, CellCounts, Colour, HeatmapFilters, View, highest_red_rate
 from core.templates import LIVED_EXPERIENCE_DOMAIN
 from db import migrate
 from db.demo import DEMO_MANAGER_TEAM
@@ -27,7 +27,7 @@ from db.engine import get_engine, write_session
 from db.models import (
     Answer, Audit, Case, Practitioner, Programme, Question, TemplateVersion, Team, Theme, User,
 )
-from db.queries.heatmap import cell_audits, heatmap, heatmap_options
+from db.queries.heatmap import cell_audits, heatmap, heatmap_counts, heatmap_options
 from db.users import create_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,7 +129,7 @@ def _cells(grid) -> dict[tuple[str, str], CellCounts]:
 # ------------------------------------------------------------------ team x theme
 def test_team_by_theme_counts_by_hand_with_moderated_grades(fx):
     session, _ = fx
-    cells = _cells(heatmap(session, AUDITOR, HeatmapFilters()))
+    cells = _cells(heatmap_counts(session, AUDITOR, HeatmapFilters()))
     # Alpha x Neglect: a1 R, a2 R, a3 Good moderated to Inadequate -> R, a4 A. Mean (1+1+1+2)/4.
     assert cells[("Alpha", "Neglect")] == CellCounts(audits=4, red=3, amber=1, green=0, graded=4, grade_sum=5)
     # Alpha x Risk: a5 G (4), a6 RI moderated to Good -> G (3). Two audits: too few to judge.
@@ -139,31 +139,45 @@ def test_team_by_theme_counts_by_hand_with_moderated_grades(fx):
     assert cells[("Beta", "Neglect")] == CellCounts(audits=3, red=0, amber=1, green=2, graded=3, grade_sum=8)
     assert not cells[("Beta", "Neglect")].suppressed
     assert ("Beta", "Risk") not in cells
-    assert cells[("Alpha", "Neglect")].rag(Colour.SHARE).value == "R"  # balance (0 - 3) / 4
+    assert cells[("Alpha", "Neglect")].rag(Colour.SHARE).value == "R"  # 3 of 4 Red
+
+
+def test_every_role_receives_suppressed_cells_without_their_grades(fx):
+    session, ids = fx
+    manager = _manager(ids)
+    for scope in (AUDITOR, manager, SPONSOR):
+        cells = _cells(heatmap(session, scope, HeatmapFilters()))
+        # Alpha x Risk: two audits (a5 Outstanding, a6 moderated Good): nothing of them travels.
+        assert cells[("Alpha", "Risk")] == CellCounts(audits=0, withheld=True)
+        assert cells[("Alpha", "Risk")].judgement() == "fewer than 3 audits"
+        # Alpha x Neglect: four audits, judged as counted by hand above.
+        assert cells[("Alpha", "Neglect")] == CellCounts(audits=4, red=3, amber=1, green=0, graded=4, grade_sum=5)
+    weeks = _cells(heatmap(session, AUDITOR, HeatmapFilters(view=View.TEAM_WEEK)))
+    assert all(c == CellCounts(audits=0, withheld=True) for c in weeks.values())  # every week cell has 1 or 2
 
 
 def test_filters_kind_moderated_period_theme_team_and_service_area(fx):
     session, ids = fx
-    internal = _cells(heatmap(session, AUDITOR, HeatmapFilters(kind=AuditKind.INTERNAL)))
+    internal = _cells(heatmap_counts(session, AUDITOR, HeatmapFilters(kind=AuditKind.INTERNAL)))
     assert internal == {("Alpha", "Neglect"): CellCounts(1, 1, 0, 0, 1, 1),
                         ("Alpha", "Risk"): CellCounts(1, 0, 0, 1, 1, 3)}
-    external = _cells(heatmap(session, AUDITOR, HeatmapFilters(kind=AuditKind.EXTERNAL)))
+    external = _cells(heatmap_counts(session, AUDITOR, HeatmapFilters(kind=AuditKind.EXTERNAL)))
     assert external[("Alpha", "Neglect")].audits == 3 and external[("Beta", "Neglect")].audits == 3
-    moderated = _cells(heatmap(session, AUDITOR, HeatmapFilters(moderated_only=True)))
+    moderated = _cells(heatmap_counts(session, AUDITOR, HeatmapFilters(moderated_only=True)))
     assert moderated == internal  # a3 and a6 are the moderated ones
-    week_two = _cells(heatmap(session, AUDITOR, HeatmapFilters(weeks=(2, 2))))
+    week_two = _cells(heatmap_counts(session, AUDITOR, HeatmapFilters(weeks=(2, 2))))
     assert week_two == {("Alpha", "Neglect"): CellCounts(2, 1, 1, 0, 2, 3),
                         ("Beta", "Neglect"): CellCounts(2, 0, 1, 1, 2, 5)}
-    dated = _cells(heatmap(session, AUDITOR, HeatmapFilters(dates=(date(2026, 9, 8), date(2026, 9, 9)))))
+    dated = _cells(heatmap_counts(session, AUDITOR, HeatmapFilters(dates=(date(2026, 9, 8), date(2026, 9, 9)))))
     assert dated == {("Alpha", "Neglect"): CellCounts(2, 2, 0, 0, 2, 2)}
-    risk = _cells(heatmap(session, AUDITOR, HeatmapFilters(theme_codes=("risk",))))
+    risk = _cells(heatmap_counts(session, AUDITOR, HeatmapFilters(theme_codes=("risk",))))
     assert list(risk) == [("Alpha", "Risk")]
-    beta = _cells(heatmap(session, AUDITOR, HeatmapFilters(team_ids=(ids["teams"]["Beta"],))))
+    beta = _cells(heatmap_counts(session, AUDITOR, HeatmapFilters(team_ids=(ids["teams"]["Beta"],))))
     assert list(beta) == [("Beta", "Neglect")]
-    south = _cells(heatmap(session, AUDITOR, HeatmapFilters(service_area="South")))
+    south = _cells(heatmap_counts(session, AUDITOR, HeatmapFilters(service_area="South")))
     assert list(south) == [("Beta", "Neglect")]
     # A team outside the service area chosen: nothing, not everything.
-    assert heatmap(session, AUDITOR, HeatmapFilters(service_area="South", team_ids=(ids["teams"]["Alpha"],))).empty
+    assert heatmap_counts(session, AUDITOR, HeatmapFilters(service_area="South", team_ids=(ids["teams"]["Alpha"],))).empty
 
 
 def test_a_manager_sees_only_the_teams_they_manage_whatever_the_filters_ask(fx):
@@ -181,7 +195,7 @@ def test_a_manager_sees_only_the_teams_they_manage_whatever_the_filters_ask(fx):
 # ------------------------------------------------------------------ practitioner x domain
 def test_practitioner_by_domain_counts_answers_by_hand(fx):
     session, _ = fx
-    grid = heatmap(session, AUDITOR, HeatmapFilters(view=View.PRACTITIONER_DOMAIN))
+    grid = heatmap_counts(session, AUDITOR, HeatmapFilters(view=View.PRACTITIONER_DOMAIN))
     cells = _cells(grid)
     # Ann, lived experience: a1 (1,1), a2 (1,2), a5 (4,4), a6 moderated (3,3): R3 A1 G4 over 4 audits, sum 19.
     assert cells[("Ann Ash", LE)] == CellCounts(audits=4, red=3, amber=1, green=4, graded=8, grade_sum=19)
@@ -193,7 +207,9 @@ def test_practitioner_by_domain_counts_answers_by_hand(fx):
     # Cat, risk analysis: a7 3, a8 3, a9 1 (a10 is a draft).
     assert cells[("Cat Cole", RISK)] == CellCounts(audits=3, red=1, amber=0, green=2, graded=3, grade_sum=7)
     assert [label for _, label in grid.cols] == [LE, RISK]  # lived experience first
-    assert most_red(list(grid.cells), LE).row_label == "Ann Ash"
+    # Ann has 4 audits, under the 5 a practitioner needs to be ranked by rate.
+    assert highest_red_rate(list(grid.cells), LE) is None
+    assert highest_red_rate(list(grid.cells), LE, min_audits=4).row_label == "Ann Ash"
 
 
 def test_practitioner_view_within_chosen_teams(fx):
@@ -205,7 +221,7 @@ def test_practitioner_view_within_chosen_teams(fx):
 # ------------------------------------------------------------------ team x week
 def test_team_by_week_counts_by_hand(fx):
     session, _ = fx
-    grid = heatmap(session, AUDITOR, HeatmapFilters(view=View.TEAM_WEEK))
+    grid = heatmap_counts(session, AUDITOR, HeatmapFilters(view=View.TEAM_WEEK))
     cells = _cells(grid)
     assert cells == {
         ("Alpha", "W1"): CellCounts(2, 2, 0, 0, 2, 2),  # a1, a2
@@ -256,26 +272,32 @@ def test_a_sponsor_gets_team_level_cells_only(fx):
 
 
 # ------------------------------------------------------------------ the demo programme
-def test_on_the_demo_the_managers_most_red_lived_experience_practitioner_matches_a_count_by_hand(demo_session):
+def test_on_the_demo_the_managers_highest_red_rate_practitioner_matches_a_count_by_hand(demo_session):
     team = demo_session.exec(select(Team).where(Team.name == DEMO_MANAGER_TEAM)).one()
     manager = demo_session.exec(select(User).where(User.username == "manager")).one()
     scope = Scope(manager.id, "manager", frozenset({Role.MANAGER}), frozenset({team.id}))
     grid = heatmap(demo_session, scope, HeatmapFilters(view=View.PRACTITIONER_DOMAIN, team_ids=(team.id,)))
-    found = most_red(list(grid.cells), LE)
-    # Counted the slow way: every submitted audit of the team, every lived-experience answer.
+    found = highest_red_rate(list(grid.cells), LE)
+    # Counted the slow way: every submitted audit of the team, every graded lived-experience answer;
+    # the share Red over practitioners with 5 or more audits.
     reds: Counter = Counter()
+    graded: Counter = Counter()
+    audits: dict = {}
     rows = demo_session.exec(
-        select(Audit.practitioner_id, Answer.grade, Answer.moderated_grade)
+        select(Audit.practitioner_id, Audit.id, Answer.grade, Answer.moderated_grade)
         .join(Answer, Answer.audit_id == Audit.id).join(Question, Question.id == Answer.question_id)
         .where(Audit.team_id == team.id, Audit.status == "submitted", Question.domain == LE)
     ).all()
-    for practitioner_id, grade, moderated in rows:
-        if (moderated if moderated is not None else grade) == 1:
-            reds[practitioner_id] += 1
-    top_id, top_reds = reds.most_common(1)[0]
-    assert found.row_key == str(top_id) and found.counts.red == top_reds
-    assert demo_session.get(Practitioner, top_id).name == found.row_label
-
+    for practitioner_id, audit_id, grade, moderated in rows:
+        audits.setdefault(practitioner_id, set()).add(audit_id)
+        reported = moderated if moderated is not None else grade
+        if reported and reported >= 1:
+            graded[practitioner_id] += 1
+            reds[practitioner_id] += reported == 1
+    eligible = [p for p in graded if len(audits[p]) >= 5]
+    top = max(eligible, key=lambda p: (reds[p] / graded[p], reds[p]))
+    assert found.row_key == str(top) and (found.counts.red, found.counts.graded) == (reds[top], graded[top])
+    assert demo_session.get(Practitioner, top).name == found.row_label
 
 def test_the_heatmap_indexes_exist_and_go_down_with_their_migration(db_url):
     def indexes():
@@ -314,8 +336,11 @@ def test_bench_smoke_prints_the_json_figures_and_the_naive_baseline_agrees(tmp_p
 
     naive = naive_heatmap(url)
     with Session(get_engine(url)) as session:
-        cells = _cells(heatmap(session, AUDITOR, HeatmapFilters()))
+        cells = _cells(heatmap_counts(session, AUDITOR, HeatmapFilters()))
+        shown = _cells(heatmap(session, AUDITOR, HeatmapFilters()))
     assert sum(c.audits for c in cells.values()) == int(naive["audits"].sum()) > 150
+    # What the page receives: the same cells, those of fewer than 3 audits without their counts.
+    assert {key for key, c in shown.items() if c.withheld} == {key for key, c in cells.items() if c.audits < 3}
     for row in naive.itertuples():
         counts = cells[(row.team, row.theme)]
         assert (counts.audits, counts.red, counts.amber, counts.green) == (
@@ -327,7 +352,7 @@ def test_two_practitioners_with_one_name_keep_their_own_rows(fx, db_url):
     with write_session(get_engine(db_url)) as s:
         s.get(Practitioner, ids["practitioners"]["Bob Birch"]).name = "Ann Ash"
     session.expire_all()
-    grid = heatmap(session, AUDITOR, HeatmapFilters(view=View.PRACTITIONER_DOMAIN))
+    grid = heatmap_counts(session, AUDITOR, HeatmapFilters(view=View.PRACTITIONER_DOMAIN))
     labels = sorted(label for _, label in grid.rows)
     assert labels == [f"Ann Ash (#{ids['practitioners']['Ann Ash']})", f"Ann Ash (#{ids['practitioners']['Bob Birch']})",
                       "Cat Cole"]

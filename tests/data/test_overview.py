@@ -50,3 +50,28 @@ def test_a_manager_with_no_teams_sees_nothing(demo_session):
 def test_a_sponsor_gets_the_same_programme_figures(demo_session):
     data = overview(demo_session, _scope(demo_session, "sponsor"), DEMO_TODAY)
     assert data.audits_done == 386 and data.moderations_completed == 33
+
+
+def test_a_managers_overview_is_scoped_throughout(demo_session):
+    """The manager's Overview counts their teams only: no programme targets against them, and the
+    mentoring meetings they see on the Meetings page (about their teams, or that they attended or
+    recorded), counted here in plain SQL."""
+    from sqlalchemy import text
+
+    manager = _scope(demo_session, "manager")
+    mine = overview(demo_session, manager, DEMO_TODAY)
+    assert not mine.targets_apply and mine.audits_target == 0
+    assert all(t.target == 0 for t in mine.themes)
+    (team_id,) = manager.team_ids
+    expected = demo_session.execute(text(
+        "SELECT kind, COUNT(*) FROM meeting m WHERE m.id IN (SELECT meeting_id FROM meeting_team WHERE team_id = :t) "
+        "OR m.id IN (SELECT meeting_id FROM meeting_attendee WHERE user_id = :u) OR m.recorded_by_id = :u "
+        "GROUP BY kind"), {"t": team_id, "u": manager.user_id}).all()
+    assert mine.meetings == dict(expected)
+    assert 0 < mine.mentoring < 101
+    everyone = overview(demo_session, _scope(demo_session, "auditor"), DEMO_TODAY)
+    assert everyone.targets_apply and everyone.audits_target == 396  # 90 + 65 + 105 + 70 + 66
+    assert everyone.mentoring == 101
+    # "Red audits" counts internal and external audits: its denominator is every submitted audit.
+    submitted = demo_session.execute(text("SELECT COUNT(*) FROM audit WHERE status = 'submitted'")).scalar_one()
+    assert everyone.audits_all == sum(everyone.rag.values()) == submitted

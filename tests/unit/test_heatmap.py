@@ -2,27 +2,31 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from core.authz import Role, Scope
-from core.grades import RAG_COLOURS, Rag
+from core.grades import Rag
 from core.heatmap import (
-    MEAN_DOMAIN,
     MIN_AUDITS,
-    SHARE_DOMAIN,
+    MIN_RANK_AUDITS,
     AuditKind,
     Cell,
     CellCounts,
     Colour,
     HeatmapFilters,
+    Unit,
     View,
     cell_record,
     default_filters,
-    most_red,
-    rank_rows_by_red,
-    scale,
+    highest_red_rate,
+    is_suppressed,
+    legend,
+    rank_rows_by_red_rate,
     scope_from_cache_key,
+    suppress,
+    text_colour,
     week_label,
     week_of,
 )
@@ -40,96 +44,157 @@ def test_shares_mean_and_balance_worked_by_hand():
     assert counts.share(Rag.AMBER) == 0.3
     assert counts.share(Rag.GREEN) == 0.3
     assert counts.mean_grade == 2.0  # 20 / 10
-    assert counts.balance == pytest.approx(-0.1)  # 0.3 - 0.4
-    assert counts.value(Colour.SHARE) == pytest.approx(-0.1)
-    assert counts.value(Colour.MEAN) == 2.0
-    assert counts.rag(Colour.SHARE) is Rag.AMBER
-    assert counts.rag(Colour.MEAN) is Rag.AMBER
+    assert counts.largest_share() == (Rag.RED, False)  # Red is the largest share, not over half
+    assert counts.rag(Colour.SHARE) is Rag.RED
+    assert counts.rag(Colour.MEAN) is Rag.AMBER  # a mean of 2 is Requires improvement
 
 
 @pytest.mark.parametrize("audits, suppressed", [(0, True), (1, True), (2, True), (3, False), (12, False)])
-def test_cells_of_fewer_than_three_audits_are_too_few_to_judge(audits, suppressed):
+def test_cells_of_fewer_than_three_audits_are_suppressed(audits, suppressed):
     counts = CellCounts(audits=audits, red=audits, graded=audits, grade_sum=audits)
     assert MIN_AUDITS == 3
-    assert counts.suppressed is suppressed
+    assert counts.suppressed is suppressed and is_suppressed(audits) is suppressed
     if suppressed:
-        assert counts.value(Colour.SHARE) is None and counts.value(Colour.MEAN) is None
-        assert counts.rag(Colour.SHARE) is None
-        assert counts.label(Colour.SHARE) == f"too few\nto judge ({audits})"
-        assert counts.judgement().startswith("too few to judge")
-        # The counts behind a suppressed cell are not drawn in it.
-        assert "R" not in counts.label(Colour.SHARE).replace("to judge", "")
+        assert counts.mean_grade is None and counts.share(Rag.RED) is None and counts.rag(Colour.SHARE) is None
+        assert counts.label(Colour.SHARE) == "fewer than\n3 audits"
+        assert counts.judgement() == "fewer than 3 audits"
     else:
-        assert counts.value(Colour.SHARE) == -1.0
+        assert counts.mean_grade == 1.0
         assert counts.label(Colour.SHARE) == f"R{audits} A0 G0\nn={audits}"
 
 
-def test_labels_carry_the_count_and_rag_letters_in_both_colourings():
+def test_a_suppressed_cells_record_carries_its_place_and_the_reason_only():
+    # One audit graded Inadequate: nothing of that grade may travel, not even the count.
+    cell = suppress(Cell("4", "Team A", "neglect", "Neglect", CellCounts(1, 1, 0, 0, 1, 1)))
+    assert cell.counts == CellCounts(audits=0, withheld=True)
+    for colour in Colour:
+        record = cell_record(cell, colour)
+        assert (record["row"], record["col"], record["suppressed"]) == ("Team A", "Neglect", True)
+        assert record["label"] == "fewer than\n3 audits" and record["judgement"] == "fewer than 3 audits"
+        for field in ("audits", "graded", "red", "amber", "green", "share_red", "share_amber", "share_green",
+                      "mean_grade", "tooltip"):
+            assert record[field] is None, field
+        assert record["rag"] == "" and record["band"] == "fewer than 3 audits"
+    # A judged cell keeps everything.
+    judged = suppress(Cell("4", "Team A", "neglect", "Neglect", CellCounts(3, 1, 1, 1, 3, 6)))
+    assert judged.counts == CellCounts(3, 1, 1, 1, 3, 6)
+
+
+def test_labels_carry_the_counts_and_one_unit_per_cell():
     counts = CellCounts(audits=7, red=2, amber=3, green=2, graded=7, grade_sum=2 + 6 + 7)
     assert counts.label(Colour.SHARE) == "R2 A3 G2\nn=7"
-    assert counts.label(Colour.MEAN) == "R2 A3 G2\n2.1 · n=7"
-    assert counts.judgement() == "Red 2 (29%) · Amber 3 (43%) · Green 2 (29%) · mean grade 2.14"
+    assert counts.label(Colour.MEAN) == "R2 A3 G2\nmean 2.1 · n=7"
+    assert counts.judgement() == "Red 2 (29%) · Amber 3 (43%) · Green 2 (29%) · mean grade 2.14 · 7 audits"
+    # Practitioner x domain: the counts are of answers (10 graded answers in 4 audits); the cell says
+    # answers only, the audits go in the table and tooltip, named.
+    answers = CellCounts(audits=4, red=2, amber=5, green=3, graded=10, grade_sum=2 + 10 + 9)
+    assert answers.label(Colour.SHARE, Unit.ANSWERS) == "R2 A5 G3\nof 10 answers"
+    assert answers.label(Colour.MEAN, Unit.ANSWERS) == "R2 A5 G3\nof 10 answers\nmean 2.1"
+    assert answers.judgement(Unit.ANSWERS).endswith("of 10 graded answers in 4 audits")
+    assert View.PRACTITIONER_DOMAIN.unit is Unit.ANSWERS and View.TEAM_THEME.unit is Unit.AUDITS
 
 
 def test_a_cell_with_audits_but_no_graded_answer_is_not_graded():
     counts = CellCounts(audits=4)  # e.g. every answer in the domain was "not applicable"
     assert counts.mean_grade is None and counts.share(Rag.RED) is None
-    assert counts.value(Colour.SHARE) is None
-    assert counts.label(Colour.SHARE) == "not graded\nn=4"
+    assert counts.label(Colour.SHARE) == "not graded\n4 audits"
+    assert counts.band(Colour.MEAN) == ("not graded", "#f0f0f0")
 
 
+# The issue's cells: Child Protection x Risk (R2 A11 G8) and an Amber-heavy Front Door cell must not
+# look green; a cell of mostly Inadequate is red; mostly Good is green.
 @pytest.mark.parametrize(
-    "red, amber, green, rag",
-    [(6, 4, 0, Rag.RED), (4, 2, 4, Rag.AMBER), (0, 10, 0, Rag.AMBER), (1, 3, 6, Rag.GREEN), (5, 0, 5, Rag.AMBER)],
+    "red, amber, green, mean_band, share_band",
+    [
+        (2, 11, 8, "2 to 2.5: Requires improvement", "Amber, over half"),  # mean (2 + 22 + 24) / 21 = 2.29
+        (6, 4, 0, "below 1.5: mostly Inadequate", "Red, over half"),  # mean 14 / 10 = 1.4
+        (4, 2, 4, "2 to 2.5: Requires improvement", "Red the largest share"),  # 2.0; tie R/G goes to Red
+        (0, 10, 0, "2 to 2.5: Requires improvement", "Amber, over half"),
+        (1, 3, 6, "2.5 to 3: RI to Good", "Green, over half"),  # 2.5
+        (0, 1, 9, "3 or above: Good or better", "Green, over half"),  # nine Outstanding: (2 + 36) / 10 = 3.8
+        (4, 4, 2, "1.5 to 2: Inadequate to RI", "Red the largest share"),  # 18 / 10 = 1.8; R/A tie goes to Red
+        (2, 5, 3, "2 to 2.5: Requires improvement", "Amber the largest share"),  # 2.1, Amber 50%: not over half
+    ],
 )
-def test_rag_share_classification(red, amber, green, rag):
-    counts = CellCounts(audits=10, red=red, amber=amber, green=green, graded=10, grade_sum=red + 2 * amber + 3 * green)
-    assert counts.rag(Colour.SHARE) is rag
+def test_cells_are_coloured_by_what_their_grades_say(red, amber, green, mean_band, share_band):
+    grade_sum = red * 1 + amber * 2 + green * 3
+    if (red, amber, green) == (0, 1, 9):
+        grade_sum += 9  # nine Outstanding (4): mean (2 + 36) / 10 = 3.8
+    counts = CellCounts(audits=red + amber + green, red=red, amber=amber, green=green, graded=red + amber + green,
+                        grade_sum=grade_sum)
+    assert counts.band(Colour.MEAN)[0] == mean_band
+    assert counts.band(Colour.SHARE)[0] == share_band
 
 
-def test_the_colour_scales_are_fixed_rag_scales():
-    domain, colours = scale(Colour.SHARE)
-    assert domain == SHARE_DOMAIN == (-0.5, 0.0, 0.5)
-    assert colours == (RAG_COLOURS[Rag.RED], RAG_COLOURS[Rag.AMBER], RAG_COLOURS[Rag.GREEN])
-    domain, colours = scale(Colour.MEAN)
-    assert domain == MEAN_DOMAIN == (1.0, 2.0, 3.0, 4.0)
-    assert colours[0] == RAG_COLOURS[Rag.RED] and colours[1] == RAG_COLOURS[Rag.AMBER]
-    assert colours[2] == colours[3] == RAG_COLOURS[Rag.GREEN]
+def relative_luminance(hex_colour):
+    """WCAG 2.1 relative luminance, written out from the definition."""
+    def channel(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
-def test_dark_cells_get_white_text_only_near_the_ends_of_the_scale():
-    all_red = CellCounts(audits=5, red=5, graded=5, grade_sum=5)
-    amber = CellCounts(audits=5, amber=5, graded=5, grade_sum=10)
-    assert all_red.dark(Colour.SHARE) and all_red.dark(Colour.MEAN)
-    assert not amber.dark(Colour.SHARE) and not amber.dark(Colour.MEAN)
-    assert not CellCounts(audits=2, red=2, graded=2, grade_sum=2).dark(Colour.SHARE)  # grey
+def wcag_contrast(a, b):
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_the_label_on_every_fill_has_at_least_4_5_to_1_contrast():
+    assert round(wcag_contrast("#000000", "#ffffff"), 1) == 21.0  # the formula, checked
+    fills = set()
+    for colour in Colour:
+        bands, colours = legend(colour)
+        assert "fewer than 3 audits" in bands and len(bands) == len(colours)
+        fills |= set(colours)
+        for red, amber, green in [(9, 0, 0), (5, 4, 1), (0, 9, 0), (1, 5, 4), (0, 0, 9), (3, 3, 4), (4, 3, 3)]:
+            counts = CellCounts(10, red, amber, green, red + amber + green, red + 2 * amber + 3 * green)
+            record = cell_record(Cell("1", "T", "c", "C", counts), colour)
+            assert wcag_contrast(record["fill"], record["text_colour"]) >= 4.5, record
+    for fill in fills:
+        assert wcag_contrast(fill, text_colour(fill)) >= 4.5, fill
+    # Amber is amber, whatever the mode.
+    assert "#e69f00" in legend(Colour.MEAN)[1] and "#e69f00" in legend(Colour.SHARE)[1]
 
 
 def test_cell_record_is_flat_and_carries_the_label():
     record = cell_record(Cell("4", "Team A", "neglect", "Neglect", CellCounts(3, 1, 1, 1, 3, 6)), Colour.SHARE)
     assert record["row"] == "Team A" and record["col"] == "Neglect" and record["audits"] == 3
     assert record["label"] == "R1 A1 G1\nn=3"
-    assert record["share_red"] == 0.333 and record["mean_grade"] == 2.0 and record["value"] == 0.0
-    assert record["suppressed"] is False and record["rag"] == "A"
+    assert record["share_red"] == 0.333 and record["mean_grade"] == 2.0
+    assert record["suppressed"] is False and record["rag"] == "R"  # a three-way tie goes to the worse
+    assert record["tooltip"] == record["judgement"]
 
 
 # ------------------------------------------------------------------ ranking
-def _cell(row, col, audits, red, label=None):
-    return Cell(row, label or f"P{row}", col, col, CellCounts(audits, red=red, amber=audits - red, graded=audits,
-                                                              grade_sum=red + 2 * (audits - red)))
+def _cell(row, col, audits, red, label=None, graded=None):
+    graded = graded or audits
+    return Cell(row, label or f"P{row}", col, col, CellCounts(audits, red=red, amber=graded - red, graded=graded,
+                                                              grade_sum=red + 2 * (graded - red)))
 
 
-def test_rank_rows_by_red_puts_the_most_red_first_and_suppressed_last():
+def test_practitioners_are_ranked_by_their_share_of_red_over_five_audits_or_more():
+    assert MIN_RANK_AUDITS == 5
     cells = [
-        _cell("1", "LE", 5, 1), _cell("2", "LE", 6, 4), _cell("3", "LE", 2, 2),  # 3: too few to judge
-        _cell("4", "LE", 8, 4), _cell("5", "Risk", 9, 9),  # 5 has no lived-experience cell
-        _cell("1", "Risk", 4, 0),
+        _cell("1", "LE", 5, 1, graded=10),  # 10%
+        _cell("2", "LE", 6, 4, graded=12),  # 33%
+        _cell("3", "LE", 2, 2),  # suppressed
+        _cell("4", "LE", 8, 8, graded=16),  # 50%: the highest rate, though not the most audits
+        _cell("6", "LE", 12, 6, graded=24),  # 25%: the most Red grades after 4 (6), not the highest rate
+        _cell("7", "LE", 4, 4, graded=8),  # 100% but only 4 audits: not ranked
+        _cell("5", "Risk", 9, 9),  # 5 has no lived-experience cell
     ]
-    # 2 and 4 both have 4 Red: 2 first, as its share of Red is higher (4/6 > 4/8).
-    assert rank_rows_by_red(cells, "LE") == ["2", "4", "1", "3", "5"]
-    assert most_red(cells, "LE").row_key == "2"
-    assert most_red(cells, "Risk").row_key == "5"
-    assert most_red([_cell("1", "LE", 2, 2)], "LE") is None  # only a suppressed cell
+    assert rank_rows_by_red_rate(cells, "LE") == ["4", "2", "6", "1", "7", "3", "5"]
+    assert highest_red_rate(cells, "LE").row_key == "4"
+    assert highest_red_rate(cells, "Risk").row_key == "5"
+    assert highest_red_rate([_cell("7", "LE", 4, 4)], "LE") is None  # under the minimum n
+
+
+def test_no_page_or_ui_module_uses_the_unsuppressed_counts():
+    root = Path(__file__).resolve().parents[2]
+    for folder in ("pages", "ui"):
+        for path in (root / folder).glob("*.py"):
+            assert "heatmap_counts" not in path.read_text(encoding="utf-8"), path
 
 
 # ------------------------------------------------------------------ weeks

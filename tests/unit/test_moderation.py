@@ -11,6 +11,8 @@ from datetime import date
 import pytest
 
 from core.agreement import (
+    kappa_note,
+    rank_graders,
     KAPPA_NO_PAIRS,
     KAPPA_NO_VARIATION,
     KAPPA_ONE_PAIR,
@@ -279,3 +281,38 @@ def test_disagreements_first_largest_first_then_question_order():
     assert difference_text(ordered[2]) == "1 grade apart (first lower)"
     assert difference_text(ordered[3]) == "N/A differs"
     assert difference_text(ordered[4]) == "Agree"
+
+
+# ------------------------------------------------------------------ reading the figures honestly
+def test_a_kappa_of_zero_beside_high_exact_agreement_is_explained():
+    # Every agreed grade Requires improvement; five of seven first grades the same. Quadratic kappa is
+    # exactly 0 whenever one side never varies (observed and chance disagreement are equal).
+    pairs = [(2, 2)] * 5 + [(3, 2), (1, 2)]
+    stats = agreement(pairs)
+    assert stats.kappa.value == pytest.approx(sklearn_kappa(pairs)) == pytest.approx(0.0)
+    assert kappa_note(stats) == (
+        "Kappa is 0.00 although 5 of 7 grades agree exactly: every agreed grade was Requires improvement, so chance "
+        "alone predicts most of that agreement. Kappa counts only agreement beyond chance; read the exact agreement "
+        "and the matrix here.")
+    # Most, not all, first grades the same: 8 of 9 first grades Good (7 of 9 agreed grades Good).
+    skewed = [(3, 3)] * 6 + [(3, 2), (3, 4), (2, 3)]
+    note = kappa_note(agreement(skewed))
+    assert agreement(skewed).kappa.value <= 0.1 and "8 of 9 first grades were Good" in note
+    # A kappa that is not near 0, or low exact agreement, needs no note.
+    assert kappa_note(agreement([(1, 1), (2, 2), (3, 3), (4, 4), (2, 3)])) == ""
+    assert kappa_note(agreement([(2, 2), (3, 2), (1, 2), (4, 2)])) == ""  # kappa 0 but only 1 of 4 agree
+
+
+def test_graders_with_fewer_than_five_moderated_audits_are_set_apart_and_not_ranked():
+    def stats(direction_pairs, moderations):
+        return agreement(direction_pairs, moderations=moderations)
+
+    graders = rank_graders({
+        "Zoe": stats([(3, 2)] * 4 + [(2, 2)] * 4, 5),  # +0.50 over 5 audits
+        "Ann": stats([(2, 3)] * 3 + [(2, 2)] * 3, 6),  # -0.50 over 6
+        "Bob": stats([(4, 1)], 1),  # +3.00 but one audit: apart
+        "Cy": stats([(2, 2)] * 8, 5),  # 0.00
+        "Al": stats([(1, 2)] * 4, 4),  # four audits: apart
+    })
+    assert [name for name, _ in graders.ranked] == ["Zoe", "Cy", "Ann"]
+    assert [name for name, _ in graders.too_few] == ["Al", "Bob"]
