@@ -25,7 +25,6 @@ from core.periods import (
     short_date,
     week_of,
 )
-from core.workdays import ACTION_DUE_WORKING_DAYS, add_working_days
 
 MEETING_KINDS = ("mentoring", "reflective")
 OTHER_MEETING_KINDS = ("workshop", "coaching")
@@ -552,20 +551,6 @@ def _signed(value: int) -> str:
 def _points(change: Change) -> str | None:
     points = change.points
     return None if points is None else f"{_signed(points)} pp"
-
-
-def action_in_time(raised_on: date, completed_on: date | None, as_of: date) -> tuple[int, int]:
-    """(due, done in time) for one remedial action, as 0/1 counts.
-
-    An action counts once its 5 working days (weekends and England and Wales bank
-    holidays skipped) have passed by ``as_of``, or once it is done; it is in time if
-    it was completed on or before the fifth working day after it was raised. The
-    stored ``due_on`` is not used: it may have been moved, and this measures the rule.
-    """
-    deadline = add_working_days(raised_on, ACTION_DUE_WORKING_DAYS)
-    if completed_on is not None and completed_on <= as_of:
-        return 1, int(completed_on <= deadline)
-    return (1, 0) if deadline < as_of else (0, 0)
 
 
 def weeks_through(start: date, weeks: int, up_to: date) -> int:

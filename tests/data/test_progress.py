@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from core.authz import Role, Scope
 from core.board_report import build_board_report
 from core.periods import parse_period, percent, programme_months
-from core.progress import action_in_time
+from core.actions import completion_in_time
 from db.engine import get_engine
 from db.models import (
     Answer, Audit, Meeting, MeetingTeam, Moderation, Practitioner, Programme, Question, RemedialAction, Team, Theme,
@@ -70,8 +70,8 @@ def _expected(session: Session, first: date, last: date, team_ids: set[int] | No
     raised = [r for r in actions if first <= r.raised_on <= last]
     due = in_time = 0
     for action in raised:
-        d, t = action_in_time(action.raised_on, action.completed_on, DEMO_TODAY)
-        due, in_time = due + d, in_time + t
+        counts, done_in_time = completion_in_time(action.raised_on, action.completed_on, DEMO_TODAY)
+        due, in_time = due + counts, in_time + done_in_time
     meeting_teams = defaultdict(set)
     for link in session.exec(select(MeetingTeam)).all():
         meeting_teams[link.meeting_id].add(link.team_id)

@@ -36,7 +36,6 @@ from core.progress import (
     ThemeFigures,
     WeekActions,
     WeeklySeries,
-    action_in_time,
 )
 
 START = date(2026, 9, 7)  # a Monday: the demo programme's start as seeded on 26 Nov 2026
@@ -199,17 +198,6 @@ def test_no_audits_lately_and_too_early_and_no_target():
     early = forecast("Front door", {1: 4}, 90, START, WEEKS, date(2026, 9, 9))
     assert early.status == "too early" and "too early" in early.text
     assert forecast("Other", {1: 4}, 0, START, WEEKS, date(2026, 11, 1)).text == "no target set"
-
-
-# ------------------------------------------------------------------ remedial actions within 5 working days
-def test_actions_within_five_working_days_skip_christmas():
-    raised = date(2026, 12, 18)  # Friday; 25 Dec and 28 Dec (Boxing Day moved) are bank holidays
-    assert action_in_time(raised, date(2026, 12, 29), date(2027, 1, 8)) == (1, 1)
-    assert action_in_time(raised, date(2026, 12, 30), date(2027, 1, 8)) == (1, 0)
-    assert action_in_time(raised, None, date(2026, 12, 29)) == (0, 0)  # not yet due
-    assert action_in_time(raised, None, date(2026, 12, 30)) == (1, 0)  # due and not done
-    assert action_in_time(raised, date(2026, 12, 21), date(2026, 12, 22)) == (1, 1)  # done early counts at once
-    assert action_in_time(raised, date(2027, 1, 8), date(2026, 12, 22)) == (0, 0)  # done after the report date
 
 
 # ------------------------------------------------------------------ findings and the narrative
