@@ -38,6 +38,8 @@ from core.progress import (
     WeekActions,
     WeeklySeries,
     weeks_through,
+    withhold_small_teams,
+    withholds_small_teams,
 )
 from db.models import Answer, Audit, Meeting, MeetingTeam, Moderation, Programme, ProgrammeTarget, Question, \
     RemedialAction, Team, Theme
@@ -472,6 +474,11 @@ def progress_report(session: Session, scope: Scope, period: Period, as_of: date)
     current = period_figures(session, scope, period, as_of)
     before = previous_period(period, programme.start_date, programme.weeks)
     previous = period_figures(session, scope, before, as_of) if before is not None else None
+    withhold = withholds_small_teams(scope)
+    if withhold:
+        # Removed here, before anything is cached, drawn or written to a file.
+        current = withhold_small_teams(current)
+        previous = withhold_small_teams(previous) if previous is not None else None
     return ProgressReport(
         programme_name=programme.name,
         programme_start=programme.start_date,
@@ -483,6 +490,7 @@ def progress_report(session: Session, scope: Scope, period: Period, as_of: date)
         current=current,
         previous=previous,
         weekly=weekly_series(session, scope, programme, current.up_to),
+        small_teams_withheld=withhold,
     )
 
 
