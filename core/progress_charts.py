@@ -239,7 +239,7 @@ def agreement_chart(report: ProgressReport, width: int | None = None, height: in
     agreement = report.current.agreement
     small_weeks = sorted(w for w, a in report.weekly.agreement.items() if a.audits < SMALL_N)
     small = " Fewer than 10 moderations in the period: read with care." if 0 < agreement.audits < 10 else ""
-    hollow = (f" Hollow points: weeks with fewer than {SMALL_N} moderations (weeks "
+    hollow = (f" Hollow points: weeks with fewer than {SMALL_N} moderations ({'weeks' if len(small_weeks) > 1 else 'week'} "
               f"{', '.join(str(w) for w in small_weeks)}), too few to read a trend into." if small_weeks else "")
     return ProgressChart("agreement", report.finding_agreement(),
                          f"n = {agreement.answers} graded answers in {agreement.audits} moderations completed in "

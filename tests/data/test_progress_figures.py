@@ -12,13 +12,20 @@ report and the tracker move, against a count written out by hand from the rule:
 """
 from __future__ import annotations
 
+import io
+import re
 from datetime import UTC, date, datetime
 
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from core.authz import Role, Scope
+from core.board_report import build_board_report
 from core.periods import custom_period, parse_period
 from db.actions import charts
+from db.engine import get_engine
 from db.models import Answer, Audit, Moderation, RemedialAction, Team, User
 from db.queries.common import current_programme
 from db.queries.progress import progress_report
@@ -145,3 +152,26 @@ def test_a_draft_audit_with_actions_and_a_moderation_moves_no_figure(demo_sessio
     assert after[0].current.teams == before[0].current.teams
     assert after == before  # every figure of month 2 and of the programme to date, weekly series included
     assert charts(demo_session, AUDITOR, DEMO_TODAY) == tracker_before
+
+
+def test_a_sponsors_board_report_holds_no_figure_of_a_team_under_3_audits(sqlite_demo_url):
+    """The files the board receives, for two days in which several teams have 1 or 2 audits."""
+    first, last = date(2026, 11, 2), date(2026, 11, 3)
+    engine = get_engine(sqlite_demo_url)
+    with Session(engine) as session:
+        counts = dict(session.exec(text(
+            "SELECT team.name, COUNT(*) FROM audit JOIN team ON team.id = audit.team_id WHERE audit.status = "
+            "'submitted' AND audit.audit_date BETWEEN '2026-11-02' AND '2026-11-03' GROUP BY team.name")).all())
+        report = progress_report(session, SPONSOR, custom_period(first, last), DEMO_TODAY)
+    small = sorted(team for team, n in counts.items() if n < 3)
+    assert small and len(small) < len(counts), counts
+    files = build_board_report(report)
+    sheet = {row[0]: row for row in load_workbook(io.BytesIO(files.xlsx))["By team"].iter_rows(min_row=2,
+                                                                                               values_only=True)}
+    pdf = re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(files.pdf)).pages))
+    for team in small:
+        assert sheet[team][1:] == (None,) * 11 + ("fewer than 3 audits",), team
+        assert re.search(rf"{re.escape(team)} (- ){{11}}fewer than 3 audits", pdf), team
+    for team, row in sheet.items():
+        if row[12] is None:
+            assert row[1] + row[2] == counts[team] >= 3, team

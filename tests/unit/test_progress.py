@@ -43,6 +43,7 @@ from core.progress import (
     withhold_small_teams,
     withheld_groups,
 )
+from core.progress_charts import agreement_chart
 
 START = date(2026, 9, 7)  # a Monday: the demo programme's start as seeded on 26 Nov 2026
 WEEKS = 12
@@ -352,3 +353,17 @@ def test_a_withheld_team_has_no_figures_in_the_tables():
     assert agreement["Big"][1:] == [None] * 7 + ["withheld with a team of fewer than 3 audits"]
     assert withheld.teams[1] == TeamFigures("Tiny", None, None, None, None, None, None, None, "fewer than 3 audits")
     assert "fewer than 3 audits" in team_table(report).note
+
+
+def test_the_agreement_chart_marks_weeks_with_fewer_than_5_moderations():
+    report = _report()
+    weekly = replace(report.weekly, agreement={7: Agreement(3, 20, 15, 19, 4, 1, 3, 2),
+                                               8: Agreement(6, 40, 30, 38, 6, 4, 6, 5)})
+    chart = agreement_chart(replace(report, weekly=weekly))
+    spec = chart.chart.to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert {(r["week"], r["small_n"], r["n"]) for r in rows} == {
+        (7, True, "3 moderations (fewer than 5: read with care)"), (8, False, "6 moderations")}
+    hollow = [layer for layer in spec["layer"] if layer["mark"].get("filled") is False]
+    assert hollow and hollow[0]["transform"] == [{"filter": "datum.small_n"}]
+    assert "Hollow points: weeks with fewer than 5 moderations (week 7)" in chart.caption
