@@ -530,8 +530,8 @@ class ProgressReport:
         if not actions.due:
             return f"{actions.raised} remedial actions raised in {self.period.phrase}, none due yet"
         change = self.in_time_change()
-        text = (f"{percent(change.current)} of remedial actions were done within 5 working days "
-                f"({actions.in_time} of {actions.due})")
+        text = (f"{percent(change.current)} of remedial actions raised in {self.period.phrase} were done within 5 "
+                f"working days ({actions.in_time} of {actions.due})")
         if change.previous is not None:
             text += f"; {percent(change.previous)} in {self._previous_label()}"
         return text
@@ -552,7 +552,8 @@ class ProgressReport:
         external = self.current.liveness_of("external")
         if not external.audits:
             return f"No external audits with a date of the work audited in {self.period.phrase}"
-        return (f"{percent(external.live_share)} of external audits looked at work from the {LIVE_DAYS} days before "
+        return (f"{percent(external.live_share)} of external audits in {self.period.phrase} looked at work from the "
+                f"{LIVE_DAYS} days before "
                 f"(mean {one_decimal(external.mean_days)} days)")
 
     # ---------------------------------------------------------------- the narrative

@@ -125,11 +125,13 @@ def themes_chart(report: ProgressReport, width: int | None = None, height: int =
     forecasts = {f.name: f for f in report.forecasts()}
     described = "; ".join(f"{name} {f.text}" for name, f in forecasts.items() if name != "All themes")
     ends = short_date(forecasts["All themes"].programme_ends) if forecasts else ""
-    caption = (f"n = {report.done_to_date()} external audits by theme. Dashed: the straight-line plan; black line: "
-               f"the target. At the pace of the last 4 complete weeks: {described}; the programme ends on {ends}. "
-               f"{report.period.title}."
+    to_date = f"from the programme's start to {short_date(report.current.up_to)} (programme weeks 1-{report.through_week})"
+    caption = (f"n = {report.done_to_date()} external audits by theme, {to_date}. Dashed: the straight-line plan; "
+               f"black line: the target. At the pace of the last 4 complete weeks: {described}; the programme ends on "
+               f"{ends}. {report.period.title}."
                if targets is not None else
-               f"n = {report.done_to_date()} external audits by theme in {report.scope_label}. {report.period.title}.")
+               f"n = {report.done_to_date()} external audits by theme in {report.scope_label}, {to_date}. "
+               f"{report.period.title}.")
     return ProgressChart("themes", report.finding_themes(), caption, _size(alt.layer(*layers), width, height))
 
 

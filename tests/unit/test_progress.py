@@ -250,12 +250,13 @@ def test_chart_titles_state_their_findings():
         "Moderators agreed exactly with 75% of first grades in Month 2; the first grade was the higher one in 80% "
         "of disagreements")
     assert report.finding_actions() == (
-        "80% of remedial actions were done within 5 working days (4 of 5); 50% in Month 1")
+        "80% of remedial actions raised in Month 2 were done within 5 working days (4 of 5); 50% in Month 1")
     assert report.finding_meetings() == "15 mentoring and reflective meetings in Month 2, up 5 on Month 1"
     # 8 to go at 2 a week is 28 days from 1 Nov: 29 Nov, the programme's last day.
     assert report.finding_themes() == "0 of 1 themes have met their target, 1 on track"
     assert report.forecasts()[0].forecast_on == date(2026, 11, 29)
-    assert report.finding_liveness() == "100% of external audits looked at work from the 7 days before (mean 4.0 days)"
+    assert report.finding_liveness() == (
+        "100% of external audits in Month 2 looked at work from the 7 days before (mean 4.0 days)")
 
 
 def test_without_a_previous_period_nothing_is_compared():
