@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from core.authz import Scope
+from core.authz import Role, Scope
 from core.forecast import BurnUpPoint, Forecast, burn_up, forecast, planned_by
 from core.heatmap import MIN_AUDITS
 from core.periods import (
@@ -625,10 +625,12 @@ def withholds_small_teams(scope: Scope) -> bool:
     """Whether ``scope`` receives per-team figures only for teams of ``MIN_AUDITS`` audits or more.
 
     Sponsors (board members) receive aggregates: a team with one or two audits in a period would
-    give away the grade of a single case's audit. Users who may open the audits themselves
-    (auditors, managers for their teams, admins) see every team's figures.
+    give away the grade of a single case's audit. Users who may open every team's audits themselves
+    (auditors, admins) see every team's figures, and so does a manager without the sponsor role (their
+    own teams only). A sponsor who is also a manager sees every team through the sponsor role, so the
+    small teams are withheld from them too.
     """
-    return scope.aggregates_only
+    return Role.SPONSOR in scope.roles and not scope.roles & {Role.AUDITOR, Role.ADMIN}
 
 
 def withheld_groups(sizes: dict[str, int]) -> dict[str, str]:

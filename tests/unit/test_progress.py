@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from core.authz import Role, Scope
 from core.board_report import file_stem, headline_sheet_rows, moderation_table, report_tables, team_table, theme_table
 from core.forecast import burn_up, complete_weeks, current_pace, forecast, planned_by
 from core.periods import (
@@ -41,6 +42,7 @@ from core.progress import (
     WeekActions,
     WeeklySeries,
     withhold_small_teams,
+    withholds_small_teams,
     withheld_groups,
 )
 from core.progress_charts import agreement_chart
@@ -368,3 +370,15 @@ def test_the_agreement_chart_marks_weeks_with_fewer_than_5_moderations():
     hollow = [layer for layer in spec["layer"] if layer["mark"].get("filled") is False]
     assert hollow and hollow[0]["transform"] == [{"filter": "datum.small_n"}]
     assert "Hollow points: weeks with fewer than 5 moderations (week 7)" in chart.caption
+
+
+def test_small_teams_are_withheld_from_whoever_sees_all_teams_only_as_a_sponsor():
+    def scope(*roles):
+        return Scope(1, "someone", frozenset(roles), frozenset({1}))
+
+    assert withholds_small_teams(scope(Role.SPONSOR))
+    assert withholds_small_teams(scope(Role.SPONSOR, Role.MANAGER))  # every team, through the sponsor role
+    assert not withholds_small_teams(scope(Role.SPONSOR, Role.AUDITOR))
+    assert not withholds_small_teams(scope(Role.ADMIN))
+    assert not withholds_small_teams(scope(Role.AUDITOR))
+    assert not withholds_small_teams(scope(Role.MANAGER))
