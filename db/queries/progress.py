@@ -114,7 +114,7 @@ def _of_submitted_audits(statement, scope: Scope):
 
     A draft audit, its answers, its remedial actions and any moderation of it do not exist for
     Progress or the board report. Every query here joins ``Audit`` and passes through this
-    function (``tests/data/test_progress.py`` saves a draft with an action and a moderation and
+    function (``tests/data/test_progress_figures.py`` saves a draft with actions and a moderation and
     checks that no figure moves).
     """
     return in_scope(submitted(statement), scope)
