@@ -303,18 +303,18 @@ def build_pdf(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]])
                 return
             self.set_font(FONT, size=8)
             self.set_text_color(90, 90, 90)
-            self.cell(0, 5, (f"{report.programme_name} - {title}"), new_x="LMARGIN", new_y="NEXT")
+            self.cell(0, 5, f"{report.programme_name} - {title}", new_x="LMARGIN", new_y="NEXT")
             self.ln(2)
 
         def footer(self) -> None:
             self.set_y(-12)
             self.set_font(FONT, size=8)
             self.set_text_color(90, 90, 90)
-            self.cell(0, 5, (f"{PRIVACY_NOTE}  Page {self.page_no()} of {{nb}}"), align="C")
+            self.cell(0, 5, f"{PRIVACY_NOTE}  Page {self.page_no()} of {{nb}}", align="C")
 
     pdf = _Report(orientation="P", unit="mm", format="A4")
     _add_fonts(pdf)
-    pdf.set_title((title))
+    pdf.set_title(title)
     pdf.set_author("Case audit")
     pdf.set_creator("Case audit board report")
     pdf.set_auto_page_break(auto=True, margin=16)
@@ -325,12 +325,12 @@ def build_pdf(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]])
     pdf.add_page()
     pdf.set_text_color(20, 20, 20)
     pdf.set_font(FONT, size=10)
-    pdf.cell(0, 6, (report.programme_name), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, report.programme_name, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "B", 20)
-    pdf.multi_cell(0, 9, (title), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=11)
-    pdf.multi_cell(0, 6, (f"{report.period.title}. Figures as of {short_date(report.as_of)}, "
-                                 f"{report.scope_label}."), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, f"{report.period.title}. Figures as of {short_date(report.as_of)}, {report.scope_label}.",
+                   new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     _pdf_table(pdf, headline_table(report), FontFace, col_widths=(64, 44, 44, 28), size=9)
     pdf.ln(1.5)
@@ -342,10 +342,10 @@ def build_pdf(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]])
     pdf.ln(3)
     pdf.set_font(FONT, "B", 13)
     since = f"What changed since {report.previous.period.name}" if report.previous else "What happened in the period"
-    pdf.cell(0, 8, (since), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, since, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=10)
     for line in report.narrative():
-        pdf.multi_cell(0, 5.2, (f"- {line}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5.2, f"- {line}", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(0.8)
 
     # ---- charts, two to a page
@@ -354,11 +354,11 @@ def build_pdf(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]])
             pdf.add_page()
         pdf.set_font(FONT, "B", 12)
         pdf.set_text_color(20, 20, 20)
-        pdf.multi_cell(0, 6, (chart.title), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, chart.title, new_x="LMARGIN", new_y="NEXT")
         pdf.image(io.BytesIO(png), w=165)
         pdf.set_font(FONT, size=8)
         pdf.set_text_color(80, 80, 80)
-        pdf.multi_cell(0, 4, (chart.caption), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 4, chart.caption, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(4)
 
     # ---- tables, on landscape pages (the team and weekly tables are wide), one after another
@@ -370,11 +370,11 @@ def build_pdf(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]])
             pdf.ln(6)
         pdf.set_text_color(20, 20, 20)
         pdf.set_font(FONT, "B", 13)
-        pdf.multi_cell(0, 7, (table.title), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 7, table.title, new_x="LMARGIN", new_y="NEXT")
         if table.note:
             pdf.set_font(FONT, size=8)
             pdf.set_text_color(80, 80, 80)
-            pdf.multi_cell(0, 4, (table.note), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 4, table.note, new_x="LMARGIN", new_y="NEXT")
             pdf.set_text_color(20, 20, 20)
         pdf.ln(2)
         _pdf_table(pdf, table, FontFace, size=8 if len(table.columns) > 9 else 9)
@@ -394,11 +394,11 @@ def _pdf_table(pdf, table: ReportTable, FontFace, col_widths=None, size: float =
                    padding=1) as pdf_table:
         heading = pdf_table.row()
         for column in table.columns:
-            heading.cell((str(column)))
+            heading.cell(str(column))
         for values in table.rows:
             row = pdf_table.row()
             for value in values:
-                row.cell((_text(value)))
+                row.cell(_text(value))
 
 
 def build_xlsx(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]]) -> bytes:
