@@ -388,18 +388,23 @@ def urgency(status: str | ActionStatus, due_on: date, today: date) -> str:
     return current.label
 
 
-def completed_within(raised_on: date, completed_on: date | None, days: int = ACTION_DUE_WORKING_DAYS) -> bool:
-    """Whether the work was done within ``days`` working days of the action being raised."""
-    return completed_on is not None and working_days_between(raised_on, completed_on) <= days
+def completion_in_time(raised_on: date, completed_on: date | None, as_of: date,
+                       days: int = ACTION_DUE_WORKING_DAYS) -> tuple[bool, bool]:
+    """(counts, in time) for "done within 5 working days": the one rule the tracker, Progress and the report use.
 
+    Working days are counted from the day the action was raised (that day not counted), skipping
+    weekends and England and Wales bank holidays: work done on a weekend day counts as done on the
+    working day before it, so an action raised on a Friday and done on the Saturday after its fifth
+    working day (the next Friday) is in time. The stored ``due_on`` is not used: it may have been
+    moved, and this measures the rule.
 
-def completion_window_closed(raised_on: date, completed_on: date | None, today: date,
-                             days: int = ACTION_DUE_WORKING_DAYS) -> bool:
-    """Whether an action counts for "completed within 5 working days": done, or its 5 days are over.
-
-    An action still inside its first 5 working days and not yet done cannot have failed yet.
+    An action *counts* once it is done (on or before ``as_of``) or once it can no longer be done in
+    time: an action still inside its first 5 working days and not yet done cannot have failed yet.
+    Work done after ``as_of`` is not known on ``as_of`` (a report of a past date).
     """
-    return completed_on is not None or working_days_between(raised_on, today) > days
+    if completed_on is not None and completed_on <= as_of:
+        return True, working_days_between(raised_on, completed_on) <= days
+    return working_days_between(raised_on, as_of) > days, False
 
 
 def share(part: int, whole: int) -> float | None:

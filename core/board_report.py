@@ -12,6 +12,7 @@ The Excel workbook goes through ``core.exports.to_xlsx`` (formula-safe cells).
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,7 +20,15 @@ from typing import Any
 
 from core.exports import safe_cell, to_xlsx
 from core.periods import one_decimal, round_half_up, share, short_date, week_dates
-from core.progress import LIVE_DAYS, LIVENESS_BUCKETS, MEETING_KINDS, OTHER_MEETING_KINDS, Agreement, ProgressReport
+from core.progress import (
+    FEWER_THAN,
+    LIVE_DAYS,
+    LIVENESS_BUCKETS,
+    MEETING_KINDS,
+    OTHER_MEETING_KINDS,
+    Agreement,
+    ProgressReport,
+)
 from core.progress_charts import ProgressChart, chart_png, progress_charts
 
 PRIVACY_NOTE = "Aggregate and team-level figures only: no case references, practitioner names or free text from audits."
@@ -48,9 +57,29 @@ def _mean(value: float | None) -> float | None:
 
 # ------------------------------------------------------------------ the tables
 def headline_table(report: ProgressReport) -> ReportTable:
+    """The headline figures as printed: each share with its n beside it ("22% of 136 audits")."""
     previous = report.previous.period.name if report.previous else "Previous period"
     rows = [[h.label, h.value, h.previous, _delta_words(h.delta)] for h in report.headlines()]
-    return ReportTable("headlines", "Headline figures", ["Figure", report.period.name, previous, "Change"], rows)
+    return ReportTable("headlines", "Headline figures", ["Figure", report.period.name, previous, "Change"], rows,
+                       "A share is printed with its n: '22% of 136 audits' is 30 of 136.")
+
+
+HEADLINE_SHEET_COLUMNS = ("Figure", "Period", "Value", "n", "Previous period", "Previous value", "Previous n",
+                          "Change", "What it counts")
+
+
+def headline_sheet_rows(report: ProgressReport) -> list[tuple[list[Any], bool]]:
+    """The headline figures for the workbook as (row, is a share): numbers stay numbers.
+
+    A share is stored as a fraction (0.22) for the sheet's "0%" format; its n beside it.
+    """
+    previous = report.previous.period.title if report.previous else None
+    rows = []
+    for h in report.headlines():
+        rows.append(([h.label, report.period.title, h.number, h.n, previous if h.has_previous else None,
+                      h.previous_number if h.has_previous else None, h.previous_n if h.has_previous else None,
+                      _delta_words(h.delta), h.help], h.is_share))
+    return rows
 
 
 def _delta_words(delta: str | None) -> str | None:
@@ -78,39 +107,53 @@ def theme_table(report: ProgressReport) -> ReportTable:
                  if report.total_target else None, rag.total, _pct(rag.share("R")),
                  _pct(rag.share("A")), _pct(rag.share("G"))])
     return ReportTable(
-        "themes", "Audits by theme",
+        "themes", f"Audits by theme, {report.period.label}",
         ["Theme", "Target", "External in period", "Internal in period", f"External to week {report.through_week}",
          "% of target", "Audits graded", "Red %", "Amber %", "Green %"],
         rows, "RAG shares are of every audit in the period (external and internal), moderated grade where moderated.")
 
 
 def team_table(report: ProgressReport) -> ReportTable:
-    rows = [[t.team, t.external, t.internal, t.rag.red, t.rag.amber, t.rag.green, _pct(t.rag.share("R")),
-             t.actions_raised, t.actions_due, t.actions_in_time, _pct(share(t.actions_in_time, t.actions_due)),
-             t.actions_overdue_at_end] for t in report.current.teams]
+    rows = []
+    for t in report.current.teams:
+        if t.withheld:
+            rows.append([t.team, *([None] * 11), t.withheld])
+            continue
+        rows.append([t.team, t.external, t.internal, t.rag.red, t.rag.amber, t.rag.green, _pct(t.rag.share("R")),
+                     t.actions_raised, t.actions_due, t.actions_in_time, _pct(t.in_time_share),
+                     t.actions_overdue_at_end, None])
+    note = (f"Audits with an audit date in {report.period.phrase}; actions raised in it, 'due' once their 5 working "
+            f"days have passed or they are done (as of {short_date(report.as_of)}); overdue on the period's last day.")
+    if report.small_teams_withheld:
+        note += (f" A team with {FEWER_THAN} in the period has no figures here (and, where one such team could "
+                 "be worked out from the totals, the next smallest team is withheld with it).")
     return ReportTable(
-        "teams", "Audits and remedial actions by team",
+        "teams", f"Audits and remedial actions by team, {report.period.label}",
         ["Team", "External", "Internal", "Red", "Amber", "Green", "Red %", "Actions raised", "Actions due",
-         "Done within 5 working days", "% within 5 working days", f"Overdue on {short_date(report.current.up_to)}"],
-        rows, "Actions raised in the period; 'due' once their 5 working days have passed or they are done.")
+         "Done within 5 working days", "% within 5 working days", f"Overdue on {short_date(report.current.up_to)}",
+         "Note"],
+        rows, note)
 
 
 def domain_table(report: ProgressReport) -> ReportTable:
     rows = [[d.domain, d.answers, d.rag.red, d.rag.amber, d.rag.green, _pct(d.rag.share("R")),
              _mean(d.mean_grade), d.not_applicable] for d in report.current.domains]
-    return ReportTable("domains", "Domains, weakest first",
+    return ReportTable("domains", f"Domains, weakest first, {report.period.label}",
                        ["Domain", "Graded answers", "Red", "Amber", "Green", "Red %", "Mean grade (1-4)",
                         "Not applicable"], rows,
-                       "Every question's grade in the period's audits, moderated grade where moderated.")
+                       f"Every question's grade in the audits of {report.period.phrase}, moderated grade where "
+                       "moderated.")
 
 
-def _agreement_row(name: str, a: Agreement) -> list[Any]:
+def _agreement_row(name: str, a: Agreement | None, withheld: str = "") -> list[Any]:
+    if a is None:
+        return [name, *([None] * (len(AGREEMENT_COLUMNS) - 2)), withheld]
     return [name, a.audits, a.answers, _pct(a.exact_share), _pct(a.within_one_share), a.first_higher, a.first_lower,
-            _pct(a.overall_exact_share)]
+            _pct(a.overall_exact_share), None]
 
 
 AGREEMENT_COLUMNS = ["Moderations of", "Audits moderated", "Graded answers", "Exact agreement %", "Within one grade %",
-                     "First grade higher", "First grade lower", "Overall grade agreed %"]
+                     "First grade higher", "First grade lower", "Overall grade agreed %", "Note"]
 
 
 def moderation_table(report: ProgressReport) -> ReportTable:
@@ -118,12 +161,14 @@ def moderation_table(report: ProgressReport) -> ReportTable:
                            report.current.agreement)]
     if report.previous:
         rows.append(_agreement_row(f"Previous: {report.previous.period.label}", report.previous.agreement))
-    rows += [_agreement_row(t.team, t.agreement) for t in report.current.agreement_by_team]
-    note = ("First grade against the moderated grade, question by question, for moderations completed in the "
-            "period. 'First grade higher': the first auditor was more generous than the moderator.")
+    rows += [_agreement_row(t.team, t.agreement, t.withheld) for t in report.current.agreement_by_team]
+    note = (f"First grade against the moderated grade, question by question, for moderations completed in "
+            f"{report.period.phrase}. 'First grade higher': the first auditor was more generous than the moderator.")
+    if report.small_teams_withheld:
+        note += f" A team with {FEWER_THAN} moderated in the period has no figures here."
     if 0 < report.current.agreement.audits < 10:
         note += " Fewer than 10 moderations: read with care."
-    return ReportTable("moderation", "Moderation findings", AGREEMENT_COLUMNS, rows, note)
+    return ReportTable("moderation", f"Moderation findings, {report.period.label}", AGREEMENT_COLUMNS, rows, note)
 
 
 def actions_table(report: ProgressReport) -> ReportTable:
@@ -137,7 +182,7 @@ def actions_table(report: ProgressReport) -> ReportTable:
             ["% done within 5 working days", _pct(cur.in_time_share), _pct(prev.in_time_share) if prev else None],
             row("Overdue on the period's last day", "overdue_at_end")]
     previous = report.previous.period.name if report.previous else "Previous period"
-    return ReportTable("actions", "Remedial-action performance", ["Remedial actions", report.period.name, previous],
+    return ReportTable("actions", f"Remedial-action performance, {report.period.label}", ["Remedial actions", report.period.name, previous],
                        rows,
                        f"Done within 5 working days of being raised (England and Wales bank holidays skipped), as of "
                        f"{short_date(report.as_of)}.")
@@ -150,7 +195,8 @@ def meetings_table(report: ProgressReport) -> ReportTable:
             for kind in MEETING_KINDS + OTHER_MEETING_KINDS]
     rows.append(["Mentoring and reflective", report.current.mentoring,
                  report.previous.mentoring if report.previous else None])
-    return ReportTable("meetings", "Mentoring and support meetings", ["Meetings", report.period.name, previous], rows)
+    return ReportTable("meetings", f"Mentoring and support meetings, {report.period.label}",
+                       ["Meetings", report.period.name, previous], rows, f"Meetings held in {report.period.phrase}.")
 
 
 def liveness_table(report: ProgressReport) -> ReportTable:
@@ -158,7 +204,8 @@ def liveness_table(report: ProgressReport) -> ReportTable:
     for item in report.current.liveness:
         rows.append([item.kind.capitalize(), item.audits, _mean(item.mean_days),
                      *(item.buckets.get(b, 0) for b in LIVENESS_BUCKETS), _pct(item.live_share)])
-    return ReportTable("liveness", "How live the audits were: days between the work audited and the audit",
+    return ReportTable("liveness", f"How live the audits were, {report.period.label}: days between the work audited "
+                                   "and the audit",
                        ["Audits", "With the date of the work", "Mean days", *LIVENESS_BUCKETS,
                         f"% within {LIVE_DAYS} days"], rows)
 
@@ -219,15 +266,18 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-_REPLACEMENTS = {"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                 "\u2026": "...", "\u2022": "-", "\u00a0": " "}
+# The PDF embeds DejaVu Sans (vendored in fonts/, Bitstream Vera licence beside it): the PDF core
+# fonts cover Latin-1 only, so "Łukasiewicz" or "Nguyễn" would print as "?".
+FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
+FONT = "DejaVuSans"
+FONT_FILES = {"": FONT_DIR / "DejaVuSans.ttf", "B": FONT_DIR / "DejaVuSans-Bold.ttf"}
 
 
-def _latin1(text: str) -> str:
-    # The PDF's built-in Helvetica covers Latin-1 only; names outside it are kept readable.
-    for old, new in _REPLACEMENTS.items():
-        text = text.replace(old, new)
-    return text.encode("latin-1", "replace").decode("latin-1")
+def _add_fonts(pdf) -> None:
+    for style, path in FONT_FILES.items():
+        if not path.is_file():
+            raise FileNotFoundError(f"The board report's font is missing: {path} (it ships with the app in fonts/)")
+        pdf.add_font(FONT, style, str(path))
 
 
 def render_charts(report: ProgressReport, progress: Progress | None = None,
@@ -251,19 +301,20 @@ def build_pdf(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]])
         def header(self) -> None:
             if self.page_no() == 1:
                 return
-            self.set_font("Helvetica", size=8)
+            self.set_font(FONT, size=8)
             self.set_text_color(90, 90, 90)
-            self.cell(0, 5, _latin1(f"{report.programme_name} - {title}"), new_x="LMARGIN", new_y="NEXT")
+            self.cell(0, 5, f"{report.programme_name} - {title}", new_x="LMARGIN", new_y="NEXT")
             self.ln(2)
 
         def footer(self) -> None:
             self.set_y(-12)
-            self.set_font("Helvetica", size=8)
+            self.set_font(FONT, size=8)
             self.set_text_color(90, 90, 90)
-            self.cell(0, 5, _latin1(f"{PRIVACY_NOTE}  Page {self.page_no()} of {{nb}}"), align="C")
+            self.cell(0, 5, f"{PRIVACY_NOTE}  Page {self.page_no()} of {{nb}}", align="C")
 
     pdf = _Report(orientation="P", unit="mm", format="A4")
-    pdf.set_title(_latin1(title))
+    _add_fonts(pdf)
+    pdf.set_title(title)
     pdf.set_author("Case audit")
     pdf.set_creator("Case audit board report")
     pdf.set_auto_page_break(auto=True, margin=16)
@@ -273,35 +324,41 @@ def build_pdf(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]])
     # ---- front page
     pdf.add_page()
     pdf.set_text_color(20, 20, 20)
-    pdf.set_font("Helvetica", size=10)
-    pdf.cell(0, 6, _latin1(report.programme_name), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "B", 20)
-    pdf.multi_cell(0, 9, _latin1(title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=11)
-    pdf.multi_cell(0, 6, _latin1(f"{report.period.title}. Figures as of {short_date(report.as_of)}, "
-                                 f"{report.scope_label}."), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=10)
+    pdf.cell(0, 6, report.programme_name, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "B", 20)
+    pdf.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=11)
+    pdf.multi_cell(0, 6, f"{report.period.title}. Figures as of {short_date(report.as_of)}, {report.scope_label}.",
+                   new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    _pdf_table(pdf, headline_table(report), FontFace, col_widths=(70, 40, 40, 30), size=10)
-    pdf.ln(4)
-    pdf.set_font("Helvetica", "B", 13)
+    _pdf_table(pdf, headline_table(report), FontFace, col_widths=(64, 44, 44, 28), size=9)
+    pdf.ln(1.5)
+    pdf.set_font(FONT, size=7.5)
+    pdf.set_text_color(80, 80, 80)
+    for item in report.headlines():  # what each figure counts, and its period
+        pdf.multi_cell(0, 3.6, f"{item.label}: {item.help}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(20, 20, 20)
+    pdf.ln(3)
+    pdf.set_font(FONT, "B", 13)
     since = f"What changed since {report.previous.period.name}" if report.previous else "What happened in the period"
-    pdf.cell(0, 8, _latin1(since), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=10)
+    pdf.cell(0, 8, since, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=10)
     for line in report.narrative():
-        pdf.multi_cell(0, 5.2, _latin1(f"- {line}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5.2, f"- {line}", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(0.8)
 
     # ---- charts, two to a page
     for index, (chart, png) in enumerate(charts):
         if index % 2 == 0:
             pdf.add_page()
-        pdf.set_font("Helvetica", "B", 12)
+        pdf.set_font(FONT, "B", 12)
         pdf.set_text_color(20, 20, 20)
-        pdf.multi_cell(0, 6, _latin1(chart.title), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, chart.title, new_x="LMARGIN", new_y="NEXT")
         pdf.image(io.BytesIO(png), w=165)
-        pdf.set_font("Helvetica", size=8)
+        pdf.set_font(FONT, size=8)
         pdf.set_text_color(80, 80, 80)
-        pdf.multi_cell(0, 4, _latin1(chart.caption), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 4, chart.caption, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(4)
 
     # ---- tables, on landscape pages (the team and weekly tables are wide), one after another
@@ -312,12 +369,12 @@ def build_pdf(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]])
         elif index:
             pdf.ln(6)
         pdf.set_text_color(20, 20, 20)
-        pdf.set_font("Helvetica", "B", 13)
-        pdf.multi_cell(0, 7, _latin1(table.title), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "B", 13)
+        pdf.multi_cell(0, 7, table.title, new_x="LMARGIN", new_y="NEXT")
         if table.note:
-            pdf.set_font("Helvetica", size=8)
+            pdf.set_font(FONT, size=8)
             pdf.set_text_color(80, 80, 80)
-            pdf.multi_cell(0, 4, _latin1(table.note), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 4, table.note, new_x="LMARGIN", new_y="NEXT")
             pdf.set_text_color(20, 20, 20)
         pdf.ln(2)
         _pdf_table(pdf, table, FontFace, size=8 if len(table.columns) > 9 else 9)
@@ -325,7 +382,7 @@ def build_pdf(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]])
 
 
 def _pdf_table(pdf, table: ReportTable, FontFace, col_widths=None, size: float = 9) -> None:
-    pdf.set_font("Helvetica", size=size)
+    pdf.set_font(FONT, size=size)
     widths = col_widths
     if widths is None:
         # A wide first column for names (teams, domains), a narrow one for week numbers.
@@ -337,11 +394,11 @@ def _pdf_table(pdf, table: ReportTable, FontFace, col_widths=None, size: float =
                    padding=1) as pdf_table:
         heading = pdf_table.row()
         for column in table.columns:
-            heading.cell(_latin1(str(column)))
+            heading.cell(str(column))
         for values in table.rows:
             row = pdf_table.row()
             for value in values:
-                row.cell(_latin1(_text(value)))
+                row.cell(_text(value))
 
 
 def build_xlsx(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]]) -> bytes:
@@ -353,14 +410,14 @@ def build_xlsx(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]]
     sheets: dict[str, tuple[Sequence[str], Sequence[Sequence[Any]]]] = {
         "Report": (["Board report", ""], front),
     }
-    headline = headline_table(report)
-    sheets["Headline figures"] = (headline.columns, headline.rows)
+    headline = headline_sheet_rows(report)
+    sheets["Headline figures"] = (HEADLINE_SHEET_COLUMNS, [row for row, _ in headline])
     sheets["What changed"] = (["What changed since the previous period"], [[line] for line in report.narrative()])
     sheets["Charts"] = (["Chart", "What it shows (n and period)"], [[c.title, c.caption] for c, _ in charts])
     for table in report_tables(report)[1:]:
         sheets[_sheet_name(table.key)] = (table.columns, table.rows)
     workbook_bytes = to_xlsx(sheets)
-    return _add_chart_images(workbook_bytes, charts)
+    return _finish_workbook(workbook_bytes, charts, [is_share for _, is_share in headline])
 
 
 def _sheet_name(key: str) -> str:
@@ -369,12 +426,19 @@ def _sheet_name(key: str) -> str:
             "liveness": "Liveness", "weekly": "Week by week"}.get(key, key)
 
 
-def _add_chart_images(workbook_bytes: bytes, charts: list[tuple[ProgressChart, bytes]]) -> bytes:
-    """Put each chart's picture on the Charts sheet, below the list of titles."""
+def _finish_workbook(workbook_bytes: bytes, charts: list[tuple[ProgressChart, bytes]], shares: list[bool]) -> bytes:
+    """Number formats on the headline sheet (shares as 0%, counts as whole numbers), then each chart's
+    picture on the Charts sheet, below the list of titles."""
     from openpyxl import load_workbook
     from openpyxl.drawing.image import Image
 
     workbook = load_workbook(io.BytesIO(workbook_bytes))
+    headline = workbook["Headline figures"]
+    for row, is_share in enumerate(shares, start=2):
+        for column in (3, 6):  # Value, Previous value
+            headline.cell(row=row, column=column).number_format = "0%" if is_share else "0"
+        for column in (4, 7):  # n, Previous n
+            headline.cell(row=row, column=column).number_format = "0"
     sheet = workbook["Charts"]
     sheet.column_dimensions["A"].width = 90
     sheet.column_dimensions["B"].width = 90

@@ -9,10 +9,12 @@ narrative says what changed since the previous period in numbers, not adjectives
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
+from core.authz import Role, Scope
 from core.forecast import BurnUpPoint, Forecast, burn_up, forecast, planned_by
+from core.heatmap import MIN_AUDITS
 from core.periods import (
     Change,
     Period,
@@ -25,7 +27,6 @@ from core.periods import (
     short_date,
     week_of,
 )
-from core.workdays import ACTION_DUE_WORKING_DAYS, add_working_days
 
 MEETING_KINDS = ("mentoring", "reflective")
 OTHER_MEETING_KINDS = ("workshop", "coaching")
@@ -69,18 +70,25 @@ class ThemeFigures:
 
 @dataclass(frozen=True)
 class TeamFigures:
+    """One team's figures in a period; every number is None when they are withheld (``withheld`` says why)."""
+
     team: str
-    external: int
-    internal: int
-    rag: RagCounts
-    actions_raised: int
-    actions_due: int
-    actions_in_time: int
-    actions_overdue_at_end: int
+    external: int | None
+    internal: int | None
+    rag: RagCounts | None
+    actions_raised: int | None
+    actions_due: int | None
+    actions_in_time: int | None
+    actions_overdue_at_end: int | None
+    withheld: str = ""
 
     @property
-    def audits(self) -> int:
-        return self.external + self.internal
+    def audits(self) -> int | None:
+        return None if self.external is None or self.internal is None else self.external + self.internal
+
+    @property
+    def in_time_share(self) -> float | None:
+        return None if self.actions_due is None else share(self.actions_in_time or 0, self.actions_due)
 
 
 @dataclass(frozen=True)
@@ -132,8 +140,11 @@ class Agreement:
 
 @dataclass(frozen=True)
 class TeamAgreement:
+    """One team's moderation agreement; ``agreement`` is None when it is withheld (``withheld`` says why)."""
+
     team: str
-    agreement: Agreement
+    agreement: Agreement | None
+    withheld: str = ""
 
 
 @dataclass(frozen=True)
@@ -241,17 +252,53 @@ class WeeklySeries:
 
 @dataclass(frozen=True)
 class Headline:
-    label: str
-    value: str
-    previous: str | None
-    delta: str | None  # e.g. "+32", "-17 pp"; None when there is nothing to compare
+    """One headline figure: a count, or a share with its n, in the period and the one before.
+
+    Numbers stay numbers (``number`` is a count, or a share from 0 to 1) so that a workbook can
+    store them as numbers; ``value``, ``previous`` and ``delta`` are the same figures as printed.
+    """
+
+    label: str  # what it counts
+    number: int | float | None
+    previous_number: int | float | None = None
+    n: int | None = None  # a share's denominator; for a count against a target, the target
+    previous_n: int | None = None
+    unit: str = ""  # what n counts ("audits", "graded answers")
+    is_share: bool = False
+    has_previous: bool = False
     higher_is_better: bool = True
-    help: str = ""
+    help: str = ""  # what it counts and its period, in a sentence
     short: str = ""  # for a small tile on the page; the report prints ``label``
 
     @property
     def tile_label(self) -> str:
         return self.short or self.label
+
+    def _text(self, number: int | float | None, n: int | None) -> str:
+        if self.is_share:
+            return f"{percent(number)} of {n or 0} {self.unit}".rstrip()
+        if n is not None:
+            return f"{number} of {n}"
+        return "-" if number is None else str(number)
+
+    @property
+    def value(self) -> str:
+        return self._text(self.number, self.n)
+
+    @property
+    def previous(self) -> str | None:
+        return self._text(self.previous_number, self.previous_n) if self.has_previous else None
+
+    @property
+    def delta(self) -> str | None:
+        """e.g. "+32", "-17 pp"; None when there is nothing to compare."""
+        if not self.has_previous:
+            return None
+        if self.is_share:
+            return _points(Change(self.number, self.previous_number))
+        if self.number is None or self.previous_number is None:
+            return None
+        return _signed(self.number - self.previous_number)
 
 
 @dataclass(frozen=True)
@@ -267,6 +314,7 @@ class ProgressReport:
     current: PeriodFigures
     previous: PeriodFigures | None
     weekly: WeeklySeries
+    small_teams_withheld: bool = False  # a sponsor's report: per-team figures under MIN_AUDITS audits are absent
 
     # ---------------------------------------------------------------- plan and forecast
     @property
@@ -349,47 +397,60 @@ class ProgressReport:
     # ---------------------------------------------------------------- headline figures
     def headlines(self) -> list[Headline]:
         cur, prev = self.current, self.previous
+        had = prev is not None
+        label = self.period.label
         items = [
-            Headline("External audits in the period", str(cur.external), str(prev.external) if prev else None,
-                     _signed(cur.external - prev.external) if prev else None,
-                     help="Submitted external audits with an audit date in the period.", short="External audits"),
+            Headline("External audits submitted in the period", cur.external, prev.external if prev else None,
+                     has_previous=had, help=f"Submitted external audits with an audit date in {self.period.phrase}.",
+                     short=f"External audits, {label}"),
         ]
-        if self.total_target is not None:
-            items.append(Headline(
-                f"External audits to the end of week {self.through_week}",
-                f"{self.done_to_date()} of {self.total_target}", None, None,
-                help=f"Programme target {self.total_target}; straight-line plan by this week: {self.planned_to_date}.",
-                short=f"Done by week {self.through_week}"))
-        else:
-            items.append(Headline(f"External audits to the end of week {self.through_week}", str(self.done_to_date()),
-                                  None, None, short=f"Done by week {self.through_week}"))
+        items.append(Headline(
+            f"External audits, programme start to the end of week {self.through_week}", self.done_to_date(),
+            n=self.total_target,
+            help=(f"Submitted external audits from week 1 to week {self.through_week}, against the programme target "
+                  f"of {self.total_target}; straight-line plan by this week: {self.planned_to_date}."
+                  if self.total_target is not None else
+                  f"Submitted external audits of {self.scope_label} from week 1 to week {self.through_week}."),
+            short=f"External audits, weeks 1-{self.through_week}"))
         red, green = self.red_change(), self.green_change()
+        graded_before = prev.rag.total if prev else None
         items += [
-            Headline("Red audits", percent(red.current), percent(red.previous) if prev else None, _points(red),
-                     higher_is_better=False, help=f"Inadequate overall, of {cur.rag.total} audits (external and "
-                     "internal), moderated grade where moderated."),
-            Headline("Green audits", percent(green.current), percent(green.previous) if prev else None,
-                     _points(green), help="Good or Outstanding overall, moderated grade where moderated."),
+            Headline("Red audits (Inadequate overall)", red.current, red.previous, cur.rag.total, graded_before,
+                     "audits", True, had, higher_is_better=False,
+                     help=f"Share of the audits in {self.period.phrase} (external and internal) graded Inadequate "
+                          "overall, moderated grade where moderated.", short=f"Red audits, {label}"),
+            Headline("Green audits (Good or Outstanding overall)", green.current, green.previous, cur.rag.total,
+                     graded_before, "audits", True, had,
+                     help=f"Share of the audits in {self.period.phrase} (external and internal) graded Good or "
+                          "Outstanding overall, moderated grade where moderated.", short=f"Green audits, {label}"),
         ]
         agreement = self.agreement_change()
-        items.append(Headline("Moderation: exact agreement", percent(agreement.current),
-                              percent(agreement.previous) if prev else None, _points(agreement),
-                              help=f"{cur.agreement.answers} graded answers in {cur.agreement.audits} moderations "
-                              "completed in the period.", short="Exact agreement"))
+        items.append(Headline("Moderation: exact agreement of first and moderated grades", agreement.current,
+                              agreement.previous, cur.agreement.answers, prev.agreement.answers if prev else None,
+                              "graded answers", True, had,
+                              help=f"Graded answers of the {cur.agreement.audits} moderations completed in "
+                                   f"{self.period.phrase} whose first grade equals the moderated grade.",
+                              short=f"Exact agreement, {label}"))
         in_time = self.in_time_change()
-        items.append(Headline("Actions done within 5 working days", percent(in_time.current),
-                              percent(in_time.previous) if prev else None, _points(in_time),
-                              help=f"{cur.actions.in_time} of {cur.actions.due} actions raised in the period "
-                              "and due by the report date.", short="Actions in 5 working days"))
-        items.append(Headline("Mentoring and reflective meetings", str(cur.mentoring),
-                              str(prev.mentoring) if prev else None,
-                              _signed(cur.mentoring - prev.mentoring) if prev else None,
-                              short="Mentoring meetings"))
+        items.append(Headline("Remedial actions done within 5 working days of being raised", in_time.current,
+                              in_time.previous, cur.actions.due, prev.actions.due if prev else None, "actions", True,
+                              had,
+                              help=f"Of the actions raised in {self.period.phrase} that were done or whose 5 working "
+                                   f"days had passed by {short_date(self.as_of)}: {cur.actions.in_time} of "
+                                   f"{cur.actions.due} done within 5 working days.",
+                              short=f"Actions in 5 working days, {label}"))
+        items.append(Headline("Mentoring and reflective meetings held", cur.mentoring,
+                              prev.mentoring if prev else None, has_previous=had,
+                              help=f"Mentoring and reflective meetings held in {self.period.phrase}.",
+                              short=f"Mentoring meetings, {label}"))
         live = self.live_change()
-        items.append(Headline(f"External audits of work from the last {LIVE_DAYS} days", percent(live.current),
-                              percent(live.previous) if prev else None, _points(live),
-                              help=f"Mean {one_decimal(cur.liveness_of('external').mean_days)} days between the "
-                              "work audited and the audit.", short=f"Audits within {LIVE_DAYS} days"))
+        external = cur.liveness_of("external")
+        items.append(Headline(f"External audits of work from the {LIVE_DAYS} days before the audit", live.current,
+                              live.previous, external.audits,
+                              prev.liveness_of("external").audits if prev else None, "audits", True, had,
+                              help=f"External audits in {self.period.phrase} with the date of the work audited; mean "
+                                   f"{one_decimal(external.mean_days)} days between the work audited and the audit.",
+                              short=f"Audits within {LIVE_DAYS} days, {label}"))
         return items
 
     # ---------------------------------------------------------------- findings (chart titles)
@@ -469,8 +530,8 @@ class ProgressReport:
         if not actions.due:
             return f"{actions.raised} remedial actions raised in {self.period.phrase}, none due yet"
         change = self.in_time_change()
-        text = (f"{percent(change.current)} of remedial actions were done within 5 working days "
-                f"({actions.in_time} of {actions.due})")
+        text = (f"{percent(change.current)} of remedial actions raised in {self.period.phrase} were done within 5 "
+                f"working days ({actions.in_time} of {actions.due})")
         if change.previous is not None:
             text += f"; {percent(change.previous)} in {self._previous_label()}"
         return text
@@ -491,7 +552,8 @@ class ProgressReport:
         external = self.current.liveness_of("external")
         if not external.audits:
             return f"No external audits with a date of the work audited in {self.period.phrase}"
-        return (f"{percent(external.live_share)} of external audits looked at work from the {LIVE_DAYS} days before "
+        return (f"{percent(external.live_share)} of external audits in {self.period.phrase} looked at work from the "
+                f"{LIVE_DAYS} days before "
                 f"(mean {one_decimal(external.mean_days)} days)")
 
     # ---------------------------------------------------------------- the narrative
@@ -554,18 +616,56 @@ def _points(change: Change) -> str | None:
     return None if points is None else f"{_signed(points)} pp"
 
 
-def action_in_time(raised_on: date, completed_on: date | None, as_of: date) -> tuple[int, int]:
-    """(due, done in time) for one remedial action, as 0/1 counts.
+# ------------------------------------------------------------------ small numbers withheld (sponsors)
+FEWER_THAN = f"fewer than {MIN_AUDITS} audits"
+WITHHELD_WITH = f"withheld with a team of {FEWER_THAN}"
 
-    An action counts once its 5 working days (weekends and England and Wales bank
-    holidays skipped) have passed by ``as_of``, or once it is done; it is in time if
-    it was completed on or before the fifth working day after it was raised. The
-    stored ``due_on`` is not used: it may have been moved, and this measures the rule.
+
+def withholds_small_teams(scope: Scope) -> bool:
+    """Whether ``scope`` receives per-team figures only for teams of ``MIN_AUDITS`` audits or more.
+
+    Sponsors (board members) receive aggregates: a team with one or two audits in a period would
+    give away the grade of a single case's audit. Users who may open every team's audits themselves
+    (auditors, admins) see every team's figures, and so does a manager without the sponsor role (their
+    own teams only). A sponsor who is also a manager sees every team through the sponsor role, so the
+    small teams are withheld from them too.
     """
-    deadline = add_working_days(raised_on, ACTION_DUE_WORKING_DAYS)
-    if completed_on is not None and completed_on <= as_of:
-        return 1, int(completed_on <= deadline)
-    return (1, 0) if deadline < as_of else (0, 0)
+    return Role.SPONSOR in scope.roles and not scope.roles & {Role.AUDITOR, Role.ADMIN}
+
+
+def withheld_groups(sizes: dict[str, int]) -> dict[str, str]:
+    """{name: why} for the groups whose figures must be withheld, given each group's number of audits.
+
+    A group under ``MIN_AUDITS`` audits is withheld ("fewer than 3 audits"). If that leaves a single
+    group withheld, or withheld groups that together hold fewer than ``MIN_AUDITS`` audits, its figures
+    could be worked out as the total minus the other groups, so the smallest other groups are withheld
+    with it until neither is true.
+    """
+    withheld = {name: FEWER_THAN for name, size in sizes.items() if size < MIN_AUDITS}
+    if not withheld:
+        return {}
+    others = sorted((size, name) for name, size in sizes.items() if name not in withheld)
+    while others and (len(withheld) == 1 or sum(sizes[name] for name in withheld) < MIN_AUDITS):
+        _, name = others.pop(0)
+        withheld[name] = WITHHELD_WITH
+    return withheld
+
+
+def withhold_small_teams(figures: PeriodFigures) -> PeriodFigures:
+    """``figures`` with every per-team figure of a team under ``MIN_AUDITS`` audits removed from the data.
+
+    Team rows are sized by the team's audits in the period; team agreement rows by the team's
+    moderated audits. Programme totals are unchanged.
+    """
+    teams = withheld_groups({t.team: t.audits or 0 for t in figures.teams})
+    agreement = withheld_groups({t.team: t.agreement.audits if t.agreement else 0 for t in figures.agreement_by_team})
+    return replace(
+        figures,
+        teams=[TeamFigures(t.team, None, None, None, None, None, None, None, teams[t.team]) if t.team in teams else t
+               for t in figures.teams],
+        agreement_by_team=[TeamAgreement(t.team, None, agreement[t.team]) if t.team in agreement else t
+                           for t in figures.agreement_by_team],
+    )
 
 
 def weeks_through(start: date, weeks: int, up_to: date) -> int:

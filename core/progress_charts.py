@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
+from core.agreement import SMALL_N
 from core.grades import RAG_COLOURS, Rag
 from core.periods import one_decimal, percent, round_half_up, short_date, weeks_in
 from core.progress import AUDIT_KINDS, LIVE_DAYS, MEETING_KINDS, ProgressReport
@@ -124,11 +125,13 @@ def themes_chart(report: ProgressReport, width: int | None = None, height: int =
     forecasts = {f.name: f for f in report.forecasts()}
     described = "; ".join(f"{name} {f.text}" for name, f in forecasts.items() if name != "All themes")
     ends = short_date(forecasts["All themes"].programme_ends) if forecasts else ""
-    caption = (f"n = {report.done_to_date()} external audits by theme. Dashed: the straight-line plan; black line: "
-               f"the target. At the pace of the last 4 complete weeks: {described}; the programme ends on {ends}. "
-               f"{report.period.title}."
+    to_date = f"from the programme's start to {short_date(report.current.up_to)} (programme weeks 1-{report.through_week})"
+    caption = (f"n = {report.done_to_date()} external audits by theme, {to_date}. Dashed: the straight-line plan; "
+               f"black line: the target. At the pace of the last 4 complete weeks: {described}; the programme ends on "
+               f"{ends}. {report.period.title}."
                if targets is not None else
-               f"n = {report.done_to_date()} external audits by theme in {report.scope_label}. {report.period.title}.")
+               f"n = {report.done_to_date()} external audits by theme in {report.scope_label}, {to_date}. "
+               f"{report.period.title}.")
     return ProgressChart("themes", report.finding_themes(), caption, _size(alt.layer(*layers), width, height))
 
 
@@ -206,29 +209,44 @@ def domains_chart(report: ProgressReport, width: int | None = None, height: int 
 
 
 def agreement_chart(report: ProgressReport, width: int | None = None, height: int = 300) -> ProgressChart:
+    """Agreement by week; a week with fewer than ``SMALL_N`` moderations is drawn as a hollow point."""
     in_period = _period_weeks(report)
     rows = []
     for week, agreement in sorted(report.weekly.agreement.items()):
+        small = agreement.audits < SMALL_N
         for measure, value in (("Exact agreement", agreement.exact_share),
                                ("Within one grade", agreement.within_one_share)):
             if value is not None:
                 rows.append({"week": week, "measure": measure, "percent": round(100 * value, 1),
-                             "answers": agreement.answers, "audits": agreement.audits, "in_period": week in in_period})
+                             "answers": agreement.answers, "moderations": agreement.audits,
+                             "in_period": week in in_period, "small_n": small,
+                             "n": f"{agreement.audits} moderation{'s' if agreement.audits != 1 else ''}"
+                                  + (f" (fewer than {SMALL_N}: read with care)" if small else "")})
     frame = pd.DataFrame(rows or [{"week": 1, "measure": "Exact agreement", "percent": None, "answers": 0,
-                                   "audits": 0, "in_period": True}])
-    chart = alt.Chart(frame).mark_line(point=True).encode(
+                                   "moderations": 0, "in_period": True, "small_n": True, "n": "no moderations"}])
+    colour = alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom"),
+                       scale=alt.Scale(range=[DONE_COLOUR, "#7aa6d8"]))
+    tooltip = ["week:O", "measure:N", "percent:Q", "answers:Q", "n:N"]
+    base = alt.Chart(frame).encode(
         x=_week_axis(report),
         y=alt.Y("percent:Q", title="% of graded answers", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom"),
-                        scale=alt.Scale(range=[DONE_COLOUR, "#7aa6d8"])),
-        tooltip=["week:O", "measure:N", "percent:Q", "answers:Q", "audits:Q"],
+        color=colour,
+        tooltip=tooltip,
+    )
+    chart = alt.layer(
+        base.mark_line(),
+        base.transform_filter("!datum.small_n").mark_point(filled=True, size=70, opacity=1),
+        base.transform_filter("datum.small_n").mark_point(filled=False, size=70, strokeWidth=2, opacity=1),
     )
     agreement = report.current.agreement
-    small = " Fewer than 10 moderations: read with care." if 0 < agreement.audits < 10 else ""
+    small_weeks = sorted(w for w, a in report.weekly.agreement.items() if a.audits < SMALL_N)
+    small = " Fewer than 10 moderations in the period: read with care." if 0 < agreement.audits < 10 else ""
+    hollow = (f" Hollow points: weeks with fewer than {SMALL_N} moderations ({'weeks' if len(small_weeks) > 1 else 'week'} "
+              f"{', '.join(str(w) for w in small_weeks)}), too few to read a trend into." if small_weeks else "")
     return ProgressChart("agreement", report.finding_agreement(),
                          f"n = {agreement.answers} graded answers in {agreement.audits} moderations completed in "
                          f"{report.period.phrase}; first grade against the moderated grade, by week the moderation was "
-                         f"completed. {_weeks_note(report)}.{small}", _size(chart, width, height))
+                         f"completed. {_weeks_note(report)}.{small}{hollow}", _size(chart, width, height))
 
 
 def actions_chart(report: ProgressReport, width: int | None = None, height: int = 300) -> ProgressChart:

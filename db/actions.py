@@ -34,8 +34,7 @@ from core.actions import (
     Step,
     TeamRate,
     Transition,
-    completed_within,
-    completion_window_closed,
+    completion_in_time,
     next_status,
     overdue_cutoff,
     plan_bulk_edit,
@@ -282,10 +281,11 @@ def charts(session: Session, scope: Scope, today: date) -> ActionCharts:
     in_time: dict[str, list[int]] = {}
     red: dict[str, list[int]] = {}
     for team, raised_on, completed_on, _verified_on, status, overall in rows:
-        if completion_window_closed(raised_on, completed_on, today):
+        counts, done_in_time = completion_in_time(raised_on, completed_on, today)
+        if counts:
             bucket = in_time.setdefault(team, [0, 0])
             bucket[1] += 1
-            bucket[0] += completed_within(raised_on, completed_on)
+            bucket[0] += done_in_time
         if overall == 1:
             bucket = red.setdefault(team, [0, 0])
             bucket[1] += 1

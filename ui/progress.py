@@ -162,11 +162,12 @@ def draw_headlines(report: ProgressReport, columns: int = 4) -> None:
     previous = report.previous.period.name if report.previous else None
     for start in range(0, len(headlines), columns):
         for column, item in zip(st.columns(columns), headlines[start:start + columns]):
-            help_text = f"{item.label}. {item.help}" if item.short else item.help
+            # The tile says its period and, for a share, its n; the help says what it counts.
+            help_text = f"{item.label}. {item.help}"
             if previous and item.previous is not None:
-                help_text = f"{previous}: {item.previous}. {help_text}".strip()
+                help_text = f"{help_text} {previous}: {item.previous}."
             column.metric(item.tile_label, item.value, delta=item.delta,
-                          delta_color="normal" if item.higher_is_better else "inverse", help=help_text or None,
+                          delta_color="normal" if item.higher_is_better else "inverse", help=escape_markdown(help_text),
                           border=True)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
+from core.actions import completion_in_time, overdue_cutoff
 from core.authz import Scope
 from core.periods import Period, previous_period, programme_end
 from core.progress import (
@@ -36,14 +37,13 @@ from core.progress import (
     ThemeFigures,
     WeekActions,
     WeeklySeries,
-    action_in_time,
     weeks_through,
+    withhold_small_teams,
+    withholds_small_teams,
 )
 from db.models import Answer, Audit, Meeting, MeetingTeam, Moderation, Programme, ProgrammeTarget, Question, \
     RemedialAction, Team, Theme
-from db.queries.common import (
-    action_of_submitted_audit, current_programme, in_scope, rag_expression, reported_answer, reported_overall, submitted,
-)
+from db.queries.common import current_programme, in_scope, rag_expression, reported_answer, reported_overall, submitted
 
 
 # ------------------------------------------------------------------ date arithmetic in SQL
@@ -108,10 +108,29 @@ def _rag_counts(rows) -> dict:
     return counts
 
 
-# ------------------------------------------------------------------ one period
+# ------------------------------------------------------------------ the rows every figure reads
+def _of_submitted_audits(statement, scope: Scope):
+    """The one filter behind every figure of this module: submitted audits of the user's teams.
+
+    A draft audit, its answers, its remedial actions and any moderation of it do not exist for
+    Progress or the board report. Every query here joins ``Audit`` and passes through this
+    function (``tests/data/test_progress_figures.py`` saves a draft with actions and a moderation and
+    checks that no figure moves).
+    """
+    return in_scope(submitted(statement), scope)
+
+
 def _audits(scope: Scope, first: date, last: date, *columns):
-    statement = in_scope(submitted(select(*columns).select_from(Audit)), scope)
+    statement = _of_submitted_audits(select(*columns).select_from(Audit), scope)
     return statement.where(_between(Audit.audit_date, first, last))
+
+
+def _action_rows(scope: Scope, *columns, by_team: bool = False):
+    """Remedial actions of submitted audits in scope (with their team when ``by_team``)."""
+    statement = select(*columns).select_from(RemedialAction).join(Audit, Audit.id == RemedialAction.audit_id)
+    if by_team:
+        statement = statement.join(Team, Team.id == Audit.team_id)
+    return _of_submitted_audits(statement, scope)
 
 
 def _themes(session: Session, scope: Scope, first: date, last: date) -> list[ThemeFigures]:
@@ -137,13 +156,11 @@ def _in_time_pairs(session: Session, scope: Scope, first: date, last: date, by_t
     """(team, raised on, completed on, count) of actions raised in the period: few distinct pairs."""
     columns = [Team.name] if by_team else []
     statement = (
-        select(*columns, RemedialAction.raised_on, RemedialAction.completed_on, func.count())
-        .join(Audit, action_of_submitted_audit)
+        _action_rows(scope, *columns, RemedialAction.raised_on, RemedialAction.completed_on, func.count(),
+                     by_team=by_team)
         .where(_between(RemedialAction.raised_on, first, last))
+        .group_by(*columns, RemedialAction.raised_on, RemedialAction.completed_on)
     )
-    if by_team:
-        statement = statement.join(Team, Team.id == Audit.team_id)
-    statement = in_scope(statement, scope).group_by(*columns, RemedialAction.raised_on, RemedialAction.completed_on)
     return session.exec(statement).all()
 
 
@@ -153,29 +170,35 @@ def _as_day(value) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+def _in_time(pairs, as_of: date) -> tuple[int, int]:
+    """(counted, done in time) over (raised on, completed on, n) rows, by the tracker's own rule."""
+    counted = in_time = 0
+    for raised_on, completed_on, n in pairs:
+        counts, done_in_time = completion_in_time(_as_day(raised_on), _as_day(completed_on), as_of)
+        counted += n * counts
+        in_time += n * done_in_time
+    return counted, in_time
+
+
 def _overdue_at(day: date):
+    """Outstanding on ``day`` and overdue by the tracker's rule (``core.actions.overdue_cutoff``): a working day
+    has passed since the due date, so a Friday due date is not overdue on the Saturday or Sunday after it."""
     return and_(
         RemedialAction.raised_on <= _day(day),
-        RemedialAction.due_on < _day(day),
+        RemedialAction.due_on < _day(overdue_cutoff(day)),
         or_(col(RemedialAction.completed_on).is_(None), RemedialAction.completed_on > _day(day)),
     )
 
 
 def _action_count(session: Session, scope: Scope, condition, by_team: bool = False):
-    columns = [Team.name] if by_team else []
-    statement = select(*columns, func.count()).select_from(RemedialAction).join(
-        Audit, Audit.id == RemedialAction.audit_id).where(condition)
     if by_team:
-        statement = statement.join(Team, Team.id == Audit.team_id).group_by(Team.name)
-        return dict(session.exec(in_scope(statement, scope)).all())
-    return session.exec(in_scope(statement, scope)).one()
+        statement = _action_rows(scope, Team.name, func.count(), by_team=True).where(condition).group_by(Team.name)
+        return dict(session.exec(statement).all())
+    return session.exec(_action_rows(scope, func.count()).where(condition)).one()
 
 
 def _actions(session: Session, scope: Scope, first: date, last: date, as_of: date) -> ActionFigures:
-    due = in_time = 0
-    for raised_on, completed_on, n in _in_time_pairs(session, scope, first, last, by_team=False):
-        d, t = action_in_time(_as_day(raised_on), _as_day(completed_on), as_of)
-        due, in_time = due + d * n, in_time + t * n
+    due, in_time = _in_time(_in_time_pairs(session, scope, first, last, by_team=False), as_of)
     return ActionFigures(
         raised=_action_count(session, scope, _between(RemedialAction.raised_on, first, last)),
         done=_action_count(session, scope, _between(RemedialAction.completed_on, first, last)),
@@ -201,12 +224,13 @@ def _teams(session: Session, scope: Scope, first: date, last: date, as_of: date)
             rag[team][grade_letter] += n
     raised = _action_count(session, scope, _between(RemedialAction.raised_on, first, last), by_team=True)
     overdue = _action_count(session, scope, _overdue_at(last), by_team=True)
+    pairs: dict[str, list] = defaultdict(list)
+    for team, raised_on, completed_on, n in _in_time_pairs(session, scope, first, last, by_team=True):
+        pairs[team].append((raised_on, completed_on, n))
     due: dict[str, int] = defaultdict(int)
     in_time: dict[str, int] = defaultdict(int)
-    for team, raised_on, completed_on, n in _in_time_pairs(session, scope, first, last, by_team=True):
-        d, t = action_in_time(_as_day(raised_on), _as_day(completed_on), as_of)
-        due[team] += d * n
-        in_time[team] += t * n
+    for team, rows in pairs.items():
+        due[team], in_time[team] = _in_time(rows, as_of)
     names = sorted(set(kinds) | set(raised) | set(overdue))
     return [
         TeamFigures(name, kinds[name]["external"], kinds[name]["internal"], RagCounts.of(rag[name]),
@@ -239,7 +263,7 @@ def _domains(session: Session, scope: Scope, first: date, last: date) -> list[Do
 
 def _moderated_answers(scope: Scope, *columns):
     graded = and_(Answer.grade >= 1, Answer.moderated_grade >= 1)
-    return in_scope(
+    return _of_submitted_audits(
         select(*columns)
         .select_from(Answer)
         .join(Audit, Audit.id == Answer.audit_id)
@@ -272,7 +296,7 @@ def _overall_agreement(session: Session, scope: Scope, where, group=None) -> dic
         .join(Team, Team.id == Audit.team_id)
         .where(Moderation.status == "completed", col(Audit.moderated_overall_grade).is_not(None), where)
     )
-    statement = in_scope(statement, scope)
+    statement = _of_submitted_audits(statement, scope)
     if group is None:
         n, exact = session.exec(statement).one()
         return {None: (n, int(exact or 0))}
@@ -400,10 +424,8 @@ def weekly_series(session: Session, scope: Scope, programme: Programme, up_to: d
     for name, column in (("raised", RemedialAction.raised_on), ("done", RemedialAction.completed_on),
                          ("verified", RemedialAction.verified_on)):
         action_week = programme_week_of(column, start)
-        for w, n in session.exec(in_scope(
-            select(action_week, func.count()).select_from(RemedialAction)
-            .join(Audit, action_of_submitted_audit)
-            .where(_between(column, start, last)), scope).group_by(action_week)
+        for w, n in session.exec(
+            _action_rows(scope, action_week, func.count()).where(_between(column, start, last)).group_by(action_week)
         ).all():
             actions[int(w)][name] += n
 
@@ -452,6 +474,11 @@ def progress_report(session: Session, scope: Scope, period: Period, as_of: date)
     current = period_figures(session, scope, period, as_of)
     before = previous_period(period, programme.start_date, programme.weeks)
     previous = period_figures(session, scope, before, as_of) if before is not None else None
+    withhold = withholds_small_teams(scope)
+    if withhold:
+        # Removed here, before anything is cached, drawn or written to a file.
+        current = withhold_small_teams(current)
+        previous = withhold_small_teams(previous) if previous is not None else None
     return ProgressReport(
         programme_name=programme.name,
         programme_start=programme.start_date,
@@ -463,6 +490,7 @@ def progress_report(session: Session, scope: Scope, period: Period, as_of: date)
         current=current,
         previous=previous,
         weekly=weekly_series(session, scope, programme, current.up_to),
+        small_teams_withheld=withhold,
     )
 
 

@@ -8,9 +8,11 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from core.board_report import build_board_report, report_tables
+from core.periods import percent
 from db.engine import get_engine
 from db.models import Event, Practitioner, Programme
 from db.queries.progress import progress_report
@@ -53,10 +55,10 @@ def test_each_allowed_role_sees_aggregates_only(username, app_db):
     assert any(s.value.startswith("Red audits fell from") for s in at.subheader)
     if username == "manager":
         assert "the teams you manage" in shown
-        assert int(_metrics(at)["External audits"]) < 136
+        assert int(_metrics(at)["External audits, Month 3"]) < 136
         assert "targets are the whole programme's" in shown
     else:
-        assert _metrics(at)["Done by week 12"] == "386 of 396"
+        assert _metrics(at)["External audits, weeks 1-12"] == "386 of 396"
 
 
 def test_support_is_refused():
@@ -71,15 +73,16 @@ def test_month_2_on_the_page_is_month_2_in_the_database(app_db):
     at.run()
     assert at.selectbox(key="progress_period").value == "m2"
     metrics = _metrics(at)
-    assert metrics["External audits"] == "136"
-    assert metrics["Done by week 8"] == "250 of 396"
+    assert metrics["External audits, Month 2"] == "136"
+    assert metrics["External audits, weeks 1-8"] == "250 of 396"
     with Session(get_engine(app_db)) as session:
         from core.periods import parse_period
 
         programme = session.exec(select(Programme)).first()
         period = parse_period("m2", programme.start_date, programme.weeks, DEMO_TODAY)
         report = progress_report(session, _sponsor(session), period, DEMO_TODAY)
-    assert metrics["Red audits"] == next(h.value for h in report.headlines() if h.label == "Red audits")
+    red = next(h for h in report.headlines() if h.label == "Red audits (Inadequate overall)")
+    assert metrics["Red audits, Month 2"] == red.value == f"{percent(red.number)} of {report.current.rag.total} audits"
     assert "What changed since Month 1 (weeks 1-4)" in texts(at)
 
 
@@ -97,7 +100,7 @@ def test_choosing_another_period_redraws_and_keeps_it_in_the_url():
     shown = texts(at)
     assert "Month 1 (weeks 1-4), 7 Sep - 4 Oct 2026" in shown
     assert "What happened in the period" in shown  # nothing before month 1 to compare with
-    assert _metrics(at)["External audits"] == "114"
+    assert _metrics(at)["External audits, Month 1"] == "114"
     at.selectbox(key="progress_period").set_value("2026-10").run()
     assert "October 2026, 1 Oct - 31 Oct 2026" in texts(at)
     assert "What changed since September 2026" in texts(at)
@@ -202,3 +205,54 @@ def test_without_a_programme_the_page_says_so(app_db):
     assert not at.exception
     assert "No programme has been set up yet" in texts(at)
     assert len(at.metric) == 0
+
+
+# ------------------------------------------------------------------ small teams withheld from sponsors
+SMALL_PERIOD = "2026-11-02..2026-11-03"  # two days: several teams have only 1 or 2 audits
+
+
+def _audits_by_team(url: str, first: str, last: str) -> dict[str, int]:
+    """Submitted audits per team in the dates, counted from the stored rows."""
+    with Session(get_engine(url)) as session:
+        rows = session.exec(text(
+            "SELECT team.name, COUNT(*) FROM audit JOIN team ON team.id = audit.team_id "
+            "WHERE audit.status = 'submitted' AND audit.audit_date BETWEEN :first AND :last GROUP BY team.name"
+        ).bindparams(first=first, last=last)).all()
+    return dict(rows)
+
+
+def _team_frame(at):
+    return next(f.value for f in at.dataframe if "Actions raised" in f.value.columns)
+
+
+def test_a_sponsor_receives_no_figure_of_a_team_with_fewer_than_3_audits(app_db):
+    counts = _audits_by_team(app_db, "2026-11-02", "2026-11-03")
+    small = {team for team, n in counts.items() if n < 3}
+    assert small and any(n >= 3 for n in counts.values()), counts  # the period shows both cases
+    at = page_test(PAGE, "sponsor")
+    at.query_params["period"] = SMALL_PERIOD
+    at.run()
+    assert not at.exception
+    frame = _team_frame(at).set_index("Team")
+    numbers = [c for c in frame.columns if c != "Note"]
+    for team in small:
+        # Everything the browser receives for the team: no count, no share, no rate; only why.
+        assert frame.loc[team, numbers].isna().all(), frame.loc[team].to_dict()
+        assert frame.loc[team, "Note"] == "fewer than 3 audits"
+    for team, row in frame.iterrows():
+        if row["Note"] is None or row["Note"] != row["Note"]:  # shown: at least 3 audits, as counted
+            assert row["External"] + row["Internal"] == counts[team] >= 3
+        else:
+            assert row["Note"] in ("fewer than 3 audits", "withheld with a team of fewer than 3 audits")
+    assert "fewer than 3 audits" in texts(at)
+
+
+def test_an_auditor_sees_every_team_of_the_same_period(app_db):
+    counts = _audits_by_team(app_db, "2026-11-02", "2026-11-03")
+    at = page_test(PAGE, "auditor")
+    at.query_params["period"] = SMALL_PERIOD
+    at.run()
+    frame = _team_frame(at).set_index("Team")
+    for team, n in counts.items():
+        assert frame.loc[team, "External"] + frame.loc[team, "Internal"] == n
+    assert frame["Note"].isna().all()

@@ -22,8 +22,7 @@ from core.actions import (
     chase_csv,
     chase_rows,
     chase_xlsx,
-    completed_within,
-    completion_window_closed,
+    completion_in_time,
     is_overdue,
     may_make,
     next_status,
@@ -215,12 +214,44 @@ def test_this_week_is_monday_to_sunday():
 
 def test_completed_within_five_working_days():
     raised = date(2026, 11, 16)  # Monday
-    assert completed_within(raised, date(2026, 11, 23))  # 5 working days later
-    assert not completed_within(raised, date(2026, 11, 24))
-    assert not completed_within(raised, None)
-    assert completion_window_closed(raised, None, date(2026, 11, 24))
-    assert not completion_window_closed(raised, None, date(2026, 11, 23))  # still has time
-    assert completion_window_closed(raised, date(2026, 11, 17), date(2026, 11, 17))
+    assert completion_in_time(raised, date(2026, 11, 23), THU) == (True, True)  # 5 working days later
+    assert completion_in_time(raised, date(2026, 11, 24), THU) == (True, False)  # the 6th working day
+    assert completion_in_time(raised, None, date(2026, 11, 24)) == (True, False)  # can no longer be in time
+    assert completion_in_time(raised, None, date(2026, 11, 23)) == (False, False)  # still has time
+    assert completion_in_time(raised, date(2026, 11, 17), date(2026, 11, 17)) == (True, True)  # done early counts
+    # A report of a past day does not know of work done after it.
+    assert completion_in_time(raised, date(2026, 11, 20), date(2026, 11, 19)) == (False, False)
+
+
+def test_friday_raised_done_on_the_saturday_after_its_fifth_working_day_is_in_time():
+    """README: working days counted from the day raised. Raised Fri 6 Nov 2026, the 5 working days are
+    Mon 9 to Fri 13 Nov; Saturday 14 and Sunday 15 Nov add no working day, so work done then is still
+    within 5 working days. Monday 16 Nov is the 6th working day: late."""
+    friday = date(2026, 11, 6)
+    assert completion_in_time(friday, date(2026, 11, 14), date(2026, 11, 26)) == (True, True)  # Saturday
+    assert completion_in_time(friday, date(2026, 11, 15), date(2026, 11, 26)) == (True, True)  # Sunday
+    assert completion_in_time(friday, date(2026, 11, 16), date(2026, 11, 26)) == (True, False)  # Monday
+    # Not done by the Sunday: it has not failed yet (it could be done that day, in time).
+    assert completion_in_time(friday, None, date(2026, 11, 15)) == (False, False)
+    assert completion_in_time(friday, None, date(2026, 11, 16)) == (True, False)
+
+
+def test_five_working_days_skip_christmas_bank_holidays():
+    raised = date(2026, 12, 18)  # Friday; 25 Dec and 28 Dec (Boxing Day moved) are bank holidays
+    assert completion_in_time(raised, date(2026, 12, 29), date(2027, 1, 8)) == (True, True)
+    assert completion_in_time(raised, date(2026, 12, 30), date(2027, 1, 8)) == (True, False)
+    assert completion_in_time(raised, None, date(2026, 12, 29)) == (False, False)
+    assert completion_in_time(raised, None, date(2026, 12, 30)) == (True, False)
+
+
+def test_a_friday_due_date_is_not_overdue_over_a_weekend_month_end():
+    """Due Fri 30 Oct 2026: on Sat 31 Oct and Sun 1 Nov no working day has passed since, so it is not overdue;
+    on Mon 2 Nov it is. The period figures filter on due_on < overdue_cutoff(day)."""
+    due = date(2026, 10, 30)
+    assert overdue_cutoff(date(2026, 11, 1)) == due
+    assert not due < overdue_cutoff(date(2026, 11, 1))
+    assert not is_overdue("open", due, date(2026, 11, 1))
+    assert is_overdue("open", due, date(2026, 11, 2))
 
 
 def test_weekly_activity_fills_empty_weeks():

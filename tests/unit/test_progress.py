@@ -1,11 +1,13 @@
 """Unit tests for the progress figures: periods, comparisons, the forecast, findings and the report tables."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from core.board_report import _latin1, file_stem, report_tables, team_table, theme_table
+from core.authz import Role, Scope
+from core.board_report import file_stem, headline_sheet_rows, moderation_table, report_tables, team_table, theme_table
 from core.forecast import burn_up, complete_weeks, current_pace, forecast, planned_by
 from core.periods import (
     Change,
@@ -25,6 +27,8 @@ from core.periods import (
     weeks_in,
 )
 from core.progress import (
+    FEWER_THAN,
+    WITHHELD_WITH,
     ActionFigures,
     Agreement,
     DomainFigures,
@@ -32,12 +36,16 @@ from core.progress import (
     PeriodFigures,
     ProgressReport,
     RagCounts,
+    TeamAgreement,
     TeamFigures,
     ThemeFigures,
     WeekActions,
     WeeklySeries,
-    action_in_time,
+    withhold_small_teams,
+    withholds_small_teams,
+    withheld_groups,
 )
+from core.progress_charts import agreement_chart
 
 START = date(2026, 9, 7)  # a Monday: the demo programme's start as seeded on 26 Nov 2026
 WEEKS = 12
@@ -201,17 +209,6 @@ def test_no_audits_lately_and_too_early_and_no_target():
     assert forecast("Other", {1: 4}, 0, START, WEEKS, date(2026, 11, 1)).text == "no target set"
 
 
-# ------------------------------------------------------------------ remedial actions within 5 working days
-def test_actions_within_five_working_days_skip_christmas():
-    raised = date(2026, 12, 18)  # Friday; 25 Dec and 28 Dec (Boxing Day moved) are bank holidays
-    assert action_in_time(raised, date(2026, 12, 29), date(2027, 1, 8)) == (1, 1)
-    assert action_in_time(raised, date(2026, 12, 30), date(2027, 1, 8)) == (1, 0)
-    assert action_in_time(raised, None, date(2026, 12, 29)) == (0, 0)  # not yet due
-    assert action_in_time(raised, None, date(2026, 12, 30)) == (1, 0)  # due and not done
-    assert action_in_time(raised, date(2026, 12, 21), date(2026, 12, 22)) == (1, 1)  # done early counts at once
-    assert action_in_time(raised, date(2027, 1, 8), date(2026, 12, 22)) == (0, 0)  # done after the report date
-
-
 # ------------------------------------------------------------------ findings and the narrative
 def _period_figures(period, *, external, red, amber, green, mentoring, agreement, actions, domain_red):
     return PeriodFigures(
@@ -255,30 +252,41 @@ def test_chart_titles_state_their_findings():
         "Moderators agreed exactly with 75% of first grades in Month 2; the first grade was the higher one in 80% "
         "of disagreements")
     assert report.finding_actions() == (
-        "80% of remedial actions were done within 5 working days (4 of 5); 50% in Month 1")
+        "80% of remedial actions raised in Month 2 were done within 5 working days (4 of 5); 50% in Month 1")
     assert report.finding_meetings() == "15 mentoring and reflective meetings in Month 2, up 5 on Month 1"
     # 8 to go at 2 a week is 28 days from 1 Nov: 29 Nov, the programme's last day.
     assert report.finding_themes() == "0 of 1 themes have met their target, 1 on track"
     assert report.forecasts()[0].forecast_on == date(2026, 11, 29)
-    assert report.finding_liveness() == "100% of external audits looked at work from the 7 days before (mean 4.0 days)"
+    assert report.finding_liveness() == (
+        "100% of external audits in Month 2 looked at work from the 7 days before (mean 4.0 days)")
 
 
 def test_without_a_previous_period_nothing_is_compared():
     report = _report(with_previous=False)
     assert report.finding_rag_by_week() == "20% of audits in Month 2 were Red (2 of 10)"
     headlines = {h.label: h for h in report.headlines()}
-    assert headlines["Red audits"].previous is None and headlines["Red audits"].delta is None
+    red = headlines["Red audits (Inadequate overall)"]
+    assert red.previous is None and red.delta is None
     assert not any("before" in line for line in report.narrative())
 
 
 def test_headlines_and_narrative_give_the_numbers():
     report = _report()
     headlines = {h.label: (h.value, h.previous, h.delta) for h in report.headlines()}
-    assert headlines["External audits in the period"] == ("8", "10", "-2")
-    assert headlines["External audits to the end of week 8"] == ("16 of 24", None, None)
-    assert headlines["Red audits"] == ("20%", "40%", "-20 pp")
-    assert headlines["Actions done within 5 working days"] == ("80%", "50%", "+30 pp")
-    assert headlines["Mentoring and reflective meetings"] == ("15", "10", "+5")
+    assert headlines["External audits submitted in the period"] == ("8", "10", "-2")
+    assert headlines["External audits, programme start to the end of week 8"] == ("16 of 24", None, None)
+    # Shares carry their n: 2 Red of 10 graded audits; 4 of 10 in Month 1.
+    assert headlines["Red audits (Inadequate overall)"] == ("20% of 10 audits", "40% of 10 audits", "-20 pp")
+    assert headlines["Remedial actions done within 5 working days of being raised"] == (
+        "80% of 5 actions", "50% of 4 actions", "+30 pp")
+    assert headlines["Moderation: exact agreement of first and moderated grades"] == (
+        "75% of 20 graded answers", "- of 0 graded answers", None)
+    assert headlines["Mentoring and reflective meetings held"] == ("15", "10", "+5")
+    # Every tile names its period.
+    assert [h.tile_label for h in report.headlines()] == [
+        "External audits, Month 2", "External audits, weeks 1-8", "Red audits, Month 2", "Green audits, Month 2",
+        "Exact agreement, Month 2", "Actions in 5 working days, Month 2", "Mentoring meetings, Month 2",
+        "Audits within 7 days, Month 2"]
     narrative = " ".join(report.narrative())
     assert "External audits: 8, down 2 on the 10 before; 2 internal audits." in narrative
     assert "Red fell from 40% to 20% and Green rose from 20% to 40%" in narrative
@@ -292,20 +300,85 @@ def test_headlines_and_narrative_give_the_numbers():
 def test_report_tables_keep_numbers_numeric_and_total_the_themes():
     report = _report()
     headline = {row[0]: row[1:] for row in report_tables(report)[0].rows}
-    assert headline["External audits in the period"] == ["8", "10", "down 2"]
-    assert headline["Red audits"] == ["20%", "40%", "down 20 pp"]
-    assert headline["Mentoring and reflective meetings"] == ["15", "10", "up 5"]
-    assert headline["External audits to the end of week 8"] == ["16 of 24", None, None]
+    assert headline["External audits submitted in the period"] == ["8", "10", "down 2"]
+    assert headline["Red audits (Inadequate overall)"] == ["20% of 10 audits", "40% of 10 audits", "down 20 pp"]
+    assert headline["Mentoring and reflective meetings held"] == ["15", "10", "up 5"]
+    assert headline["External audits, programme start to the end of week 8"] == ["16 of 24", None, None]
+    # The workbook's rows hold numbers: a share as a fraction beside its n, a count as an integer.
+    sheet = {row[0]: (row, share) for row, share in headline_sheet_rows(report)}
+    red, is_share = sheet["Red audits (Inadequate overall)"]
+    assert is_share and red[2:4] == [0.2, 10] and red[5:7] == [0.4, 10]
+    external, is_share = sheet["External audits submitted in the period"]
+    assert not is_share and external[2:4] == [8, None] and external[5] == 10
     themes = theme_table(report)
     assert themes.rows[-1][:6] == ["All themes", 24, 8, 2, 16, 67]
     teams = team_table(report)
-    assert teams.rows == [["Assessment North", 8, 2, 2, 4, 4, 20, 6, 5, 4, 80, 1]]
+    assert teams.rows == [["Assessment North", 8, 2, 2, 4, 4, 20, 6, 5, 4, 80, 1, None]]
     keys = [t.key for t in report_tables(report)]
     assert keys == ["headlines", "themes", "forecast", "teams", "domains", "moderation", "actions", "meetings",
                     "liveness", "weekly"]
     assert file_stem(report) == "board-report-month-2-20261005-20261101"
 
 
-def test_pdf_text_stays_within_latin_1():
-    assert _latin1("Weeks 1\u20134 \u2018ok\u2019 \u00e9t\u00e9") == "Weeks 1-4 'ok' \u00e9t\u00e9"
-    assert _latin1("\u4e2d") == "?"
+def _team(name: str, external: int, internal: int, red: int) -> TeamFigures:
+    return TeamFigures(name, external, internal, RagCounts(red, external + internal - red, 0), 2, 2, 1, 0)
+
+
+def test_teams_under_three_audits_are_withheld_with_a_complement():
+    """Sizes 1, 2, 3, 9 audits: the 1- and 2-audit teams are withheld (fewer than 3); together they hold 3,
+    and there are two of them, so no other team is needed to stop them being worked out from the total."""
+    assert withheld_groups({"A": 1, "B": 2, "C": 3, "D": 9}) == {"A": FEWER_THAN, "B": FEWER_THAN}
+    # One small team alone would be the total minus the others: the smallest other team goes with it.
+    assert withheld_groups({"A": 2, "C": 5, "D": 9}) == {"A": FEWER_THAN, "C": WITHHELD_WITH}
+    # Two small teams holding 2 audits between them: still fewer than 3, so the smallest other joins.
+    assert withheld_groups({"A": 1, "B": 1, "C": 4, "D": 9}) == {"A": FEWER_THAN, "B": FEWER_THAN, "C": WITHHELD_WITH}
+    assert withheld_groups({"C": 3, "D": 9}) == {}
+    assert FEWER_THAN == "fewer than 3 audits"
+
+
+def test_a_withheld_team_has_no_figures_in_the_tables():
+    months = programme_months(START, WEEKS)
+    figures = _period_figures(months[1], external=8, red=2, amber=4, green=4, mentoring=15,
+                              agreement=Agreement(3, 20, 15, 19, 4, 1, 3, 2),
+                              actions=ActionFigures(6, 5, 4, 5, 4, 1), domain_red=3)
+    figures = replace(figures, teams=[_team("Big", 6, 2, 3), _team("Tiny", 1, 0, 1), _team("Mid", 4, 0, 2)],
+                      agreement_by_team=[TeamAgreement("Big", Agreement(4, 30, 20, 28, 6, 4, 4, 3)),
+                                         TeamAgreement("Tiny", Agreement(1, 8, 2, 8, 6, 0, 1, 0))])
+    withheld = withhold_small_teams(figures)
+    report = replace(_report(), current=withheld, small_teams_withheld=True)
+    rows = {row[0]: row for row in team_table(report).rows}
+    assert rows["Big"][1:3] == [6, 2]
+    assert rows["Tiny"][1:] == [None] * 11 + ["fewer than 3 audits"]
+    assert rows["Mid"][1:] == [None] * 11 + ["withheld with a team of fewer than 3 audits"]
+    agreement = {row[0]: row for row in moderation_table(report).rows}
+    # Big has 4 moderations, Tiny 1: Tiny is withheld and, alone, takes Big with it.
+    assert agreement["Tiny"][1:] == [None] * 7 + ["fewer than 3 audits"]
+    assert agreement["Big"][1:] == [None] * 7 + ["withheld with a team of fewer than 3 audits"]
+    assert withheld.teams[1] == TeamFigures("Tiny", None, None, None, None, None, None, None, "fewer than 3 audits")
+    assert "fewer than 3 audits" in team_table(report).note
+
+
+def test_the_agreement_chart_marks_weeks_with_fewer_than_5_moderations():
+    report = _report()
+    weekly = replace(report.weekly, agreement={7: Agreement(3, 20, 15, 19, 4, 1, 3, 2),
+                                               8: Agreement(6, 40, 30, 38, 6, 4, 6, 5)})
+    chart = agreement_chart(replace(report, weekly=weekly))
+    spec = chart.chart.to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert {(r["week"], r["small_n"], r["n"]) for r in rows} == {
+        (7, True, "3 moderations (fewer than 5: read with care)"), (8, False, "6 moderations")}
+    hollow = [layer for layer in spec["layer"] if layer["mark"].get("filled") is False]
+    assert hollow and hollow[0]["transform"] == [{"filter": "datum.small_n"}]
+    assert "Hollow points: weeks with fewer than 5 moderations (week 7)" in chart.caption
+
+
+def test_small_teams_are_withheld_from_whoever_sees_all_teams_only_as_a_sponsor():
+    def scope(*roles):
+        return Scope(1, "someone", frozenset(roles), frozenset({1}))
+
+    assert withholds_small_teams(scope(Role.SPONSOR))
+    assert withholds_small_teams(scope(Role.SPONSOR, Role.MANAGER))  # every team, through the sponsor role
+    assert not withholds_small_teams(scope(Role.SPONSOR, Role.AUDITOR))
+    assert not withholds_small_teams(scope(Role.ADMIN))
+    assert not withholds_small_teams(scope(Role.AUDITOR))
+    assert not withholds_small_teams(scope(Role.MANAGER))
