@@ -34,6 +34,20 @@ class Settings:
     idle_timeout_minutes: int = 30
     max_failed_logins: int = 10
     lockout_minutes: int = 15
+    # Sign-in (docs/sso.md): local accounts, the council's OpenID Connect provider, or both.
+    auth_mode: str = "local"
+    oidc_provider: str = ""  # the [auth.<name>] section of secrets.toml; "" uses [auth] itself
+    oidc_provider_label: str = "your organisation's account"
+    oidc_trust_email: bool = False
+    admin_contact: str = "your administrator"
+
+    @property
+    def local_sign_in(self) -> bool:
+        return self.auth_mode in ("local", "both")
+
+    @property
+    def provider_sign_in(self) -> bool:
+        return self.auth_mode in ("oidc", "both")
 
 
 def _demo_key_file() -> Path:
@@ -87,6 +101,12 @@ def load_settings(env: Mapping[str, str] | None = None, secrets_: Mapping[str, o
     if demo_mode and not key:
         key = _demo_cookie_key()
     key = check_cookie_key(key)
+    auth_mode = (get("AUTH_MODE", "auth_mode", "local") or "local").strip().lower()
+    if auth_mode not in ("local", "oidc", "both"):
+        raise ConfigError(f"AUTH_MODE must be local, oidc or both, not {auth_mode!r}.")
+    provider = (get("AUDIT_OIDC_PROVIDER", "oidc_provider", "") or "").strip()
+    if "_" in provider:
+        raise ConfigError("AUDIT_OIDC_PROVIDER names an [auth.<name>] section: Streamlit allows no underscore in it.")
     return Settings(
         database_url=database_url,
         demo_mode=demo_mode,
@@ -94,4 +114,10 @@ def load_settings(env: Mapping[str, str] | None = None, secrets_: Mapping[str, o
         idle_timeout_minutes=int(get("AUDIT_IDLE_MINUTES", "idle_minutes", "30")),
         max_failed_logins=int(get("AUDIT_MAX_FAILED_LOGINS", "max_failed_logins", "10")),
         lockout_minutes=int(get("AUDIT_LOCKOUT_MINUTES", "lockout_minutes", "15")),
+        auth_mode=auth_mode,
+        oidc_provider=provider,
+        oidc_provider_label=(get("AUDIT_OIDC_PROVIDER_LABEL", "oidc_provider_label", "")
+                             or "your organisation's account").strip(),
+        oidc_trust_email=(get("AUDIT_OIDC_TRUST_EMAIL", "oidc_trust_email", "0") or "").lower() in _TRUE,
+        admin_contact=(get("AUDIT_ADMIN_CONTACT", "admin_contact", "") or "your administrator").strip(),
     )
