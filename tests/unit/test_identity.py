@@ -1,0 +1,176 @@
+"""The identity-to-user rules of single sign-on (core.identity) and the AUTH_MODE setting.
+
+Rules (docs/sso.md): a user linked to the identity's (iss, sub) is that person if active
+and allowed to use the provider; otherwise the one active user whose admin-entered email
+equals the identity's verified email is linked on this first sign-in; everything else is
+refused.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from core.config import ConfigError, load_settings
+from core.identity import (
+    AMBIGUOUS_EMAIL,
+    EMAIL_NOT_VERIFIED,
+    INACTIVE,
+    LINKED_ELSEWHERE,
+    NO_IDENTITY,
+    NOT_SET_UP,
+    PROVIDER_NOT_ALLOWED,
+    Account,
+    Identity,
+    identity_from_claims,
+    match_identity,
+    session_problem,
+)
+
+ISS = "https://login.example.gov.uk/tenant/v2.0"
+JO = Identity(ISS, "sub-jo-123", email="jo.smith@council.gov.uk", email_verified=True)
+
+
+def test_a_linked_active_provider_user_is_matched_by_issuer_and_subject():
+    accounts = [Account(7, True, "someone.else@council.gov.uk", "provider", linked=(ISS, "sub-jo-123"))]
+    result = match_identity(JO, accounts)
+    assert (result.user_id, result.link) == (7, False)
+
+
+def test_the_link_wins_over_the_email_even_when_the_email_changed():
+    accounts = [
+        Account(7, True, "jo.old@council.gov.uk", "both", linked=(ISS, "sub-jo-123")),
+        Account(8, True, "jo.smith@council.gov.uk", "provider"),
+    ]
+    assert match_identity(JO, accounts).user_id == 7
+
+
+def test_same_subject_at_another_issuer_is_not_the_same_person():
+    accounts = [Account(7, True, "x@council.gov.uk", "provider", linked=("https://other.example/", "sub-jo-123"))]
+    result = match_identity(JO, accounts)
+    assert result.user_id is None and result.reason == NOT_SET_UP
+
+
+def test_first_sign_in_links_the_one_active_user_with_the_verified_email():
+    accounts = [Account(8, True, "  Jo.Smith@Council.gov.uk ", "provider")]  # as an admin might type it
+    result = match_identity(JO, accounts)
+    assert (result.user_id, result.link) == (8, True)
+
+
+def test_an_unverified_email_links_nobody():
+    unverified = Identity(ISS, "sub-jo-123", email="jo.smith@council.gov.uk", email_verified=False)
+    result = match_identity(unverified, [Account(8, True, "jo.smith@council.gov.uk", "provider")])
+    assert result.user_id is None and result.reason == EMAIL_NOT_VERIFIED
+
+
+def test_no_user_with_the_identity_or_email_is_not_set_up():
+    result = match_identity(JO, [])
+    assert result.user_id is None and result.reason == NOT_SET_UP
+    no_email = Identity(ISS, "sub-x")
+    assert match_identity(no_email, [Account(8, True, "", "provider")]).reason == NOT_SET_UP
+
+
+def test_a_deactivated_user_is_refused_linked_or_by_email():
+    linked = [Account(7, False, "jo.smith@council.gov.uk", "provider", linked=(ISS, "sub-jo-123"))]
+    assert match_identity(JO, linked).reason == INACTIVE
+    by_email = [Account(8, False, "jo.smith@council.gov.uk", "provider")]
+    assert match_identity(JO, by_email).reason == INACTIVE
+
+
+def test_a_password_only_user_may_not_use_the_provider():
+    linked = [Account(7, True, "", "local", linked=(ISS, "sub-jo-123"))]
+    assert match_identity(JO, linked).reason == PROVIDER_NOT_ALLOWED
+    by_email = [Account(8, True, "jo.smith@council.gov.uk", "local")]
+    assert match_identity(JO, by_email).reason == PROVIDER_NOT_ALLOWED
+    both = [Account(8, True, "jo.smith@council.gov.uk", "both")]
+    assert match_identity(JO, both).user_id == 8
+
+
+def test_two_active_users_with_the_email_link_neither():
+    accounts = [Account(8, True, "jo.smith@council.gov.uk", "provider"),
+                Account(9, True, "jo.smith@council.gov.uk", "both")]
+    result = match_identity(JO, accounts)
+    assert result.user_id is None and result.reason == AMBIGUOUS_EMAIL
+
+
+def test_a_deactivated_namesake_does_not_make_the_email_ambiguous():
+    accounts = [Account(8, False, "jo.smith@council.gov.uk", "provider"),
+                Account(9, True, "jo.smith@council.gov.uk", "provider")]
+    assert match_identity(JO, accounts).user_id == 9
+
+
+def test_a_user_linked_to_another_identity_is_not_relinked_by_email():
+    accounts = [Account(8, True, "jo.smith@council.gov.uk", "provider", linked=(ISS, "sub-someone-else"))]
+    result = match_identity(JO, accounts)
+    assert result.user_id is None and result.reason == LINKED_ELSEWHERE
+
+
+def test_claims_without_issuer_or_subject_are_no_identity():
+    assert identity_from_claims({"sub": "abc", "email": "a@b.c"}) is None
+    assert identity_from_claims({"iss": ISS, "sub": "  "}) is None
+    assert match_identity(None, []).reason == NO_IDENTITY
+
+
+def test_claims_become_an_identity():
+    identity = identity_from_claims({
+        "iss": ISS, "sub": "sub-jo-123", "email": "Jo.Smith@Council.gov.uk", "email_verified": True,
+        "name": "Jo Smith", "iat": 1796083200,
+    })
+    assert identity == Identity(ISS, "sub-jo-123", "jo.smith@council.gov.uk", True, "Jo Smith",
+                                datetime(2026, 12, 1, tzinfo=timezone.utc))
+
+
+@pytest.mark.parametrize("claim, trusted, verified", [
+    (True, False, True),
+    ("true", False, True),
+    (False, False, False),
+    (None, False, False),  # Entra ID sends no email_verified claim...
+    (None, True, True),  # ...so a single-tenant provider's emails may be trusted by setting
+    ("false", True, True),
+])
+def test_email_verified_comes_from_the_claim_or_a_trusted_provider(claim, trusted, verified):
+    claims = {"iss": ISS, "sub": "s", "email": "jo@council.gov.uk"}
+    if claim is not None:
+        claims["email_verified"] = claim
+    assert identity_from_claims(claims, trust_email=trusted).email_verified is verified
+
+
+def test_no_email_is_never_verified():
+    assert identity_from_claims({"iss": ISS, "sub": "s", "email_verified": True}, trust_email=True).email_verified is False
+
+
+NOON = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+
+
+def test_a_provider_session_ends_after_the_idle_minutes():
+    fresh = dict(now=NOON, signed_in_at=NOON - timedelta(minutes=5), sessions_valid_after=None, idle_minutes=30)
+    assert session_problem(last_activity=NOON - timedelta(minutes=29), **fresh) is None
+    assert session_problem(last_activity=NOON - timedelta(minutes=31), **fresh) == (
+        "You were signed out after 30 minutes without activity.")
+    # A new tab on an old token: measured from when the token was issued.
+    old = dict(now=NOON, signed_in_at=NOON - timedelta(minutes=45), sessions_valid_after=None, idle_minutes=30)
+    assert session_problem(last_activity=None, **old) is not None
+
+
+def test_a_token_issued_before_a_sign_out_everywhere_is_refused():
+    signed_out = datetime(2026, 11, 26, 11, 50, 0, 400_000, tzinfo=timezone.utc)
+    common = dict(now=NOON, last_activity=None, sessions_valid_after=signed_out, idle_minutes=30)
+    assert session_problem(signed_in_at=datetime(2026, 11, 26, 11, 49, 59, tzinfo=timezone.utc), **common) == (
+        "You were signed out. Please sign in again.")
+    # ID tokens carry whole seconds: a token of the same second counts as after the sign-out.
+    assert session_problem(signed_in_at=datetime(2026, 11, 26, 11, 50, 0, tzinfo=timezone.utc), **common) is None
+
+
+def test_auth_mode_defaults_to_local_and_reads_the_environment_or_secrets():
+    base = {"AUDIT_DEMO_MODE": "1", "AUDIT_COOKIE_KEY": "k" * 10 + "abcdefghijklmnopqrstuvwxyz"}
+    assert load_settings(env=base).auth_mode == "local"
+    oidc = load_settings(env=base | {"AUTH_MODE": "OIDC"})
+    assert (oidc.auth_mode, oidc.local_sign_in, oidc.provider_sign_in) == ("oidc", False, True)
+    both = load_settings(env=base, secrets_={"auth_mode": "both", "oidc_provider_label": "Microsoft",
+                                             "admin_contact": "the ICT service desk on 01234 567890"})
+    assert (both.local_sign_in, both.provider_sign_in) == (True, True)
+    assert (both.oidc_provider_label, both.admin_contact) == ("Microsoft", "the ICT service desk on 01234 567890")
+    with pytest.raises(ConfigError, match="AUTH_MODE must be local, oidc or both"):
+        load_settings(env=base | {"AUTH_MODE": "sso"})
+    with pytest.raises(ConfigError, match="underscore"):
+        load_settings(env=base | {"AUDIT_OIDC_PROVIDER": "entra_id"})
