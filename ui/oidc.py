@@ -24,11 +24,24 @@ from datetime import datetime, timezone
 import streamlit as st
 
 from core.config import Settings
-from core.identity import Identity, identity_from_claims, session_problem
+from core.identity import SIGN_IN_LABELS, SIGN_IN_METHODS, Identity, identity_from_claims, session_problem
+from db.admin import uk_time
 from db.engine import get_engine, read_session, write_session
-from db.identities import load_by_identity, record_sign_out
+from db.identities import (
+    SignInRow,
+    known_issuers,
+    link_identity,
+    load_by_identity,
+    record_sign_out,
+    set_sign_in_method,
+    unlink_identity,
+)
 from db.identities import sign_in as record_sign_in
-from db.users import SignedInUser
+from db.users import SignedInUser, UserError
+from ui.admin import flash, plain
+
+__all__ = ["SIGN_IN_LABELS", "draw_sign_in_admin", "draw_provider_button", "draw_sign_in_page", "provider_user",
+           "refused", "sign_out"]
 
 _IDENTITY = "_oidc_identity"  # (issuer, subject) signed in in this session
 _SIGNED_IN_AT = "_oidc_signed_in_at"
@@ -192,3 +205,63 @@ def sign_out(user: SignedInUser, config: Settings) -> bool:
     )
     st.logout()
     return True
+
+
+# ================================================================== the Users page (admin)
+def draw_sign_in_admin(admin: SignedInUser, users: dict, methods: dict[int, SignInRow], config: Settings) -> None:
+    """How one user signs in: the method, the linked provider identity, link and unlink (admin only;
+    ``db.identities`` checks the role again)."""
+    if not config.provider_sign_in:
+        st.info("Sign-in through the identity provider is off (AUTH_MODE=local): set it up first, see docs/sso.md.")
+    chosen = st.selectbox("User", list(users), format_func=lambda n: f"{users[n].display_name} ({n})",
+                          key="sign_in_user")
+    if chosen is None:
+        return
+    row = methods[users[chosen].id]
+    last = uk_time(row.last_provider_sign_in)
+    st.markdown(
+        f"**Signs in with:** {SIGN_IN_LABELS[row.sign_in]}  \n"
+        f"**Provider identity:** {plain(row.identity) if row.identity else 'none linked yet'}  \n"
+        f"**Last sign-in through the provider:** {last.strftime('%d/%m/%Y %H:%M') if last else 'never'}"
+    )
+    if not row.identity and row.sign_in != "local":
+        st.caption(f"Their first sign-in through the provider links their identity by the email on their "
+                   f"account ({plain(users[chosen].email) or 'none: add one under Change a user'}), if the provider "
+                   "vouches for it.")
+    with st.form(f"sign_in_method_{chosen}"):
+        method = st.radio("How they sign in", SIGN_IN_METHODS, index=SIGN_IN_METHODS.index(row.sign_in),
+                          format_func=SIGN_IN_LABELS.get, horizontal=True, key=f"sign_in_method_value_{chosen}",
+                          help="'Identity provider' only: their password no longer works. Changing this ends "
+                               "their sessions.")
+        if st.form_submit_button("Save how they sign in", disabled=chosen == admin.username):
+            _admin_write(lambda s: set_sign_in_method(s, scope=admin.scope, username=chosen, method=method),
+                         f"{chosen} now signs in with: {SIGN_IN_LABELS[method]}.", config)
+    if row.identity:
+        st.caption("Unlinking ends their provider sessions. Their next sign-in links again by verified email.")
+        if st.button(f"Unlink the provider identity of {chosen}", key=f"unlink_{chosen}"):
+            _admin_write(lambda s: unlink_identity(s, scope=admin.scope, username=chosen),
+                         f"The provider identity of {chosen} is unlinked.", config)
+        return
+    with read_session(get_engine(config.database_url)) as session:
+        issuers = known_issuers(session)
+    with st.form(f"link_identity_{chosen}"):
+        st.caption("Link by hand when the provider sends no email address for them: the subject ('sub') is in "
+                   "the event log's refused sign-in, or in the provider's admin centre (Entra ID: the user's "
+                   "object ID is not the subject; use the refused sign-in's).")
+        issuer = st.text_input("Issuer", value=issuers[0] if issuers else "", key=f"link_issuer_{chosen}")
+        subject = st.text_input("Subject", key=f"link_subject_{chosen}")
+        if st.form_submit_button("Link this identity"):
+            _admin_write(lambda s: link_identity(s, scope=admin.scope, username=chosen, issuer=issuer,
+                                                 subject=subject),
+                         f"The identity is linked to {chosen}.", config)
+
+
+def _admin_write(change, message: str, config: Settings) -> None:
+    try:
+        with write_session(get_engine(config.database_url)) as session:
+            change(session)
+    except UserError as error:
+        st.error(plain(str(error)))
+    else:
+        flash(message)
+        st.rerun()
