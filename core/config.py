@@ -82,6 +82,36 @@ def check_cookie_key(key: str | None) -> str:
     return key
 
 
+def check_auth_section(auth: Mapping[str, object] | None, provider: str = "") -> None:
+    """Refuse provider sign-in without a complete ``[auth]`` section and a strong cookie secret.
+
+    Streamlit signs the identity cookie (``st.user``: the provider's issuer and subject)
+    with ``cookie_secret``; anyone who knows or guesses it can sign in as anyone.
+    """
+    where = "the [auth] section of .streamlit/secrets.toml (docs/sso.md)"
+    if not isinstance(auth, Mapping) or not auth:
+        raise ConfigError(f"AUTH_MODE oidc or both needs {where}.")
+    section = auth.get(provider) if provider else auth
+    missing = [f"auth.{key}" for key in ("redirect_uri", "cookie_secret") if not auth.get(key)]
+    if not isinstance(section, Mapping):
+        missing.append(f"[auth.{provider}]")
+    else:
+        prefix = f"auth.{provider}." if provider else "auth."
+        missing += [prefix + key for key in ("client_id", "client_secret", "server_metadata_url")
+                    if not section.get(key)]
+    if missing:
+        raise ConfigError(f"Missing in {where}: {', '.join(missing)}.")
+    if not str(auth["redirect_uri"]).rstrip("/").endswith("/oauth2callback"):
+        raise ConfigError("auth.redirect_uri must be the app's address followed by /oauth2callback, "
+                          "e.g. https://audit.example.gov.uk/oauth2callback.")
+    try:
+        check_cookie_key(str(auth["cookie_secret"]))
+    except ConfigError as error:
+        raise ConfigError(f"auth.cookie_secret signs the sign-in cookie: {error}".replace(
+            "No cookie signing key: set AUDIT_COOKIE_KEY (or cookie_key in .streamlit/secrets.toml) to",
+            "set it to")) from None
+
+
 def load_settings(env: Mapping[str, str] | None = None, secrets_: Mapping[str, object] | None = None) -> Settings:
     """Read settings from ``env`` (default: os.environ) then ``secrets_``; validate them."""
     env = os.environ if env is None else env

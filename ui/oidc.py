@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from core.config import Settings
+from core.config import Settings, check_auth_section
 from core.identity import SIGN_IN_LABELS, SIGN_IN_METHODS, Identity, identity_from_claims, session_problem
 from db.admin import uk_time
 from db.engine import get_engine, read_session, write_session
@@ -96,10 +96,20 @@ def signed_in_through_provider() -> bool:
     return st.session_state.get(_IDENTITY) is not None
 
 
+def check_configuration(config: Settings) -> None:
+    """Refuse provider sign-in (ConfigError) without a complete [auth] section and a strong cookie secret."""
+    try:
+        auth = st.secrets.get("auth")
+    except Exception:  # no secrets.toml at all
+        auth = None
+    check_auth_section(auth, config.oidc_provider)
+
+
 def provider_user(config: Settings) -> SignedInUser | None:
     """The user signed in through the provider in this session (re-read from the database), or None."""
     if not config.provider_sign_in:
         return None
+    check_configuration(config)
     identity = _identity(config)
     if identity is False:
         _forget()
@@ -160,6 +170,8 @@ def _login(config: Settings) -> None:
 def draw_sign_in_page(config: Settings) -> bool:
     """The provider part of the sign-in page. True when the page is complete without the password form:
     a refused identity (its message and nothing else) or ``AUTH_MODE=oidc``."""
+    if config.provider_sign_in:
+        check_configuration(config)
     if config.provider_sign_in and refused():
         st.error(not_set_up_message(config))
         # The provider's cookie would otherwise bring the same identity straight back.

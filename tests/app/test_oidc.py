@@ -3,6 +3,7 @@
 which sign-in the page offers."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -36,6 +37,11 @@ def router(mode: str, monkeypatch, *, issued: datetime | None = None, logged_in:
     monkeypatch.setenv("AUTH_MODE", mode)
     monkeypatch.setenv("AUDIT_OIDC_PROVIDER_LABEL", "Council account")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": secrets.token_urlsafe(32),
+        "client_id": "case-audit", "client_secret": "client-secret",
+        "server_metadata_url": "https://login.example.gov.uk/.well-known/openid-configuration",
+    }
     if logged_in:
         issued = issued or datetime.now(timezone.utc)
         at.user = {"is_logged_in": True, "iss": ISS, "sub": "sub-jo", "email": "jo.smith@council.gov.uk",
@@ -100,3 +106,11 @@ def test_oidc_mode_offers_only_the_provider_and_local_mode_only_the_password(app
     assert not signed_in(local)
     assert [t.label for t in local.text_input] == ["Username", "Password"]
     assert "Sign in with Council account" not in [b.label for b in local.button]
+
+
+def test_oidc_mode_without_an_auth_section_refuses_to_run(app_db, monkeypatch):
+    at = router("oidc", monkeypatch, logged_in=False)
+    del at.secrets["auth"]
+    at.run()
+    assert at.exception  # a ConfigError naming the [auth] section; users see no sign-in at all
+    assert not at.button and not at.text_input

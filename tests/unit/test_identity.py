@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from core.config import ConfigError, load_settings
+from core.config import ConfigError, check_auth_section, load_settings
 from core.identity import (
     AMBIGUOUS_EMAIL,
     EMAIL_NOT_VERIFIED,
@@ -161,16 +161,47 @@ def test_a_token_issued_before_a_sign_out_everywhere_is_refused():
     assert session_problem(signed_in_at=datetime(2026, 11, 26, 11, 50, 0, tzinfo=timezone.utc), **common) is None
 
 
+AUTH = {
+    "redirect_uri": "https://audit.example.gov.uk/oauth2callback",
+    "cookie_secret": "Vb3kQ9zR1xLm7TfE2pYw8sNcH4uJ6dGa",  # 32 random characters
+    "client_id": "0b6a3f2e-app", "client_secret": "client-secret-value",
+    "server_metadata_url": "https://login.microsoftonline.com/TENANT/v2.0/.well-known/openid-configuration",
+}
+BASE = {"AUDIT_DEMO_MODE": "1", "AUDIT_COOKIE_KEY": "k" * 10 + "abcdefghijklmnopqrstuvwxyz"}
+
+
 def test_auth_mode_defaults_to_local_and_reads_the_environment_or_secrets():
-    base = {"AUDIT_DEMO_MODE": "1", "AUDIT_COOKIE_KEY": "k" * 10 + "abcdefghijklmnopqrstuvwxyz"}
-    assert load_settings(env=base).auth_mode == "local"
-    oidc = load_settings(env=base | {"AUTH_MODE": "OIDC"})
+    assert load_settings(env=BASE).auth_mode == "local"  # the demo needs no provider and no [auth]
+    oidc = load_settings(env=BASE | {"AUTH_MODE": "OIDC"})
     assert (oidc.auth_mode, oidc.local_sign_in, oidc.provider_sign_in) == ("oidc", False, True)
-    both = load_settings(env=base, secrets_={"auth_mode": "both", "oidc_provider_label": "Microsoft",
+    both = load_settings(env=BASE, secrets_={"auth_mode": "both", "oidc_provider_label": "Microsoft",
                                              "admin_contact": "the ICT service desk on 01234 567890"})
     assert (both.local_sign_in, both.provider_sign_in) == (True, True)
     assert (both.oidc_provider_label, both.admin_contact) == ("Microsoft", "the ICT service desk on 01234 567890")
     with pytest.raises(ConfigError, match="AUTH_MODE must be local, oidc or both"):
-        load_settings(env=base | {"AUTH_MODE": "sso"})
+        load_settings(env=BASE | {"AUTH_MODE": "sso"})
     with pytest.raises(ConfigError, match="underscore"):
-        load_settings(env=base | {"AUDIT_OIDC_PROVIDER": "entra_id"})
+        load_settings(env=BASE | {"AUTH_MODE": "oidc", "AUDIT_OIDC_PROVIDER": "entra_id"})
+
+
+def test_provider_sign_in_is_refused_without_a_complete_auth_section():
+    with pytest.raises(ConfigError, match=r"needs the \[auth\] section"):
+        check_auth_section(None)
+    partial = {k: v for k, v in AUTH.items() if k not in ("client_secret", "cookie_secret")}
+    with pytest.raises(ConfigError, match="Missing in .*: auth.cookie_secret, auth.client_secret"):
+        check_auth_section(partial)
+    named = {"redirect_uri": AUTH["redirect_uri"], "cookie_secret": AUTH["cookie_secret"]}
+    with pytest.raises(ConfigError, match=r"\[auth.microsoft\]"):
+        check_auth_section(named, "microsoft")
+    named["microsoft"] = {k: AUTH[k] for k in ("client_id", "client_secret", "server_metadata_url")}
+    check_auth_section(named, "microsoft")  # complete: no error
+    check_auth_section(AUTH)
+    with pytest.raises(ConfigError, match="/oauth2callback"):
+        check_auth_section(AUTH | {"redirect_uri": "https://audit.example.gov.uk/"})
+
+
+@pytest.mark.parametrize("weak", ["xxx", "some_key", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "short-but-random-9Qz"])
+def test_a_weak_cookie_secret_is_refused(weak):
+    # Anyone who can forge Streamlit's identity cookie can claim anyone's issuer and subject.
+    with pytest.raises(ConfigError, match="auth.cookie_secret"):
+        check_auth_section(AUTH | {"cookie_secret": weak})
