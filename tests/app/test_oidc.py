@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from core.authz import Role
 from db.engine import get_engine, write_session
-from db.models import Event
+from db.models import Event, UserIdentity
 from tests.app.conftest import ROOT, texts
 from streamlit.testing.v1 import AppTest
 
@@ -114,3 +114,41 @@ def test_oidc_mode_without_an_auth_section_refuses_to_run(app_db, monkeypatch):
     at.run()
     assert at.exception  # a ConfigError naming the [auth] section; users see no sign-in at all
     assert not at.button and not at.text_input
+
+
+# ------------------------------------------------------------------ the Users page
+def _button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_users_page_shows_how_each_user_signs_in_and_links_and_unlinks_an_identity(jo):
+    from tests.app.conftest import page_test
+
+    at = page_test("pages/admin_users.py", "admin").run()
+    assert not at.exception
+    table = at.dataframe[0].value.set_index("Username")
+    assert table.loc["jo.smith", "Signs in with"] == "Identity provider (single sign-on)"
+    assert table.loc["jo.smith", "Provider identity"] == f"sub-jo at {ISS}"
+    assert table.loc["auditor", "Signs in with"] == "Password (local account)"
+    assert table.loc["auditor", "Provider identity"] == "-"
+
+    at.selectbox(key="sign_in_user").set_value("jo.smith").run()
+    at = _button(at, "Unlink the provider identity of jo.smith").click().run()
+    assert "The provider identity of jo.smith is unlinked." in texts(at)
+    with Session(get_engine(jo)) as s:
+        assert s.exec(select(UserIdentity)).all() == []
+
+    # Linked by hand: someone whose provider sends no email address.
+    at.text_input(key="link_issuer_jo.smith").set_value(ISS)
+    at.text_input(key="link_subject_jo.smith").set_value("sub-jo-new")
+    at = _button(at, "Link this identity").click().run()
+    assert "The identity is linked to jo.smith." in texts(at)
+    with Session(get_engine(jo)) as s:
+        link = s.exec(select(UserIdentity)).one()
+        assert (link.issuer, link.subject, link.linked_by) == (ISS, "sub-jo-new", "admin")
+
+    at.selectbox(key="sign_in_user").set_value("auditor").run()
+    at.radio(key="sign_in_method_value_auditor").set_value("both")
+    at = _button(at, "Save how they sign in").click().run()
+    assert "auditor now signs in with: Both." in texts(at)
+    assert at.dataframe[0].value.set_index("Username").loc["auditor", "Signs in with"] == "Both"
