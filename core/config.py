@@ -40,6 +40,8 @@ class Settings:
     oidc_provider_label: str = "your organisation's account"
     oidc_trust_email: bool = False
     admin_contact: str = "your administrator"
+    # Optional, off when empty: provider groups that give roles (core.identity.roles_with_groups).
+    oidc_group_roles: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def local_sign_in(self) -> bool:
@@ -137,7 +139,14 @@ def load_settings(env: Mapping[str, str] | None = None, secrets_: Mapping[str, o
     provider = (get("AUDIT_OIDC_PROVIDER", "oidc_provider", "") or "").strip()
     if "_" in provider:
         raise ConfigError("AUDIT_OIDC_PROVIDER names an [auth.<name>] section: Streamlit allows no underscore in it.")
+    from core.identity import parse_group_roles  # core.identity imports nothing from here
+
+    try:
+        group_roles = parse_group_roles(secrets_.get("oidc_group_roles"))
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
     return Settings(
+        oidc_group_roles=group_roles,
         database_url=database_url,
         demo_mode=demo_mode,
         cookie_key=key,

@@ -18,8 +18,10 @@ These are the pure rules; ``db.identities`` applies them to the users table.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+
+from core.authz import Role
 
 LOCAL = "local"
 PROVIDER = "provider"
@@ -64,6 +66,7 @@ class Identity:
     email_verified: bool = False
     name: str = ""
     issued_at: datetime | None = None  # when the provider issued the ID token (its ``iat``)
+    groups: frozenset[str] = field(default_factory=frozenset)  # the ``groups`` claim (Entra ID: group object ids)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -91,7 +94,10 @@ def identity_from_claims(claims: Mapping[str, object], *, trust_email: bool = Fa
     iat = claims.get("iat")
     if isinstance(iat, (int, float)) and not isinstance(iat, bool):
         issued_at = datetime.fromtimestamp(iat, tz=timezone.utc)
+    raw_groups = claims.get("groups")
+    groups = frozenset(str(g).strip() for g in raw_groups if str(g).strip()) if isinstance(raw_groups, list) else frozenset()
     return Identity(
+        groups=groups,
         issuer=issuer,
         subject=subject,
         email=email,
@@ -174,3 +180,50 @@ def session_problem(
     if now - (last_activity or signed_in_at) > timedelta(minutes=idle_minutes):
         return f"You were signed out after {idle_minutes} minutes without activity."
     return None
+
+
+# ------------------------------------------------------------------ optional: provider groups to roles
+NO_MAPPED_ROLE = "none of the person's provider groups gives a role, and they have no other"
+
+
+def parse_group_roles(value: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The ``[oidc_group_roles]`` table (group id = role or [roles]) as sorted pairs; ValueError if wrong.
+
+    Managers are left out on purpose: a manager needs the teams they manage, which only the
+    Users page gives.
+    """
+    if value in (None, "", {}):
+        return ()
+    if not isinstance(value, Mapping):
+        raise ValueError("oidc_group_roles is a table: \"<group id>\" = \"<role>\" or [\"<role>\", ...].")
+    pairs = []
+    for group, roles in value.items():
+        names = [roles] if isinstance(roles, str) else list(roles) if isinstance(roles, (list, tuple)) else None
+        if not str(group).strip() or not names:
+            raise ValueError(f"oidc_group_roles: group {group!r} needs a role or a list of roles.")
+        for name in names:
+            if name not in {r.value for r in Role}:
+                raise ValueError(f"oidc_group_roles: {name!r} is not a role ({', '.join(r.value for r in Role)}).")
+            if name == Role.MANAGER.value:
+                raise ValueError("oidc_group_roles cannot give the manager role: a manager's teams are set on the "
+                                 "Users page, with the role.")
+        pairs.append((str(group).strip(), tuple(sorted(set(names)))))
+    return tuple(sorted(pairs))
+
+
+def roles_with_groups(
+    current: Iterable[Role], groups: Iterable[str], mapping: tuple[tuple[str, tuple[str, ...]], ...],
+) -> frozenset[Role]:
+    """The user's roles once their provider groups are applied.
+
+    The mapping governs the roles it names: those come from the groups alone (given when a
+    group maps to them, taken away when none does). Roles it does not name (manager, say)
+    stay as the admin set them. With no mapping, the roles are unchanged.
+    """
+    current = frozenset(Role(r) for r in current)
+    if not mapping:
+        return current
+    governed = {Role(name) for _, names in mapping for name in names}
+    member_of = set(groups)
+    given = {Role(name) for group, names in mapping if group in member_of for name in names}
+    return frozenset((current - governed) | given)

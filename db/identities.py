@@ -19,6 +19,7 @@ from core.authz import Role, Scope
 from core.identity import (
     BOTH,
     LOCAL,
+    NO_MAPPED_ROLE,
     PROVIDER,
     SIGN_IN_METHODS,
     Account,
@@ -27,10 +28,11 @@ from core.identity import (
     match_identity,
     may_use_provider,
     normalise_email,
+    roles_with_groups,
 )
 from db.events import record
-from db.models import User, UserIdentity, utcnow
-from db.users import SignedInUser, UserError, get_user, load_signed_in
+from db.models import User, UserIdentity, UserRole, utcnow
+from db.users import SignedInUser, UserError, get_user, load_signed_in, roles_of
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -75,21 +77,43 @@ def load_by_identity(session: Session, identity: Identity) -> SignedInUser | Non
     return _provider_user(session, session.get(User, result.user_id))
 
 
-def sign_in(session: Session, identity: Identity | None, *, provider: str) -> tuple[SignedInUser | None, str]:
+def sign_in(
+    session: Session, identity: Identity | None, *, provider: str,
+    group_roles: tuple[tuple[str, tuple[str, ...]], ...] = (),
+) -> tuple[SignedInUser | None, str]:
     """A provider sign-in: match, link on first sign-in, record it; (user, "") or (None, reason).
 
     Every call is one event: ``login.success`` (with ``linked`` on a first sign-in) or
-    ``login.failure`` with the identity and the reason, for the admin to act on.
+    ``login.failure`` with the identity and the reason, for the admin to act on. With
+    ``group_roles`` (optional, off when empty) the token's groups set the roles the mapping
+    names, before anything else is read (``core.identity.roles_with_groups``).
     """
     result = match(session, identity)
     details = {"method": "provider", "provider": provider}
     if identity is not None:
         details |= {"issuer": identity.issuer, "subject": identity.subject, "email": identity.email}
+    new_roles = None
+    if result.ok and group_roles:
+        current = roles_of(session, result.user_id)
+        new_roles = roles_with_groups(current, identity.groups, group_roles)
+        if not new_roles:
+            result = Match(None, reason=NO_MAPPED_ROLE)
+        elif new_roles == current:
+            new_roles = None
     if not result.ok:
         name = identity.email if identity is not None and identity.email else "(provider identity)"
         record(session, name[:60], "login.failure", "user", result.user_id or "", after=details | {"reason": result.reason})
         return None, result.reason
     user = session.get(User, result.user_id)
+    if new_roles is not None:
+        before = sorted(roles_of(session, user.id))
+        for row in session.exec(select(UserRole).where(UserRole.user_id == user.id)).all():
+            session.delete(row)
+        session.flush()
+        for role in sorted(new_roles):
+            session.add(UserRole(user_id=user.id, role=Role(role).value))
+        record(session, user.username, "user.roles", "user", user.id, before={"roles": before},
+               after={"roles": sorted(new_roles), "by": "provider groups"})
     now = utcnow()
     if result.link:
         link = UserIdentity(user_id=user.id, issuer=identity.issuer, subject=identity.subject, email=identity.email,

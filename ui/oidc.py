@@ -151,7 +151,8 @@ def provider_user(config: Settings) -> SignedInUser | None:
                 _end(identity, problem)
                 return None
     with write_session(engine) as session:
-        user, _reason = record_sign_in(session, identity, provider=config.oidc_provider or "default")
+        user, _reason = record_sign_in(session, identity, provider=config.oidc_provider or "default",
+                                       group_roles=config.oidc_group_roles)
     if user is None:
         st.session_state[_REFUSED] = token
         return None
@@ -229,6 +230,10 @@ def draw_sign_in_admin(admin: SignedInUser, users: dict, methods: dict[int, Sign
                           key="sign_in_user")
     if chosen is None:
         return
+    if config.oidc_group_roles:
+        st.info("Provider groups give the roles " + ", ".join(sorted({r for _, rs in config.oidc_group_roles for r in rs}))
+                + " at each sign-in through the provider (oidc_group_roles): change those in the provider's "
+                "groups; other roles and managers' teams are set here.")
     row = methods[users[chosen].id]
     last = uk_time(row.last_provider_sign_in)
     st.markdown(

@@ -180,3 +180,30 @@ def test_the_database_holds_one_user_per_identity(engine):
         with write_session(engine) as s:
             for username in ("auditor", "manager"):
                 s.add(UserIdentity(user_id=ids_user_id(s, username), issuer=ISS, subject="same", linked_by="test"))
+
+
+def test_provider_groups_set_the_roles_they_name_when_the_mapping_is_on(engine):
+    auditors, board = "3f9c-auditors", "c01d-board"
+    mapping = ((auditors, ("auditor",)), (board, ("sponsor",)))
+    add_provider_user(engine, roles=(Role.AUDITOR,))
+    in_board = Identity(ISS, "sub-jo-123", email="jo.smith@council.gov.uk", email_verified=True,
+                        groups=frozenset({board}))
+    with write_session(engine) as s:
+        user, _ = ids.sign_in(s, in_board, provider="default", group_roles=mapping)
+    assert user.roles == frozenset({Role.SPONSOR})
+    with Session(engine) as s:
+        assert ids.load_by_identity(s, in_board).roles == frozenset({Role.SPONSOR})  # stored, re-read
+        event = events(s, "user.roles")[-1]
+        assert (event.before, event.after) == ({"roles": ["auditor"]}, {"roles": ["sponsor"], "by": "provider groups"})
+    # In no mapped group and with no other role: refused, logged, roles left as they were.
+    no_groups = Identity(ISS, "sub-jo-123", email="jo.smith@council.gov.uk", email_verified=True)
+    with write_session(engine) as s:
+        user, reason = ids.sign_in(s, no_groups, provider="default", group_roles=mapping)
+    assert user is None and reason == "none of the person's provider groups gives a role, and they have no other"
+    with Session(engine) as s:
+        assert events(s, "login.failure")[-1].after["reason"] == reason
+        assert ids.load_by_identity(s, in_board).roles == frozenset({Role.SPONSOR})
+    # Off (the default): the token's groups change nothing.
+    with write_session(engine) as s:
+        user, _ = ids.sign_in(s, Identity(ISS, "sub-jo-123", groups=frozenset({auditors})), provider="default")
+    assert user.roles == frozenset({Role.SPONSOR})

@@ -205,3 +205,43 @@ def test_a_weak_cookie_secret_is_refused(weak):
     # Anyone who can forge Streamlit's identity cookie can claim anyone's issuer and subject.
     with pytest.raises(ConfigError, match="auth.cookie_secret"):
         check_auth_section(AUTH | {"cookie_secret": weak})
+
+
+# ------------------------------------------------------------------ optional: provider groups to roles
+from core.authz import Role  # noqa: E402
+from core.identity import parse_group_roles, roles_with_groups  # noqa: E402
+
+AUDITORS, SUPPORT_STAFF, BOARD = "3f9c-auditors", "77ab-business-support", "c01d-board"
+MAPPING = ((AUDITORS, ("auditor",)), (SUPPORT_STAFF, ("support",)), (BOARD, ("sponsor",)))  # by group id
+
+
+def test_group_roles_are_off_by_default():
+    assert parse_group_roles(None) == ()
+    assert load_settings(env=BASE).oidc_group_roles == ()
+    assert roles_with_groups({Role.AUDITOR}, [BOARD], ()) == {Role.AUDITOR}
+
+
+def test_group_roles_table_is_read_and_checked():
+    assert parse_group_roles({AUDITORS: "auditor", BOARD: ["sponsor"], SUPPORT_STAFF: "support"}) == MAPPING
+    settings = load_settings(env=BASE, secrets_={"oidc_group_roles": {AUDITORS: "auditor"}})
+    assert settings.oidc_group_roles == ((AUDITORS, ("auditor",)),)
+    with pytest.raises(ConfigError, match="'owner' is not a role"):
+        load_settings(env=BASE, secrets_={"oidc_group_roles": {AUDITORS: "owner"}})
+    with pytest.raises(ConfigError, match="cannot give the manager role"):
+        load_settings(env=BASE, secrets_={"oidc_group_roles": {AUDITORS: ["auditor", "manager"]}})
+
+
+def test_groups_give_and_take_the_roles_the_mapping_names_and_leave_the_others():
+    # In the board group only: sponsor, and the auditor role (named by the mapping) is taken away.
+    assert roles_with_groups({Role.AUDITOR}, [BOARD, "unrelated-group"], MAPPING) == {Role.SPONSOR}
+    # Manager (not in the mapping) stays as the admin set it.
+    assert roles_with_groups({Role.MANAGER, Role.SUPPORT}, [AUDITORS], MAPPING) == {Role.MANAGER, Role.AUDITOR}
+    # Admin, not in the mapping, stays too; no group: no mapped role.
+    assert roles_with_groups({Role.ADMIN, Role.SPONSOR}, [], MAPPING) == {Role.ADMIN}
+    assert roles_with_groups({Role.SPONSOR}, [], MAPPING) == set()
+
+
+def test_the_groups_claim_is_read():
+    identity = identity_from_claims({"iss": ISS, "sub": "s", "groups": [AUDITORS, " ", BOARD]})
+    assert identity.groups == {AUDITORS, BOARD}
+    assert identity_from_claims({"iss": ISS, "sub": "s", "groups": "not-a-list"}).groups == frozenset()
