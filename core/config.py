@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.identity import parse_group_roles
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"
 DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'audit.db'}"
@@ -139,14 +141,11 @@ def load_settings(env: Mapping[str, str] | None = None, secrets_: Mapping[str, o
     provider = (get("AUDIT_OIDC_PROVIDER", "oidc_provider", "") or "").strip()
     if "_" in provider:
         raise ConfigError("AUDIT_OIDC_PROVIDER names an [auth.<name>] section: Streamlit allows no underscore in it.")
-    from core.identity import parse_group_roles  # core.identity imports nothing from here
-
     try:
         group_roles = parse_group_roles(secrets_.get("oidc_group_roles"))
     except ValueError as error:
         raise ConfigError(str(error)) from None
     return Settings(
-        oidc_group_roles=group_roles,
         database_url=database_url,
         demo_mode=demo_mode,
         cookie_key=key,
@@ -159,4 +158,5 @@ def load_settings(env: Mapping[str, str] | None = None, secrets_: Mapping[str, o
                              or "your organisation's account").strip(),
         oidc_trust_email=(get("AUDIT_OIDC_TRUST_EMAIL", "oidc_trust_email", "0") or "").lower() in _TRUE,
         admin_contact=(get("AUDIT_ADMIN_CONTACT", "admin_contact", "") or "your administrator").strip(),
+        oidc_group_roles=group_roles,
     )
