@@ -26,7 +26,6 @@ from core.identity import (
     Identity,
     Match,
     match_identity,
-    may_use_provider,
     normalise_email,
     roles_with_groups,
 )
