@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.identity import parse_group_roles
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"
 DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'audit.db'}"
@@ -34,6 +36,22 @@ class Settings:
     idle_timeout_minutes: int = 30
     max_failed_logins: int = 10
     lockout_minutes: int = 15
+    # Sign-in (docs/sso.md): local accounts, the council's OpenID Connect provider, or both.
+    auth_mode: str = "local"
+    oidc_provider: str = ""  # the [auth.<name>] section of secrets.toml; "" uses [auth] itself
+    oidc_provider_label: str = "your organisation's account"
+    oidc_trust_email: bool = False
+    admin_contact: str = "your administrator"
+    # Optional, off when empty: provider groups that give roles (core.identity.roles_with_groups).
+    oidc_group_roles: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def local_sign_in(self) -> bool:
+        return self.auth_mode in ("local", "both")
+
+    @property
+    def provider_sign_in(self) -> bool:
+        return self.auth_mode in ("oidc", "both")
 
 
 def _demo_key_file() -> Path:
@@ -68,6 +86,36 @@ def check_cookie_key(key: str | None) -> str:
     return key
 
 
+def check_auth_section(auth: Mapping[str, object] | None, provider: str = "") -> None:
+    """Refuse provider sign-in without a complete ``[auth]`` section and a strong cookie secret.
+
+    Streamlit signs the identity cookie (``st.user``: the provider's issuer and subject)
+    with ``cookie_secret``; anyone who knows or guesses it can sign in as anyone.
+    """
+    where = "the [auth] section of .streamlit/secrets.toml (docs/sso.md)"
+    if not isinstance(auth, Mapping) or not auth:
+        raise ConfigError(f"AUTH_MODE oidc or both needs {where}.")
+    section = auth.get(provider) if provider else auth
+    missing = [f"auth.{key}" for key in ("redirect_uri", "cookie_secret") if not auth.get(key)]
+    if not isinstance(section, Mapping):
+        missing.append(f"[auth.{provider}]")
+    else:
+        prefix = f"auth.{provider}." if provider else "auth."
+        missing += [prefix + key for key in ("client_id", "client_secret", "server_metadata_url")
+                    if not section.get(key)]
+    if missing:
+        raise ConfigError(f"Missing in {where}: {', '.join(missing)}.")
+    if not str(auth["redirect_uri"]).rstrip("/").endswith("/oauth2callback"):
+        raise ConfigError("auth.redirect_uri must be the app's address followed by /oauth2callback, "
+                          "e.g. https://audit.example.gov.uk/oauth2callback.")
+    try:
+        check_cookie_key(str(auth["cookie_secret"]))
+    except ConfigError as error:
+        raise ConfigError(f"auth.cookie_secret signs the sign-in cookie: {error}".replace(
+            "No cookie signing key: set AUDIT_COOKIE_KEY (or cookie_key in .streamlit/secrets.toml) to",
+            "set it to")) from None
+
+
 def load_settings(env: Mapping[str, str] | None = None, secrets_: Mapping[str, object] | None = None) -> Settings:
     """Read settings from ``env`` (default: os.environ) then ``secrets_``; validate them."""
     env = os.environ if env is None else env
@@ -87,6 +135,16 @@ def load_settings(env: Mapping[str, str] | None = None, secrets_: Mapping[str, o
     if demo_mode and not key:
         key = _demo_cookie_key()
     key = check_cookie_key(key)
+    auth_mode = (get("AUTH_MODE", "auth_mode", "local") or "local").strip().lower()
+    if auth_mode not in ("local", "oidc", "both"):
+        raise ConfigError(f"AUTH_MODE must be local, oidc or both, not {auth_mode!r}.")
+    provider = (get("AUDIT_OIDC_PROVIDER", "oidc_provider", "") or "").strip()
+    if "_" in provider:
+        raise ConfigError("AUDIT_OIDC_PROVIDER names an [auth.<name>] section: Streamlit allows no underscore in it.")
+    try:
+        group_roles = parse_group_roles(secrets_.get("oidc_group_roles"))
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
     return Settings(
         database_url=database_url,
         demo_mode=demo_mode,
@@ -94,4 +152,11 @@ def load_settings(env: Mapping[str, str] | None = None, secrets_: Mapping[str, o
         idle_timeout_minutes=int(get("AUDIT_IDLE_MINUTES", "idle_minutes", "30")),
         max_failed_logins=int(get("AUDIT_MAX_FAILED_LOGINS", "max_failed_logins", "10")),
         lockout_minutes=int(get("AUDIT_LOCKOUT_MINUTES", "lockout_minutes", "15")),
+        auth_mode=auth_mode,
+        oidc_provider=provider,
+        oidc_provider_label=(get("AUDIT_OIDC_PROVIDER_LABEL", "oidc_provider_label", "")
+                             or "your organisation's account").strip(),
+        oidc_trust_email=(get("AUDIT_OIDC_TRUST_EMAIL", "oidc_trust_email", "0") or "").lower() in _TRUE,
+        admin_contact=(get("AUDIT_ADMIN_CONTACT", "admin_contact", "") or "your administrator").strip(),
+        oidc_group_roles=group_roles,
     )

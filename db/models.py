@@ -45,6 +45,24 @@ class User(SQLModel, table=True):
     sessions_valid_after: datetime | None = None
     last_seen_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # How this person may sign in: 'local' (password), 'provider' (the council's
+    # OpenID Connect provider) or 'both' (core.identity.SIGN_IN_METHODS).
+    sign_in: str = Field(default="local", max_length=10)
+
+
+class UserIdentity(SQLModel, table=True):
+    """The provider identity (issuer + subject) linked to a user: one per user, one user per identity."""
+
+    __tablename__: ClassVar[str] = "user_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_user_identity_issuer_subject"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", unique=True, ondelete="CASCADE")
+    issuer: str = Field(max_length=300)
+    subject: str = Field(max_length=255)
+    email: str = Field(default="", max_length=254)  # the provider's email when linked
+    linked_at: datetime = Field(default_factory=utcnow)
+    linked_by: str = Field(max_length=60)  # who linked it: the person at first sign-in, or an admin
+    last_sign_in_at: datetime | None = None
 
 
 class UserRole(SQLModel, table=True):

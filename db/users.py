@@ -117,11 +117,12 @@ def create_user(
 def login_credentials(session: Session, now: datetime | None = None) -> dict:
     """The credentials dict streamlit-authenticator expects, built from the users table.
 
-    Inactive and locked-out users are left out, so they fail exactly as an unknown
+    Inactive, locked-out and provider-only users are left out, so they fail exactly as an unknown
     user or a wrong password does (one message for all three).
     """
     now = now or utcnow()
-    users = session.exec(select(User).where(col(User.active).is_(True))).all()
+    # Users who sign in through the identity provider only have no password sign-in (docs/sso.md).
+    users = session.exec(select(User).where(col(User.active).is_(True), User.sign_in != "provider")).all()
     roles: dict[int, list[str]] = {}
     for user_id, role in session.exec(select(UserRole.user_id, UserRole.role)):
         roles.setdefault(user_id, []).append(role)

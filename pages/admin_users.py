@@ -15,8 +15,11 @@ from db.admin import (  # noqa: E402
     update_account,
 )
 from db.engine import write_session  # noqa: E402
+from db.identities import create_provider_account, sign_in_rows  # noqa: E402
 from db.users import UserError  # noqa: E402
 from ui.admin import flash, role_label, show_flash, suggest_password, table  # noqa: E402
+from ui.auth import settings  # noqa: E402
+from ui.oidc import SIGN_IN_LABELS, draw_sign_in_admin  # noqa: E402
 from ui.widgets import session  # noqa: E402
 
 ROLE_VALUES = [r.value for r in Role]
@@ -28,46 +31,60 @@ show_flash()
 with session() as s:
     users = list_users(s, user.scope)
     teams = list_teams(s, user.scope, active_only=True)
+    methods = sign_in_rows(s, user.scope)
+config = settings()
 team_names = {t.id: t.name for t in teams}
 by_username = {u.username: u for u in users}
 
 table(
-    ["Username", "Name", "Email", "Roles", "Teams managed", "Active", "Must change password", "Locked out",
-     "Last sign-in"],
-    [[u.username, u.display_name, u.email, ", ".join(u.roles), ", ".join(u.teams), u.active, u.must_change_password,
-      u.locked, u.last_seen_at] for u in users],
+    ["Username", "Name", "Email", "Roles", "Teams managed", "Active", "Signs in with", "Provider identity",
+     "Must change password", "Locked out", "Last sign-in"],
+    [[u.username, u.display_name, u.email, ", ".join(u.roles), ", ".join(u.teams), u.active,
+      SIGN_IN_LABELS[methods[u.id].sign_in], methods[u.id].identity or "-", u.must_change_password, u.locked,
+      u.last_seen_at] for u in users],
     column_config={"Last sign-in": st.column_config.DatetimeColumn("Last sign-in (UK time)", format="DD/MM/YYYY HH:mm")},
 )
 
-add_tab, change_tab, reset_tab = st.tabs(["Add a user", "Change a user", "Reset a password"])
+add_tab, change_tab, reset_tab, sign_in_tab = st.tabs(
+    ["Add a user", "Change a user", "Reset a password", "Sign-in and provider identity"])
 
 with add_tab:
     st.session_state.setdefault("new_user_password", suggest_password())
+    # Outside the form, so that the form drops the password for someone who signs in through the provider.
+    new_method = st.radio("How they sign in", ["provider", "local"], format_func=SIGN_IN_LABELS.get,
+                          index=0 if config.provider_sign_in else 1, horizontal=True, key="new_user_method",
+                          help="Through the provider, their first sign-in links their account by the email below.")
     with st.form("add_user"):
         username = st.text_input("Username", key="new_user_username",
                                  help="Letters, digits, dots, hyphens and underscores, e.g. j.smith")
         display_name = st.text_input("Full name", key="new_user_name")
-        email = st.text_input("Email (optional)", key="new_user_email")
+        email = st.text_input("Email (required to sign in through the provider)", key="new_user_email")
         roles = st.multiselect("Roles", ROLE_VALUES, format_func=role_label, key="new_user_roles")
         managed = st.multiselect("Teams they manage (managers only)", list(team_names), format_func=team_names.get,
                                  key="new_user_teams")
-        password = st.text_input(
+        password = "" if new_method == "provider" else st.text_input(
             "Temporary password", key="new_user_password",
             help="Give it to the person by phone or in person; they must choose their own at first sign-in.",
         )
         if st.form_submit_button("Create user", type="primary"):
             try:
                 with write_session() as s:
-                    create_account(s, scope=user.scope, username=username, display_name=display_name, email=email,
-                                   roles=roles, managed_team_ids=managed, temporary_password=password)
+                    if new_method == "provider":
+                        create_provider_account(s, scope=user.scope, username=username, display_name=display_name,
+                                                email=email, roles=roles, managed_team_ids=managed)
+                    else:
+                        create_account(s, scope=user.scope, username=username, display_name=display_name,
+                                       email=email, roles=roles, managed_team_ids=managed, temporary_password=password)
             except UserError as error:
                 st.error(str(error))
             else:
                 created = username.strip().lower()
-                flash(f"User '{created}' created. Their temporary password is {password}: they must change it "
+                flash(f"User '{created}' created. They sign in through {config.oidc_provider_label} with the email "
+                      "address given; no password of this app's." if new_method == "provider" else
+                      f"User '{created}' created. Their temporary password is {password}: they must change it "
                       "when they first sign in.")
                 for key in ("new_user_username", "new_user_name", "new_user_email", "new_user_roles", "new_user_teams",
-                            "new_user_password"):
+                            "new_user_password", "new_user_method"):
                     st.session_state.pop(key, None)  # an empty form, and a new suggestion, for the next person
                 st.rerun()
 
@@ -131,3 +148,6 @@ with reset_tab:
                 st.session_state.pop("reset_password_value", None)
                 st.rerun()
     st.caption("To change your own password, use My account.")
+
+with sign_in_tab:
+    draw_sign_in_admin(user, by_username, methods, config)

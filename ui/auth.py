@@ -19,6 +19,7 @@ from db.bootstrap import prepare_database
 from db.demo import DEMO_ACCOUNTS, DEMO_PASSWORDS
 from db.engine import get_engine, read_session, write_session
 from db.users import SignedInUser, load_signed_in, login_credentials, record_login, revoke_sessions
+from ui import oidc  # sign-in through the identity provider (docs/sso.md): hooked in below, marked "OIDC hook"
 
 SIGNED_IN_AT = "_signed_in_at"
 LAST_ACTIVITY = "_last_activity"
@@ -86,6 +87,9 @@ def authenticate() -> tuple[SignedInUser | None, stauth.Authenticate | None]:
     """The signed-in user, re-read from the database (None when nobody is signed in),
     and the authenticator if this run had to build one (to reuse for the sign-in form)."""
     config = ready_settings()
+    # OIDC hook: a provider session wins; with AUTH_MODE=oidc there is no local sign-in at all.
+    if (provider_user := oidc.provider_user(config)) is not None or not config.local_sign_in:
+        return provider_user, None
     auth = None  # built only when needed: its cookie component may render once per run
     if not st.session_state.get("authentication_status"):
         # A valid cookie signs the user back in, unless it predates their last sign-out.
@@ -125,6 +129,8 @@ def current_user(render_form: bool = True) -> SignedInUser | None:
 def sign_in_form(auth: stauth.Authenticate | None = None) -> None:
     """The sign-in form (and, in demo mode, the demo accounts)."""
     config = ready_settings()
+    if oidc.draw_sign_in_page(config):  # OIDC hook: a refused identity, or AUTH_MODE=oidc (no password form)
+        return
     auth = auth or _authenticator(config)
     reason = st.session_state.get(SIGN_OUT_REASON)  # kept until the next sign-in
     st.title("Case audit")
@@ -155,6 +161,7 @@ def sign_in_form(auth: stauth.Authenticate | None = None) -> None:
         else:
             _clear_session()
             st.error(FAILED_MESSAGE)
+    oidc.draw_provider_button(config)  # OIDC hook: AUTH_MODE=both offers the provider beside the form
     if config.demo_mode:
         st.divider()
         st.markdown("**Demo mode.** This is invented data. Sign in as any of these accounts:")
@@ -169,6 +176,8 @@ def sign_in_form(auth: stauth.Authenticate | None = None) -> None:
 def sign_out(user: SignedInUser) -> None:
     """Sign out here and everywhere: every cookie issued so far stops working."""
     config = settings()
+    if oidc.sign_out(user, config):  # OIDC hook: a provider session ends through st.logout
+        return
     with write_session(get_engine(config.database_url)) as session:
         revoke_sessions(session, user.username)
     auth = _authenticator(config)
