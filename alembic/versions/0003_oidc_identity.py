@@ -1,7 +1,7 @@
 """oidc identity: how each user signs in, and the provider identity linked to them
 
 Revision ID: 0003
-Revises: 0003
+Revises: 0002
 Create Date: 2026-11-30 01:00:00
 
 ``user.sign_in`` is 'local', 'provider' or 'both' (existing users keep 'local').
