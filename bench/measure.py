@@ -80,7 +80,9 @@ class PageTiming:
 
     def as_json(self) -> dict:
         result = {"cold_ms": _r(self.cold_ms), "warm_ms": _r(self.warm_ms), "sql_ms": _r(self.sql_ms),
-                  "naive_ms": _r(self.naive_ms), "sql_statements": self.statements}
+                  "statements": self.statements}
+        if self.naive_ms is not None:
+            result["naive_ms"] = _r(self.naive_ms)
         if self.error:
             result["error"] = self.error
         return result
@@ -90,16 +92,27 @@ def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _signed_in(path: str, username: str):
+def _signed_in(path: str, username: str, query: dict | None = None):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / path), default_timeout=600)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
     # What the sign-in library leaves in the session after a successful sign-in.
     at.session_state["authentication_status"] = True
     at.session_state["username"] = username
     at.session_state["name"] = username
     at.session_state["roles"] = []
     return at
+
+
+def signed_in(path: str, username: str, query: dict | None = None):
+    """An AppTest of ``path`` with ``username`` signed in (what the sign-in library leaves behind)."""
+    return _signed_in(path, username, query)
+
+
+def run_timed(at) -> float:
+    return _run(at)
 
 
 def _run(at) -> float:
@@ -123,7 +136,7 @@ def clear_caches() -> None:
 
 
 def time_page(page, database_url: str, engine: Engine, log: StatementLog, repeat: int, naive_repeat: int,
-              ) -> PageTiming:
+              query: dict | None = None) -> PageTiming:
     """Median timings of ``page`` (a ``bench.pages.BenchPage``)."""
     timing = PageTiming(page.name)
     if not (ROOT / page.path).exists():
@@ -133,7 +146,7 @@ def time_page(page, database_url: str, engine: Engine, log: StatementLog, repeat
         # One session, as one user at a server. Its first, untimed, run imports the page's modules
         # and starts the session (AppTest then also scans installed packages for components,
         # which a server does once at start-up, not per page).
-        at = _signed_in(page.path, page.user)
+        at = _signed_in(page.path, page.user, query)
         _run(at)
         cold, sql = [], []
         for _ in range(repeat):

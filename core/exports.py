@@ -28,6 +28,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -59,14 +60,23 @@ def _local(value: datetime) -> datetime:
     return value.astimezone(COUNCIL_TIME_ZONE).replace(tzinfo=None)
 
 
+@lru_cache(maxsize=8192)
+def uk_date(value: date) -> str:
+    """dd/mm/yyyy (a list holds few distinct dates: each is formatted once)."""
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+
+
 def _csv_value(value: Any) -> Any:
+    # Text first: most cells are text.
+    if isinstance(value, str):
+        return "'" + value if value.startswith(DANGEROUS_PREFIXES) else value
     if value is None:
         return ""
     if isinstance(value, datetime):
         return _local(value).strftime(UK_DATETIME)
     if isinstance(value, date):
-        return value.strftime(UK_DATE)
-    return safe_cell(value)
+        return uk_date(value)
+    return value
 
 
 def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
