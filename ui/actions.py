@@ -242,10 +242,10 @@ def show_actions_table(views: list[ActionView], today: date, *, with_audit_links
     the action's text come first and fit without scrolling sideways; the rest follows to the right."""
     frame = actions_frame(views, today, with_audit_links=with_audit_links)
     config = {
-        "Due on": st.column_config.DateColumn("Due on", format="DD/MM/YYYY", width=95),
-        "Due": st.column_config.TextColumn("Due", help="Overdue counts working days past the due date", width=185),
-        "Status": st.column_config.TextColumn("Status", width=115),
-        "Owner": st.column_config.TextColumn("Owner", width=150),
+        "Due on": st.column_config.DateColumn("Due on", format="DD/MM/YYYY", width=92),
+        "Due": st.column_config.TextColumn("Due", help="Overdue counts working days past the due date", width=175),
+        "Status": st.column_config.TextColumn("Status", width=110),
+        "Owner": st.column_config.TextColumn("Owner", width=140),
         "Action": st.column_config.TextColumn("Action", width=430),
         "Raised on": st.column_config.DateColumn("Raised on", format="DD/MM/YYYY"),
         "Working days overdue": st.column_config.NumberColumn("Working days overdue", format="%d"),
@@ -321,13 +321,13 @@ def action_detail(user: SignedInUser, view: ActionView, today: date) -> None:
     audit_link(user, view)
     c1, c2, c3, c4 = st.columns(4)
     c1.markdown(f"**Owner**  \n{as_text(view.owner_label)}")
-    c2.markdown(f"**Raised**  \n{view.raised_on:%a %d %b %Y} by {as_text(view.raised_by)}")
-    c3.markdown(f"**Due**  \n{view.due_on:%a %d %b %Y}")
+    c2.markdown(f"**Raised**  \n{view.raised_on:%d/%m/%Y} by {as_text(view.raised_by)}")
+    c3.markdown(f"**Due**  \n{view.due_on:%d/%m/%Y}")
     c4.markdown(f"**Status**  \n{ActionStatus(view.status).label}")
     if view.completion_note:
-        st.markdown(f"**What was done** ({view.completed_on:%d %b %Y}): {as_text(view.completion_note)}")
+        st.markdown(f"**What was done** ({view.completed_on:%d/%m/%Y}): {as_text(view.completion_note)}")
     if view.verified_on:
-        st.markdown(f"**Verified** {view.verified_on:%d %b %Y} by {as_text(view.verified_by or '')}")
+        st.markdown(f"**Verified** {view.verified_on:%d/%m/%Y} by {as_text(view.verified_by or '')}")
     if view.reopen_reason and view.status == ActionStatus.REOPENED.value:
         st.markdown(f"**Reopened because:** {as_text(view.reopen_reason)}")
 
@@ -372,7 +372,7 @@ def action_detail(user: SignedInUser, view: ActionView, today: date) -> None:
                                         format="DD/MM/YYYY")
                 reason = st.text_input("Reason for the new due date", key=f"due_reason_{view.id}")
                 if st.form_submit_button("Change the due date"):
-                    _run(db_actions.change_due_date, f"Due date changed to {new_due:%a %d %b %Y}.", view,
+                    _run(db_actions.change_due_date, f"Due date changed to {new_due:%d/%m/%Y}.", view,
                          due_on=new_due, reason=reason, **common)
     st.session_state[_seen_key(view.id)] = (view.status, view.version)
 
@@ -591,7 +591,7 @@ def show_chase_table(views: list[ActionView], today: date, *, key: str) -> None:
 
 def weekly_chart(charts: ActionCharts) -> alt.Chart:
     frame = pd.DataFrame([
-        {"Week": f"{w.week:%d %b}", "What": what, "Actions": n}
+        {"Week": f"{w.week:%d/%m}", "What": what, "Actions": n}
         for w in charts.by_week
         for what, n in (("Raised", w.raised), ("Completed", w.completed), ("Verified", w.verified))
     ])
@@ -751,7 +751,7 @@ def chase_tab(user: SignedInUser, today: date) -> None:
         return
     sunday = this_week(today)[1]
     st.markdown(f"**{late:,} overdue action{'s' if late != 1 else ''}**"
-                + (f" and {soon:,} due by {sunday:%a %d %b}" if include_week else "")
+                + (f" and {soon:,} due by {sunday:%a %d/%m}" if include_week else "")
                 + f" across {len(teams)} teams, grouped by team and owner, for the weekly meeting.")
     with st.container(horizontal=True):
         download("Download chase list (CSV)", lambda: chase_csv_file(scope, today, include_week),
