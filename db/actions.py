@@ -301,13 +301,17 @@ def filter_options(session: Session, scope: Scope) -> FilterOptions:
     """The teams, owners and themes that occur among the actions ``scope`` may see."""
     _refuse_aggregates_only(scope)
     teams = dict(session.exec(in_scope(select(Team.id, Team.name), scope, Team.id).order_by(Team.name)).all())
-    # One probe per practitioner (the first action found will do), not a pass over every action.
-    has_action = in_scope(
-        select(RemedialAction.id).join(Audit, _of_submitted_audit).where(RemedialAction.owner_id == Practitioner.id),
-        scope,
-    ).exists()
-    owners = dict(session.exec(select(Practitioner.id, Practitioner.name).where(has_action)
-                               .order_by(Practitioner.name)).all())
+    if scope.team_ids is None:
+        # Every team: one probe per practitioner (the first action found will do), not a pass over every action.
+        has_action = (select(RemedialAction.id).join(Audit, _of_submitted_audit)
+                      .where(RemedialAction.owner_id == Practitioner.id).exists())
+        owners_query = select(Practitioner.id, Practitioner.name).where(has_action)
+    else:
+        # A manager's few teams: their actions are few, read them through the teams.
+        owners_query = in_scope(select(Practitioner.id, Practitioner.name)
+                                .join(RemedialAction, RemedialAction.owner_id == Practitioner.id)
+                                .join(Audit, _of_submitted_audit).distinct(), scope)
+    owners = dict(sorted(session.exec(owners_query).all(), key=lambda row: row[1]))
     unowned = session.exec(in_scope(
         select(RemedialAction.id).join(Audit, _of_submitted_audit)
         .where(col(RemedialAction.owner_id).is_(None)).limit(1), scope)).first()

@@ -366,3 +366,36 @@ def test_only_the_open_tab_is_drawn_and_chase_list_counts_and_charts_show():
 def test_list_downloads_are_offered():
     at = run("support")
     assert [b.label for b in at.get("download_button")] == ["Download list (CSV)", "Download list (Excel)"]
+
+
+# ------------------------------------------------------------------ paged on the server, charts follow the filters
+def test_the_list_shows_one_page_and_counts_what_is_not_shown(app_db):
+    at = run("support")
+    total = listed(at)
+    first = list(list_frame(at)["Action no."])
+    assert len(first) == 50 < total
+    assert any(f"showing 1 to 50, {total - 50:,} not shown" in m.value for m in at.markdown)
+    button(at, "Next").click().run()
+    second = list(list_frame(at)["Action no."])
+    assert len(second) == 50 and not set(first) & set(second)
+    assert any(f"showing 51 to 100, {total - 50:,} not shown" in m.value for m in at.markdown)
+    # A new filter starts again on its first page.
+    at.toggle(key="filter_overdue").set_value(True).run()
+    assert any("showing" not in m.value and m.value.startswith(f"**{metric(at, 'Overdue')} actions**")
+               for m in at.markdown)
+
+
+def test_the_charts_follow_the_filters_overdue_only_included():
+    import pyarrow as pa
+
+    def raised(at) -> int:
+        chart = at.get("vega_lite_chart")[0]
+        blobs = [chart.proto.data.data] + [d.data.data for d in chart.proto.datasets]
+        frame = next(pa.ipc.open_stream(b).read_all().to_pandas() for b in blobs if b)
+        return int(frame.loc[frame["What"] == "Raised", "Actions"].sum())
+
+    at = run("support", actions_tab="Charts")
+    everything = raised(at)
+    at.toggle(key="filter_overdue").set_value(True).run()
+    assert raised(at) == int(metric(at, "Overdue")) < everything
+    assert any("match the filters" in c.value for c in at.caption)
