@@ -185,20 +185,23 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"Benchmark: {args.audits:,} audits on {result['database']} (built in {build_s} s); "
           f"median of {args.repeat} runs; load average {result['load_average']}")
     print(f"Targets at 100,000 audits: {TARGETS}")
-    header = f"{'page/role':<26} {'cold ms':>9} {'warm ms':>9} {'sql ms':>9} {'stmts':>6} {'naive ms':>9}  check"
+    header = (f"{'page/role':<26} {'cold ms':>9} {'warm ms':>9} {'sql ms':>9} {'stmts':>6} {'naive ms':>9} "
+              f"{'cold cpu':>9} {'warm cpu':>9}  check")
     print(header)
     print("-" * len(header))
     for name, page in result["pages"].items():
         cells = [f"{page[k]:>9.1f}" if page.get(k) is not None else f"{'-':>9}"
                  for k in ("cold_ms", "warm_ms", "sql_ms")]
         naive = f"{page['naive_ms']:>9.1f}" if page.get("naive_ms") is not None else f"{'-':>9}"
-        print(f"{name:<26} {' '.join(cells)} {page.get('statements', 0):>6} {naive}  {_check(page)}")
+        cpu = [f"{page[k]:>9.1f}" if page.get(k) is not None else f"{'-':>9}" for k in ("cold_cpu_ms", "warm_cpu_ms")]
+        print(f"{name:<26} {' '.join(cells)} {page.get('statements', 0):>6} {naive} {' '.join(cpu)}  {_check(page)}")
     for title, figures, limit in (("interaction", interactions, 300), ("export", exports, 3000)):
         for name, figure in figures.items():
             median = figure.get("median_ms")
             rows = f" {figure['rows']:>7,} rows" if "rows" in figure else ""
             verdict = figure.get("error") or ("ok" if median <= limit else "SLOW")
-            print(f"{title} {name:<26} {median if median is not None else '-':>9} ms{rows}  {verdict}")
+            cpu = f" (cpu {figure['cpu_ms']} ms)" if figure.get("cpu_ms") is not None else ""
+            print(f"{title} {name:<26} {median if median is not None else '-':>9} ms{cpu}{rows}  {verdict}")
     print(f"save_ms: {save_ms if save_ms is not None else 'n/a'}"
           f"{'' if not save_note else ' (' + save_note + ')'}; peak memory {result['peak_rss_mb']} MB "
           f"({result['peak_rss_with_naive_mb']} MB after the naive baselines)")

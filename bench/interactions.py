@@ -16,12 +16,12 @@ from collections.abc import Callable
 
 from sqlmodel import Session, select
 
-from bench.measure import run_timed, signed_in
+from bench.measure import LAST_CPU_MS, run_timed, signed_in
 
 
-def _median(samples: list[float]) -> dict:
+def _median(samples: list[float], cpu: list[float]) -> dict:
     return {"median_ms": round(statistics.median(samples), 1), "min_ms": round(min(samples), 1),
-            "samples": len(samples)}
+            "cpu_ms": round(statistics.median(cpu), 1), "samples": len(samples)}
 
 
 def _team_ids(engine) -> list[int]:
@@ -36,13 +36,14 @@ def _repeat(path: str, user: str, repeat: int, prepare: Callable, act: Callable)
     (untimed), ``act(at, i)`` and a timed run."""
     at = signed_in(path, user)
     run_timed(at)
-    samples = []
+    samples, cpu = [], []
     for i in range(repeat):
         if prepare(at, i):
             run_timed(at)
         act(at, i)
         samples.append(run_timed(at))
-    return _median(samples)
+        cpu.append(LAST_CPU_MS[0])
+    return _median(samples, cpu)
 
 
 def time_interactions(engine, repeat: int) -> dict:
@@ -87,13 +88,14 @@ def time_interactions(engine, repeat: int) -> dict:
 
 
 def _timed(build: Callable[[], tuple[bytes, int]], repeat: int) -> dict:
-    samples, rows, size = [], 0, 0
+    samples, cpu, rows, size = [], [], 0, 0
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         data, rows = build()
         samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
         size = len(data)
-    return {**_median(samples), "rows": rows, "kb": round(size / 1024)}
+    return {**_median(samples, cpu), "rows": rows, "kb": round(size / 1024)}
 
 
 def time_exports(engine, repeat: int) -> dict:

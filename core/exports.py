@@ -172,7 +172,19 @@ def _column_letter(index: int) -> str:
 def _text_xml(text: str) -> str:
     if len(text) > MAX_CELL_TEXT:
         text = text[: MAX_CELL_TEXT - 14] + " [truncated]"
-    return escape(_CONTROL.sub("", text))
+    if not text.isprintable():  # tab, CR, LF are kept; other control characters are not allowed in XML
+        text = _CONTROL.sub("", text)
+    if "&" in text or "<" in text or ">" in text:
+        text = escape(text)
+    return text
+
+
+def _string_cell(value: str) -> tuple[str, int]:
+    """The part of a text cell after its reference, and its width: neutralised, escaped, RAG-styled."""
+    value = safe_cell(value)
+    rag = rag_of_text(value)
+    style = f' s="{_RAG_STYLE[rag]}"' if rag else ""
+    return f' t="inlineStr"{style}><is><t xml:space="preserve">{_text_xml(value)}</t></is></c>', len(value)
 
 
 def _sheet_xml(columns: Sequence[str], rows: Iterable[Sequence[Any]], selected: bool) -> tuple[str, int, int]:
@@ -181,6 +193,7 @@ def _sheet_xml(columns: Sequence[str], rows: Iterable[Sequence[Any]], selected: 
     widths = [len(str(c)) + 3 for c in columns]  # + room for the filter button
     out: list[str] = []
     append = out.append
+    texts: dict[str, tuple[str, int]] = {}
     header = "".join(f'<c r="{letters[i]}1" t="inlineStr" s="{_HEADER}"><is><t xml:space="preserve">'
                      f'{_text_xml(str(safe_cell(c)))}</t></is></c>' for i, c in enumerate(columns))
     append(f'<row r="1">{header}</row>')
@@ -196,12 +209,14 @@ def _sheet_xml(columns: Sequence[str], rows: Iterable[Sequence[Any]], selected: 
                 widths.append(MIN_WIDTH)
             ref = f"{letters[i]}{number}"
             if isinstance(value, str):
-                value = safe_cell(value)
-                rag = rag_of_text(value)
-                style = f' s="{_RAG_STYLE[rag]}"' if rag else ""
-                cells.append(f'<c r="{ref}" t="inlineStr"{style}><is><t xml:space="preserve">{_text_xml(value)}'
-                             f'</t></is></c>')
-                width = len(value)
+                # Teams, themes, owners, statuses repeat on every row: each distinct text is prepared once.
+                known = texts.get(value)
+                if known is None:
+                    known = _string_cell(value)
+                    if len(texts) < 200_000:
+                        texts[value] = known
+                cells.append(f'<c r="{ref}"{known[0]}')
+                width = known[1]
             elif isinstance(value, bool):
                 cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
                 width = 5
