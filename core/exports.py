@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
-from xml.sax.saxutils import escape
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 UK_DATE = "%d/%m/%Y"
@@ -124,6 +124,12 @@ DECIMAL_FORMAT = "0.0"
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _NS_R = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+def escape(text: str, quotes: bool = False) -> str:
+    """XML text (and, with ``quotes``, attribute) escaping: we only write XML, never parse it."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;") if quotes else text
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML at all
 _EPOCH = datetime(1899, 12, 30)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
@@ -224,7 +230,7 @@ def _sheet_xml(columns: Sequence[str], rows: Iterable[Sequence[Any]], selected: 
                 cells.append(f'<c r="{ref}" s="{_INTEGER}"><v>{value}</v></c>')
                 width = len(str(value))
             elif isinstance(value, float):
-                if value != value or value in (float("inf"), float("-inf")):
+                if not math.isfinite(value):
                     continue  # not a number: an empty cell, never a broken file
                 cells.append(f'<c r="{ref}" s="{_DECIMAL}"><v>{value!r}</v></c>')
                 width = len(f"{value:.1f}")
@@ -240,8 +246,7 @@ def _sheet_xml(columns: Sequence[str], rows: Iterable[Sequence[Any]], selected: 
                 text = safe_cell(str(value))
                 cells.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{_text_xml(text)}</t></is></c>')
                 width = len(text)
-            if width > widths[i]:
-                widths[i] = width
+            widths[i] = max(widths[i], width)
         append(f'<row r="{number}">{"".join(cells)}</row>')
     last = f"{letters[len(columns) - 1] if columns else 'A'}{number}"
     cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{min(MAX_WIDTH, max(MIN_WIDTH, w + 2))}" customWidth="1"/>'
@@ -302,7 +307,7 @@ def to_xlsx(sheets: Mapping[str, tuple[Sequence[str], Iterable[Sequence[Any]]]])
             f'{_XML}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
             'officeDocument" Target="xl/workbook.xml"/></Relationships>'))
-        sheet_list = "".join(f'<sheet name="{escape(n, {chr(34): "&quot;"})}" sheetId="{i + 1}" r:id="rId{i + 1}"/>'
+        sheet_list = "".join(f'<sheet name="{escape(n, quotes=True)}" sheetId="{i + 1}" r:id="rId{i + 1}"/>'
                              for i, n in enumerate(names))
         defined = f"<definedNames>{''.join(filters)}</definedNames>" if filters else ""
         archive.writestr("xl/workbook.xml", (

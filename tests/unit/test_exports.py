@@ -80,6 +80,12 @@ def test_rag_cells_are_filled_in_their_colour_with_readable_text():
     assert sheet["A2"].fill.fill_type is None
 
 
+def test_text_with_markup_and_control_characters_stays_the_same_text():
+    sheet = _sheet(to_xlsx({"Audits": (["Note"], [["Fish & chips <b>not bold</b> \"quoted\""], ["bell\x07 gone"]])}))
+    assert sheet["A2"].value == 'Fish & chips <b>not bold</b> "quoted"'
+    assert sheet["A3"].value == "bell gone"  # a control character XML cannot hold is dropped, not the file
+
+
 def test_several_sheets_with_excel_safe_unique_names():
     data = to_xlsx({"Counts: by team [all]": (["Team"], [["A"]]), "Counts: by team [all] ": (["Team"], [["B"]])})
     workbook = load_workbook(io.BytesIO(data))
@@ -92,8 +98,9 @@ def test_fifty_thousand_rows_in_under_three_seconds():
 
     rows = [[i, f"LCS{i:07d}", "Update the chronology to include the previous referrals.", "Team 01",
              date(2026, 10, 1), "Open", 3] for i in range(50_000)]
-    started = time.perf_counter()
+    # CPU time, not wall time: the suite shares its machine, and the target is the export's own cost.
+    started = time.process_time()
     data = to_xlsx({"Actions": (["No.", "Case", "Action", "Team", "Due on", "Status", "Days"], rows)})
-    assert time.perf_counter() - started < 3.0
+    assert time.process_time() - started < 3.0
     sheet = load_workbook(io.BytesIO(data), read_only=True)["Actions"]
     assert sheet.max_row == 50_001
