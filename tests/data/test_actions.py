@@ -445,3 +445,10 @@ def test_the_charts_follow_the_filters(db):
     assert sum(w.completed for w in late.by_week) == 0  # overdue actions are not done
     assert sum(w.raised for w in done.by_week) == sum(r[2] == "done" for r in rows)
     assert sum(w.completed for w in done.by_week) == sum(r[2] == "done" for r in rows)
+
+
+def test_the_trackers_covering_index_is_created_by_the_migrations(db_url):
+    from sqlalchemy import inspect
+
+    indexes = {i["name"]: i["column_names"] for i in inspect(get_engine(db_url)).get_indexes("remedial_action")}
+    assert indexes["ix_action_list"] == ["audit_id", "status", "due_on", "owner_id"]
