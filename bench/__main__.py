@@ -1,8 +1,11 @@
-"""``python -m bench --audits N [--database-url URL]``: build N synthetic audits, time every dashboard page.
+"""``python -m bench --audits N [--database-url URL]``: build N synthetic audits, time every page.
 
-Prints a table, then as its last line one JSON object::
+Every page of ``core.authz.PAGES`` for every role that may open it (cold, warm, its SQL,
+statements), the interactions users wait on, and every export. Prints tables, then as
+its last line one JSON object::
 
-    {"audits": N, "pages": {"heatmap": {"cold_ms": .., "warm_ms": .., "sql_ms": .., "naive_ms": ..}, ...},
+    {"audits": N, "pages": {"<page>/<role>": {"cold_ms", "warm_ms", "sql_ms", "statements"[, "naive_ms"]}},
+     "interactions": {"<name>": {"median_ms"}}, "exports": {"<name>": {"median_ms", "rows"}},
      "save_ms": .., "peak_rss_mb": ..}
 
 ``peak_rss_mb`` is the peak memory of the process that ran the pages, measured
@@ -25,7 +28,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = "cold <= 1.5 x sql + 50 ms; warm <= 50 ms; cold <= 0.2 x naive; peak memory <= 500 MB"
+TARGETS = ("pages: sql <= 150 ms, cold <= 1.5 x sql + 50 ms, warm <= 50 ms; interactions <= 300 ms; "
+           "exports of up to 50,000 rows <= 3 s; peak memory <= 500 MB")
 
 
 def _default_url(audits: int) -> str:
@@ -56,6 +60,9 @@ def _build(database_url: str, audits: int, reuse: bool) -> dict:
     held = _holds_audits(database_url)
     if held:
         if reuse:
+            from db import migrate
+
+            migrate.upgrade(database_url)  # indexes added since it was built
             return {"audits": held, "reused": True}
         raise SystemExit(f"{database_url} already holds {held} audits: give an empty database, or --reuse it.")
     # A child process, so that building (a million answers) does not count in the page's peak memory.
@@ -81,12 +88,30 @@ def _save_ms(database_url: str, saves: int) -> tuple[float | None, str | None]:
 def _check(page: dict) -> str:
     if page.get("cold_ms") is None:
         return page.get("error", "")
-    cold, warm, sql, naive = page["cold_ms"], page["warm_ms"], page["sql_ms"], page["naive_ms"]
-    marks = [f"cold {'ok' if cold <= 1.5 * sql + 50 else 'SLOW'} (limit {1.5 * sql + 50:.0f})",
+    cold, warm, sql, naive = page["cold_ms"], page["warm_ms"], page["sql_ms"], page.get("naive_ms")
+    marks = [f"sql {'ok' if sql <= 150 else 'SLOW'}",
+             f"cold {'ok' if cold <= 1.5 * sql + 50 else 'SLOW'} (limit {1.5 * sql + 50:.0f})",
              f"warm {'ok' if warm <= 50 else 'SLOW'}"]
     if naive:
-        marks.append(f"vs naive {cold / naive:.2f}x {'ok' if cold <= 0.2 * naive else 'SLOW'}")
+        marks.append(f"vs naive {cold / naive:.2f}x")
     return ", ".join(marks)
+
+
+def _an_audit(database_url: str) -> int | None:
+    """A submitted audit of the bench manager's team, which every role that may open an audit may see."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(
+                "SELECT a.id FROM audit a JOIN managed_team m ON m.team_id = a.team_id "
+                "JOIN \"user\" u ON u.id = m.user_id WHERE u.username = 'bench_manager' AND a.status = 'submitted' "
+                "ORDER BY a.id LIMIT 1")).scalar()
+    except Exception:
+        return None
+    finally:
+        engine.dispose()
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -97,7 +122,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (the median is reported)")
     parser.add_argument("--naive-repeat", type=int, default=3)
     parser.add_argument("--saves", type=int, default=200, help="audit submissions timed for save_ms (0: skip)")
-    parser.add_argument("--pages", help="comma-separated page names (default: every page in bench/pages.py)")
+    parser.add_argument("--pages", help="comma-separated page names, e.g. actions/support (default: every page "
+                                        "and role; 'none' for none)")
+    parser.add_argument("--no-interactions", action="store_true")
+    parser.add_argument("--no-exports", action="store_true")
     args = parser.parse_args(argv)
 
     database_url = args.database_url or _default_url(args.audits)
@@ -112,14 +140,23 @@ def main(argv: list[str] | None = None) -> dict:
     os.environ["AUDIT_DEMO_MODE"] = "0"
     os.environ.setdefault("AUDIT_COOKIE_KEY", secrets.token_urlsafe(48))
 
+    from bench.interactions import time_exports, time_interactions
     from bench.measure import StatementLog, peak_rss_mb, time_naive, time_page
     from bench.pages import PAGES
     from db.engine import get_engine
 
-    chosen = [p for p in PAGES if not args.pages or p.name in args.pages.split(",")]
+    wanted = set(args.pages.split(",")) if args.pages else None
+    chosen = [p for p in PAGES if wanted is None or p.name in wanted or p.name.split("/")[0] in wanted]
     engine = get_engine(database_url)
+    audit_id = _an_audit(database_url)
     log = StatementLog()
-    timings = [time_page(page, database_url, engine, log, args.repeat, args.naive_repeat) for page in chosen]
+    timings = []
+    for page in chosen:
+        query = {k: v.format(audit_id=audit_id) for k, v in page.query.items()}
+        timings.append(time_page(page, database_url, engine, log, args.repeat, args.naive_repeat, query))
+        print(f"  {page.name}: {timings[-1].as_json()}", file=sys.stderr, flush=True)
+    interactions = {} if args.no_interactions else time_interactions(engine, args.repeat)
+    exports = {} if args.no_exports else time_exports(engine, args.repeat)
     pages_peak = peak_rss_mb()
     for page, timing in zip(chosen, timings):
         if timing.error is None:
@@ -131,6 +168,8 @@ def main(argv: list[str] | None = None) -> dict:
     result = {
         "audits": args.audits,
         "pages": {t.name: t.as_json() for t in timings},
+        "interactions": interactions,
+        "exports": exports,
         "save_ms": save_ms,
         "peak_rss_mb": round(pages_peak, 1),
         "peak_rss_with_naive_mb": round(naive_peak, 1),
@@ -138,20 +177,31 @@ def main(argv: list[str] | None = None) -> dict:
         "build_s": build_s,
         "built": built,
         "load_average": round(os.getloadavg()[0], 2),
+        "repeat": args.repeat,
     }
     if save_note:
         result["save_note"] = save_note
 
     print(f"Benchmark: {args.audits:,} audits on {result['database']} (built in {build_s} s); "
           f"median of {args.repeat} runs; load average {result['load_average']}")
-    print(f"Targets for the heatmap at 100,000 audits: {TARGETS}")
-    header = f"{'page':<10} {'cold ms':>9} {'warm ms':>9} {'sql ms':>9} {'naive ms':>9}  check"
+    print(f"Targets at 100,000 audits: {TARGETS}")
+    header = (f"{'page/role':<26} {'cold ms':>9} {'warm ms':>9} {'sql ms':>9} {'stmts':>6} {'naive ms':>9} "
+              f"{'cold cpu':>9} {'warm cpu':>9}  check")
     print(header)
     print("-" * len(header))
     for name, page in result["pages"].items():
         cells = [f"{page[k]:>9.1f}" if page.get(k) is not None else f"{'-':>9}"
-                 for k in ("cold_ms", "warm_ms", "sql_ms", "naive_ms")]
-        print(f"{name:<10} {' '.join(cells)}  {_check(page)}")
+                 for k in ("cold_ms", "warm_ms", "sql_ms")]
+        naive = f"{page['naive_ms']:>9.1f}" if page.get("naive_ms") is not None else f"{'-':>9}"
+        cpu = [f"{page[k]:>9.1f}" if page.get(k) is not None else f"{'-':>9}" for k in ("cold_cpu_ms", "warm_cpu_ms")]
+        print(f"{name:<26} {' '.join(cells)} {page.get('statements', 0):>6} {naive} {' '.join(cpu)}  {_check(page)}")
+    for title, figures, limit in (("interaction", interactions, 300), ("export", exports, 3000)):
+        for name, figure in figures.items():
+            median = figure.get("median_ms")
+            rows = f" {figure['rows']:>7,} rows" if "rows" in figure else ""
+            verdict = figure.get("error") or ("ok" if median <= limit else "SLOW")
+            cpu = f" (cpu {figure['cpu_ms']} ms)" if figure.get("cpu_ms") is not None else ""
+            print(f"{title} {name:<26} {median if median is not None else '-':>9} ms{cpu}{rows}  {verdict}")
     print(f"save_ms: {save_ms if save_ms is not None else 'n/a'}"
           f"{'' if not save_note else ' (' + save_note + ')'}; peak memory {result['peak_rss_mb']} MB "
           f"({result['peak_rss_with_naive_mb']} MB after the naive baselines)")

@@ -47,8 +47,16 @@ BENCH_USERS = {
     "bench_manager": ("Bench Manager", {Role.MANAGER}),
     "bench_sponsor": ("Bench Sponsor", {Role.SPONSOR}),
     "bench_admin": ("Bench Admin", {Role.ADMIN}),
+    "bench_support": ("Bench Support", {Role.SUPPORT}),
 }
 AREAS = ("Front door", "Assessment", "Safeguarding and CIN", "Children looked after")
+ACTION_TEXTS = (
+    "Update the chronology to include the previous referrals.",
+    "See the child alone and record their words, wishes and feelings.",
+    "Hold a strategy discussion with police, health and education and record its outcome.",
+    "Complete the Graded Care Profile 2 and use it to revise the plan.",
+    "Record the management rationale for the threshold decision on the case file.",
+)
 RATIONALES = (
     "Not evidenced in the record; the gap leaves the child's needs or risks unclear.",
     "Some evidence, but mostly description rather than analysis; gaps noted.",
@@ -230,13 +238,21 @@ def build(database_url: str, audits: int, *, today: date | None = None, seed: in
                 if submitted and overall <= 2 and rng.random() < 0.5:
                     due = default_due_date(day)
                     done = due < today and rng.random() < 0.8
+                    # Of the completed: most verified, some awaiting verification, a few reopened.
+                    outcome = rng.random()
+                    status = ("verified" if outcome < 0.7 else "done" if outcome < 0.92 else "reopened") if done \
+                        else "open"
+                    finished = status in ("done", "verified")
                     action_rows.append({
                         "audit_id": audit_id, "owner_id": practitioner_id,
-                        "description": "Update the chronology to include the previous referrals.",
+                        "description": ACTION_TEXTS[audit_id % len(ACTION_TEXTS)],
                         "raised_by_id": auditor_ids[0], "raised_on": day, "due_on": due,
-                        "status": "verified" if done else "open", "completion_note": "Done." if done else "",
-                        "completed_on": due if done else None, "verified_by_id": auditor_ids[0] if done else None,
-                        "verified_on": due if done else None, "reopen_reason": "", "version": 1,
+                        "status": status, "completion_note": "Done in the record." if finished else "",
+                        "completed_on": due if finished else None,
+                        "verified_by_id": auditor_ids[0] if status == "verified" else None,
+                        "verified_on": due if status == "verified" else None,
+                        "reopen_reason": "The record does not show it yet." if status == "reopened" else "",
+                        "version": 1,
                     })
             conn.execute(insert(Case.__table__), case_rows)
             conn.execute(insert(Audit.__table__), audit_rows)

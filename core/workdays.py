@@ -44,8 +44,12 @@ def default_due_date(raised_on: date) -> date:
     return add_working_days(raised_on, ACTION_DUE_WORKING_DAYS)
 
 
+@lru_cache(maxsize=65_536)
 def working_days_between(start: date, end: date) -> int:
-    """Working days after ``start`` up to and including ``end``; negative if end < start."""
+    """Working days after ``start`` up to and including ``end``; negative if end < start.
+
+    Cached: a list of 30,000 actions asks for the same few hundred (due date, today) pairs,
+    and each answer walks the calendar day by day."""
     if end < start:
         return -working_days_between(end, start)
     count = 0

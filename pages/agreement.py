@@ -159,10 +159,12 @@ with log_tab:
                        after={"rows": len(values), "search": search, "auditors": log_auditors, "teams": log_teams})
 
         d1, d2, _ = st.columns([1, 1, 4])
-        d1.download_button("Download CSV", to_csv(FeedbackRow.COLUMNS, values), "moderation-feedback.csv", "text/csv",
-                           on_click=log_export, args=("csv",), icon=":material/download:")
+        # Files are built when clicked (a callable), not on every rerun of the page.
+        d1.download_button("Download CSV", lambda: to_csv(FeedbackRow.COLUMNS, values), "moderation-feedback.csv",
+                           "text/csv", on_click=log_export, args=("csv",), icon=":material/download:")
         d2.download_button(
-            "Download Excel", to_xlsx({"Moderation feedback": (FeedbackRow.COLUMNS, values)}), "moderation-feedback.xlsx",
+            "Download Excel", lambda: to_xlsx({"Moderation feedback": (FeedbackRow.COLUMNS, values)}),
+            "moderation-feedback.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click=log_export, args=("xlsx",),
             icon=":material/download:",
         )

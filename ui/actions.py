@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from core.actions import (
+    OUTSTANDING,
     ActionCharts,
     actions_csv,
     actions_xlsx,
@@ -33,7 +34,7 @@ from core.actions import (
 from core.authz import Scope, may_open, page
 from core.workdays import ACTION_DUE_WORKING_DAYS
 from db import actions as db_actions
-from db.actions import ActionConflict, ActionError, ActionFilters, FilterOptions
+from db.actions import ActionConflict, ActionError, ActionFilters, ActionPage, FilterOptions
 from db.engine import read_session, write_session
 from db.events import record
 from db.users import SignedInUser
@@ -97,6 +98,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ------------------------------------------------------------------ cached reads
+PAGE_SIZE = 50  # rows a person reads on one screen; the rest are counted, never loaded
+
+
 @cached_query
 def load_options(scope: Scope) -> FilterOptions:
     with read_session() as session:
@@ -104,9 +108,15 @@ def load_options(scope: Scope) -> FilterOptions:
 
 
 @cached_query
-def load_actions(scope: Scope, filters: ActionFilters, today: date) -> list[ActionView]:
+def load_headline(scope: Scope, today: date) -> ActionCounts:
     with read_session() as session:
-        return db_actions.list_actions(session, scope, filters, today)
+        return db_actions.headline(session, scope, today)
+
+
+@cached_query
+def load_page(scope: Scope, filters: ActionFilters, today: date, offset: int) -> ActionPage:
+    with read_session() as session:
+        return db_actions.page_of_actions(session, scope, filters, today, offset=offset, limit=PAGE_SIZE)
 
 
 @cached_query
@@ -116,15 +126,44 @@ def load_counts(scope: Scope, today: date) -> tuple[list[ActionCounts], list[Act
 
 
 @cached_query
-def load_chase(scope: Scope, today: date, include_due_this_week: bool) -> list[ActionView]:
+def load_chase(scope: Scope, today: date, include_due_this_week: bool, team_ids: tuple[int, ...] = ()
+               ) -> list[ActionView]:
     with read_session() as session:
-        return db_actions.chase_list(session, scope, today, include_due_this_week=include_due_this_week)
+        return db_actions.chase_list(session, scope, today, include_due_this_week=include_due_this_week,
+                                     team_ids=team_ids)
 
 
 @cached_query
-def load_charts(scope: Scope, today: date) -> ActionCharts:
+def load_chase_teams(scope: Scope, today: date) -> list:
     with read_session() as session:
-        return db_actions.charts(session, scope, today)
+        return db_actions.chase_teams(session, scope, today)
+
+
+@cached_query
+def load_charts(scope: Scope, today: date, filters: ActionFilters) -> ActionCharts:
+    with read_session() as session:
+        return db_actions.charts(session, scope, today, filters)
+
+
+# Files are built when the user clicks (st.download_button runs these then), never on a rerun.
+def list_csv_file(scope: Scope, filters: ActionFilters, today: date) -> bytes:
+    with read_session() as session:
+        return actions_csv(db_actions.list_actions(session, scope, filters, today))
+
+
+def list_xlsx_file(scope: Scope, filters: ActionFilters, today: date) -> bytes:
+    with read_session() as session:
+        views = db_actions.list_actions(session, scope, filters, today)
+        team_counts = db_actions.counts_by_team(session, scope, today)
+    return actions_xlsx(views, team_counts)
+
+
+def chase_csv_file(scope: Scope, today: date, include_due_this_week: bool) -> bytes:
+    return chase_csv(load_chase.uncached(scope, today, include_due_this_week), today)
+
+
+def chase_xlsx_file(scope: Scope, today: date, include_due_this_week: bool) -> bytes:
+    return chase_xlsx(load_chase.uncached(scope, today, include_due_this_week), today)
 
 
 def load_one(scope: Scope, action_id: int, today: date) -> ActionView | None:
@@ -146,21 +185,30 @@ def audit_url_allowed(user: SignedInUser) -> bool:
     return may_open(user.roles, "audit_view")
 
 
+# Shorter than ActionStatus.label, so that the status fits its column at 1366 px.
+TABLE_STATUS = {"open": "Open", "reopened": "Reopened", "done": "Done, to verify", "verified": "Verified"}
+
+
+def due_text(view: ActionView, today: date) -> str:
+    """How urgent an outstanding action is, in words; empty once the work is done (its status says so)."""
+    return urgency(view.status, view.due_on, today) if ActionStatus(view.status) in OUTSTANDING else ""
+
+
 def actions_frame(views: list[ActionView], today: date, *, with_audit_links: bool) -> pd.DataFrame:
     rows = []
     for v in views:
         row = {
-            "Due": urgency(v.status, v.due_on, today),
-            "Case": v.case_reference,
-            "Action": v.description,
+            "Due on": v.due_on,
+            "Due": due_text(v, today),
+            "Status": TABLE_STATUS[v.status],
             "Owner": v.owner_label,
+            "Action": v.description,
+            "Case": v.case_reference,
             "Team": v.team,
             "Theme": v.theme,
             "Raised by": v.raised_by,
             "Raised on": v.raised_on,
-            "Due on": v.due_on,
             "Working days overdue": v.days_overdue,
-            "Status": ActionStatus(v.status).label,
             "Action no.": v.id,
         }
         if with_audit_links:
@@ -175,27 +223,41 @@ def _row_style(row: pd.Series) -> list[str]:
         style = OVERDUE_STYLE
     elif due.startswith("Due"):
         style = DUE_SOON_STYLE if due == "Due today" or re.match(r"Due in [1-3] ", due) else ""
-    elif row["Status"] == ActionStatus.VERIFIED.label:
+    elif row["Status"] == TABLE_STATUS["verified"]:
         style = VERIFIED_STYLE
     else:
         style = ""
     return [style + ("; font-weight: 600" if column == "Due" and style == OVERDUE_STYLE else "") for column in row.index]
 
 
+def _open_selected_row(ids: list[int], key: str) -> None:
+    """on_select of the list: a clicked row opens its action (through the same picker as the select box)."""
+    rows = st.session_state[key].selection.rows
+    if rows and rows[0] < len(ids):
+        st.session_state["action_pick"] = ids[rows[0]]
+
+
 def show_actions_table(views: list[ActionView], today: date, *, with_audit_links: bool, key: str) -> None:
+    """The page of actions. Laid out for 1366 and 1440 px screens: due date, urgency, status, owner and
+    the action's text come first and fit without scrolling sideways; the rest follows to the right."""
     frame = actions_frame(views, today, with_audit_links=with_audit_links)
     config = {
-        "Due": st.column_config.TextColumn("Due", help="Overdue counts working days past the due date", width="medium"),
-        "Action": st.column_config.TextColumn("Action", width="large"),
-        "Raised on": st.column_config.DateColumn("Raised on", format="ddd D MMM"),
-        "Due on": st.column_config.DateColumn("Due on", format="ddd D MMM YYYY"),
+        "Due on": st.column_config.DateColumn("Due on", format="DD/MM/YYYY", width=92),
+        "Due": st.column_config.TextColumn("Due", help="Overdue counts working days past the due date", width=175),
+        "Status": st.column_config.TextColumn("Status", width=110),
+        "Owner": st.column_config.TextColumn("Owner", width=140),
+        "Action": st.column_config.TextColumn("Action", width=430),
+        "Raised on": st.column_config.DateColumn("Raised on", format="DD/MM/YYYY"),
         "Working days overdue": st.column_config.NumberColumn("Working days overdue", format="%d"),
         "Action no.": st.column_config.NumberColumn("Action no.", format="%d"),
     }
     if with_audit_links:
         config["Audit"] = st.column_config.LinkColumn("Audit", display_text="Open audit")
+    ids = [v.id for v in views]
+    # Only this page's rows are styled (50 at most): the Styler's cell limit is never near.
     st.dataframe(frame.style.apply(_row_style, axis=1), hide_index=True, width="stretch",
-                 column_config=config, key=key, height=min(38 * (len(frame) + 1) + 3, 560))
+                 column_config=config, key=key, height=min(35 * (len(frame) + 1) + 3, 480),
+                 on_select=lambda: _open_selected_row(ids, key), selection_mode="single-row")
 
 
 def status_badge(view: ActionView, today: date) -> str:
@@ -259,13 +321,13 @@ def action_detail(user: SignedInUser, view: ActionView, today: date) -> None:
     audit_link(user, view)
     c1, c2, c3, c4 = st.columns(4)
     c1.markdown(f"**Owner**  \n{as_text(view.owner_label)}")
-    c2.markdown(f"**Raised**  \n{view.raised_on:%a %d %b %Y} by {as_text(view.raised_by)}")
-    c3.markdown(f"**Due**  \n{view.due_on:%a %d %b %Y}")
+    c2.markdown(f"**Raised**  \n{view.raised_on:%d/%m/%Y} by {as_text(view.raised_by)}")
+    c3.markdown(f"**Due**  \n{view.due_on:%d/%m/%Y}")
     c4.markdown(f"**Status**  \n{ActionStatus(view.status).label}")
     if view.completion_note:
-        st.markdown(f"**What was done** ({view.completed_on:%d %b %Y}): {as_text(view.completion_note)}")
+        st.markdown(f"**What was done** ({view.completed_on:%d/%m/%Y}): {as_text(view.completion_note)}")
     if view.verified_on:
-        st.markdown(f"**Verified** {view.verified_on:%d %b %Y} by {as_text(view.verified_by or '')}")
+        st.markdown(f"**Verified** {view.verified_on:%d/%m/%Y} by {as_text(view.verified_by or '')}")
     if view.reopen_reason and view.status == ActionStatus.REOPENED.value:
         st.markdown(f"**Reopened because:** {as_text(view.reopen_reason)}")
 
@@ -310,7 +372,7 @@ def action_detail(user: SignedInUser, view: ActionView, today: date) -> None:
                                         format="DD/MM/YYYY")
                 reason = st.text_input("Reason for the new due date", key=f"due_reason_{view.id}")
                 if st.form_submit_button("Change the due date"):
-                    _run(db_actions.change_due_date, f"Due date changed to {new_due:%a %d %b %Y}.", view,
+                    _run(db_actions.change_due_date, f"Due date changed to {new_due:%d/%m/%Y}.", view,
                          due_on=new_due, reason=reason, **common)
     st.session_state[_seen_key(view.id)] = (view.status, view.version)
 
@@ -375,12 +437,13 @@ def _problem_text(problems: dict[str, list[str]]) -> str:
     )
 
 
-def bulk_editor(user: SignedInUser, views: list[ActionView], filters: ActionFilters, today: date) -> None:
+def bulk_editor(user: SignedInUser, views: list[ActionView], filters: ActionFilters, today: date,
+                offset: int = 0) -> None:
     """Several actions at once. The editor shows a snapshot of the list taken when it was opened, so
     that edits never slide onto another row when someone else's save reorders the list."""
     scope = user.scope
     sequence = st.session_state.setdefault(BULK_SEQUENCE, 0)
-    signature = (sequence, repr(filters))
+    signature = (sequence, repr(filters), offset)
     snapshot = st.session_state.get(BULK_SNAPSHOT)
     if snapshot is None or snapshot["signature"] != signature:
         editable = [v for v in views if v.status != ActionStatus.VERIFIED.value]
@@ -411,20 +474,30 @@ def bulk_editor(user: SignedInUser, views: list[ActionView], filters: ActionFilt
         "Due": st.column_config.TextColumn("Due", disabled=True),
         "Case": st.column_config.TextColumn("Case", disabled=True),
         "Owner": st.column_config.TextColumn("Owner", disabled=True),
-        "Action": st.column_config.TextColumn("Action", disabled=True, width="medium"),
+        "Action": st.column_config.TextColumn("Action", disabled=True, width=300),
         "Status": st.column_config.SelectboxColumn(
-            "Status", options=statuses, required=True, format_func=lambda s: EDITOR_STATUS_LABELS.get(s, s)),
-        "What was done": st.column_config.TextColumn("What was done", width="medium",
+            "Status", options=statuses, required=True, format_func=lambda s: EDITOR_STATUS_LABELS.get(s, s),
+            width=105),
+        "What was done": st.column_config.TextColumn("What was done", width=200,
                                                      help="Needed to mark done: what changed in the case record"),
-        "Done on": st.column_config.DateColumn("Done on", format="DD/MM/YYYY", max_value=today),
-        "Due on": st.column_config.DateColumn("Due on", format="DD/MM/YYYY"),
+        "Done on": st.column_config.DateColumn("Done on", format="DD/MM/YYYY", max_value=today, width=105),
+        "Due on": st.column_config.DateColumn("Due on", format="DD/MM/YYYY", width=105),
         "Reason for new due date": st.column_config.TextColumn("Reason for new due date"),
         "Reason for reopening": st.column_config.TextColumn("Reason for reopening") if can_reopen else None,
-        "Problem": st.column_config.TextColumn("Problem", disabled=True, width="large"),
+        "Problem": st.column_config.TextColumn("Problem", disabled=True, width=260),
     }
     has_problems = bool((frame["Problem"] != "").any())
-    order = ["Action no.", "Case", "Owner", *(["Problem"] if has_problems else []), "Due",
-             *(c for c in EDITABLE if can_reopen or c != "Reason for reopening"), "Action"]
+    if has_problems:
+        # Readable in full above the table (a cell cuts long text), each with the row it belongs to.
+        for row in ordered:
+            if row["Problem"]:
+                st.error(f"Action {row['Action no.']} · {as_text(row['Case'])} · {as_text(row['Owner'])}: "
+                         f"{as_text(row['Problem'])}", icon=":material/error:")
+    # The Problem first, then what the row is (the action's text), then what can be changed; the
+    # reference columns last. Fits 1366 px up to "Due on" without scrolling sideways.
+    order = [*(["Problem"] if has_problems else []), "Action", "Status", "What was done", "Done on", "Due on",
+             *(c for c in EDITABLE[4:] if can_reopen or c != "Reason for reopening"), "Due", "Owner", "Case",
+             "Action no."]
     with st.form("actions_bulk_form", border=False):
         edited = st.data_editor(frame, key=snapshot["key"], hide_index=True, width="stretch", column_order=order,
                                 column_config=config, num_rows="fixed", height=min(36 * (len(frame) + 1) + 3, 600))
@@ -510,7 +583,7 @@ def show_chase_table(views: list[ActionView], today: date, *, key: str) -> None:
     frame = chase_frame(views, today)
     st.dataframe(
         frame.style.apply(_chase_style, axis=1), hide_index=True, width="stretch", key=key,
-        column_config={"Due on": st.column_config.DateColumn("Due on", format="ddd D MMM YYYY"),
+        column_config={"Due on": st.column_config.DateColumn("Due on", format="DD/MM/YYYY"),
                        "Action no.": st.column_config.NumberColumn("Action no.", format="%d"),
                        "Action": st.column_config.TextColumn("Action", width="large")},
     )
@@ -518,7 +591,7 @@ def show_chase_table(views: list[ActionView], today: date, *, key: str) -> None:
 
 def weekly_chart(charts: ActionCharts) -> alt.Chart:
     frame = pd.DataFrame([
-        {"Week": f"{w.week:%d %b}", "What": what, "Actions": n}
+        {"Week": f"{w.week:%d/%m}", "What": what, "Actions": n}
         for w in charts.by_week
         for what, n in (("Raised", w.raised), ("Completed", w.completed), ("Verified", w.verified))
     ])
@@ -556,25 +629,61 @@ def rate_chart(rates, *, title: str, what: str) -> alt.Chart:
 
 
 # ------------------------------------------------------------------ the tabs
-def list_tab(user: SignedInUser, views: list[ActionView], team_counts: list[ActionCounts], today: date) -> None:
-    """The filtered list (overdue first), its downloads, and one action to work on."""
+OFFSET = "actions_offset"
+OFFSET_FOR = "actions_offset_filters"
+
+
+def page_offset(filters: ActionFilters) -> int:
+    """The first row of the page being read; back to the first page whenever the filters change."""
+    if st.session_state.get(OFFSET_FOR) != filters:
+        st.session_state[OFFSET_FOR] = filters
+        st.session_state[OFFSET] = 0
+    return st.session_state.get(OFFSET, 0)
+
+
+def _move(offset: int) -> None:
+    st.session_state[OFFSET] = max(0, offset)
+
+
+def pager(page: ActionPage) -> None:
+    """Where this page sits in the list, what is not shown, and the way to the other pages."""
+    if page.total <= page.limit:
+        return
+    pages = (page.total + page.limit - 1) // page.limit
+    current = page.offset // page.limit + 1
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button("Previous", key="actions_previous", icon=":material/chevron_left:", disabled=current == 1,
+                  on_click=_move, args=(page.offset - page.limit,))
+        st.markdown(f"Page {current:,} of {pages:,}")
+        st.button("Next", key="actions_next", icon=":material/chevron_right:", disabled=current == pages,
+                  on_click=_move, args=(page.offset + page.limit,))
+
+
+def list_tab(user: SignedInUser, page: ActionPage, filters: ActionFilters, today: date) -> None:
+    """One page of the filtered list (overdue first), counts of the rest, downloads, and one action to work on."""
     scope = user.scope
-    shown_overdue = sum(v.overdue for v in views)
-    st.markdown(f"**{len(views)} action{'s' if len(views) != 1 else ''}**"
-                + (f" · :red[{shown_overdue} overdue]" if shown_overdue else ""))
-    if not views:
+    total = f"{page.total:,} action{'s' if page.total != 1 else ''}"
+    overdue = f" · :red[{page.overdue:,} overdue]" if page.overdue else ""
+    if page.total > len(page.rows):
+        st.markdown(f"**{total}** match the filters{overdue} · showing {page.shown_from:,} to {page.shown_to:,}, "
+                    f"{page.total - len(page.rows):,} not shown: narrow the filters or turn the page.")
+    else:
+        st.markdown(f"**{total}**{overdue}")
+    if not page.rows:
         st.info("No action matches these filters.")
     else:
         with st.container(horizontal=True):
-            download("Download list (CSV)", lambda: actions_csv(views), f"remedial-actions-{today}.csv", "text/csv",
-                     user.username, len(views), "download_actions_csv")
-            download("Download list (Excel)", lambda: actions_xlsx(views, team_counts),
-                     f"remedial-actions-{today}.xlsx", XLSX, user.username, len(views), "download_actions_xlsx")
-        show_actions_table(views, today, with_audit_links=audit_url_allowed(user), key="actions_table")
+            download("Download list (CSV)", lambda: list_csv_file(scope, filters, today),
+                     f"remedial-actions-{today}.csv", "text/csv", user.username, page.total, "download_actions_csv")
+            download("Download list (Excel)", lambda: list_xlsx_file(scope, filters, today),
+                     f"remedial-actions-{today}.xlsx", XLSX, user.username, page.total, "download_actions_xlsx")
+        st.caption("Click a row to open its action. The downloads hold every action the filters match.")
+        show_actions_table(page.rows, today, with_audit_links=audit_url_allowed(user), key="actions_table")
+        pager(page)
 
     st.subheader("Work on one action")
     requested = st.query_params.get("action")
-    by_id = {v.id: v for v in views}
+    by_id = {v.id: v for v in page.rows}
     picked = None
     if requested is not None:
         # A link to one action (from an audit, say): found only within this user's scope.
@@ -584,18 +693,30 @@ def list_tab(user: SignedInUser, views: list[ActionView], team_counts: list[Acti
         elif st.button("Back to the list", icon=":material/arrow_back:"):
             del st.query_params["action"]
             st.rerun()
-    elif by_id:
-        choice = st.selectbox(
-            "Action", options=list(by_id), key="action_pick", index=None,
-            placeholder="Choose an action from the list above",
-            format_func=lambda i: f"{i} · {by_id[i].case_reference} · {by_id[i].owner_label} · "
-                                  f"{urgency(by_id[i].status, by_id[i].due_on, today)} · {by_id[i].description[:60]}",
-        )
-        if choice is not None:
-            # Re-read through the scope: a widget value is never trusted to be in scope.
-            picked = load_one(scope, int(choice), today)
-            if picked is None:
-                st.warning(f"Action {choice} was not found among the actions you may see.")
+    else:
+        chosen = st.session_state.get("action_pick")
+        if chosen is not None and chosen not in by_id:
+            # Opened from another page of the list (or set by hand): keep it, re-read through the scope below.
+            found = load_one(scope, int(chosen), today) if str(chosen).isdigit() else None
+            if found is not None:
+                by_id[found.id] = found
+            else:
+                st.warning(f"Action {chosen} was not found among the actions you may see.")
+                del st.session_state["action_pick"]
+        if by_id:
+            choice = st.selectbox(
+                "Action", options=list(by_id), key="action_pick", index=None,
+                placeholder="Click a row above, or choose an action of this page",
+                format_func=lambda i: f"{i} · {by_id[i].case_reference} · {by_id[i].owner_label} · "
+                                      f"{urgency(by_id[i].status, by_id[i].due_on, today)} · "
+                                      f"{by_id[i].description[:60]}",
+            )
+            if choice is not None:
+                # Re-read through the scope: a widget value is never trusted to be in scope.
+                picked = by_id.get(choice) if choice in by_id else None
+                picked = load_one(scope, int(choice), today) if picked is not None else None
+                if picked is None:
+                    st.warning(f"Action {choice} was not found among the actions you may see.")
     if picked is not None:
         with st.container(border=True):
             action_detail(user, picked, today)
@@ -603,43 +724,58 @@ def list_tab(user: SignedInUser, views: list[ActionView], team_counts: list[Acti
                 show_history(scope, picked.id)
 
 
-def bulk_tab(user: SignedInUser, views: list[ActionView], filters: ActionFilters, today: date) -> None:
+def bulk_tab(user: SignedInUser, page: ActionPage, filters: ActionFilters, today: date) -> None:
     st.markdown(
         "Change **Status**, **What was done**, **Done on**, **Due on** and the reasons, then **Save changes**. "
         "Each row is checked on its own: rows with a problem are not saved at all and come back with the reason; "
         "the others are saved. Marking done needs what was done and the date; a new due date needs a reason."
     )
-    st.caption("The table is the list as it was when you opened it (filters above apply); verified actions are final "
-               "and not shown. Changing a filter or the tab discards unsaved edits.")
-    bulk_editor(user, views, filters, today)
+    st.caption(f"The table is the list's page {page.offset // max(1, page.limit) + 1:,} (actions {page.shown_from:,} "
+               f"to {page.shown_to:,} of {page.total:,}; the filters above apply) as it was when you opened it; "
+               "verified actions are final and not shown. Changing a filter, the page or the tab discards unsaved "
+               "edits.")
+    bulk_editor(user, page.rows, filters, today, page.offset)
+    pager(page)
 
 
 def chase_tab(user: SignedInUser, today: date) -> None:
-    """The weekly chase list: overdue actions grouped by team and owner, to download for the meeting."""
+    """The weekly chase list: overdue actions grouped by team and owner, one team at a time on screen,
+    every team in the downloads."""
+    scope = user.scope
     include_week = st.toggle("Also list actions due by the end of this week", key="chase_include_week")
-    chase = load_chase(user.scope, today, include_week)
-    late = sum(v.overdue for v in chase)
-    if not chase:
+    teams = [t for t in load_chase_teams(scope, today) if t.overdue or include_week]
+    late = sum(t.overdue for t in teams)
+    soon = sum(t.due_this_week for t in teams) if include_week else 0
+    if not teams:
         st.success("Nothing to chase: no action is overdue.")
         return
     sunday = this_week(today)[1]
-    st.markdown(f"**{late} overdue action{'s' if late != 1 else ''}**"
-                + (f" and {len(chase) - late} due by {sunday:%a %d %b}" if include_week else "")
-                + f" across {len({v.team for v in chase})} teams, grouped by team and owner, for the weekly meeting.")
+    st.markdown(f"**{late:,} overdue action{'s' if late != 1 else ''}**"
+                + (f" and {soon:,} due by {sunday:%a %d/%m}" if include_week else "")
+                + f" across {len(teams)} teams, grouped by team and owner, for the weekly meeting.")
     with st.container(horizontal=True):
-        download("Download chase list (CSV)", lambda: chase_csv(chase, today), f"chase-list-{today}.csv",
-                 "text/csv", user.username, len(chase), "download_chase_csv")
-        download("Download chase list (Excel)", lambda: chase_xlsx(chase, today), f"chase-list-{today}.xlsx",
-                 XLSX, user.username, len(chase), "download_chase_xlsx")
-    for team in sorted({v.team for v in chase}):
-        rows = [v for v in chase if v.team == team]
-        team_late = sum(v.overdue for v in rows)
-        st.markdown(f"**{as_text(team)}** · :red[{team_late} overdue]" if team_late else
-                    f"**{as_text(team)}** · none overdue")
-        show_chase_table(rows, today, key=f"chase_{team}")
+        download("Download chase list (CSV)", lambda: chase_csv_file(scope, today, include_week),
+                 f"chase-list-{today}.csv", "text/csv", user.username, late + soon, "download_chase_csv")
+        download("Download chase list (Excel)", lambda: chase_xlsx_file(scope, today, include_week),
+                 f"chase-list-{today}.xlsx", XLSX, user.username, late + soon, "download_chase_xlsx")
+    by_id = {t.team_id: t for t in teams}
+    team_id = st.selectbox(
+        "Team", options=list(by_id), key="chase_team",
+        format_func=lambda i: f"{by_id[i].team} · {by_id[i].overdue} overdue"
+                              + (f", {by_id[i].due_this_week} due this week" if include_week else ""),
+        help="Teams with the most overdue actions first",
+    )
+    if team_id is None:
+        return
+    rows = load_chase(scope, today, include_week, (team_id,))
+    team = by_id[team_id]
+    st.markdown(f"**{as_text(team.team)}** · :red[{team.overdue} overdue]" if team.overdue else
+                f"**{as_text(team.team)}** · none overdue")
+    show_chase_table(rows, today, key=f"chase_{team_id}")
 
 
-def counts_tab(team_counts: list[ActionCounts], practitioner_counts: list[ActionCounts]) -> None:
+def counts_tab(scope: Scope, today: date) -> None:
+    team_counts, practitioner_counts = load_counts(scope, today)
     left, right = st.columns([2, 3])
     with left:
         st.subheader("By team")
@@ -649,10 +785,12 @@ def counts_tab(team_counts: list[ActionCounts], practitioner_counts: list[Action
         show_counts(practitioner_counts, practitioners=True, key="counts_owner")
 
 
-def charts_tab(scope: Scope, today: date) -> None:
-    charts = load_charts(scope, today)
+def charts_tab(scope: Scope, today: date, filters: ActionFilters) -> None:
+    charts = load_charts(scope, today, filters)
+    if filters != ActionFilters():
+        st.caption("The charts count the actions that match the filters above.")
     if not charts.by_week:
-        st.info("No actions yet.")
+        st.info("No action matches these filters." if filters != ActionFilters() else "No actions yet.")
         return
     st.altair_chart(weekly_chart(charts), width="stretch")
     left, right = st.columns(2)

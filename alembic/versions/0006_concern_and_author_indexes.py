@@ -1,7 +1,7 @@
 """safeguarding concerns and My audits: indexes for pages opened all day
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-30 01:00:00
 
 The banner of unacknowledged safeguarding concerns (on the Overview, Enter an audit
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: Union[str, None] = "0003"
+down_revision: Union[str, None] = "0005"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

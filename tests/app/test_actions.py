@@ -79,6 +79,17 @@ def metric(at, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
+def listed(at) -> int:
+    """How many actions the list says match the filters (shown or not: the list is paged)."""
+    import re
+
+    for element in at.markdown:
+        found = re.match(r"\*\*([\d,]+) actions?\*\*", element.value)
+        if found:
+            return int(found.group(1).replace(",", ""))
+    raise AssertionError("no count of the listed actions")
+
+
 # ------------------------------------------------------------------ who may open it, what they see
 @pytest.mark.parametrize("username", ["support", "auditor", "manager", "admin"])
 def test_allowed_roles_see_the_tracker_with_overdue_actions_first(username):
@@ -105,13 +116,14 @@ def test_a_manager_sees_only_their_teams_actions_and_counts():
     frame = list_frame(at)
     assert set(frame["Team"]) == {"Assessment North"}
     assert at.multiselect(key="filter_team").options == ["Assessment North"]
+    managed = listed(at)
     at.session_state["actions_tab"] = "Counts by team and owner"
     at.run()
     teams = team_counts(at)
     assert list(teams["Team"]) == ["Assessment North"]
     assert "figures for the teams you manage" in at.caption[0].value.lower()
     support = run("support")
-    assert len(list_frame(support)) > len(frame)
+    assert listed(support) > managed
 
 
 # ------------------------------------------------------------------ filters
@@ -122,21 +134,24 @@ def ids_by_name(app_db, model) -> dict[str, int]:
 
 def test_filters_team_status_overdue_and_due_this_week(app_db):
     at = run("support")
-    everything = list_frame(at)
+    everything = listed(at)
     teams = ids_by_name(app_db, Team)
     at.multiselect(key="filter_team").select(teams["Child Protection"]).run()
     frame = list_frame(at)
-    assert set(frame["Team"]) == {"Child Protection"} and 0 < len(frame) < len(everything)
+    assert set(frame["Team"]) == {"Child Protection"} and 0 < listed(at) < everything
     at.multiselect(key="filter_team").unselect(teams["Child Protection"]).run()
-    assert len(list_frame(at)) == len(everything)
+    assert listed(at) == everything
 
     at.toggle(key="filter_overdue").set_value(True).run()
     frame = list_frame(at)
-    assert len(frame) == int(metric(at, "Overdue")) and all(d.startswith("OVERDUE") for d in frame["Due"])
+    assert listed(at) == int(metric(at, "Overdue")) and all(d.startswith("OVERDUE") for d in frame["Due"])
     at.toggle(key="filter_overdue").set_value(False).run()
 
     at.multiselect(key="filter_status").select("done").run()
-    assert set(list_frame(at)["Status"]) == {"Done, awaiting verification"}
+    frame = list_frame(at)
+    assert set(frame["Status"]) == {"Done, to verify"}
+    # A done action shows its due date (a date, not its status) and no urgency.
+    assert all(str(d)[:4] == "2026" for d in frame["Due on"]) and set(frame["Due"]) == {""}
     at.multiselect(key="filter_status").unselect("done").run()
 
     at.toggle(key="filter_due_this_week").set_value(True).run()
@@ -331,8 +346,13 @@ def test_only_the_open_tab_is_drawn_and_chase_list_counts_and_charts_show():
     at = run("support", actions_tab="Chase list")
     shown = texts(at)
     assert f"{overdue} overdue actions" in shown
-    assert "Assessment North" in shown and "grouped by team and owner" in shown
-    assert sum(len(frame) for frame in chase_tables(at)) == overdue
+    assert "grouped by team and owner" in shown
+    # One team at a time on screen, the team with the most overdue actions first.
+    picker = at.selectbox(key="chase_team")
+    first = picker.options[0]
+    team_overdue = int(first.split(" · ")[1].split()[0])
+    assert [len(frame) for frame in chase_tables(at)] == [team_overdue]
+    assert sum(int(o.split(" · ")[1].split()[0]) for o in picker.options) == overdue
     assert frames(at, "Raised by", "Due") == []  # the list tab is not drawn
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download chase list (CSV)", "Download chase list (Excel)"]
@@ -349,3 +369,36 @@ def test_only_the_open_tab_is_drawn_and_chase_list_counts_and_charts_show():
 def test_list_downloads_are_offered():
     at = run("support")
     assert [b.label for b in at.get("download_button")] == ["Download list (CSV)", "Download list (Excel)"]
+
+
+# ------------------------------------------------------------------ paged on the server, charts follow the filters
+def test_the_list_shows_one_page_and_counts_what_is_not_shown(app_db):
+    at = run("support")
+    total = listed(at)
+    first = list(list_frame(at)["Action no."])
+    assert len(first) == 50 < total
+    assert any(f"showing 1 to 50, {total - 50:,} not shown" in m.value for m in at.markdown)
+    button(at, "Next").click().run()
+    second = list(list_frame(at)["Action no."])
+    assert len(second) == 50 and not set(first) & set(second)
+    assert any(f"showing 51 to 100, {total - 50:,} not shown" in m.value for m in at.markdown)
+    # A new filter starts again on its first page.
+    at.toggle(key="filter_overdue").set_value(True).run()
+    assert any("showing" not in m.value and m.value.startswith(f"**{metric(at, 'Overdue')} actions**")
+               for m in at.markdown)
+
+
+def test_the_charts_follow_the_filters_overdue_only_included():
+    import pyarrow as pa
+
+    def raised(at) -> int:
+        chart = at.get("vega_lite_chart")[0]
+        blobs = [chart.proto.data.data] + [d.data.data for d in chart.proto.datasets]
+        frame = next(pa.ipc.open_stream(b).read_all().to_pandas() for b in blobs if b)
+        return int(frame.loc[frame["What"] == "Raised", "Actions"].sum())
+
+    at = run("support", actions_tab="Charts")
+    everything = raised(at)
+    at.toggle(key="filter_overdue").set_value(True).run()
+    assert raised(at) == int(metric(at, "Overdue")) < everything
+    assert any("match the filters" in c.value for c in at.caption)

@@ -93,16 +93,46 @@ def test_support_marks_done_auditor_verifies_and_the_counts_change(page, server,
         go_to(auditor, "Remedial actions")
         auditor.wait_for_selector("h1:has-text('Remedial actions')")
         assert metric(auditor, "Done, awaiting verification") == done + 1
+        # The list is paged (50 a page): the done action is found by filtering on its status.
+        auditor.locator("[data-testid='stMultiSelect']").filter(has_text="Status").click()
+        auditor.get_by_role("option", name="Done, awaiting verification").click()
+        auditor.keyboard.press("Escape")
+        wait_idle(auditor)
         pick_action(auditor, f"{action_id} ·")
         body = auditor.inner_text("body")
         assert "Chronology updated with the 2024 referrals." in body
         auditor.get_by_text("I have checked the case record and the work is there").click()
         auditor.get_by_role("button", name="Verify", exact=True).click()
         wait_idle(auditor, settle=1.0)
-        assert "Verified: the loop is closed." in auditor.inner_text("body")
+        body = auditor.inner_text("body")
+        assert "Verified: the loop is closed." in body, body[-1500:]
         assert metric(auditor, "Verified") == verified + 1
         assert metric(auditor, "Done, awaiting verification") == done
         assert metric(auditor, "Overdue") == overdue - 1
         screenshot(auditor, "actions-auditor-verified")
     finally:
         auditor_context.close()
+
+
+def test_at_1366_px_a_clicked_row_opens_its_action(browser, server):
+    """The tracker is laid out for 1366 px: clicking a row of the list opens that action below it."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        sign_in(page, server, "support")
+        go_to(page, "Remedial actions")
+        grid = page.locator("[data-testid='stDataFrame']").first
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        assert box["x"] + box["width"] <= 1366  # the list itself never runs off the screen
+        assert "History of this action" not in page.inner_text("body")
+        # The first row (the most overdue action), clicked where its row marker is drawn on the canvas.
+        page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
+        wait_idle(page)
+        body = page.inner_text("body")
+        assert "History of this action" in body
+        assert re.search(r"OVERDUE · \d+ working days", body)
+        screenshot(page, "actions-1366-row-opened")
+    finally:
+        context.close()

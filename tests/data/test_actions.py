@@ -378,3 +378,80 @@ def test_a_save_landing_between_load_and_write_is_a_conflict_not_an_overwrite(db
     row = stored(db, action.id)
     assert (row.status, row.due_on, row.version) == ("open", date(2026, 12, 4), action.version + 1)
     assert [e.action for e in events_of(db, action.id)] == []
+
+
+# ------------------------------------------------------------------ paged on the server (issue 16)
+def _recount(db) -> list[tuple[int, int, str, date]]:
+    """Every action of a submitted audit as (id, working days overdue, status, due on), straight from the tables."""
+    from core.actions import working_days_overdue
+
+    with read_session(db) as s:
+        rows = s.exec(select(RemedialAction.id, RemedialAction.status, RemedialAction.due_on)
+                      .join(Audit, Audit.id == RemedialAction.audit_id).where(Audit.status == "submitted")).all()
+    return [(i, working_days_overdue(status, due, TODAY), status, due) for i, status, due in rows]
+
+
+def _tracker_order(rows):
+    # The README's order: most overdue first, then outstanding by due date, then done, then verified.
+    def rank(row):
+        _, late, status, due = row
+        group = 0 if late else 1 if status in ("open", "reopened") else 2 if status == "done" else 3
+        return (group, -late, due, row[0])
+    return [row[0] for row in sorted(rows, key=rank)]
+
+
+def test_a_page_is_its_slice_of_the_whole_order_with_counts_of_the_rest(db):
+    support = scope_of(db, "support")
+    rows = _recount(db)
+    order = _tracker_order(rows)
+    with read_session(db) as s:
+        first = db_actions.page_of_actions(s, support, ActionFilters(), TODAY, offset=0, limit=50)
+        second = db_actions.page_of_actions(s, support, ActionFilters(), TODAY, offset=50, limit=50)
+        beyond = db_actions.page_of_actions(s, support, ActionFilters(), TODAY, offset=10_000, limit=50)
+    assert [v.id for v in first.rows] == order[:50]
+    assert [v.id for v in second.rows] == order[50:100]
+    assert (first.total, first.overdue) == (len(rows), sum(1 for r in rows if r[1]))
+    assert (second.shown_from, second.shown_to) == (51, 100)
+    # A page past the end shows the last page, not nothing.
+    last = (len(rows) - 1) // 50 * 50
+    assert beyond.offset == last and [v.id for v in beyond.rows] == order[last:]
+
+
+def test_overdue_only_and_a_due_range_are_filtered_in_sql(db):
+    support = scope_of(db, "support")
+    rows = _recount(db)
+    with read_session(db) as s:
+        late = db_actions.page_of_actions(s, support, ActionFilters(overdue=True), TODAY, limit=500)
+        ranged = db_actions.page_of_actions(
+            s, support, ActionFilters(due_from=date(2026, 11, 2), due_to=date(2026, 11, 13)), TODAY, limit=500)
+    assert {v.id for v in late.rows} == {r[0] for r in rows if r[1]} and late.total == late.overdue > 5
+    assert {v.id for v in ranged.rows} == {r[0] for r in rows if date(2026, 11, 2) <= r[3] <= date(2026, 11, 13)}
+    assert ranged.total == len(ranged.rows) > 0
+
+
+def test_the_headline_counts_every_action_in_scope(db):
+    rows = _recount(db)
+    with read_session(db) as s:
+        head = db_actions.headline(s, scope_of(db, "support"), TODAY)
+    assert (head.open, head.overdue, head.done, head.verified) == (
+        sum(r[2] in ("open", "reopened") for r in rows), sum(1 for r in rows if r[1]),
+        sum(r[2] == "done" for r in rows), sum(r[2] == "verified" for r in rows))
+
+
+def test_the_charts_follow_the_filters(db):
+    support = scope_of(db, "support")
+    rows = _recount(db)
+    with read_session(db) as s:
+        late = db_actions.charts(s, support, TODAY, ActionFilters(overdue=True))
+        done = db_actions.charts(s, support, TODAY, ActionFilters(statuses=("done",)))
+    assert sum(w.raised for w in late.by_week) == sum(1 for r in rows if r[1])
+    assert sum(w.completed for w in late.by_week) == 0  # overdue actions are not done
+    assert sum(w.raised for w in done.by_week) == sum(r[2] == "done" for r in rows)
+    assert sum(w.completed for w in done.by_week) == sum(r[2] == "done" for r in rows)
+
+
+def test_the_trackers_covering_index_is_created_by_the_migrations(db_url):
+    from sqlalchemy import inspect
+
+    indexes = {i["name"]: i["column_names"] for i in inspect(get_engine(db_url)).get_indexes("remedial_action")}
+    assert indexes["ix_action_list"] == ["audit_id", "status", "due_on", "owner_id"]

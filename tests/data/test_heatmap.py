@@ -316,21 +316,32 @@ def test_bench_smoke_prints_the_json_figures_and_the_naive_baseline_agrees(tmp_p
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--audits", "200", "--database-url", url, "--repeat", "1",
-         "--naive-repeat", "1", "--saves", "0"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+         "--naive-repeat", "1", "--saves", "0", "--pages", "heatmaps,overview,actions/support"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.strip().splitlines()
     result = json.loads(lines[-1])
     assert result["audits"] == 200
-    assert {"heatmap", "overview"} <= set(result["pages"])
+    # Pages are "<page>/<role>", every role that may open the page: the heatmap's four, the Overview's five.
+    assert set(result["pages"]) == {
+        "heatmaps/auditor", "heatmaps/manager", "heatmaps/sponsor", "heatmaps/admin", "overview/auditor",
+        "overview/manager", "overview/sponsor", "overview/support", "overview/admin", "actions/support"}
     for name, page in result["pages"].items():
         assert "error" not in page, (name, page)
-        for key in ("cold_ms", "warm_ms", "sql_ms", "naive_ms"):
+        for key in ("cold_ms", "warm_ms", "sql_ms", "cold_cpu_ms", "warm_cpu_ms"):
             assert isinstance(page[key], (int, float)) and page[key] >= 0, (name, key)
+        assert page["statements"] > 0
+    assert result["pages"]["heatmaps/auditor"]["naive_ms"] > 0 and result["pages"]["overview/auditor"]["naive_ms"] > 0
+    assert set(result["interactions"]) == {"heatmap_filter_change", "actions_filter_change", "actions_overdue_only",
+                                           "actions_open_one", "agreement_filter_change"}
+    assert all(i["median_ms"] > 0 for i in result["interactions"].values()), result["interactions"]
+    assert set(result["exports"]) == {"actions_csv", "actions_xlsx", "chase_csv", "chase_xlsx", "feedback_csv",
+                                      "feedback_xlsx", "event_log_csv", "event_log_xlsx"}
+    assert result["exports"]["actions_csv"]["rows"] == result["exports"]["actions_xlsx"]["rows"] > 0
     assert result["save_ms"] is None or result["save_ms"] > 0
     assert 50 < result["peak_rss_mb"] < 2000
-    assert any(line.startswith("heatmap") for line in lines)  # the table
+    assert any(line.startswith("heatmaps/auditor") for line in lines)  # the table
     # The naive page and the SQL one agree, cell for cell.
     from bench.naive import naive_heatmap
 

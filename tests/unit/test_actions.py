@@ -383,7 +383,7 @@ def test_csv_export_neutralises_every_dangerous_prefix(dangerous_views):
             assert row["What was done"].startswith("'" + prefix)
         # numbers and dates stay plain (no apostrophe)
         assert row["Working days overdue"].isdigit()
-        assert row["Due on"] == "2026-11-20"
+        assert row["Due on"] == "20/11/2026"  # UK dates in every file
 
 
 def test_xlsx_export_has_actions_and_counts_with_typed_cells(dangerous_views):

@@ -161,7 +161,7 @@ def test_numbers_and_dates_stay_typed_in_exports():
     assert safe_cell(-5) == -5 and safe_cell(date(2026, 1, 1)) == date(2026, 1, 1)
     data = to_csv(["a", "b", "c"], [["=1+1", -3, date(2026, 1, 2)]]).decode("utf-8-sig")
     row = list(csv.reader(io.StringIO(data)))[1]
-    assert row == ["'=1+1", "-3", "2026-01-02"]
+    assert row == ["'=1+1", "-3", "02/01/2026"]  # UK dates (dd/mm/yyyy) in every file
     workbook = load_workbook(io.BytesIO(to_xlsx({"Sheet": (["a", "b", "c"], [["@SUM(A1)", 7, date(2026, 1, 2)]])})))
     sheet = workbook["Sheet"]
     assert sheet["A2"].value == "'@SUM(A1)" and sheet["A2"].data_type == "s"

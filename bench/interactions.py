@@ -1,0 +1,151 @@
+"""The interactions users wait on, and every export, timed the way the app runs them.
+
+An interaction is one widget change on a page that is already open (the page's
+other cached figures warm, as for a user at a server), timed from the widget
+change to the end of the rerun. Each repetition asks for something not asked
+before (another team, another action), so the query behind it is not a cache hit.
+
+Exports are the functions the download buttons call when clicked, on every row
+the data gives (the whole programme for an auditor or support).
+"""
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+from sqlmodel import Session, select
+
+from bench.measure import LAST_CPU_MS, run_timed, signed_in
+
+
+def _median(samples: list[float], cpu: list[float]) -> dict:
+    return {"median_ms": round(statistics.median(samples), 1), "min_ms": round(min(samples), 1),
+            "cpu_ms": round(statistics.median(cpu), 1), "samples": len(samples)}
+
+
+def _team_ids(engine) -> list[int]:
+    from db.models import Team
+
+    with Session(engine) as session:
+        return list(session.exec(select(Team.id).order_by(Team.id)))
+
+
+def _repeat(path: str, user: str, repeat: int, prepare: Callable, act: Callable) -> dict:
+    """Open ``path`` as ``user`` once (untimed), then per repetition: ``prepare(at, i)`` and a run
+    (untimed), ``act(at, i)`` and a timed run."""
+    at = signed_in(path, user)
+    run_timed(at)
+    samples, cpu = [], []
+    for i in range(repeat):
+        if prepare(at, i):
+            run_timed(at)
+        act(at, i)
+        samples.append(run_timed(at))
+        cpu.append(LAST_CPU_MS[0])
+    return _median(samples, cpu)
+
+
+def time_interactions(engine, repeat: int) -> dict:
+    teams = _team_ids(engine)
+
+    def team(i: int) -> int:
+        return teams[(i + 1) % len(teams)]
+
+    def no_prepare(at, i):
+        return False
+
+    def set_overdue_off(at, i):
+        at.toggle(key="filter_overdue").set_value(False)
+        at.multiselect(key="filter_team").set_value([team(i)])
+        return True
+
+    def open_prepare(at, i):
+        return False
+
+    def open_action(at, i):
+        frame = next(d.value for d in at.dataframe if "Action no." in d.value.columns)
+        at.selectbox(key="action_pick").set_value(int(frame["Action no."].iloc[i % len(frame)]))
+
+    results = {}
+    steps = {
+        "heatmap_filter_change": ("pages/heatmaps.py", "bench_auditor", no_prepare,
+                                  lambda at, i: at.multiselect(key="hm_teams").set_value([team(i)])),
+        "actions_filter_change": ("pages/actions.py", "bench_support", no_prepare,
+                                  lambda at, i: at.multiselect(key="filter_team").set_value([team(i)])),
+        "actions_overdue_only": ("pages/actions.py", "bench_support", set_overdue_off,
+                                 lambda at, i: at.toggle(key="filter_overdue").set_value(True)),
+        "actions_open_one": ("pages/actions.py", "bench_support", open_prepare, open_action),
+        "agreement_filter_change": ("pages/agreement.py", "bench_auditor", no_prepare,
+                                    lambda at, i: at.multiselect(key="stats_teams").set_value([team(i)])),
+    }
+    for name, (path, user, prepare, act) in steps.items():
+        try:
+            results[name] = _repeat(path, user, repeat, prepare, act)
+        except Exception as exc:  # report and go on with the others
+            results[name] = {"median_ms": None, "error": str(exc)[:300]}
+    return results
+
+
+def _timed(build: Callable[[], tuple[bytes, int]], repeat: int) -> dict:
+    samples, cpu, rows, size = [], [], 0, 0
+    for _ in range(repeat):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        data, rows = build()
+        samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
+        size = len(data)
+    return {**_median(samples, cpu), "rows": rows, "kb": round(size / 1024)}
+
+
+def time_exports(engine, repeat: int) -> dict:
+    """Every export the app offers, built as its download button builds it, over all the data."""
+    from core import clock
+    from core.exports import to_csv, to_xlsx
+    from db import actions as db_actions
+    from db import admin
+    from db.moderation import FeedbackRow, feedback_log
+    from db.users import load_signed_in
+    from ui import actions as ui_actions
+    from ui.moderation import grade_text
+
+    today = clock.today()
+    with Session(engine) as session:
+        support = load_signed_in(session, "bench_support").scope
+        auditor = load_signed_in(session, "bench_auditor").scope
+        admin_scope = load_signed_in(session, "bench_admin").scope
+        total, overdue = db_actions.count_actions(session, support, db_actions.ActionFilters(), today)
+
+    def feedback(fmt: str) -> tuple[bytes, int]:
+        with Session(engine) as session:
+            log = feedback_log(session, auditor)
+        values = [[r.completed_on, r.case_reference, r.team, r.theme, r.first_auditor, r.moderator,
+                   grade_text(r.first_overall), grade_text(r.agreed_overall), r.questions_changed, r.feedback,
+                   r.acknowledged_by or "", r.acknowledged_on] for r in log]
+        sheet = (FeedbackRow.COLUMNS, values)
+        return (to_xlsx({"Moderation feedback": sheet}) if fmt == "xlsx" else to_csv(*sheet)), len(values)
+
+    def events(fmt: str) -> tuple[bytes, int]:
+        with Session(engine) as session:
+            data = admin.export_events(session, admin_scope, admin.EventFilter(), fmt)
+            _, count = admin.search_events(session, admin_scope, admin.EventFilter(), limit=1)
+        return data, count
+
+    everything = db_actions.ActionFilters()
+    builds = {
+        "actions_csv": lambda: (ui_actions.list_csv_file(support, everything, today), total),
+        "actions_xlsx": lambda: (ui_actions.list_xlsx_file(support, everything, today), total),
+        "chase_csv": lambda: (ui_actions.chase_csv_file(support, today, False), overdue),
+        "chase_xlsx": lambda: (ui_actions.chase_xlsx_file(support, today, False), overdue),
+        "feedback_csv": lambda: feedback("csv"),
+        "feedback_xlsx": lambda: feedback("xlsx"),
+        "event_log_csv": lambda: events("csv"),
+        "event_log_xlsx": lambda: events("xlsx"),
+    }
+    results = {}
+    for name, build in builds.items():
+        try:
+            results[name] = _timed(build, repeat)
+        except Exception as exc:
+            results[name] = {"median_ms": None, "error": str(exc)[:300]}
+    return results
