@@ -286,7 +286,7 @@ class RemedialAction(SQLModel, table=True):
         CheckConstraint("status in ('open', 'done', 'verified', 'reopened')", name="ck_action_status"),
         Index("ix_action_status_due", "status", "due_on"),
         # The tracker's list, counts and filters read these columns of every action in scope:
-        # led by audit_id so the join to audits walks both tables in the same order (0005).
+        # led by audit_id so the join to audits walks both tables in the same order (migration 0004).
         Index("ix_action_list", "audit_id", "status", "due_on", "owner_id"),
     )
     id: int | None = Field(default=None, primary_key=True)

@@ -1,6 +1,6 @@
 """action indexes: a covering index for the remedial-action tracker's list, counts and filters
 
-Revision ID: 0005
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-30 01:00:00
 
@@ -17,7 +17,7 @@ from typing import Sequence, Union
 
 from alembic import op
 
-revision: str = "0005"
+revision: str = "0004"
 down_revision: Union[str, None] = "0003"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
