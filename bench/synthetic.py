@@ -70,6 +70,18 @@ def team_count(audits: int) -> int:
     return max(8, min(40, audits // 2_500))
 
 
+def _concern(audit_id: int, submitted: bool, day: date, manager_id: int) -> dict:
+    raised = submitted and audit_id % 200 == 0
+    acknowledged = raised and audit_id % 1000 != 0
+    return {
+        "safeguarding_concern": raised,
+        "safeguarding_action": "Strategy discussion requested the same day." if raised else "",
+        "safeguarding_told": "Team manager by phone." if raised else "",
+        "safeguarding_ack_by_id": manager_id if acknowledged else None,
+        "safeguarding_ack_at": _stamp(day, 16) if acknowledged else None,
+    }
+
+
 def _stamp(day: date, hour: int) -> datetime:
     return datetime.combine(day, wall_time(hour, 0), tzinfo=timezone.utc)
 
@@ -212,8 +224,10 @@ def build(database_url: str, audits: int, *, today: date | None = None, seed: in
                     "overall_grade": overall if submitted else None,
                     "overall_rationale": RATIONALES[overall - 1], "impact_for_child": "Some difference for the child.",
                     "lived_experience": "", "limiting_override_reason": "", "no_action_reason": "",
-                    "learning_points": "See the child alone.", "safeguarding_concern": False,
-                    "safeguarding_action": "", "safeguarding_told": "",
+                    "learning_points": "See the child alone.",
+                    # One audit in 200 raises a safeguarding concern, and all but one in five of those
+                    # are acknowledged, as in a live programme (no draw from rng: the rest stays as it was).
+                    **_concern(audit_id, submitted, day, manager_of[team_id]),
                     "moderated_overall_grade": moderated_overall if moderated else None,
                     "created_at": _stamp(day, 9), "updated_at": _stamp(day, 11),
                     "submitted_at": _stamp(day, 11) if submitted else None, "version": 1,
