@@ -8,6 +8,7 @@ import streamlit as st
 from core.authz import PAGES, pages_for
 from ui.auth import authenticate, sign_in_form, sign_out
 from ui.errors import database_errors
+from ui.guard import check_write  # noqa: F401  (imported for its effect: every write is checked)
 
 st.set_page_config(page_title="Case audit", page_icon=":material/fact_check:", layout="wide")
 

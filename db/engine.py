@@ -8,7 +8,7 @@ are silently lost (see the concurrency tests). PostgreSQL needs none of this.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
@@ -88,13 +88,35 @@ def read_session(engine: Engine | None = None) -> Iterator[Session]:
         yield session
 
 
+class WriteRefused(Exception):
+    """A write refused before it started, because the person asking may no longer write
+    (signed out, idle, deactivated, locked, or without the role); the message says why."""
+
+
+# The check every write makes first (issue 14): installed by the app's UI layer
+# (``ui.guard``), which knows who is signed in to the current Streamlit session.
+# ``None`` (scripts, the data-layer tests) means no session to check.
+_write_check: Callable[[], None] | None = None
+
+
+def set_write_check(check: Callable[[], None] | None) -> None:
+    """Install the function every ``write_session`` calls before writing; it raises
+    ``WriteRefused`` to refuse."""
+    global _write_check
+    _write_check = check
+
+
 @contextmanager
-def write_session(engine: Engine | None = None) -> Iterator[Session]:
+def write_session(engine: Engine | None = None, *, checked: bool = True) -> Iterator[Session]:
     """One unit of work: everything in the block is committed together or not at all.
 
     On SQLite the transaction takes the write lock at once (BEGIN IMMEDIATE), so
-    two writers queue instead of overwriting each other.
+    two writers queue instead of overwriting each other. Before anything is written,
+    the installed write check runs (``checked=False`` only for the sign-in
+    bookkeeping itself, which happens while nobody is signed in).
     """
+    if checked and _write_check is not None:
+        _write_check()
     engine = engine or get_engine()
     with Session(engine.execution_options(write=True), expire_on_commit=False) as session:
         try:

@@ -12,6 +12,7 @@ import streamlit as st  # noqa: E402
 from core.agreement import SMALL_N, agreement_of, agreement_over_time  # noqa: E402
 from core.exports import to_csv, to_xlsx  # noqa: E402
 from db.engine import write_session  # noqa: E402
+from ui.errors import refusable  # noqa: E402
 from db.events import record  # noqa: E402
 from db.moderation import (  # noqa: E402
     FeedbackRow,
@@ -137,6 +138,7 @@ with log_tab:
             column_config={"Feedback": st.column_config.TextColumn(width="large")},
         )
 
+        @refusable
         def log_export(kind: str) -> None:
             with write_session() as w:
                 record(w, user.username, "moderation.feedback_exported", "moderation_feedback", kind,

@@ -38,6 +38,7 @@ from db.engine import read_session, write_session
 from db.events import record
 from db.users import SignedInUser
 from ui.cache import cached_query
+from ui.errors import refusable
 
 FLASH = "actions_flash"
 BULK_SNAPSHOT = "actions_bulk_snapshot"
@@ -79,6 +80,7 @@ def show_problems(problems: dict[str, list[str]]) -> None:
             st.error(f"{label}: {message}" if field_name != "row" else message)
 
 
+@refusable
 def log_export(username: str, file_name: str, rows: int) -> None:
     """on_click of a download: every export is attributable to a person."""
     with write_session() as session:

@@ -43,7 +43,8 @@ from db.engine import read_session
 from db.users import SignedInUser
 from ui import widgets
 from ui.cache import cached_query
-from ui.errors import UNAVAILABLE_MESSAGE, is_unavailable
+from db.engine import WriteRefused
+from ui.errors import UNAVAILABLE_MESSAGE, is_unavailable, refusable
 from ui.widgets import rag_badge
 
 WIDGET = "ae."  # prefix of every form widget key (one form is on screen at a time)
@@ -126,6 +127,7 @@ def requested_audit_id() -> int | None:
 
 
 # ------------------------------------------------------------------ safeguarding concerns
+@refusable
 def _acknowledge(scope: Scope, audit_id: int) -> None:
     problem = audit_db.acknowledge_concern(scope, audit_id)
     st.session_state["_concern_message"] = problem or "Concern acknowledged. It is recorded in the audit's trail."
@@ -427,6 +429,7 @@ def case_section(user: SignedInUser, state: FormState, problems: dict[str, list[
     return case
 
 
+@refusable
 def _create_case(scope: Scope, kind: str) -> None:
     reference = st.session_state.get(WIDGET + "new_case.reference") or ""
     team_id = st.session_state.get(WIDGET + "new_case.team_id")
@@ -681,6 +684,11 @@ def _save(scope: Scope, action: str, questions: list[QuestionRule]) -> None:
             result = audit_db.submit(form, audit_id=meta["audit_id"], expected_version=meta["version"], **common)
         else:
             result = audit_db.amend(form, audit_id=meta["audit_id"], expected_version=meta["version"], **common)
+    except WriteRefused as error:
+        # Signed out, deactivated or without the role since the form was drawn: not saved, and
+        # everything typed stays in the form for when the user is back (ui.guard.check_write).
+        state.data["result"] = audit_db.SaveResult("refused", message=str(error))
+        return
     except Exception as error:
         if not is_unavailable(error):
             raise

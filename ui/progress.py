@@ -25,6 +25,7 @@ from db.board_reports import DOWNLOADED, PREPARED, log_board_report
 from db.engine import read_session
 from db.queries.progress import programme_dates, progress_report
 from ui.cache import cached_query
+from ui.errors import refusable
 
 PRESENT = "present"
 SLIDE = "slide"
@@ -226,11 +227,11 @@ def board_report_section(report: ProgressReport, username: str) -> None:
     pdf, excel = st.columns(2)
     pdf.download_button("Download PDF", files.pdf, file_name=f"{files.file_stem}.pdf", mime="application/pdf",
                         icon=":material/picture_as_pdf:", key="progress_download_pdf", width="stretch",
-                        on_click=log_board_report, args=(username, DOWNLOADED, report.period, report.scope_label),
+                        on_click=refusable(log_board_report), args=(username, DOWNLOADED, report.period, report.scope_label),
                         kwargs={"format": "pdf"})
     excel.download_button(
         "Download Excel", files.xlsx, file_name=f"{files.file_stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/table_view:",
-        key="progress_download_xlsx", width="stretch", on_click=log_board_report,
+        key="progress_download_xlsx", width="stretch", on_click=refusable(log_board_report),
         args=(username, DOWNLOADED, report.period, report.scope_label), kwargs={"format": "xlsx"},
     )
