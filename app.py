@@ -9,6 +9,7 @@ from core.authz import PAGES, pages_for
 from ui.auth import authenticate, sign_in_form, sign_out
 from ui.errors import database_errors
 from ui.guard import check_write  # noqa: F401  (imported for its effect: every write is checked)
+from ui.text import plain
 
 st.set_page_config(page_title="Case audit", page_icon=":material/fact_check:", layout="wide")
 
@@ -38,7 +39,7 @@ for spec in allowed + refused:
 navigation = st.navigation(sections, expanded=True)  # every page in view, no 'View more'
 
 with st.sidebar:
-    st.markdown(f"**{user.display_name}**")
+    st.markdown(f"**{plain(user.display_name)}**")
     st.caption(", ".join(sorted(role.value for role in user.roles)))
     if st.button("Sign out", key="sign_out_button", icon=":material/logout:"):
         with database_errors():

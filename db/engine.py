@@ -15,6 +15,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from core.text import BIDI_CONTROLS, neutralise_bidi
+
 BUSY_TIMEOUT_MS = 15_000
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -86,6 +88,43 @@ def read_session(engine: Engine | None = None) -> Iterator[Session]:
     """A session for reading; anything it writes is rolled back."""
     with Session(engine or get_engine(), expire_on_commit=False) as session:
         yield session
+
+
+def _without_bidi(value):
+    if isinstance(value, str):
+        return neutralise_bidi(value) if any(ch in value for ch in BIDI_CONTROLS) else value
+    if isinstance(value, dict):
+        return {k: _without_bidi(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_bidi(v) for v in value]
+    return value
+
+
+@event.listens_for(Session, "before_flush")
+def _neutralise_bidi(session: Session, _context, _instances) -> None:
+    """The input seam for stored text (issue 14): bidirectional control characters are
+    dropped from every text and JSON value written, whichever page or import wrote it,
+    so no stored text shows in another order than it reads ("evil" as "live")."""
+    for instance in list(session.new) + list(session.dirty):
+        for name, value in list(vars(instance).items()):
+            if name.startswith("_") or not isinstance(value, (str, dict, list)):
+                continue
+            cleaned = _without_bidi(value)
+            if cleaned != value:
+                setattr(instance, name, cleaned)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _neutralise_bidi_in_bulk(state) -> None:
+    """The same for ``session.execute(insert(Model), rows)`` (answers and actions are bulk-inserted)."""
+    if not (state.is_insert or state.is_update):
+        return
+    rows = state.parameters
+    for row in rows if isinstance(rows, list) else [rows] if isinstance(rows, dict) else []:
+        if isinstance(row, dict):
+            for name, value in list(row.items()):
+                if isinstance(value, (str, dict, list)):
+                    row[name] = _without_bidi(value)
 
 
 class WriteRefused(Exception):

@@ -21,6 +21,7 @@ from db.engine import write_session  # noqa: E402
 from db.users import UserError  # noqa: E402
 from ui.admin import flash, show_flash, table  # noqa: E402
 from ui.widgets import session, today  # noqa: E402
+from ui.text import plain  # noqa: E402
 
 st.title("Teams and practitioners")
 st.caption("Audits keep the team they were done in: renaming a team or moving a practitioner never rewrites them.")
@@ -33,7 +34,7 @@ def attempt(action, success: str) -> None:
         with write_session() as s:
             outcome = action(s)
     except UserError as error:
-        st.error(str(error))
+        st.error(plain(str(error)))
     else:
         flash(success(outcome) if callable(success) else success)
         st.rerun()
@@ -70,10 +71,10 @@ with teams_tab:
                     attempt(lambda s: update_team(s, scope=user.scope, team_id=team_id, name=new_name,
                                                   service_area=new_area), f"Team saved as '{new_name.strip()}'.")
             if team.active:
-                if st.button(f"Deactivate {team.name}", help="Only a team with no active practitioners."):
+                if st.button(f"Deactivate {plain(team.name)}", help="Only a team with no active practitioners."):
                     attempt(lambda s: set_team_active(s, scope=user.scope, team_id=team_id, active=False),
                             f"{team.name} is deactivated.")
-            elif st.button(f"Reactivate {team.name}"):
+            elif st.button(f"Reactivate {plain(team.name)}"):
                 attempt(lambda s: set_team_active(s, scope=user.scope, team_id=team_id, active=True),
                         f"{team.name} is active again.")
 
@@ -122,10 +123,10 @@ with practitioners_tab:
                                      "reallocate them with the next case import." if r.cases_left_behind else ""),
                     )
             if practitioner.active:
-                if st.button(f"Deactivate {practitioner.name}"):
+                if st.button(f"Deactivate {plain(practitioner.name)}"):
                     attempt(lambda s: set_practitioner_active(s, scope=user.scope, practitioner_id=chosen,
                                                               active=False), f"{practitioner.name} is deactivated.")
-            elif st.button(f"Reactivate {practitioner.name}"):
+            elif st.button(f"Reactivate {plain(practitioner.name)}"):
                 attempt(lambda s: set_practitioner_active(s, scope=user.scope, practitioner_id=chosen, active=True),
                         f"{practitioner.name} is active again.")
             with session() as s:

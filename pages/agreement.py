@@ -36,6 +36,7 @@ from ui.moderation import (  # noqa: E402
     stats_table,
 )
 from ui.widgets import rag_badge, session  # noqa: E402
+from ui.text import plain  # noqa: E402
 
 RECENT_ACKNOWLEDGED = 10
 
@@ -167,10 +168,10 @@ with mine_tab:
         comparisons = {row.moderation_id: load_comparison(s, scope, row.moderation_id) for row in shown}
     for row in shown:
         comparison = comparisons[row.moderation_id]
-        state = (f"acknowledged by {row.acknowledged_by} on {row.acknowledged_on:%d %b %Y}" if row.acknowledged_on
+        state = (f"acknowledged by {plain(row.acknowledged_by)} on {row.acknowledged_on:%d %b %Y}" if row.acknowledged_on
                  else "awaiting acknowledgement")
-        with st.expander(f"{row.case_reference} · {row.theme} · audited by {row.first_auditor} · moderated by "
-                         f"{row.moderator} on {row.completed_on:%d %b %Y} · {state}", expanded=row.acknowledged_on is None):
+        with st.expander(f"{plain(row.case_reference)} · {plain(row.theme)} · audited by {plain(row.first_auditor)} · moderated by "
+                         f"{plain(row.moderator)} on {row.completed_on:%d %b %Y} · {state}", expanded=row.acknowledged_on is None):
             st.markdown(f"**Overall.** First grade: {rag_badge(comparison.first_overall)} · "
                         f"Agreed grade: {rag_badge(comparison.agreed_overall)} · "
                         f"{comparison.changed_by_moderation} question grade(s) changed")
@@ -184,6 +185,6 @@ with mine_tab:
                         with write_session() as w:
                             acknowledge(w, scope, row.moderation_id)
                     except ModerationError as error:
-                        st.error(str(error))
+                        st.error(plain(str(error)))
                     else:
                         st.rerun()

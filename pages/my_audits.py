@@ -10,6 +10,7 @@ from core.grades import Grade, rag_of  # noqa: E402
 from db.audits import my_audits  # noqa: E402
 from ui import audit_form as form  # noqa: E402
 from ui.widgets import session  # noqa: E402
+from ui.text import plain  # noqa: E402
 
 st.title("My audits")
 form.concerns_banner(user)
@@ -45,7 +46,7 @@ if status in ("all", "draft"):
     for row in drafts:
         with st.container(border=True, key=f"draft-{row.audit_id}"):
             what, when, link = st.columns([5, 3, 2], vertical_alignment="center")
-            what.markdown(f"**{row.case_reference}** · {row.theme} · {row.team}")
+            what.markdown(f"**{plain(row.case_reference)}** · {plain(row.theme)} · {plain(row.team)}")
             when.caption(f"Audit date {row.audit_date:%d %b %Y}" if row.audit_date else "No audit date yet")
             form.audit_link(row.audit_id, "Resume", page="pages/audit_entry.py", icon=":material/edit:",
                             container=link)

@@ -10,6 +10,7 @@ import streamlit as st  # noqa: E402
 from db.queries.overview import overview  # noqa: E402
 from ui.audit_form import concerns_banner  # noqa: E402
 from ui.widgets import RAG_SCALE, rag_legend, session, today  # noqa: E402
+from ui.text import plain  # noqa: E402
 
 with session() as s:
     data = overview(s, user.scope, today())
@@ -20,7 +21,7 @@ if data.programme_name is None:
     st.stop()
 scope_note = "all teams" if user.scope.team_ids is None else "the teams you manage"
 st.caption(
-    f"{data.programme_name} · started {data.programme_start:%d %b %Y} · "
+    f"{plain(data.programme_name)} · started {data.programme_start:%d %b %Y} · "
     f"week {data.current_week} of {data.programme_weeks} · figures for {scope_note}"
 )
 

@@ -26,6 +26,7 @@ from db.engine import read_session
 from db.queries.progress import programme_dates, progress_report
 from ui.cache import cached_query
 from ui.errors import refusable
+from ui.text import plain
 
 PRESENT = "present"
 SLIDE = "slide"
@@ -33,12 +34,11 @@ PERIOD = "period"
 CUSTOM = "custom"
 _FILES = "_progress_board_report"
 _WAS_PRESENTING = "_progress_was_presenting"
-_MARKDOWN_SPECIALS = "\\`*_{}[]<>#|~$"
 
 
 def escape_markdown(text: str) -> str:
-    """Text shown literally by st.markdown (names typed by administrators may hold Markdown)."""
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+    """Text shown literally by st.markdown (names typed by administrators may hold Markdown): ``ui.text.plain``."""
+    return plain(text)
 
 
 # ------------------------------------------------------------------ figures (cached per data version)
