@@ -28,8 +28,9 @@ st.caption("Audits keep the team they were done in: renaming a team or moving a 
 show_flash()
 
 
-def attempt(action, success: str) -> None:
-    """Run one change in one transaction; show why it was refused, or note success and refresh."""
+def attempt(action, success: str, clear: tuple[str, ...] = ()) -> None:
+    """Run one change in one transaction; show why it was refused (the form keeps what was typed),
+    or note success, empty the form (``clear``: its widget keys) and refresh."""
     try:
         with write_session() as s:
             outcome = action(s)
@@ -37,6 +38,8 @@ def attempt(action, success: str) -> None:
         st.error(plain(str(error)))
     else:
         flash(success(outcome) if callable(success) else success)
+        for key in clear:
+            st.session_state.pop(key, None)
         st.rerun()
 
 
@@ -52,13 +55,14 @@ with teams_tab:
     table(["Team", "Service area", "Active", "Practitioners", "Cases", "Managers"],
           [[t.name, t.service_area, t.active, t.practitioners, t.cases, ", ".join(t.managers)] for t in teams])
     left, right = st.columns(2)
-    with left, st.form("add_team", clear_on_submit=True):
+    with left, st.form("add_team"):
         st.subheader("Add a team")
         name = st.text_input("Team name", key="new_team_name")
         area = st.text_input("Service area", key="new_team_area",
                              help="e.g. Assessment, Safeguarding and CIN, Children looked after")
         if st.form_submit_button("Add team", type="primary"):
-            attempt(lambda s: create_team(s, scope=user.scope, name=name, service_area=area), f"Team '{name}' added.")
+            attempt(lambda s: create_team(s, scope=user.scope, name=name, service_area=area), f"Team '{name}' added.",
+                    clear=("new_team_name", "new_team_area"))
     with right:
         st.subheader("Change a team")
         if teams:
@@ -87,13 +91,13 @@ with practitioners_tab:
     st.caption(f"{len(shown)} practitioner(s).")
 
     left, right = st.columns(2)
-    with left, st.form("add_practitioner", clear_on_submit=True):
+    with left, st.form("add_practitioner"):
         st.subheader("Add a practitioner")
         name = st.text_input("Name", key="new_practitioner_name")
         team_id = st.selectbox("Team", list(active_teams), format_func=active_teams.get, key="new_practitioner_team")
         if st.form_submit_button("Add practitioner", type="primary"):
             attempt(lambda s: create_practitioner(s, scope=user.scope, name=name, team_id=team_id, on=today()),
-                    f"{name.strip()} added to {active_teams.get(team_id, '')}.")
+                    f"{name.strip()} added to {active_teams.get(team_id, '')}.", clear=("new_practitioner_name",))
     with right:
         st.subheader("Change a practitioner")
         by_id = {p.id: p for p in shown}  # the team chosen under "Show" narrows this list too

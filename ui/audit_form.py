@@ -722,6 +722,9 @@ def _keep_mine(scope: Scope, questions: list[QuestionRule]) -> None:
     state.meta["status"] = theirs.their_status
     action = "amend" if theirs.their_status == "submitted" else conflict["action"]
     _save(scope, action, questions)
+    result = state.data.get("result")
+    if result is not None and result.outcome == "refused":
+        state.data["conflict"] = conflict  # not saved: the choice stays on offer, with both versions
 
 
 def _take_theirs(questions: list[QuestionRule]) -> None:

@@ -27,6 +27,7 @@ from ui.auth import current_user, ready_settings, session_problem
 from ui.errors import REFUSED_WRITE, database_errors, show_refused_write
 
 PAGE_KEY = "_guard_page"  # the page this session last opened with the guard's consent
+GRANTS = "_guard_grants"  # the roles and managed teams that page was drawn with
 _REFUSAL_LOGGED = "_guard_refusal_logged"
 KEPT = "Nothing you typed is lost: it stays in this tab"
 
@@ -37,6 +38,7 @@ def require(page_key: str) -> SignedInUser:
         user = current_user(render_form=True)
     if user is None:
         st.session_state.pop(PAGE_KEY, None)
+        st.session_state.pop(GRANTS, None)
         st.stop()
     if not may_open(user.roles, page_key):
         st.session_state.pop(PAGE_KEY, None)
@@ -51,6 +53,7 @@ def require(page_key: str) -> SignedInUser:
         st.stop()
     st.session_state.pop(_REFUSAL_LOGGED, None)
     st.session_state[PAGE_KEY] = page_key
+    st.session_state[GRANTS] = (user.roles, user.managed_team_ids)
     show_refused_write()
     if user.must_change_password and page_key != "account":
         st.warning("You must choose a new password before going on.")
@@ -82,6 +85,12 @@ def check_write() -> None:
     if not page_key or not may_open(user.roles, page_key):
         where = page(page_key).title if page_key else "this page"
         _refuse(f"Not saved: your roles no longer include {where}. {KEPT}; ask your administrator.")
+    # A callback carries the scope the page was drawn with: if a role or a managed team has
+    # been taken away since, that scope is stale and the write is refused.
+    roles, teams = st.session_state.get(GRANTS) or (frozenset(), frozenset())
+    if not (roles <= user.roles and teams <= user.managed_team_ids):
+        _refuse(f"Not saved: your roles or teams changed since this page was opened. {KEPT}; "
+                "reload the page to carry on with what you may do now.")
     if user.must_change_password and page_key != "account":
         _refuse(f"Not saved: you must choose a new password first. {KEPT}.")
 
