@@ -7,6 +7,7 @@ are silently lost (see the concurrency tests). PostgreSQL needs none of this.
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -46,15 +47,33 @@ def _configure_sqlite(engine: Engine, immediate_writes: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write and immediate_writes else "BEGIN")
 
 
+PRIVATE_MODE = 0o600
+
+
+def private_file(path) -> None:
+    """Create ``path`` readable and writable by its owner only (0600), or tighten it (and
+    its SQLite ``-wal``/``-shm`` companions) if it exists. SQLite creates the WAL and shared
+    memory files with the database file's permissions, so a private database stays private."""
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_MODE))
+    except FileExistsError:
+        pass
+    for each in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if each.exists() and each.stat().st_mode & 0o077:
+            each.chmod(PRIVATE_MODE)
+
+
 def create_db_engine(url: str, *, immediate_writes: bool = True) -> Engine:
     """A new engine for ``url``. ``immediate_writes=False`` exists only so that a test
     can show what goes wrong without it."""
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:" and not database.startswith("file:"):
-            from pathlib import Path
-
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(database)  # 0600: pseudonymised case data is personal data
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine, immediate_writes)
     else:

@@ -518,7 +518,7 @@ def questions_section(state: FormState, questions: list[QuestionRule], problems:
     for q in sorted(questions, key=lambda q: q.position):
         domains.setdefault(q.domain, []).append(q)
     for domain, domain_questions in domains.items():
-        st.subheader(domain)
+        st.subheader(plain(domain))
         for q in domain_questions:
             with st.container(border=True, key=f"question-{q.key}"):
                 st.markdown(f"**{q.position}. {plain(q.text)}**")
