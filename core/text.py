@@ -10,7 +10,8 @@ Two pure rules (no Streamlit here, so the data layer and exports use them too):
   typed: no image, link, autolink, emphasis, heading, list, table, quote, code, maths
   (``$...$``), colour or badge directive (``:red[...]``), emoji or icon shortcode
   (``:smile:``, ``:material/x:``) and no HTML. Every ASCII punctuation mark that can
-  start one of these is backslash-escaped (CommonMark shows ``\\*`` as ``*``).
+  start one of these is backslash-escaped (CommonMark shows ``\\*`` as ``*``); autolinks
+  (``https://...``, ``www.``, e-mail addresses) get an invisible word joiner.
 """
 from __future__ import annotations
 
@@ -24,8 +25,11 @@ _BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 # The colon that opens a directive or shortcode (":red[", ":smile:", ":material/x:") or a
 # scheme's "://" (an autolink); a colon before a space stays as typed.
 _INLINE = re.compile(r"[\\`*_\[\]<>~$|@&]|:(?=[A-Za-z0-9_/+-]+[:\[]|//)")
-# "www." starts an autolink even without a scheme.
-_WWW = re.compile(r"(?i)(?<=www)\.")
+# Autolinks are found in the text *after* escapes are resolved (remark-gfm), so escaping
+# cannot stop them: an invisible WORD JOINER (U+2060) is put inside what would start one
+# ("http://", "www.", the "@" of an e-mail address). The text reads and prints the same.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(?<![a-z])(https?|ftp|mailto|xmpp)(?=:)|(?<![a-z])(www)(?=\.)|(?=@)")
 # At a line's start: headings, quotes, bullet lists, setext underlines, ordered lists.
 _LINE_START = re.compile(r"^(\s*)([#>+=-])", re.MULTILINE)
 _ORDERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
@@ -41,7 +45,7 @@ def markdown_literal(text: object) -> str:
     if text is None:
         return ""
     value = neutralise_bidi(str(text))
+    value = _AUTOLINK.sub(lambda m: (m.group(1) or m.group(2) or "") + WORD_JOINER, value)
     value = _INLINE.sub(lambda m: "\\" + m.group(0), value)
-    value = _WWW.sub(r"\\.", value)
     value = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), value)
     return _ORDERED.sub(lambda m: m.group(1) + "\\" + m.group(2), value)

@@ -151,16 +151,17 @@ def test_an_imported_file_with_hostile_headers_and_names_is_shown_as_text(app_db
 
 
 @pytest.mark.parametrize("typed, shown", [
-    ("![i](http://x.invalid/i.png)", "!\\[i\\](http\\://x.invalid/i.png)"),
-    ("[l](http://x.invalid)", "\\[l\\](http\\://x.invalid)"),
+    ("![i](http://x.invalid/i.png)", "!\\[i\\](http\u2060\\://x.invalid/i.png)"),
+    ("[l](http://x.invalid)", "\\[l\\](http\u2060\\://x.invalid)"),
     ("**b** _i_ `c` ~s~", "\\*\\*b\\*\\* \\_i\\_ \\`c\\` \\~s\\~"),
     (":red[x] :smile: :material/home:", "\\:red\\[x\\] \\:smile: \\:material/home:"),
     ("$x$ $$y$$", "\\$x\\$ \\$\\$y\\$\\$"),
     ("# h\n- l\n1. o\n> q\n===", "\\# h\n\\- l\n1\\. o\n\\> q\n\\==="),
     ("a | b", "a \\| b"),
     ("<img src=x>", "\\<img src=x\\>"),
-    ("www.x.invalid and https://x.invalid", "www\\.x.invalid and https\\://x.invalid"),
-    ("jo@x.invalid &amp;", "jo\\@x.invalid \\&amp;"),
+    # autolinks: an invisible word joiner (U+2060) where one would start
+    ("www.x.invalid and https://x.invalid", "www\u2060.x.invalid and https\u2060\\://x.invalid"),
+    ("jo@x.invalid &amp;", "jo\u2060\\@x.invalid \\&amp;"),
     ("Daniel Dunn: repeated Red audits (MASH)", "Daniel Dunn: repeated Red audits (MASH)"),
     ("e\u202elive\u2066 \u200fx\u061c", "elive x"),
 ])
