@@ -10,14 +10,14 @@ never be a child's name, date of birth or address, so the rule is strict:
   digits with any separator or none (``12-Mar-2015``, ``12MAR2015B``, ``Mar 2015``),
   and a run of exactly six or eight digits that is a real date, alone or inside other
   text (``120315``, ``D0B-01032015``): ``ddmmyy``, ``ddmmyyyy`` or ``yyyymmdd``, in a
-  year from 1990 to today;
+  year from 1990 to today (six digits glued to a letter prefix, ``LCS120315``, are how
+  case-system ids look and are accepted);
 - no word that could be a name: a run of four or more letters (``SMITH-JANE-0412``);
   system prefixes are codes of at most three letters.
 
-The six-digit rule costs some real ids: about 1 in 70 random six-digit numbers reads
-as a ``ddmmyy`` date from 1990 on. Such an id is refused with the reason, and the
-council enters it with its system's prefix separated by a hyphen if that is how the
-system writes it, or asks the system owner (see docs/security.md).
+The rules cost some real ids: about 1 in 70 random six-digit numbers standing alone (or
+after a separator) reads as a ``ddmmyy`` date from 1990 on, and a few eight-digit ones
+as dates; such an id is refused with the reason (see docs/security.md).
 """
 from __future__ import annotations
 
@@ -42,7 +42,9 @@ _MONTH_DATE = re.compile(
     rf"(?:\d[^A-Za-z0-9]*{_MONTH}(?![a-z]))|(?:(?<![a-z]){_MONTH}[^A-Za-z0-9]*\d)",
     re.IGNORECASE,
 )
-_DIGIT_RUN = re.compile(r"(?<!\d)(\d{6}|\d{8})(?!\d)")
+# Eight digits anywhere; six digits unless glued to a letter prefix, which is how case-system
+# ids look (LCS120315 is an id; 120315, DOB-120315 and 12-03-15 read as dates).
+_DIGIT_RUN = re.compile(r"(?<!\d)\d{8}(?!\d)|(?<![A-Za-z\d])\d{6}(?!\d)")
 _NAME_WORD = re.compile(r"[A-Za-z]{4,}")
 _ADDRESS_WORDS = re.compile(
     r"\b(street|st|road|rd|avenue|ave|lane|ln|close|drive|dr|way|court|crescent|"

@@ -210,7 +210,8 @@ def record_login(session: Session, username: str, *, success: bool, address: str
     where = {"address": address} if address else {}
     object_id = user.id if user is not None else ""
     if delayed:
-        record(session, username or "(blank)", LOGIN_DELAYED, "user", object_id, after={"wait_seconds": delayed, **where})
+        record(session, username or "(blank)", LOGIN_DELAYED, "user", object_id,
+               after={"wait_seconds": delayed, **where})
         return
     if success and user is not None:
         user.failed_logins = 0

@@ -115,7 +115,8 @@ with change_tab:
             st.rerun()
 
 with reset_tab:
-    st.caption("The user must choose a new password at their next sign-in. A reset also clears any wait after failed sign-ins.")
+    st.caption("The user must choose a new password at their next sign-in. A reset also clears any wait after "
+               "failed sign-ins.")
     others = [n for n in by_username if n != user.username and by_username[n].active]
     st.session_state.setdefault("reset_password_value", suggest_password())
     with st.form("reset_password"):

@@ -170,8 +170,9 @@ with mine_tab:
         comparison = comparisons[row.moderation_id]
         state = (f"acknowledged by {plain(row.acknowledged_by)} on {row.acknowledged_on:%d %b %Y}" if row.acknowledged_on
                  else "awaiting acknowledgement")
-        with st.expander(f"{plain(row.case_reference)} · {plain(row.theme)} · audited by {plain(row.first_auditor)} · moderated by "
-                         f"{plain(row.moderator)} on {row.completed_on:%d %b %Y} · {state}", expanded=row.acknowledged_on is None):
+        with st.expander(f"{plain(row.case_reference)} · {plain(row.theme)} · audited by {plain(row.first_auditor)} · "
+                         f"moderated by {plain(row.moderator)} on {row.completed_on:%d %b %Y} · {state}",
+                         expanded=row.acknowledged_on is None):
             st.markdown(f"**Overall.** First grade: {rag_badge(comparison.first_overall)} · "
                         f"Agreed grade: {rag_badge(comparison.agreed_overall)} · "
                         f"{comparison.changed_by_moderation} question grade(s) changed")

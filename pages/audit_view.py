@@ -55,7 +55,8 @@ details[3].markdown(f"**Audit date**  \n{audit.audit_date:%d %b %Y}" if audit.au
 if audit.safeguarding_concern:
     with st.container(border=True):
         if audit.safeguarding_acknowledged_at:
-            st.warning(f"Immediate safeguarding concern · acknowledged by {plain(audit.safeguarding_acknowledged_by)} on "
+            st.warning(f"Immediate safeguarding concern · acknowledged by "
+                       f"{plain(audit.safeguarding_acknowledged_by)} on "
                        f"{audit.safeguarding_acknowledged_at:%d %b %Y}", icon=":material/warning:")
         else:
             st.error("Immediate safeguarding concern · not yet acknowledged", icon=":material/warning:")

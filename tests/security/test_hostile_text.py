@@ -124,7 +124,8 @@ def test_every_page_shows_hostile_text_as_text(hostile_db):
 
 def test_the_audit_page_an_action_and_the_case_list_show_hostile_text_as_text(hostile_db):
     with Session(get_engine(hostile_db)) as s:
-        audit_id = s.exec(select(Audit.id).where(Audit.status == "submitted", Audit.safeguarding_concern == True)  # noqa: E712
+        audit_id = s.exec(select(Audit.id).where(Audit.status == "submitted",
+                                                 Audit.safeguarding_concern == True)  # noqa: E712
                           .order_by(Audit.id)).first()
         action_id = s.exec(select(RemedialAction.id).order_by(RemedialAction.id)).first()
     at = page_test("pages/audit_view.py", "auditor")
