@@ -33,11 +33,11 @@ team_names = {t.id: t.name for t in teams}
 by_username = {u.username: u for u in users}
 
 table(
-    ["Username", "Name", "Email", "Roles", "Teams managed", "Active", "Must change password", "Locked out",
-     "Last sign-in"],
+    ["Username", "Name", "Email", "Roles", "Teams managed", "Active", "Must change password",
+     "Failed sign-ins in a row", "Sign-in delayed", "Last seen"],
     [[u.username, u.display_name, u.email, ", ".join(u.roles), ", ".join(u.teams), u.active, u.must_change_password,
-      u.locked, u.last_seen_at] for u in users],
-    column_config={"Last sign-in": st.column_config.DatetimeColumn("Last sign-in (UK time)", format="DD/MM/YYYY HH:mm")},
+      u.failed_logins, u.locked, u.last_seen_at] for u in users],
+    column_config={"Last seen": st.column_config.DatetimeColumn("Last seen (UK time)", format="DD/MM/YYYY HH:mm")},
 )
 
 add_tab, change_tab, reset_tab = st.tabs(["Add a user", "Change a user", "Reset a password"])

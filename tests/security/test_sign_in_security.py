@@ -85,6 +85,14 @@ def test_one_address_guessing_many_names_waits_too(demo_url):
         assert sign_in_wait(session, "auditor", None) == 0  # one failure per name: no name waits
 
 
+def test_the_administrator_sees_who_is_failing_to_sign_in(app_db):
+    _fail(get_engine(app_db), "support", 5, address="203.0.113.9")
+    at = page_test("pages/admin_users.py", "admin").run()
+    users = at.dataframe[0].value.set_index("Username")
+    assert users.loc["support", "Failed sign-ins in a row"] == 5 and bool(users.loc["support", "Sign-in delayed"])
+    assert users.loc["auditor", "Failed sign-ins in a row"] == 0 and not bool(users.loc["auditor", "Sign-in delayed"])
+
+
 def _submit(at, username: str, password: str):
     at.text_input(key="sign_in_username").input(username)
     at.text_input(key="sign_in_password").input(password)
