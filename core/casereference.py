@@ -46,6 +46,7 @@ _MONTH_DATE = re.compile(
 # ids look (LCS120315 is an id; 120315, DOB-120315 and 12-03-15 read as dates).
 _DIGIT_RUN = re.compile(r"(?<!\d)\d{8}(?!\d)|(?<![A-Za-z\d])\d{6}(?!\d)")
 _NAME_WORD = re.compile(r"[A-Za-z]{4,}")
+_DOB = re.compile(r"d[o0]b", re.IGNORECASE)  # "DOB", "D0B": a date of birth, whatever digits follow
 _ADDRESS_WORDS = re.compile(
     r"\b(street|st|road|rd|avenue|ave|lane|ln|close|drive|dr|way|court|crescent|"
     r"terrace|place|gardens|grove|flat|house|estate)\b",
@@ -80,7 +81,7 @@ def _digits_read_as_date(digits: str) -> bool:
 
 
 def _looks_like_date(text: str) -> bool:
-    if _DATE_LIKE.search(text) or _MONTH_DATE.search(text):
+    if _DATE_LIKE.search(text) or _MONTH_DATE.search(text) or _DOB.search(text):
         return True
     return any(_digits_read_as_date(run) for run in _DIGIT_RUN.findall(text))
 

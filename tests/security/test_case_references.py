@@ -24,6 +24,7 @@ REFUSED = [
     ("D0B-01032015", "date of birth"),
     ("LCS-20150312", "date of birth"),
     ("DOB-120315", "date of birth"),
+    ("DOB120315", "date of birth"),
     ("SMITH-JANE-0412", "name"),
     ("SMITH-JANE-0999", "name"),
     ("JSMITH0412", "name"),
