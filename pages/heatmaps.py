@@ -61,7 +61,8 @@ if rank_by is not None:
             f"{worst.counts.red} Red of {worst.counts.graded} graded answers in {worst.counts.audits} audits."
         )
     else:
-        st.caption(f"No practitioner here has a Red grade in {rank_by} (cells of {MIN_AUDITS} or more audits).")
+        st.caption(f"No practitioner here has a Red grade in {escape_markdown(rank_by)} "
+                   f"(cells of {MIN_AUDITS} or more audits).")
 
 frame = view.frame
 event = st.vega_lite_chart(
