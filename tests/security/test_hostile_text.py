@@ -177,3 +177,30 @@ def test_bidirectional_controls_are_dropped_from_stored_text_and_the_text_kept(a
         risk_id = risk.id
     with Session(get_engine(app_db)) as s:
         assert s.get(RiskIssue, risk_id).description == "Payment to evil account x done"
+
+
+def test_bidirectional_controls_are_dropped_from_bulk_inserted_answers_and_actions(app_db):
+    """Answers and actions are written with ``session.execute(insert(...), rows)``: the same seam holds."""
+    from datetime import timedelta
+
+    import db.audits as audits
+    from core.audit_rules import ActionInput, AnswerInput, AuditInput
+    from db.models import Answer
+    from tests.app.test_audit_entry import a_case, neglect, scope
+    from tests.conftest import DEMO_TODAY
+
+    case = a_case(app_db, "auditor", "external", "Assessment North")
+    theme, questions = neglect(app_db)
+    result = audits.submit(AuditInput(
+        case_id=case.id, theme_id=theme.id, work_date=DEMO_TODAY - timedelta(days=3), audit_date=DEMO_TODAY,
+        answers={q.id: AnswerInput(2, "Seen \u202eenola\u202c and heard.") for q in questions},
+        lived_experience="Described.", overall_grade=2, overall_rationale="The plan follows from the analysis.",
+        impact_for_child="Some.",
+        actions=[ActionInput(description="Call \u2066the\u2069 school", owner_id=case.practitioner_id,
+                             due_on=DEMO_TODAY + timedelta(days=7))]),
+        scope=scope(app_db, "auditor"), today=DEMO_TODAY, engine=get_engine(app_db))
+    assert result.ok, result.message
+    with Session(get_engine(app_db)) as s:
+        rationales = set(s.exec(select(Answer.rationale).where(Answer.audit_id == result.audit_id)))
+        actions = list(s.exec(select(RemedialAction.description).where(RemedialAction.audit_id == result.audit_id)))
+    assert rationales == {"Seen enola and heard."} and actions == ["Call the school"]
