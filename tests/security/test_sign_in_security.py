@@ -135,11 +135,13 @@ def _sign_in_seconds(username: str, password: str) -> float:
 
 def test_an_unknown_name_takes_as_long_as_a_wrong_password(app_db):
     _sign_in_seconds("support", "warm up")
-    known = [_sign_in_seconds("support", "wrong password") for _ in range(3)]
-    unknown = [_sign_in_seconds(f"nobody{i}", "wrong password") for i in range(3)]
-    # Issue 14: 0.31 s against 0.94 s before. The bcrypt work (cost 10, ~60 ms here) is the
-    # difference to hide; the rest of a sign-in run is the same for both.
-    assert abs(statistics.median(unknown) - statistics.median(known)) < 0.25 * statistics.median(known), (known, unknown)
+    known, unknown = [], []
+    for i in range(7):  # interleaved, so both meet the same load; the fastest of each is its own cost
+        known.append(_sign_in_seconds("support", "wrong password"))
+        unknown.append(_sign_in_seconds(f"nobody{i}", "wrong password"))
+    # Issue 14: 0.31 s against 0.94 s before (measured here with AppTest: 0.03 s against 0.13 s).
+    # The bcrypt work is the difference to hide; the rest of a sign-in run is the same for both.
+    assert min(unknown) > 0.7 * min(known), (known, unknown)
 
 
 # ------------------------------------------------------------------ idle, revocation, refusals
