@@ -3,13 +3,19 @@
 Run with ``streamlit run app.py``. Pages live in ``pages/``; which roles may
 open which page is decided in ``core.authz.PAGES`` (and re-checked by each page).
 """
+from pathlib import Path
+
 import streamlit as st
 
 from core.authz import PAGES, pages_for
 from ui.auth import authenticate, sign_in_form, sign_out
 from ui.errors import database_errors
+from ui.guard import check_write  # noqa: F401  (imported for its effect: every write is checked)
+from ui.text import plain
 
-st.set_page_config(page_title="Case audit", page_icon=":material/fact_check:", layout="wide")
+# The icon is served by the app itself: a Material icon name would make every browser fetch
+# it from fonts.gstatic.com, which the deployment's Content-Security-Policy blocks.
+st.set_page_config(page_title="Case audit", page_icon=str(Path(__file__).parent / "ui" / "favicon.png"), layout="wide")
 
 with database_errors():
     user, authenticator = authenticate()
@@ -37,7 +43,7 @@ for spec in allowed + refused:
 navigation = st.navigation(sections, expanded=True)  # every page in view, no 'View more'
 
 with st.sidebar:
-    st.markdown(f"**{user.display_name}**")
+    st.markdown(f"**{plain(user.display_name)}**")
     st.caption(", ".join(sorted(role.value for role in user.roles)))
     if st.button("Sign out", key="sign_out_button", icon=":material/logout:"):
         with database_errors():

@@ -81,8 +81,9 @@ class UserRow:
     team_ids: tuple[int, ...]
     teams: tuple[str, ...]
     must_change_password: bool
-    locked: bool
+    locked: bool  # must wait before the next sign-in attempt (failed sign-ins; there is no hard lock)
     last_seen_at: datetime | None  # UK time
+    failed_logins: int = 0  # failed sign-ins in a row since the last success or reset
 
 
 def list_users(session: Session, scope: Scope) -> list[UserRow]:
@@ -106,7 +107,7 @@ def list_users(session: Session, scope: Scope) -> list[UserRow]:
             active=user.active, roles=tuple(roles.get(user.id, [])),
             team_ids=tuple(t for t, _ in teams.get(user.id, [])), teams=tuple(n for _, n in teams.get(user.id, [])),
             must_change_password=user.must_change_password, locked=bool(locked_until and locked_until > now),
-            last_seen_at=uk_time(user.last_seen_at),
+            last_seen_at=uk_time(user.last_seen_at), failed_logins=user.failed_logins,
         ))
     return rows
 

@@ -7,13 +7,16 @@ are silently lost (see the concurrency tests). PostgreSQL needs none of this.
 """
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+
+from core.text import BIDI_CONTROLS, neutralise_bidi
 
 BUSY_TIMEOUT_MS = 15_000
 _engines: dict[str, Engine] = {}
@@ -44,15 +47,33 @@ def _configure_sqlite(engine: Engine, immediate_writes: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write and immediate_writes else "BEGIN")
 
 
+PRIVATE_MODE = 0o600
+
+
+def private_file(path) -> None:
+    """Create ``path`` readable and writable by its owner only (0600), or tighten it (and
+    its SQLite ``-wal``/``-shm`` companions) if it exists. SQLite creates the WAL and shared
+    memory files with the database file's permissions, so a private database stays private."""
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_MODE))
+    except FileExistsError:
+        pass
+    for each in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if each.exists() and each.stat().st_mode & 0o077:
+            each.chmod(PRIVATE_MODE)
+
+
 def create_db_engine(url: str, *, immediate_writes: bool = True) -> Engine:
     """A new engine for ``url``. ``immediate_writes=False`` exists only so that a test
     can show what goes wrong without it."""
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:" and not database.startswith("file:"):
-            from pathlib import Path
-
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(database)  # 0600: pseudonymised case data is personal data
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine, immediate_writes)
     else:
@@ -88,13 +109,72 @@ def read_session(engine: Engine | None = None) -> Iterator[Session]:
         yield session
 
 
+def _without_bidi(value):
+    if isinstance(value, str):
+        return neutralise_bidi(value) if any(ch in value for ch in BIDI_CONTROLS) else value
+    if isinstance(value, dict):
+        return {k: _without_bidi(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_bidi(v) for v in value]
+    return value
+
+
+@event.listens_for(Session, "before_flush")
+def _neutralise_bidi(session: Session, _context, _instances) -> None:
+    """The input seam for stored text (issue 14): bidirectional control characters are
+    dropped from every text and JSON value written, whichever page or import wrote it,
+    so no stored text shows in another order than it reads ("evil" as "live")."""
+    for instance in list(session.new) + list(session.dirty):
+        for name, value in list(vars(instance).items()):
+            if name.startswith("_") or not isinstance(value, (str, dict, list)):
+                continue
+            cleaned = _without_bidi(value)
+            if cleaned != value:
+                setattr(instance, name, cleaned)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _neutralise_bidi_in_bulk(state) -> None:
+    """The same for ``session.execute(insert(Model), rows)`` (answers and actions are bulk-inserted)."""
+    if not (state.is_insert or state.is_update):
+        return
+    rows = state.parameters
+    for row in rows if isinstance(rows, list) else [rows] if isinstance(rows, dict) else []:
+        if isinstance(row, dict):
+            for name, value in list(row.items()):
+                if isinstance(value, (str, dict, list)):
+                    row[name] = _without_bidi(value)
+
+
+class WriteRefused(Exception):
+    """A write refused before it started, because the person asking may no longer write
+    (signed out, idle, deactivated, locked, or without the role); the message says why."""
+
+
+# The check every write makes first (issue 14): installed by the app's UI layer
+# (``ui.guard``), which knows who is signed in to the current Streamlit session.
+# ``None`` (scripts, the data-layer tests) means no session to check.
+_write_check: Callable[[], None] | None = None
+
+
+def set_write_check(check: Callable[[], None] | None) -> None:
+    """Install the function every ``write_session`` calls before writing; it raises
+    ``WriteRefused`` to refuse."""
+    global _write_check
+    _write_check = check
+
+
 @contextmanager
-def write_session(engine: Engine | None = None) -> Iterator[Session]:
+def write_session(engine: Engine | None = None, *, checked: bool = True) -> Iterator[Session]:
     """One unit of work: everything in the block is committed together or not at all.
 
     On SQLite the transaction takes the write lock at once (BEGIN IMMEDIATE), so
-    two writers queue instead of overwriting each other.
+    two writers queue instead of overwriting each other. Before anything is written,
+    the installed write check runs (``checked=False`` only for the sign-in
+    bookkeeping itself, which happens while nobody is signed in).
     """
+    if checked and _write_check is not None:
+        _write_check()
     engine = engine or get_engine()
     with Session(engine.execution_options(write=True), expire_on_commit=False) as session:
         try:

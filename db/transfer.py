@@ -22,7 +22,7 @@ from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  (registers every table)
 from db import migrate
-from db.engine import create_db_engine, is_sqlite
+from db.engine import create_db_engine, is_sqlite, private_file
 
 BATCH = 2_000
 
@@ -156,7 +156,7 @@ def backup_sqlite(url: str, destination: Path) -> Path:
     destination = Path(destination)
     if destination.exists():
         raise TransferError(f"{destination} exists; choose a new file name so no backup is overwritten.")
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    private_file(destination)  # 0600, like the database itself
     with closing(sqlite3.connect(source_path)) as src, closing(sqlite3.connect(destination)) as dst:
         src.backup(dst)
     check = integrity_check(destination)

@@ -1,15 +1,23 @@
-"""Users, their roles and teams, and the sign-in bookkeeping (lock-out, revocation)."""
+"""Users, their roles and teams, and the sign-in bookkeeping (growing delays after failed
+sign-ins, the last activity for the idle timeout, revocation)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, func, select
 
 from core.authz import Role, Scope, parse_roles
-from core.passwords import hash_password, password_problem
+from core.passwords import (
+    ADDRESS_WINDOW_MINUTES, account_delay, address_delay, bcrypt_cost, check_password, hash_password,
+    password_problem,
+)
 from db.events import record
-from db.models import ManagedTeam, User, UserRole, utcnow
+from db.models import Event, ManagedTeam, User, UserRole, utcnow
+
+LOGIN_FAILURE = "login.failure"
+LOGIN_DELAYED = "login.delayed"
 
 
 class UserError(ValueError):
@@ -27,6 +35,8 @@ class SignedInUser:
     managed_team_ids: frozenset[int]
     must_change_password: bool
     sessions_valid_after: datetime | None
+    # The last rerun of any of the user's sessions, any tab (to the nearest ``touch_activity``).
+    last_active_at: datetime | None = None
 
     @property
     def scope(self) -> Scope:
@@ -60,6 +70,7 @@ def load_signed_in(session: Session, username: str) -> SignedInUser | None:
         managed_team_ids=managed_teams_of(session, user.id),
         must_change_password=user.must_change_password,
         sessions_valid_after=_aware(user.sessions_valid_after),
+        last_active_at=_aware(user.last_seen_at),
     )
 
 
@@ -117,20 +128,18 @@ def create_user(
 def login_credentials(session: Session, now: datetime | None = None) -> dict:
     """The credentials dict streamlit-authenticator expects, built from the users table.
 
-    Inactive, locked-out and provider-only users are left out, so they fail exactly as an unknown
-    user or a wrong password does (one message for all three).
+    Only active users who may sign in with a password are in it: the library uses it to accept a
+    sign-in cookie, and a deactivated user's cookie must not sign them in (``ui.auth`` catches the
+    library's refusal and shows the sign-in form); users who sign in through the identity provider
+    only have no password sign-in (docs/sso.md). Passwords are checked by ``check_sign_in``.
     """
-    now = now or utcnow()
-    # Users who sign in through the identity provider only have no password sign-in (docs/sso.md).
+    del now  # a delayed account is not locked: its live sessions carry on
     users = session.exec(select(User).where(col(User.active).is_(True), User.sign_in != "provider")).all()
     roles: dict[int, list[str]] = {}
     for user_id, role in session.exec(select(UserRole.user_id, UserRole.role)):
         roles.setdefault(user_id, []).append(role)
     entries = {}
     for user in users:
-        locked_until = _aware(user.locked_until)
-        if locked_until and locked_until > now:
-            continue
         entries[user.username] = {
             "name": user.display_name,
             "email": user.email or f"{user.username}@invalid",
@@ -140,26 +149,101 @@ def login_credentials(session: Session, now: datetime | None = None) -> dict:
     return {"usernames": entries}
 
 
-def record_login(session: Session, username: str, *, success: bool, max_failed: int, lockout_minutes: int) -> None:
-    """Log a sign-in attempt; after ``max_failed`` failures in a row, lock the account."""
-    username = (username or "").strip().lower()[:60]
+def _clean(username: str | None) -> str:
+    return (username or "").strip().lower()[:60]
+
+
+def check_sign_in(session: Session, username: str, password: str) -> bool:
+    """Whether ``password`` is right for the active user ``username``. An unknown or
+    deactivated name costs the same bcrypt work as a real one (no timing tells them apart)."""
+    username = _clean(username)
     user = get_user(session, username) if username else None
+    # The highest cost in use ('$2b$12$...': characters 5 and 6), so an unknown name is never quicker.
+    highest = session.exec(select(func.max(func.substr(User.password_hash, 5, 2)))
+                           .where(col(User.active).is_(True))).first()
+    rounds = int(highest) if highest and str(highest).isdigit() else bcrypt_cost(None)
+    if user is None or not user.active or user.sign_in == "provider":
+        # Provider-only users have no password sign-in (docs/sso.md): refused like an unknown name.
+        check_password(password, None, rounds=rounds)
+        return False
+    return check_password(password, user.password_hash, rounds=bcrypt_cost(user.password_hash, rounds))
+
+
+def _failures_since(session: Session, since: datetime, **where) -> list[Event]:
+    statement = select(Event).where(Event.action == LOGIN_FAILURE, Event.at >= since)
+    for name, value in where.items():
+        statement = statement.where(getattr(Event, name) == value)
+    return list(session.exec(statement.order_by(col(Event.id).desc()).limit(2000)))
+
+
+def sign_in_wait(session: Session, username: str, address: str | None, now: datetime | None = None) -> int:
+    """Seconds before the next sign-in attempt for ``username`` from ``address`` is checked
+    (0: check it now). A known user's delay is kept on the user; an unknown name's is
+    counted from the log the same way, so both behave alike."""
+    now = now or utcnow()
+    username = _clean(username)
+    waits = [0]
+    user = get_user(session, username) if username else None
+    if user is not None:
+        until = _aware(user.locked_until)
+        if until and until > now:
+            waits.append(math.ceil((until - now).total_seconds()))
+    elif username:
+        failures = _failures_since(session, now - timedelta(days=1), username=username)
+        if failures and (delay := account_delay(len(failures))):
+            until = _aware(failures[0].at) + timedelta(seconds=delay)
+            if until > now:
+                waits.append(math.ceil((until - now).total_seconds()))
+    if address:
+        recent = [e for e in _failures_since(session, now - timedelta(minutes=ADDRESS_WINDOW_MINUTES))
+                  if (e.after or {}).get("address") == address]
+        if recent and (delay := address_delay(len(recent))):
+            until = _aware(recent[0].at) + timedelta(seconds=delay)
+            if until > now:
+                waits.append(math.ceil((until - now).total_seconds()))
+    return max(waits)
+
+
+def record_login(session: Session, username: str, *, success: bool, address: str | None = None,
+                 delayed: int = 0) -> None:
+    """Log a sign-in attempt (with the client address when known). A failure makes the
+    username wait longer before its next attempt (``core.passwords.account_delay``); a
+    success clears the wait. ``delayed``: the attempt was refused unchecked, still waiting."""
+    username = _clean(username)
+    user = get_user(session, username) if username else None
+    where = {"address": address} if address else {}
+    object_id = user.id if user is not None else ""
+    if delayed:
+        record(session, username or "(blank)", LOGIN_DELAYED, "user", object_id,
+               after={"wait_seconds": delayed, **where})
+        return
     if success and user is not None:
         user.failed_logins = 0
         user.locked_until = None
         user.last_seen_at = utcnow()
-        record(session, username, "login.success", "user", user.id)
+        record(session, username, "login.success", "user", user.id, after=where or None)
         return
     if user is None:
-        record(session, username or "(blank)", "login.failure", "user", "", after={"reason": "unknown user"})
+        record(session, username or "(blank)", LOGIN_FAILURE, "user", "", after={"reason": "unknown user", **where})
         return
     user.failed_logins += 1
-    reason = "wrong password"
-    if user.failed_logins >= max_failed:
-        user.locked_until = utcnow() + timedelta(minutes=lockout_minutes)
-        user.failed_logins = 0
-        reason = f"locked for {lockout_minutes} minutes after {max_failed} failures"
-    record(session, username, "login.failure", "user", user.id, after={"reason": reason})
+    delay = account_delay(user.failed_logins)
+    user.locked_until = utcnow() + timedelta(seconds=delay) if delay else None
+    reason = "wrong password" + (f"; next attempt in {delay} s" if delay else "")
+    record(session, username, LOGIN_FAILURE, "user", user.id,
+           after={"reason": reason, "failures_in_a_row": user.failed_logins, **where})
+
+
+ACTIVITY_GRANULARITY = timedelta(seconds=30)
+
+
+def touch_activity(session: Session, username: str, now: datetime | None = None) -> None:
+    """Note that ``username`` is active now (at most one write every 30 seconds), so the
+    idle timeout counts from their last activity in any tab."""
+    now = now or utcnow()
+    user = get_user(session, username)
+    if user is not None and (user.last_seen_at is None or now - _aware(user.last_seen_at) >= ACTIVITY_GRANULARITY):
+        user.last_seen_at = now
 
 
 def revoke_sessions(session: Session, username: str) -> None:

@@ -8,9 +8,10 @@ import streamlit as st  # noqa: E402
 from db.engine import write_session  # noqa: E402
 from db.users import UserError, get_user, set_password  # noqa: E402
 from core.passwords import verify_password  # noqa: E402
+from ui.text import plain  # noqa: E402
 
 st.title("My account")
-st.write(f"Signed in as **{user.display_name}** ({user.username}).")
+st.markdown(f"Signed in as **{plain(user.display_name)}** ({plain(user.username)}).")
 st.caption("Roles: " + ", ".join(sorted(r.value for r in user.roles)))
 
 with st.form("change_password", clear_on_submit=False):
@@ -31,6 +32,6 @@ with st.form("change_password", clear_on_submit=False):
                         raise UserError("Choose a password different from the current one.")
                     set_password(s, actor=user.username, username=user.username, password=new, temporary=False)
             except UserError as error:
-                st.error(str(error))
+                st.error(plain(str(error)))
             else:
                 st.success("Password changed. Other sessions have been signed out; sign in again with the new password.")

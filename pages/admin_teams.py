@@ -21,21 +21,25 @@ from db.engine import write_session  # noqa: E402
 from db.users import UserError  # noqa: E402
 from ui.admin import flash, show_flash, table  # noqa: E402
 from ui.widgets import session, today  # noqa: E402
+from ui.text import plain  # noqa: E402
 
 st.title("Teams and practitioners")
 st.caption("Audits keep the team they were done in: renaming a team or moving a practitioner never rewrites them.")
 show_flash()
 
 
-def attempt(action, success: str) -> None:
-    """Run one change in one transaction; show why it was refused, or note success and refresh."""
+def attempt(action, success: str, clear: tuple[str, ...] = ()) -> None:
+    """Run one change in one transaction; show why it was refused (the form keeps what was typed),
+    or note success, empty the form (``clear``: its widget keys) and refresh."""
     try:
         with write_session() as s:
             outcome = action(s)
     except UserError as error:
-        st.error(str(error))
+        st.error(plain(str(error)))
     else:
         flash(success(outcome) if callable(success) else success)
+        for key in clear:
+            st.session_state.pop(key, None)
         st.rerun()
 
 
@@ -51,13 +55,14 @@ with teams_tab:
     table(["Team", "Service area", "Active", "Practitioners", "Cases", "Managers"],
           [[t.name, t.service_area, t.active, t.practitioners, t.cases, ", ".join(t.managers)] for t in teams])
     left, right = st.columns(2)
-    with left, st.form("add_team", clear_on_submit=True):
+    with left, st.form("add_team"):
         st.subheader("Add a team")
         name = st.text_input("Team name", key="new_team_name")
         area = st.text_input("Service area", key="new_team_area",
                              help="e.g. Assessment, Safeguarding and CIN, Children looked after")
         if st.form_submit_button("Add team", type="primary"):
-            attempt(lambda s: create_team(s, scope=user.scope, name=name, service_area=area), f"Team '{name}' added.")
+            attempt(lambda s: create_team(s, scope=user.scope, name=name, service_area=area), f"Team '{name}' added.",
+                    clear=("new_team_name", "new_team_area"))
     with right:
         st.subheader("Change a team")
         if teams:
@@ -70,10 +75,10 @@ with teams_tab:
                     attempt(lambda s: update_team(s, scope=user.scope, team_id=team_id, name=new_name,
                                                   service_area=new_area), f"Team saved as '{new_name.strip()}'.")
             if team.active:
-                if st.button(f"Deactivate {team.name}", help="Only a team with no active practitioners."):
+                if st.button(f"Deactivate {plain(team.name)}", help="Only a team with no active practitioners."):
                     attempt(lambda s: set_team_active(s, scope=user.scope, team_id=team_id, active=False),
                             f"{team.name} is deactivated.")
-            elif st.button(f"Reactivate {team.name}"):
+            elif st.button(f"Reactivate {plain(team.name)}"):
                 attempt(lambda s: set_team_active(s, scope=user.scope, team_id=team_id, active=True),
                         f"{team.name} is active again.")
 
@@ -86,13 +91,13 @@ with practitioners_tab:
     st.caption(f"{len(shown)} practitioner(s).")
 
     left, right = st.columns(2)
-    with left, st.form("add_practitioner", clear_on_submit=True):
+    with left, st.form("add_practitioner"):
         st.subheader("Add a practitioner")
         name = st.text_input("Name", key="new_practitioner_name")
         team_id = st.selectbox("Team", list(active_teams), format_func=active_teams.get, key="new_practitioner_team")
         if st.form_submit_button("Add practitioner", type="primary"):
             attempt(lambda s: create_practitioner(s, scope=user.scope, name=name, team_id=team_id, on=today()),
-                    f"{name.strip()} added to {active_teams.get(team_id, '')}.")
+                    f"{name.strip()} added to {active_teams.get(team_id, '')}.", clear=("new_practitioner_name",))
     with right:
         st.subheader("Change a practitioner")
         by_id = {p.id: p for p in shown}  # the team chosen under "Show" narrows this list too
@@ -122,10 +127,10 @@ with practitioners_tab:
                                      "reallocate them with the next case import." if r.cases_left_behind else ""),
                     )
             if practitioner.active:
-                if st.button(f"Deactivate {practitioner.name}"):
+                if st.button(f"Deactivate {plain(practitioner.name)}"):
                     attempt(lambda s: set_practitioner_active(s, scope=user.scope, practitioner_id=chosen,
                                                               active=False), f"{practitioner.name} is deactivated.")
-            elif st.button(f"Reactivate {practitioner.name}"):
+            elif st.button(f"Reactivate {plain(practitioner.name)}"):
                 attempt(lambda s: set_practitioner_active(s, scope=user.scope, practitioner_id=chosen, active=True),
                         f"{practitioner.name} is active again.")
             with session() as s:

@@ -49,7 +49,7 @@ if uploaded is not None:
     with session() as s:
         check = check_template_upload(s, user.scope, data)
     if check.problems:
-        st.error("This file cannot be loaded:\n\n" + "\n".join(f"- {p}" for p in check.problems),
+        st.error("This file cannot be loaded:\n\n" + "\n".join(f"- {plain(p)}" for p in check.problems),
                  icon=":material/error:")
     if check.spec is not None:
         spec = check.spec
@@ -58,12 +58,12 @@ if uploaded is not None:
                     f"{len(spec.questions)} questions in {len(spec.domains)} domains.")
         with st.container(border=True):
             show_questions(spec.questions)
-        if not check.problems and st.button(f"Load {spec.name} version {spec.version}", type="primary"):
+        if not check.problems and st.button(f"Load {plain(spec.name)} version {spec.version}", type="primary"):
             try:
                 with write_session() as s:
                     load_template_upload(s, scope=user.scope, data=data)
             except TemplateError as error:
-                st.error(str(error))
+                st.error(plain(str(error)))
             else:
                 st.session_state["template_upload_round"] = round_ + 1
                 flash(f"{spec.name} version {spec.version} loaded: new audits of this theme use it.")

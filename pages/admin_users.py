@@ -20,6 +20,7 @@ from db.users import UserError  # noqa: E402
 from ui.admin import flash, role_label, show_flash, suggest_password, table  # noqa: E402
 from ui.auth import settings  # noqa: E402
 from ui.oidc import SIGN_IN_LABELS, draw_sign_in_admin  # noqa: E402
+from ui.text import plain  # noqa: E402
 from ui.widgets import session  # noqa: E402
 
 ROLE_VALUES = [r.value for r in Role]
@@ -38,10 +39,10 @@ by_username = {u.username: u for u in users}
 
 table(
     ["Username", "Name", "Email", "Roles", "Teams managed", "Active", "Signs in with", "Provider identity",
-     "Must change password", "Locked out", "Last sign-in"],
+     "Must change password", "Failed sign-ins in a row", "Sign-in delayed", "Last sign-in"],
     [[u.username, u.display_name, u.email, ", ".join(u.roles), ", ".join(u.teams), u.active,
-      SIGN_IN_LABELS[methods[u.id].sign_in], methods[u.id].identity or "-", u.must_change_password, u.locked,
-      u.last_seen_at] for u in users],
+      SIGN_IN_LABELS[methods[u.id].sign_in], methods[u.id].identity or "-", u.must_change_password,
+      u.failed_logins, u.locked, u.last_seen_at] for u in users],
     column_config={"Last sign-in": st.column_config.DatetimeColumn("Last sign-in (UK time)", format="DD/MM/YYYY HH:mm")},
 )
 
@@ -76,7 +77,7 @@ with add_tab:
                         create_account(s, scope=user.scope, username=username, display_name=display_name,
                                        email=email, roles=roles, managed_team_ids=managed, temporary_password=password)
             except UserError as error:
-                st.error(str(error))
+                st.error(plain(str(error)))
             else:
                 created = username.strip().lower()
                 flash(f"User '{created}' created. They sign in through {config.oidc_provider_label} with the email "
@@ -106,32 +107,33 @@ with change_tab:
                     changed = update_account(s, scope=user.scope, username=chosen, display_name=new_name,
                                              email=new_email, roles=new_roles, managed_team_ids=new_teams)
             except UserError as error:
-                st.error(str(error))
+                st.error(plain(str(error)))
             else:
                 flash(f"Saved {chosen}: changed {', '.join(changed)}." if changed else "Nothing to change.")
                 st.rerun()
     if target.active:
         st.caption("A deactivated user is signed out at once and cannot sign in; their audits stay.")
-        if st.button(f"Deactivate {chosen}", disabled=chosen == user.username,
+        if st.button(f"Deactivate {plain(chosen)}", disabled=chosen == user.username,
                      help="You cannot deactivate yourself." if chosen == user.username else None):
             try:
                 with write_session() as s:
                     set_user_active(s, scope=user.scope, username=chosen, active=False)
             except UserError as error:
-                st.error(str(error))
+                st.error(plain(str(error)))
             else:
                 flash(f"{chosen} is deactivated and signed out.")
                 st.rerun()
     else:
-        st.info(f"{chosen} is deactivated.")
-        if st.button(f"Reactivate {chosen}"):
+        st.info(f"{plain(chosen)} is deactivated.")
+        if st.button(f"Reactivate {plain(chosen)}"):
             with write_session() as s:
                 set_user_active(s, scope=user.scope, username=chosen, active=True)
             flash(f"{chosen} is active again.")
             st.rerun()
 
 with reset_tab:
-    st.caption("The user must choose a new password at their next sign-in. A reset also lifts a lock-out.")
+    st.caption("The user must choose a new password at their next sign-in. A reset also clears any wait after "
+               "failed sign-ins.")
     others = [n for n in by_username if n != user.username and by_username[n].active]
     st.session_state.setdefault("reset_password_value", suggest_password())
     with st.form("reset_password"):
@@ -142,7 +144,7 @@ with reset_tab:
                 with write_session() as s:
                     reset_password(s, scope=user.scope, username=whose, temporary_password=temporary)
             except UserError as error:
-                st.error(str(error))
+                st.error(plain(str(error)))
             else:
                 flash(f"Password of {whose} reset to {temporary}: they must change it at their next sign-in.")
                 st.session_state.pop("reset_password_value", None)

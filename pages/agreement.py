@@ -12,6 +12,7 @@ import streamlit as st  # noqa: E402
 from core.agreement import SMALL_N, agreement_of, agreement_over_time, kappa_note  # noqa: E402
 from core.exports import to_csv, to_xlsx  # noqa: E402
 from db.engine import write_session  # noqa: E402
+from ui.errors import refusable  # noqa: E402
 from db.events import record  # noqa: E402
 from db.moderation import (  # noqa: E402
     FeedbackRow,
@@ -35,6 +36,7 @@ from ui.moderation import (  # noqa: E402
     stats_tables,
 )
 from ui.widgets import rag_badge, session  # noqa: E402
+from ui.text import plain  # noqa: E402
 
 RECENT_ACKNOWLEDGED = 10
 
@@ -153,6 +155,7 @@ with log_tab:
             column_config={"Feedback": st.column_config.TextColumn(width="large")},
         )
 
+        @refusable
         def log_export(kind: str) -> None:
             with write_session() as w:
                 record(w, user.username, "moderation.feedback_exported", "moderation_feedback", kind,
@@ -183,10 +186,11 @@ with mine_tab:
         comparisons = {row.moderation_id: load_comparison(s, scope, row.moderation_id) for row in shown}
     for row in shown:
         comparison = comparisons[row.moderation_id]
-        state = (f"acknowledged by {row.acknowledged_by} on {row.acknowledged_on:%d %b %Y}" if row.acknowledged_on
+        state = (f"acknowledged by {plain(row.acknowledged_by)} on {row.acknowledged_on:%d %b %Y}" if row.acknowledged_on
                  else "awaiting acknowledgement")
-        with st.expander(f"{row.case_reference} · {row.theme} · audited by {row.first_auditor} · moderated by "
-                         f"{row.moderator} on {row.completed_on:%d %b %Y} · {state}", expanded=row.acknowledged_on is None):
+        with st.expander(f"{plain(row.case_reference)} · {plain(row.theme)} · audited by {plain(row.first_auditor)} · "
+                         f"moderated by {plain(row.moderator)} on {row.completed_on:%d %b %Y} · {state}",
+                         expanded=row.acknowledged_on is None):
             st.markdown(f"**Overall.** First grade: {rag_badge(comparison.first_overall)} · "
                         f"Agreed grade: {rag_badge(comparison.agreed_overall)} · "
                         f"{comparison.changed_by_moderation} question grade(s) changed")
@@ -200,6 +204,6 @@ with mine_tab:
                         with write_session() as w:
                             acknowledge(w, scope, row.moderation_id)
                     except ModerationError as error:
-                        st.error(str(error))
+                        st.error(plain(str(error)))
                     else:
                         st.rerun()

@@ -10,6 +10,7 @@ import streamlit as st  # noqa: E402
 
 from ui import audit_form as form  # noqa: E402
 from ui.widgets import rag_legend, today  # noqa: E402
+from ui.text import plain  # noqa: E402
 
 st.title("Enter an audit")
 form.concerns_banner(user)
@@ -31,7 +32,7 @@ if case is None or questions is None:
     st.stop()
 
 problems = form.live_problems(state, questions, today())
-st.header(f"{theme} questions")
+st.header(f"{plain(theme)} questions")
 rag_legend()
 form.questions_section(state, questions, problems)
 form.lived_experience_section(state, questions, problems)

@@ -12,6 +12,7 @@ from core.grades import Grade  # noqa: E402
 from db.audits import audit_detail  # noqa: E402
 from ui import audit_form as form  # noqa: E402
 from ui.widgets import rag_badge, session, today  # noqa: E402
+from ui.text import plain  # noqa: E402
 
 st.title("Audit")
 form.flash_acknowledgement()
@@ -26,9 +27,9 @@ if audit is None:
     st.stop()
 form.log_view_once(user.scope, audit.audit_id)
 
-st.subheader(f"{audit.case_reference} · {audit.theme}")
+st.subheader(f"{plain(audit.case_reference)} · {plain(audit.theme)}")
 st.caption(
-    f"{audit.kind.title()} audit by {audit.author} · template version {audit.template_version} · "
+    f"{audit.kind.title()} audit by {plain(audit.author)} · template version {audit.template_version} · "
     + (f"submitted {audit.submitted_at:%d %b %Y}" if audit.status == "submitted" and audit.submitted_at else
        "draft (not submitted)")
 )
@@ -46,15 +47,16 @@ elif audit.moderation_status:
     st.info(f"In moderation ({audit.moderation_status}).", icon=":material/balance:")
 
 details = st.columns(4)
-details[0].markdown(f"**Team**  \n{audit.team}")
-details[1].markdown(f"**Allocated practitioner**  \n{audit.practitioner or '-'}")
+details[0].markdown(f"**Team**  \n{plain(audit.team)}")
+details[1].markdown(f"**Allocated practitioner**  \n{plain(audit.practitioner or '-')}")
 details[2].markdown(f"**Work audited**  \n{audit.work_date:%d %b %Y}" if audit.work_date else "**Work audited**  \n-")
 details[3].markdown(f"**Audit date**  \n{audit.audit_date:%d %b %Y}" if audit.audit_date else "**Audit date**  \n-")
 
 if audit.safeguarding_concern:
     with st.container(border=True):
         if audit.safeguarding_acknowledged_at:
-            st.warning(f"Immediate safeguarding concern · acknowledged by {audit.safeguarding_acknowledged_by} on "
+            st.warning(f"Immediate safeguarding concern · acknowledged by "
+                       f"{plain(audit.safeguarding_acknowledged_by)} on "
                        f"{audit.safeguarding_acknowledged_at:%d %b %Y}", icon=":material/warning:")
         else:
             st.error("Immediate safeguarding concern · not yet acknowledged", icon=":material/warning:")
@@ -77,9 +79,10 @@ form.show_text("What life is like for this child", audit.lived_experience)
 st.header("Remedial actions")
 if audit.actions:
     st.table(pd.DataFrame([{
-        "Action": a.description, "Owner": a.owner or "-", "Raised": a.raised_on, "Due": a.due_on,
+        # st.table draws its cells as Markdown: every text cell goes through the text seam.
+        "Action": plain(a.description), "Owner": plain(a.owner or "-"), "Raised": a.raised_on, "Due": a.due_on,
         "Status": urgency(a.status, a.due_on, today()),
-        "Completion note": a.completion_note,
+        "Completion note": plain(a.completion_note),
     } for a in audit.actions]).set_index("Action"))
 else:
     st.caption("No remedial action raised.")
@@ -91,11 +94,11 @@ by_domain: dict[str, list] = {}
 for answer in audit.answers:  # grouped by domain as on the entry form
     by_domain.setdefault(answer.domain, []).append(answer)
 for domain, answers in by_domain.items():
-    st.subheader(domain)
+    st.subheader(plain(domain))
     for answer in answers:
         moderated = (f" · moderated {rag_badge(answer.moderated_grade)}"
                      if answer.moderated_grade is not None and answer.moderated_grade != answer.grade else "")
-        st.markdown(f"**{answer.position}. {answer.text}** {rag_badge(answer.grade)}{moderated}")
+        st.markdown(f"**{answer.position}. {plain(answer.text)}** {rag_badge(answer.grade)}{moderated}")
         st.text(answer.rationale or "-")
 
 if audit.learning_points:

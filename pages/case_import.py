@@ -27,6 +27,7 @@ from db.engine import write_session  # noqa: E402
 from db.users import UserError  # noqa: E402
 from ui.admin import table  # noqa: E402
 from ui.widgets import session, today  # noqa: E402
+from ui.text import plain  # noqa: E402
 
 ROUND, SHOWN, RESULT, CONFIRM = "case_import_round", "case_import_shown", "case_import_result", "case_import_confirm"
 
@@ -44,7 +45,7 @@ if st.session_state.get(CONFIRM) and SHOWN in st.session_state:
         with write_session() as s:
             result = apply_case_import(s, scope=user.scope, table=shown_table, confirmed=shown_preview, today=today())
     except UserError as error:
-        st.error(str(error))
+        st.error(plain(str(error)))
     else:
         st.session_state[RESULT] = (shown_table.filename, result)
         st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1  # a fresh, empty uploader
@@ -55,7 +56,7 @@ if RESULT in st.session_state:
                f"{result.unchanged} unchanged, {result.skipped} row(s) skipped.")
     if result.practitioners_created:
         message += f" New practitioners: {', '.join(result.practitioners_created)}."
-    st.success(message, icon=":material/check_circle:")
+    st.success(plain(message), icon=":material/check_circle:")
 
 columns, example = template_rows()
 st.download_button("Download an example file", to_csv(columns, example), file_name="case-list-example.csv",
@@ -78,9 +79,9 @@ if raw.has_bad_encoding:
 raw = read_case_file(uploaded.name, data, encoding=encoding) if encoding else raw
 
 for problem in raw.problems:
-    st.error(problem, icon=":material/error:")
+    st.error(plain(problem), icon=":material/error:")
 for notice in raw.notices:
-    (st.warning if notice.startswith(("Bad encoding", "Not imported", "Read as")) else st.info)(notice)
+    (st.warning if notice.startswith(("Bad encoding", "Not imported", "Read as")) else st.info)(plain(notice))
 if not raw.readable:
     st.session_state.pop(SHOWN, None)
     st.stop()
@@ -96,7 +97,8 @@ c3.metric("Unchanged", preview.count(UNCHANGED))
 c4.metric("Rows skipped", preview.count(SKIP), help="Rows with a problem are not imported; fix them and upload again.")
 c5.metric("New practitioners", len(preview.new_practitioners))
 found = ", ".join(f"{COLUMN_LABELS[name]} = '{header}'" for name, header in preview.columns.items())
-st.caption(f"{uploaded.name} · {raw.encoding or 'Excel workbook'} · header on row {raw.header_row} · columns: {found}")
+st.caption(plain(f"{uploaded.name} · {raw.encoding or 'Excel workbook'} · header on row {raw.header_row} · "
+                 f"columns: {found}"))
 
 problem_columns, problems = problem_rows(preview)
 if problems:

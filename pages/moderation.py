@@ -38,6 +38,7 @@ from ui.moderation import (  # noqa: E402
     side_by_side,
 )
 from ui.widgets import rag_badge, session, today  # noqa: E402
+from ui.text import plain  # noqa: E402
 
 FLASH = "moderation_flash"
 STATUS_WORDS = {"assigned": "To grade, blind", "graded": "Graded: agree and give feedback", "completed": "Completed"}
@@ -51,7 +52,7 @@ if message := st.session_state.pop(FLASH, None):
 
 def show_problems(error: ModerationError) -> None:
     for problem in error.problems:
-        st.error(problem)
+        st.error(plain(problem))
 
 
 # ------------------------------------------------------------------ one moderation open
@@ -69,11 +70,11 @@ if open_id is not None:
             elif details.status != "assigned":
                 comparison = load_comparison(s, scope, open_id)
         except ModerationError as error:
-            st.info(str(error))
+            st.info(plain(str(error)))
             st.stop()
 
     if blind is not None:
-        st.subheader(f"Blind grading: {details.case_reference}")
+        st.subheader(f"Blind grading: {plain(details.case_reference)}")
         st.info("Grade every question and the overall judgement from the case record. The first auditor's grades "
                 "and rationales open only after you submit yours.", icon=":material/visibility_off:")
         case_details(details)
@@ -91,12 +92,12 @@ if open_id is not None:
         st.stop()
 
     if comparison is None:
-        st.subheader(f"Moderation of {details.case_reference}")
+        st.subheader(f"Moderation of {plain(details.case_reference)}")
         case_details(details)
-        st.info(f"Waiting for {details.moderator}'s blind grades. The comparison opens once they are in.")
+        st.info(f"Waiting for {plain(details.moderator)}'s blind grades. The comparison opens once they are in.")
         st.stop()
 
-    st.subheader(f"Comparison: {details.case_reference}")
+    st.subheader(f"Comparison: {plain(details.case_reference)}")
     case_details(details)
     n = len(comparison.lines)
     largest = max((line.size for line in comparison.lines), default=0)
@@ -116,7 +117,7 @@ if open_id is not None:
         st.caption("First auditor's overall rationale")
         st.text(comparison.first_overall_rationale or "-")
     with right:
-        st.caption(f"{comparison.moderator}'s overall rationale")
+        st.caption(f"{plain(comparison.moderator)}'s overall rationale")
         st.text(comparison.moderator_overall_rationale or "-")
     show_comparison_table(comparison)
 
@@ -139,11 +140,11 @@ if open_id is not None:
         with st.container(border=True):
             st.text(comparison.feedback)
         if comparison.acknowledged_at:
-            st.caption(f"Acknowledged by {comparison.acknowledged_by} on {comparison.acknowledged_at:%d %b %Y}.")
+            st.caption(f"Acknowledged by {plain(comparison.acknowledged_by)} on {comparison.acknowledged_at:%d %b %Y}.")
         else:
             st.caption("Not yet acknowledged by the first auditor or their manager.")
     else:
-        st.info(f"{details.moderator} is recording the agreed grades and feedback.")
+        st.info(f"{plain(details.moderator)} is recording the agreed grades and feedback.")
         side_by_side(comparison, editable=False)
     st.stop()
 
@@ -222,11 +223,12 @@ with queue_tab:
                 with write_session() as w:
                     moderation_id = assign_one(w, scope, audit_id, moderator_id)
             except (ModerationError, PermissionError) as error:
-                st.error(str(error))
+                st.error(plain(str(error)))
             else:
                 if moderator_id == user.id:
                     open_moderation(moderation_id)  # your own assignment opens at once, blind
-                st.session_state[FLASH] = f"Assigned {queued[audit_id].split(' · ')[0]} to {moderator_names[moderator_id]}."
+                st.session_state[FLASH] = (f"Assigned {plain(queued[audit_id].split(' · ')[0])} to "
+                                           f"{plain(moderator_names[moderator_id])}.")
                 st.rerun()
 
     st.subheader("Draw a sample from this queue")
@@ -251,16 +253,16 @@ with queue_tab:
                 result = draw(w, scope, filters=filters, method=SampleMethod(method), amount=int(amount), seed=seed,
                               moderator_id=sample_moderator, today=today(), assign=bool(assign))
         except (ModerationError, PermissionError) as error:
-            st.error(str(error))
+            st.error(plain(str(error)))
         else:
             by_id = {r.audit_id: r for r in queue}
             left_out = (f" {result.own_audits_left_out} of the moderator's own audit(s) left out."
                         if result.own_audits_left_out else "")
             if assign and result.audit_ids:
                 st.session_state[FLASH] = (f"Assigned {len(result.audit_ids)} audit(s) to "
-                                           f"{moderator_names[sample_moderator]} · {result.label}.{left_out}")
+                                           f"{plain(moderator_names[sample_moderator])} · {plain(result.label)}.{left_out}")
                 st.rerun()
-            st.markdown(f"**{len(result.audit_ids)} audit(s) drawn** · {result.label}.{left_out}")
+            st.markdown(f"**{len(result.audit_ids)} audit(s) drawn** · {plain(result.label)}.{left_out}")
             if result.audit_ids:
                 st.dataframe(
                     pd.DataFrame([{"Case": by_id[i].case_reference, "Team": by_id[i].team, "Theme": by_id[i].theme,

@@ -13,6 +13,7 @@ from core.grades import grade_text  # noqa: E402
 from db.audits import MyAuditFilters, count_my_audits, my_audits  # noqa: E402
 from ui import audit_form as form  # noqa: E402
 from ui.widgets import session  # noqa: E402
+from ui.text import plain  # noqa: E402
 
 PAGE_SIZE = 50  # rows a person reads on one screen; the rest are a page away
 
@@ -47,7 +48,7 @@ if status in ("all", "draft"):
     for row in drafts:
         with st.container(border=True, key=f"draft-{row.audit_id}"):
             what, when, link = st.columns([5, 3, 2], vertical_alignment="center")
-            what.markdown(f"**{row.case_reference}** · {row.theme} · {row.team}")
+            what.markdown(f"**{plain(row.case_reference)}** · {plain(row.theme)} · {plain(row.team)}")
             when.caption(f"Audit date {row.audit_date:%d %b %Y}" if row.audit_date else "No audit date yet")
             form.audit_link(row.audit_id, "Resume", page="pages/audit_entry.py", icon=":material/edit:",
                             container=link)

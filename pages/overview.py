@@ -10,6 +10,7 @@ import streamlit as st  # noqa: E402
 from db.queries.overview import overview  # noqa: E402
 from ui.audit_form import concerns_banner  # noqa: E402
 from ui.widgets import RAG_SCALE, rag_legend, session, today  # noqa: E402
+from ui.text import plain  # noqa: E402
 
 with session() as s:
     data = overview(s, user.scope, today())
@@ -22,7 +23,7 @@ scoped = user.scope.team_ids is not None
 scope_note = "all teams" if not scoped else "the teams you manage"
 period = f"programme to date ({data.programme_start:%d %b %Y} to {today():%d %b %Y})"
 st.caption(
-    f"{data.programme_name} · started {data.programme_start:%d %b %Y} · "
+    f"{plain(data.programme_name)} · started {data.programme_start:%d %b %Y} · "
     f"week {data.current_week} of {data.programme_weeks} · every figure here is for {scope_note}"
     + (" (targets are set for the whole programme, so they are not shown here)" if scoped else "")
 )

@@ -39,6 +39,8 @@ from db.engine import read_session, write_session
 from db.events import record
 from db.users import SignedInUser
 from ui.cache import cached_query
+from ui.errors import refusable
+from ui.text import plain
 
 FLASH = "actions_flash"
 BULK_SNAPSHOT = "actions_bulk_snapshot"
@@ -58,8 +60,8 @@ FIELD_LABELS = {
 
 # ------------------------------------------------------------------ small helpers
 def as_text(value: str | None) -> str:
-    """User text for st.markdown, with Markdown's special characters escaped."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|>~<$:])", r"\\\1", value or "")
+    """User text for st.markdown, shown as typed (the app's one text seam, ``ui.text.plain``)."""
+    return plain(value)
 
 
 def flash(message: str, kind: str = "success") -> None:
@@ -70,16 +72,17 @@ def flash(message: str, kind: str = "success") -> None:
 def show_flash() -> None:
     kind, message = st.session_state.pop(FLASH, (None, None))
     if message:
-        getattr(st, kind)(message)
+        getattr(st, kind)(plain(message))
 
 
 def show_problems(problems: dict[str, list[str]]) -> None:
     for field_name, messages in problems.items():
         for message in messages:
             label = FIELD_LABELS.get(field_name, field_name)
-            st.error(f"{label}: {message}" if field_name != "row" else message)
+            st.error(plain(f"{label}: {message}" if field_name != "row" else message))
 
 
+@refusable
 def log_export(username: str, file_name: str, rows: int) -> None:
     """on_click of a download: every export is attributable to a person."""
     with write_session() as session:
@@ -277,7 +280,7 @@ def status_badge(view: ActionView, today: date) -> str:
 
 def audit_link(user: SignedInUser, view: ActionView) -> None:
     """A link to the action's audit (the audit page is another feature: do without it if it is missing)."""
-    label = f"Audit {view.audit_id} · {view.case_reference} · {view.theme}"
+    label = f"Audit {view.audit_id} · {plain(view.case_reference)} · {plain(view.theme)}"
     if audit_url_allowed(user):
         try:
             st.page_link("pages/audit_view.py", label=label, icon=":material/description:",

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core.authz import Role
+from ui.text import plain as text_plain
 
 _FLASH = "_admin_flash"
 # No look-alike characters (0/O, 1/l/I): the admin reads the password out to the person.
@@ -24,7 +25,7 @@ def flash(message: str) -> None:
 def show_flash() -> None:
     message = st.session_state.pop(_FLASH, None)
     if message:
-        st.success(message, icon=":material/check_circle:")
+        st.success(text_plain(message), icon=":material/check_circle:")
 
 
 def suggest_password() -> str:
@@ -46,8 +47,8 @@ def role_label(role: str) -> str:
 
 
 def plain(text: str) -> str:
-    """``text`` escaped for st.markdown, so a name from an uploaded file shows as typed (no links, no formatting)."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~:$" else ch for ch in str(text))
+    """``text`` escaped for st.markdown, so a name from an uploaded file shows as typed (``ui.text.plain``)."""
+    return text_plain(text)
 
 
 def show_questions(questions: Sequence[Any]) -> None:

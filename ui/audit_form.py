@@ -43,8 +43,10 @@ from db.engine import read_session
 from db.users import SignedInUser
 from ui import widgets
 from ui.cache import cached_query
-from ui.errors import UNAVAILABLE_MESSAGE, is_unavailable
+from db.engine import WriteRefused
+from ui.errors import UNAVAILABLE_MESSAGE, is_unavailable, refusable
 from ui.widgets import rag_badge
+from ui.text import plain
 
 WIDGET = "ae."  # prefix of every form widget key (one form is on screen at a time)
 ACTION = "ae.action."  # prefix of the action rows' widget keys: ae.action.<row id>.<part>
@@ -126,6 +128,7 @@ def requested_audit_id() -> int | None:
 
 
 # ------------------------------------------------------------------ safeguarding concerns
+@refusable
 def _acknowledge(scope: Scope, audit_id: int) -> None:
     problem = audit_db.acknowledge_concern(scope, audit_id)
     st.session_state["_concern_message"] = problem or "Concern acknowledged. It is recorded in the audit's trail."
@@ -135,7 +138,7 @@ def flash_acknowledgement() -> None:
     """The outcome of the last Acknowledge click, once."""
     message = st.session_state.pop("_concern_message", None)
     if message:
-        (st.success if message.startswith("Concern acknowledged") else st.warning)(message)
+        (st.success if message.startswith("Concern acknowledged") else st.warning)(plain(message))
 
 
 def concerns_banner(user: SignedInUser) -> None:
@@ -150,9 +153,9 @@ def concerns_banner(user: SignedInUser) -> None:
         with st.container(border=True, key=f"concern-{concern.audit_id}"):
             text, link, button = st.columns([6, 2, 2], vertical_alignment="center")
             text.markdown(
-                f"**{concern.case_reference}** · {concern.team} · audit of "
-                f"{concern.audit_date:%d %b %Y} by {concern.raised_by}" if concern.audit_date else
-                f"**{concern.case_reference}** · {concern.team} · raised by {concern.raised_by}"
+                f"**{plain(concern.case_reference)}** · {plain(concern.team)} · audit of "
+                f"{concern.audit_date:%d %b %Y} by {plain(concern.raised_by)}" if concern.audit_date else
+                f"**{plain(concern.case_reference)}** · {plain(concern.team)} · raised by {plain(concern.raised_by)}"
             )
             text.text(f"What was done: {concern.action_taken}\nWho was told: {concern.who_was_told}")
             audit_link(concern.audit_id, "Open the audit", icon=":material/description:", container=link)
@@ -394,8 +397,8 @@ def case_section(user: SignedInUser, state: FormState, problems: dict[str, list[
     kinds = entry_kinds(user.roles)
     if state.submitted:
         case = one_case(state.get("case_id"))
-        st.markdown(f"**Case** {case.reference} · {case.team} · allocated practitioner: "
-                    f"{case.practitioner or 'none recorded'}" if case else "**Case** -")
+        st.markdown(f"**Case** {plain(case.reference)} · {plain(case.team)} · allocated practitioner: "
+                    f"{plain(case.practitioner or 'none recorded')}" if case else "**Case** -")
         return case
     if len(kinds) > 1:
         st.radio("Kind of audit", kinds, key=state.bind("kind", kinds[0], kinds), horizontal=True,
@@ -422,11 +425,12 @@ def case_section(user: SignedInUser, state: FormState, problems: dict[str, list[
     show_messages(problems, "case")
     case = by_id.get(state.get("case_id"))
     if case is not None:
-        st.caption(f"Team: {case.team} · allocated practitioner: {case.practitioner or 'none recorded'}")
+        st.caption(f"Team: {plain(case.team)} · allocated practitioner: {plain(case.practitioner or 'none recorded')}")
     _new_case(user, state, kind)
     return case
 
 
+@refusable
 def _create_case(scope: Scope, kind: str) -> None:
     reference = st.session_state.get(WIDGET + "new_case.reference") or ""
     team_id = st.session_state.get(WIDGET + "new_case.team_id")
@@ -440,7 +444,7 @@ def _create_case(scope: Scope, kind: str) -> None:
     st.session_state.pop("_new_case_error", None)
     st.session_state[WIDGET + "case_id"] = case.id
     st.session_state[WIDGET + "new_case.reference"] = ""
-    st.session_state["_new_case_added"] = f"Case {case.reference} added to {case.team}."
+    st.session_state["_new_case_added"] = f"Case {plain(case.reference)} added to {plain(case.team)}."
 
 
 def _new_case(user: SignedInUser, state: FormState, kind: str) -> None:
@@ -462,7 +466,7 @@ def _new_case(user: SignedInUser, state: FormState, kind: str) -> None:
                      disabled=not team_id)
         error = st.session_state.get("_new_case_error")
         if error:
-            st.error(error, icon=":material/error:")
+            st.error(plain(error), icon=":material/error:")
         st.button("Add case", key="ae_btn_add_case", on_click=_create_case, args=(user.scope, kind))
 
 
@@ -473,7 +477,7 @@ def theme_and_dates(state: FormState, problems: dict[str, list[str]]) -> tuple[s
     left, middle, right = st.columns(3)
     if state.submitted:
         theme_id = state.meta["theme_id"]
-        left.markdown(f"**Theme** {themes[theme_id].name if theme_id in themes else ''}")
+        left.markdown(f"**Theme** {plain(themes[theme_id].name) if theme_id in themes else ''}")
     else:
         left.selectbox("Theme", list(themes), key=state.bind("theme_id", None, list(themes)), index=None,
                        format_func=lambda t: themes[t].name, placeholder="Choose the theme")
@@ -514,12 +518,12 @@ def questions_section(state: FormState, questions: list[QuestionRule], problems:
     for q in sorted(questions, key=lambda q: q.position):
         domains.setdefault(q.domain, []).append(q)
     for domain, domain_questions in domains.items():
-        st.subheader(domain)
+        st.subheader(plain(domain))
         for q in domain_questions:
             with st.container(border=True, key=f"question-{q.key}"):
-                st.markdown(f"**{q.position}. {q.text}**")
+                st.markdown(f"**{q.position}. {plain(q.text)}**")
                 note = " · a limiting question: Inadequate here usually limits the overall grade" if q.limiting else ""
-                st.caption(f"Good looks like: {q.guidance}{note}")
+                st.caption(f"Good looks like: {plain(q.guidance)}{note}")
                 options = [int(g) for g in (Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE)]
                 if q.allow_na:
                     options.append(int(Grade.NOT_APPLICABLE))
@@ -613,7 +617,7 @@ def actions_section(state: FormState, case: audit_db.CaseChoice, questions: list
     for index, row in enumerate(state.rows):
         if row["status"] != "open":
             st.markdown(f"**Action {index + 1}** · {row['status']} · due {row['due_on']:%d %b %Y} · "
-                        f"owner: {owners.get(row['owner_id'], 'not in this team')}")
+                        f"owner: {plain(owners.get(row['owner_id'], 'not in this team'))}")
             st.text(row["description"])
             continue
         # A due date still at its default follows the audit date when that changes.
@@ -681,6 +685,11 @@ def _save(scope: Scope, action: str, questions: list[QuestionRule]) -> None:
             result = audit_db.submit(form, audit_id=meta["audit_id"], expected_version=meta["version"], **common)
         else:
             result = audit_db.amend(form, audit_id=meta["audit_id"], expected_version=meta["version"], **common)
+    except WriteRefused as error:
+        # Signed out, deactivated or without the role since the form was drawn: not saved, and
+        # everything typed stays in the form for when the user is back (ui.guard.check_write).
+        state.data["result"] = audit_db.SaveResult("refused", message=str(error))
+        return
     except Exception as error:
         if not is_unavailable(error):
             raise
@@ -713,6 +722,9 @@ def _keep_mine(scope: Scope, questions: list[QuestionRule]) -> None:
     state.meta["status"] = theirs.their_status
     action = "amend" if theirs.their_status == "submitted" else conflict["action"]
     _save(scope, action, questions)
+    result = state.data.get("result")
+    if result is not None and result.outcome == "refused":
+        state.data["conflict"] = conflict  # not saved: the choice stays on offer, with both versions
 
 
 def _take_theirs(questions: list[QuestionRule]) -> None:
@@ -736,7 +748,7 @@ def conflict_view(user: SignedInUser, state: FormState, case: audit_db.CaseChoic
     if result.saved_at:
         saved_at = result.saved_at if result.saved_at.tzinfo else result.saved_at.replace(tzinfo=timezone.utc)
         when = f" at {saved_at.astimezone(ZoneInfo('Europe/London')):%H:%M on %d %b}"  # the council's clock
-    st.warning(f"**Not saved: this audit was saved by {result.saved_by or 'someone else'}{when}, after you opened "
+    st.warning(f"**Not saved: this audit was saved by {plain(result.saved_by or 'someone else')}{when}, after you opened "
                f"it.** Nothing you typed is lost. Compare the two versions below, then keep yours (you can first "
                f"edit the form to merge in anything from theirs) or take theirs.", icon=":material/sync_problem:")
     owners = {p.id: p.name for p in practitioner_options(case.team_id)}

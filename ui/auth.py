@@ -1,33 +1,56 @@
 """Sign-in, sign-out and the signed-in user, on top of streamlit-authenticator.
 
-streamlit-authenticator checks the password against credentials built from the
-users table and keeps the signed cookie; this module adds what the library does
-not do: roles and the active flag re-read from the database on every rerun,
-lock-out after repeated failures, an idle timeout, and server-side revocation
-(a cookie issued before the user's last sign-out is refused).
+streamlit-authenticator keeps the signed cookie; this module adds what the library
+does not do: the password check itself (the same bcrypt work for an unknown name as
+for a real one), a growing delay per username and per client address after failed
+sign-ins (no hard lock: nobody can lock someone else out), roles and the active flag
+re-read from the database on every rerun, an idle timeout counted from the user's
+last activity in any tab, and server-side revocation (a cookie issued before the
+user's last sign-out is refused). A deactivated user's live cookie brings back the
+sign-in form with the reason, and the cookie is cleared.
 """
 from __future__ import annotations
 
 import copy
+import ipaddress
+import logging
 from datetime import datetime, timedelta, timezone
 
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit_authenticator.utilities.exceptions import LoginError
 
 from core.config import Settings, load_settings
 from db.bootstrap import prepare_database
 from db.demo import DEMO_ACCOUNTS, DEMO_PASSWORDS
 from db.engine import get_engine, read_session, write_session
-from db.users import SignedInUser, load_signed_in, login_credentials, record_login, revoke_sessions
+from db.users import (
+    SignedInUser, check_sign_in, load_signed_in, login_credentials, record_login, revoke_sessions, sign_in_wait,
+    touch_activity,
+)
+from ui.errors import database_errors, is_unavailable, show_refused_write
 from ui import oidc  # sign-in through the identity provider (docs/sso.md): hooked in below, marked "OIDC hook"
+
+log = logging.getLogger(__name__)
 
 SIGNED_IN_AT = "_signed_in_at"
 LAST_ACTIVITY = "_last_activity"
 SIGN_OUT_REASON = "_sign_out_reason"
 FAILED_MESSAGE = (
-    "Sign-in failed: the username or password is not right, or the account is temporarily locked. "
+    "Sign-in failed: the username or password is not right. "
     "Try again, or ask your administrator."
 )
+NOT_ACTIVE_MESSAGE = "Your account is not active. Ask your administrator if you need access."
+SIGNED_OUT_ELSEWHERE = "You were signed out. Please sign in again."
+
+
+def wait_message(seconds: int) -> str:
+    return (f"Too many failed sign-ins: wait {seconds} seconds, then try again. "
+            "If you have forgotten your password, ask your administrator to reset it.")
+
+
+def idle_message(minutes: int) -> str:
+    return f"You were signed out after {minutes} minutes without activity."
 
 
 def _secrets() -> dict:
@@ -75,12 +98,70 @@ def _clear_session(reason: str | None = None) -> None:
         st.session_state[SIGN_OUT_REASON] = reason
 
 
+def _forget_cookie(auth: stauth.Authenticate) -> None:
+    """Clear the sign-in cookie in this browser (a shared PC must get the form back)."""
+    try:
+        auth.cookie_controller.delete_cookie()
+    except Exception as error:  # the cookie component is best effort; the server refuses the cookie anyway
+        log.warning("could not clear the sign-in cookie: %s", error.__class__.__name__)
+
+
 def _cookie_issued_at(auth: stauth.Authenticate, config: Settings) -> datetime | None:
     token = getattr(auth.cookie_controller.cookie_model, "token", None)
     if not isinstance(token, dict) or "exp_date" not in token:
         return None
     issued = token["exp_date"] - config.cookie_expiry_days * 86400
     return datetime.fromtimestamp(issued, tz=timezone.utc)
+
+
+def client_address() -> str | None:
+    """The client's address where Streamlit gives one. Behind the deployment's nginx the
+    direct peer is loopback and the address nginx saw is the last X-Forwarded-For entry
+    (entries before it are whatever the client sent, so they are ignored)."""
+    try:
+        direct = st.context.ip_address
+        headers = st.context.headers
+    except Exception:
+        return None
+    forwarded = headers.get("X-Forwarded-For") if headers is not None else None
+    forwarded = forwarded if isinstance(forwarded, str) else ""
+    direct = direct if isinstance(direct, str) else None
+    try:
+        loopback = direct is None or ipaddress.ip_address(direct).is_loopback
+    except ValueError:
+        loopback = False
+    if forwarded and loopback:
+        return forwarded.split(",")[-1].strip()[:45] or direct
+    return direct
+
+
+def session_problem(user: SignedInUser | None, config: Settings, now: datetime | None = None) -> str | None:
+    """Why this session may no longer act for ``user`` (None: it may). Shared by every
+    page load (``authenticate``) and every write (``ui.guard.check_write``)."""
+    now = now or _now()
+    if user is None:
+        return NOT_ACTIVE_MESSAGE
+    signed_in_at = st.session_state.get(SIGNED_IN_AT) or now
+    if user.sessions_valid_after and signed_in_at < user.sessions_valid_after:
+        return SIGNED_OUT_ELSEWHERE
+    # Idle counts from the last activity in this tab or any other of the user's tabs.
+    moments = [m for m in (st.session_state.get(LAST_ACTIVITY), user.last_active_at) if m is not None]
+    last = max(moments) if moments else signed_in_at
+    if now - last > timedelta(minutes=config.idle_timeout_minutes):
+        return idle_message(config.idle_timeout_minutes)
+    return None
+
+
+def _note_activity(user: SignedInUser, config: Settings, now: datetime) -> None:
+    st.session_state[LAST_ACTIVITY] = now
+    if user.last_active_at is None or now - user.last_active_at >= timedelta(seconds=30):
+        try:
+            with write_session(get_engine(config.database_url), checked=False) as session:
+                touch_activity(session, user.username, now)
+        except Exception as error:  # a read-only database must not stop reading pages
+            if not is_unavailable(error):
+                raise
+            log.warning("could not record activity: %s", error.__class__.__name__)
 
 
 def authenticate() -> tuple[SignedInUser | None, stauth.Authenticate | None]:
@@ -94,7 +175,13 @@ def authenticate() -> tuple[SignedInUser | None, stauth.Authenticate | None]:
     if not st.session_state.get("authentication_status"):
         # A valid cookie signs the user back in, unless it predates their last sign-out.
         auth = _authenticator(config)
-        auth.login(location="unrendered")
+        try:
+            auth.login(location="unrendered")
+        except LoginError:
+            # The cookie names someone who is not an active user any more.
+            _clear_session(NOT_ACTIVE_MESSAGE)
+            _forget_cookie(auth)
+            return None, auth
         if st.session_state.get("authentication_status"):
             st.session_state[SIGNED_IN_AT] = _cookie_issued_at(auth, config) or _now()
     username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
@@ -102,19 +189,17 @@ def authenticate() -> tuple[SignedInUser | None, stauth.Authenticate | None]:
     if username:
         with read_session(get_engine(config.database_url)) as session:
             user = load_signed_in(session, username)
-        signed_in_at = st.session_state.get(SIGNED_IN_AT) or _now()
-        st.session_state.setdefault(SIGNED_IN_AT, signed_in_at)
-        last = st.session_state.get(LAST_ACTIVITY) or signed_in_at
-        if user is None:
-            _clear_session("Your account is no longer active.")
-        elif user.sessions_valid_after and signed_in_at < user.sessions_valid_after:
-            _clear_session("You were signed out. Please sign in again.")
-            user = None
-        elif _now() - last > timedelta(minutes=config.idle_timeout_minutes):
-            _clear_session(f"You were signed out after {config.idle_timeout_minutes} minutes without activity.")
+        now = _now()
+        st.session_state.setdefault(SIGNED_IN_AT, now)
+        problem = session_problem(user, config, now)
+        if problem:
+            _clear_session(problem)
+            if problem == NOT_ACTIVE_MESSAGE:
+                auth = auth or _authenticator(config)  # one per run: it renders the cookie component
+                _forget_cookie(auth)
             user = None
         else:
-            st.session_state[LAST_ACTIVITY] = _now()
+            _note_activity(user, config, now)
     return user, auth
 
 
@@ -126,6 +211,40 @@ def current_user(render_form: bool = True) -> SignedInUser | None:
     return user
 
 
+def _attempt(config: Settings, auth: stauth.Authenticate, username: str, password: str) -> None:
+    """Check one sign-in (or refuse it unchecked while the name or address must wait) and log it."""
+    engine = get_engine(config.database_url)
+    address = client_address()
+    with read_session(engine) as session:
+        wait = sign_in_wait(session, username, address)
+    if wait:
+        with write_session(engine, checked=False) as session:
+            record_login(session, username, success=False, address=address, delayed=wait)
+        _clear_session()
+        st.error(wait_message(wait))
+        return
+    with read_session(engine) as session:
+        ok = bool(username and password) and check_sign_in(session, username, password)
+        user = load_signed_in(session, username) if ok else None
+    with write_session(engine, checked=False) as session:
+        record_login(session, username, success=ok and user is not None, address=address)
+    if not ok or user is None:
+        _clear_session()
+        st.error(FAILED_MESSAGE)
+        return
+    st.session_state.pop(SIGN_OUT_REASON, None)
+    st.session_state.update(
+        name=user.display_name, username=user.username, authentication_status=True, email=None,
+        roles=sorted(role.value for role in user.roles),
+    )
+    st.session_state[SIGNED_IN_AT] = _now()
+    st.session_state[LAST_ACTIVITY] = _now()
+    # The cookie component sets the cookie in the browser and then triggers the
+    # rerun that shows the signed-in pages; an st.rerun() here would cancel it.
+    auth.cookie_controller.set_cookie()
+    st.success("Signed in. Opening your pages...")
+
+
 def sign_in_form(auth: stauth.Authenticate | None = None) -> None:
     """The sign-in form (and, in demo mode, the demo accounts)."""
     config = ready_settings()
@@ -135,6 +254,7 @@ def sign_in_form(auth: stauth.Authenticate | None = None) -> None:
     reason = st.session_state.get(SIGN_OUT_REASON)  # kept until the next sign-in
     st.title("Case audit")
     st.caption("Children's services case-audit dashboard")
+    show_refused_write()
     if reason:
         st.info(reason)
     with st.form("sign_in"):
@@ -143,24 +263,8 @@ def sign_in_form(auth: stauth.Authenticate | None = None) -> None:
         password = st.text_input("Password", key="sign_in_password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        username = username.strip().lower()
-        ok = bool(username and password) and bool(auth.authentication_controller.login(username, password))
-        with write_session(get_engine(config.database_url)) as session:
-            record_login(
-                session, username, success=ok, max_failed=config.max_failed_logins,
-                lockout_minutes=config.lockout_minutes,
-            )
-        if ok:
-            st.session_state.pop(SIGN_OUT_REASON, None)
-            st.session_state[SIGNED_IN_AT] = _now()
-            st.session_state[LAST_ACTIVITY] = _now()
-            # The cookie component sets the cookie in the browser and then triggers the
-            # rerun that shows the signed-in pages; an st.rerun() here would cancel it.
-            auth.cookie_controller.set_cookie()
-            st.success("Signed in. Opening your pages...")
-        else:
-            _clear_session()
-            st.error(FAILED_MESSAGE)
+        with database_errors():  # a read-only or unreachable database: the outage message, not a crash
+            _attempt(config, auth, username.strip().lower(), password)
     oidc.draw_provider_button(config)  # OIDC hook: AUTH_MODE=both offers the provider beside the form
     if config.demo_mode:
         st.divider()
@@ -178,7 +282,7 @@ def sign_out(user: SignedInUser) -> None:
     config = settings()
     if oidc.sign_out(user, config):  # OIDC hook: a provider session ends through st.logout
         return
-    with write_session(get_engine(config.database_url)) as session:
+    with write_session(get_engine(config.database_url), checked=False) as session:
         revoke_sessions(session, user.username)
     auth = _authenticator(config)
     auth.logout(location="unrendered")

@@ -1,20 +1,35 @@
-"""The role guard that is every page's first statement.
+"""The role guard that is every page's first statement, and the check every write makes.
 
 Streamlit serves files in ``pages/`` directly to a fresh server's first visitor,
 without the router; so each page checks, itself, that someone is signed in and
 that their roles (re-read from the database) allow this page. Otherwise it shows
-the sign-in form or a refusal, logs the refusal, and stops: nothing else runs.
+the sign-in form or a refusal, logs the refusal (once per visit), and stops.
+
+Widget callbacks run *before* the page's script, so before its guard: a click on
+Save after the idle time, after a deactivation or after losing the role would
+write. Hence ``check_write``, installed into ``db.engine.write_session`` so that
+no write can forget it: in the same rerun and before writing, it re-reads the user
+and refuses unless this session is still signed in, the account active, not
+signed out elsewhere, not idle, and its roles still open the page the write comes
+from. A refused write raises ``db.engine.WriteRefused`` with the reason; the
+page shows it (``ui.errors``) and nothing typed is lost.
 """
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from core.authz import may_open, page
-from db.engine import write_session
+from db.engine import WriteRefused, read_session, set_write_check, write_session
 from db.events import record
-from db.users import SignedInUser
-from ui.auth import current_user
-from ui.errors import database_errors
+from db.users import SignedInUser, load_signed_in
+from ui.auth import current_user, ready_settings, session_problem
+from ui.errors import REFUSED_WRITE, database_errors, show_refused_write
+
+PAGE_KEY = "_guard_page"  # the page this session last opened with the guard's consent
+GRANTS = "_guard_grants"  # the roles and managed teams that page was drawn with
+_REFUSAL_LOGGED = "_guard_refusal_logged"
+KEPT = "Nothing you typed is lost: it stays in this tab"
 
 
 def require(page_key: str) -> SignedInUser:
@@ -22,14 +37,62 @@ def require(page_key: str) -> SignedInUser:
     with database_errors():
         user = current_user(render_form=True)
     if user is None:
+        st.session_state.pop(PAGE_KEY, None)
+        st.session_state.pop(GRANTS, None)
         st.stop()
     if not may_open(user.roles, page_key):
-        with database_errors(), write_session() as session:
-            record(session, user.username, "page.refused", "page", page_key)
+        st.session_state.pop(PAGE_KEY, None)
+        show_refused_write()
+        # Once per visit: the reruns of the same refused page (the cookie component's,
+        # a widget's) are not new attempts.
+        if st.session_state.get(_REFUSAL_LOGGED) != page_key:
+            with database_errors(), write_session(checked=False) as session:
+                record(session, user.username, "page.refused", "page", page_key)
+            st.session_state[_REFUSAL_LOGGED] = page_key
         st.error(f"You do not have access to {page(page_key).title}.")
         st.stop()
+    st.session_state.pop(_REFUSAL_LOGGED, None)
+    st.session_state[PAGE_KEY] = page_key
+    st.session_state[GRANTS] = (user.roles, user.managed_team_ids)
+    show_refused_write()
     if user.must_change_password and page_key != "account":
         st.warning("You must choose a new password before going on.")
         st.page_link("pages/account.py", label="Change your password", icon=":material/key:")
         st.stop()
     return user
+
+
+def _refuse(reason: str) -> None:
+    st.session_state[REFUSED_WRITE] = reason
+    raise WriteRefused(reason)
+
+
+def check_write() -> None:
+    """Refuse (``WriteRefused``) a write this Streamlit session may not make now. Outside a
+    Streamlit script run (the CLI, the data-layer tests) there is no session to check."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return
+    username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
+    if not username:
+        _refuse(f"Not saved: you are not signed in. {KEPT}: sign in again and save again.")
+    config = ready_settings()
+    with read_session() as session:
+        user = load_signed_in(session, username)
+    problem = session_problem(user, config)
+    if problem:
+        _refuse(f"Not saved. {problem} {KEPT}: sign in again and save again.")
+    page_key = st.session_state.get(PAGE_KEY)
+    if not page_key or not may_open(user.roles, page_key):
+        where = page(page_key).title if page_key else "this page"
+        _refuse(f"Not saved: your roles no longer include {where}. {KEPT}; ask your administrator.")
+    # A callback carries the scope the page was drawn with: if a role or a managed team has
+    # been taken away since, that scope is stale and the write is refused.
+    roles, teams = st.session_state.get(GRANTS) or (frozenset(), frozenset())
+    if not (roles <= user.roles and teams <= user.managed_team_ids):
+        _refuse(f"Not saved: your roles or teams changed since this page was opened. {KEPT}; "
+                "reload the page to carry on with what you may do now.")
+    if user.must_change_password and page_key != "account":
+        _refuse(f"Not saved: you must choose a new password first. {KEPT}.")
+
+
+set_write_check(check_write)

@@ -39,6 +39,7 @@ from db.engine import read_session, write_session
 from db.events import record
 from db.queries.heatmap import CellAudits, HeatmapOptions, cell_audits, heatmap, heatmap_options
 from ui.cache import cached_query
+from ui.text import plain
 
 PREFIX = "hm_"
 PERIODS = {"all": "All dates", "weeks": "Programme weeks", "dates": "Dates"}
@@ -405,7 +406,7 @@ def audit_links(audits) -> None:
     columns = st.columns(3)
     for index, audit in enumerate(audits):
         grade = Grade(audit.reported_grade).label if audit.reported_grade is not None else "not graded"
-        label = f"{audit.case_reference} · {audit.audit_date:%d %b %Y} · {grade}"
+        label = f"{plain(audit.case_reference)} · {audit.audit_date:%d %b %Y} · {grade}"
         column = columns[index % 3]
         try:
             column.page_link("pages/audit_view.py", label=label, query_params={"audit": str(audit.audit_id)},
@@ -415,10 +416,8 @@ def audit_links(audits) -> None:
 
 
 def escape_markdown(text: str) -> str:
-    """Names are data: show them as text, never as markdown."""
-    for char in "\\`*_{}[]()#+-.!|~<>:$":
-        text = text.replace(char, "\\" + char)
-    return text
+    """Names are data: show them as text, never as markdown (``ui.text.plain``)."""
+    return plain(text)
 
 
 __all__ = [

@@ -6,7 +6,6 @@ log's editable table (which rows the user was editing, and what changed).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -22,14 +21,7 @@ from db.queries.agenda import suggested_agenda
 from db.queries.common import current_programme
 from db.risks import RiskRow
 from ui.cache import cached_query
-
-# Characters that format anywhere in Streamlit's markdown, and the directive/emoji colon
-# (":red[...]", ":smile:", ":material/x:"); others (". - + # 1.") only at a line's start.
-_INLINE = re.compile(r"([\\`*_\[\]<>~$|])")
-_DIRECTIVE = re.compile(r":(?=[A-Za-z0-9_/-]+[:\[])")
-_LINE_START = re.compile(r"^(\s*)([#>+=-])")
-_ORDERED = re.compile(r"^(\s*\d+)([.)])")
-
+from ui.text import plain
 
 def md_escape(text: str) -> str:
     """``text`` shown exactly as typed by Streamlit's markdown, never as formatting or links.
@@ -37,11 +29,7 @@ def md_escape(text: str) -> str:
     Only what would format is escaped: a label's accessible name (aria-label) keeps
     the backslashes, so plain names stay plain for screen readers.
     """
-    text = " ".join((text or "").splitlines())
-    text = _INLINE.sub(r"\\\1", text)
-    text = _DIRECTIVE.sub(r"\\:", text)
-    text = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
-    return _ORDERED.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    return plain(" ".join((text or "").splitlines()))  # the app's one text seam, on one line
 
 
 # ------------------------------------------------------------------ cached reads
@@ -74,7 +62,7 @@ def flash(name: str, message: str) -> None:
 def show_flash(name: str) -> None:
     message = st.session_state.pop(f"_flash_{name}", None)
     if message:
-        st.success(message, icon=":material/check_circle:")
+        st.success(plain(message), icon=":material/check_circle:")
 
 
 def generation(name: str) -> int:
@@ -87,7 +75,7 @@ def next_generation(name: str) -> None:
 
 
 def show_problems(problems: list[str], heading: str = "Nothing was saved:") -> None:
-    st.error(heading + "\n" + "\n".join(f"- {p}" for p in problems), icon=":material/error:")
+    st.error(heading + "\n" + "\n".join(f"- {plain(p)}" for p in problems), icon=":material/error:")
 
 
 # ------------------------------------------------------------------ weeks

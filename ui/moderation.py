@@ -26,6 +26,7 @@ from db.moderation import (
 )
 from ui.cache import cached_query
 from ui.widgets import rag_badge
+from ui.text import plain
 
 OPEN_PARAM = "moderation"
 QUESTION_GRADES = (Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE)
@@ -82,15 +83,15 @@ def _grade_colour(value: str) -> str:
 def case_details(details: CaseDetails) -> None:
     """The case and its record dates: what the moderator may see before grading."""
     cols = st.columns(4)
-    cols[0].markdown(f"**Case**  \n{details.case_reference}")
-    cols[1].markdown(f"**Team**  \n{details.team}")
-    cols[2].markdown(f"**Theme**  \n{details.theme}")
-    cols[3].markdown(f"**Allocated practitioner**  \n{details.practitioner}")
+    cols[0].markdown(f"**Case**  \n{plain(details.case_reference)}")
+    cols[1].markdown(f"**Team**  \n{plain(details.team)}")
+    cols[2].markdown(f"**Theme**  \n{plain(details.theme)}")
+    cols[3].markdown(f"**Allocated practitioner**  \n{plain(details.practitioner)}")
     cols = st.columns(4)
-    cols[0].markdown(f"**First auditor**  \n{details.first_auditor} ({details.kind})")
+    cols[0].markdown(f"**First auditor**  \n{plain(details.first_auditor)} ({details.kind})")
     cols[1].markdown(f"**Work audited on**  \n{details.work_date:%d %b %Y}" if details.work_date else "**Work date**  \n-")
     cols[2].markdown(f"**Audit date**  \n{details.audit_date:%d %b %Y}" if details.audit_date else "**Audit date**  \n-")
-    cols[3].markdown(f"**Sample**  \n{details.sample_label or '-'}")
+    cols[3].markdown(f"**Sample**  \n{plain(details.sample_label or '-')}")
 
 
 # ------------------------------------------------------------------ the blind form
@@ -104,13 +105,13 @@ def blind_form(case: BlindCase) -> tuple[bool, dict[int, int | None], dict[int, 
         for question in case.questions:
             if question.domain != domain:
                 domain = question.domain
-                st.subheader(domain)
+                st.subheader(plain(domain))
             options = [int(g) for g in QUESTION_GRADES] + ([int(Grade.NOT_APPLICABLE)] if question.allow_na else [])
             left, right = st.columns([2, 3])
             with left:
-                st.markdown(f"**{question.position}. {question.text}**" + (" *(limiting)*" if question.limiting else ""))
+                st.markdown(f"**{question.position}. {plain(question.text)}**" + (" *(limiting)*" if question.limiting else ""))
                 if question.guidance:
-                    st.caption(question.guidance)
+                    st.caption(plain(question.guidance))
                 grades[question.question_id] = st.selectbox(
                     f"Your grade for question {question.position}", options, index=None,
                     format_func=lambda g: GRADE_LABELS[Grade(g)], placeholder="Choose a grade",
@@ -184,13 +185,13 @@ def side_by_side(comparison: Comparison, *, editable: bool) -> dict[int, int | N
     agreed: dict[int, int | None] = {}
     for line in comparison.lines:
         with st.container(border=True):
-            st.markdown(f"**{line.position}. {line.text}** {_difference_badge(line)}")
+            st.markdown(f"**{line.position}. {plain(line.text)}** {_difference_badge(line)}")
             first, moderator, outcome = st.columns([5, 5, 3])
             with first:
                 st.markdown(f"First grade: {rag_badge(line.first_grade)}")
                 st.text(line.first_rationale or "-")
             with moderator:
-                st.markdown(f"{comparison.moderator}: {rag_badge(line.moderator_grade)}")
+                st.markdown(f"{plain(comparison.moderator)}: {rag_badge(line.moderator_grade)}")
                 st.text(line.moderator_rationale or "-")
             with outcome:
                 if editable:

@@ -25,6 +25,8 @@ from db.board_reports import DOWNLOADED, PREPARED, log_board_report
 from db.engine import read_session
 from db.queries.progress import programme_dates, progress_report
 from ui.cache import cached_query
+from ui.errors import refusable
+from ui.text import plain
 
 PRESENT = "present"
 SLIDE = "slide"
@@ -32,12 +34,11 @@ PERIOD = "period"
 CUSTOM = "custom"
 _FILES = "_progress_board_report"
 _WAS_PRESENTING = "_progress_was_presenting"
-_MARKDOWN_SPECIALS = "\\`*_{}[]<>#|~$"
 
 
 def escape_markdown(text: str) -> str:
-    """Text shown literally by st.markdown (names typed by administrators may hold Markdown)."""
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+    """Text shown literally by st.markdown (names typed by administrators may hold Markdown): ``ui.text.plain``."""
+    return plain(text)
 
 
 # ------------------------------------------------------------------ figures (cached per data version)
@@ -227,11 +228,11 @@ def board_report_section(report: ProgressReport, username: str) -> None:
     pdf, excel = st.columns(2)
     pdf.download_button("Download PDF", files.pdf, file_name=f"{files.file_stem}.pdf", mime="application/pdf",
                         icon=":material/picture_as_pdf:", key="progress_download_pdf", width="stretch",
-                        on_click=log_board_report, args=(username, DOWNLOADED, report.period, report.scope_label),
+                        on_click=refusable(log_board_report), args=(username, DOWNLOADED, report.period, report.scope_label),
                         kwargs={"format": "pdf"})
     excel.download_button(
         "Download Excel", files.xlsx, file_name=f"{files.file_stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/table_view:",
-        key="progress_download_xlsx", width="stretch", on_click=log_board_report,
+        key="progress_download_xlsx", width="stretch", on_click=refusable(log_board_report),
         args=(username, DOWNLOADED, report.period, report.scope_label), kwargs={"format": "xlsx"},
     )

@@ -93,7 +93,7 @@ def test_admin_deactivates_and_reactivates_a_user(app_db):
     assert "sponsor is deactivated and signed out." in texts(at)
     with db(app_db) as s:
         assert load_signed_in(s, "sponsor") is None
-    assert "no longer active" in texts(page_test("pages/overview.py", "sponsor").run())
+    assert "Your account is not active" in texts(page_test("pages/overview.py", "sponsor").run())
     at.selectbox(key="change_user").set_value("sponsor").run()
     at = button(at, "Reactivate sponsor").click().run()
     assert "sponsor is active again." in texts(at)

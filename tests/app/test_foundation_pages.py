@@ -105,7 +105,7 @@ def test_a_deactivated_user_is_out_at_once(app_db):
     with write_session(get_engine(app_db)) as session:
         get_user(session, "auditor").active = False
     at.run()
-    assert "no longer active" in texts(at)
+    assert "Your account is not active" in texts(at)
     assert not any(t.value == "Overview" for t in at.title)
 
 
