@@ -23,6 +23,7 @@ from core.authz import may_open, page
 from db.engine import WriteRefused, read_session, set_write_check, write_session
 from db.events import record
 from db.users import SignedInUser, load_signed_in
+from ui import oidc
 from ui.auth import current_user, ready_settings, session_problem
 from ui.errors import REFUSED_WRITE, database_errors, show_refused_write
 
@@ -72,15 +73,19 @@ def check_write() -> None:
     Streamlit script run (the CLI, the data-layer tests) there is no session to check."""
     if get_script_run_ctx(suppress_warning=True) is None:
         return
-    username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
-    if not username:
-        _refuse(f"Not saved: you are not signed in. {KEPT}: sign in again and save again.")
     config = ready_settings()
-    with read_session() as session:
-        user = load_signed_in(session, username)
-    problem = session_problem(user, config)
-    if problem:
-        _refuse(f"Not saved. {problem} {KEPT}: sign in again and save again.")
+    # A session signed in through the council's identity provider is checked by its own rules
+    # (idle, signed out everywhere, deactivated, unlinked: ui.oidc); a local one by the cookie's.
+    user = oidc.provider_user(config)
+    if user is None:
+        username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
+        if not username:
+            _refuse(f"Not saved: you are not signed in. {KEPT}: sign in again and save again.")
+        with read_session() as session:
+            user = load_signed_in(session, username)
+        problem = session_problem(user, config)
+        if problem:
+            _refuse(f"Not saved. {problem} {KEPT}: sign in again and save again.")
     page_key = st.session_state.get(PAGE_KEY)
     if not page_key or not may_open(user.roles, page_key):
         where = page(page_key).title if page_key else "this page"

@@ -150,7 +150,8 @@ def provider_user(config: Settings) -> SignedInUser | None:
             if problem:
                 _end(identity, problem)
                 return None
-    with write_session(engine) as session:
+    # Sign-in bookkeeping, like the local sign-in's: not a user's write, so not behind the write check.
+    with write_session(engine, checked=False) as session:
         user, _reason = record_sign_in(session, identity, provider=config.oidc_provider or "default",
                                        group_roles=config.oidc_group_roles)
     if user is None:
@@ -210,7 +211,7 @@ def sign_out(user: SignedInUser, config: Settings) -> bool:
     this session was not signed in through the provider (then the local sign-out applies)."""
     if not signed_in_through_provider():
         return False
-    with write_session(get_engine(config.database_url)) as session:
+    with write_session(get_engine(config.database_url), checked=False) as session:
         record_sign_out(session, user.username)
     _forget()
     st.session_state[_NOTICE] = (

@@ -152,3 +152,29 @@ def test_users_page_shows_how_each_user_signs_in_and_links_and_unlinks_an_identi
     at = _button(at, "Save how they sign in").click().run()
     assert "auditor now signs in with: Both." in texts(at)
     assert at.dataframe[0].value.set_index("Username").loc["auditor", "Signs in with"] == "Both"
+
+
+def test_a_provider_user_can_save_and_an_idle_one_cannot(jo, monkeypatch):
+    """The write seam knows provider sessions: Jo's entry is saved as Jo; after 30 idle minutes it is refused."""
+    from db.models import RiskIssue
+
+    at = router("oidc", monkeypatch)
+    at.run()
+    at.switch_page("pages/risks.py").run()
+    assert not at.exception and [t.value for t in at.title] == ["Risks and issues"], texts(at)
+    at.selectbox(key="risk_team_0").select_index(1)  # the first team
+    at.text_area(key="risk_description_0").input("Supervision has lapsed in this team for six weeks.")
+    next(b for b in at.button if b.label == "Add to the log").click().run()
+    assert not [e.value for e in at.error], [e.value for e in at.error]
+    with Session(get_engine(jo)) as s:
+        saved = s.exec(select(RiskIssue).where(RiskIssue.description.startswith("Supervision has lapsed"))).one()
+        assert [e.username for e in s.exec(select(Event).where(Event.object_type == "risk_issue",
+                                                               Event.object_id == str(saved.id)))] == ["jo.smith"]
+
+    at.session_state["_oidc_last_activity"] = datetime.now(timezone.utc) - timedelta(minutes=31)
+    at.text_area(key="risk_description_1").input("A second entry typed after a long break.")
+    at.selectbox(key="risk_team_1").select_index(1)
+    next(b for b in at.button if b.label == "Add to the log").click().run()
+    with Session(get_engine(jo)) as s:
+        assert not s.exec(select(RiskIssue).where(RiskIssue.description.startswith("A second entry"))).all()
+    assert "You were signed out after 30 minutes without activity." in texts(at)
