@@ -40,7 +40,18 @@ class Rag(StrEnum):
 
     @property
     def colour(self) -> str:
+        """The fill: bars, cells and other graphics."""
         return RAG_COLOURS[self]
+
+    @property
+    def ink(self) -> str:
+        """The colour of text drawn on this RAG's fill."""
+        return RAG_INK[self]
+
+    @property
+    def text_colour(self) -> str:
+        """This RAG's colour for text itself (a grade in a table), on white or a pale shade."""
+        return RAG_TEXT_COLOURS[self]
 
 
 GRADE_LABELS: dict[Grade, str] = {
@@ -51,9 +62,18 @@ GRADE_LABELS: dict[Grade, str] = {
     Grade.NOT_APPLICABLE: "Not applicable",
 }
 
-# Colour-blind-safe enough when paired with the letter, which is always shown too.
-RAG_COLOURS: dict[Rag, str] = {Rag.RED: "#c0392b", Rag.AMBER: "#e69f00", Rag.GREEN: "#2e8540"}
-NO_RAG_COLOUR = "#9e9e9e"
+# Colour is never the only cue: the letter or the grade's name is always shown too. Contrast
+# (WCAG 2.2 AA, checked in tests/unit/test_contrast.py):
+# - fills are graphics, at least 3:1 against the white page (1.4.11); amber is a darker orange
+#   than the usual #e69f00, which is 2.25:1 on white;
+# - text drawn on a fill uses that RAG's ink, at least 4.5:1 on it (1.4.3);
+# - a grade written in its RAG colour uses the text colour, at least 4.5:1 on white and on the
+#   pale shades tables put behind it.
+RAG_COLOURS: dict[Rag, str] = {Rag.RED: "#c0392b", Rag.AMBER: "#c87800", Rag.GREEN: "#2e8540"}
+RAG_INK: dict[Rag, str] = {Rag.RED: "#ffffff", Rag.AMBER: "#0b0c0c", Rag.GREEN: "#ffffff"}
+RAG_TEXT_COLOURS: dict[Rag, str] = {Rag.RED: "#9b1c12", Rag.AMBER: "#6b4500", Rag.GREEN: "#175a28"}
+NO_RAG_COLOUR = "#9e9e9e"  # a fill (dark text on it)
+NO_RAG_TEXT_COLOUR = "#4d4d4d"
 
 # Grades offered for an overall judgement (never "not applicable"), best first.
 OVERALL_GRADES: tuple[Grade, ...] = (

@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.agreement import AgreementStats, TimeBucket, agreement_by
 from core.authz import Scope
-from core.grades import GRADE_LABELS, NO_RAG_COLOUR, OVERALL_GRADES, Grade, rag_of
+from core.grades import GRADE_LABELS, NO_RAG_TEXT_COLOUR, OVERALL_GRADES, Grade, rag_of
 from core.moderation import ComparisonLine, difference_text
 from db.engine import read_session
 from db.moderation import (
@@ -75,7 +75,7 @@ def _grade_colour(value: str) -> str:
     for grade in Grade:
         if value and value.endswith(grade.label):
             rag = rag_of(grade)
-            return f"color: {rag.colour if rag else NO_RAG_COLOUR}; font-weight: 600"
+            return f"color: {rag.text_colour if rag else NO_RAG_TEXT_COLOUR}; font-weight: 600"
     return ""
 
 
