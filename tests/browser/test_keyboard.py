@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from db.engine import create_db_engine
-from db.models import Audit, User
+from db.models import Audit, Moderation, RemedialAction, User
 from tests.browser.conftest import screenshot, sign_in, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -145,3 +145,90 @@ def test_any_grade_is_chosen_with_the_arrow_keys(page, server):
     wait_idle(page)
     assert focused(page) == {"role": "radio", "name": "Requires improvement", "group": "Grade for question 1"}
     assert page.locator(".stMarkdownBadge", has_text="A · Requires improvement").count() == 1
+
+
+def pick_grade(page, label: str, grade: str) -> None:
+    """A grade control, whichever kind it is: a select box (type and Enter) or a group of grade buttons
+    (Tab reaches the first, the arrow keys move to the others, Space chooses)."""
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        now = focused(page)
+        if now["role"] == "combobox" and now["name"] == label:
+            page.keyboard.type(grade)
+            page.keyboard.press("Enter")
+            break
+        if now["role"] == "radio" and now["group"] == label:
+            for _ in range(5):
+                if focused(page)["name"] == grade:
+                    break
+                page.keyboard.press("ArrowRight")
+            page.keyboard.press(" ")
+            break
+    else:
+        raise AssertionError(f"the grade control {label!r} cannot be reached with Tab")
+    wait_idle(page, settle=0.2)
+
+
+def database(url: str, model, **where) -> list:
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as session:
+            query = select(model)
+            for field, value in where.items():
+                query = query.where(getattr(model, field) == value)
+            return list(session.exec(query))
+    finally:
+        engine.dispose()
+
+
+def test_moderation_assign_and_blind_grading_work_with_the_keyboard(page, server):
+    before = {m.id for m in database(server.database_url, Moderation, status="graded")}
+    sign_in(page, server, "auditor")
+    go_to(page, "Moderation")
+    # Tabs are one tab stop; the arrow keys move between them (the ARIA tabs pattern).
+    tab_to(page, "tab", "My assignments")
+    page.keyboard.press("ArrowRight")
+    wait_idle(page)
+    assert focused(page)["name"] == "Queue and sampling"
+    choose(page, "Audit", "LCS")
+    choose(page, "Moderator", "Alex")
+    press(page, "button", "Assign")
+    assert "Assigned" in page.inner_text("[data-testid='stMain']")
+
+    # Assigning oneself opens the blind grading form.
+    questions = page.get_by_text("Your grade for question ").count()
+    assert questions >= 5
+    for number in range(1, questions + 1):
+        pick_grade(page, f"Your grade for question {number}", "Good")
+        type_in(page, "textbox", f"Your rationale for question {number}", f"Question {number}: evidenced.")
+    pick_grade(page, "Your overall grade", "Good")
+    type_in(page, "textbox", "Your overall rationale", "Sound work, the child's voice is clear.")
+    press(page, "button", "Submit my grades", exact=False)
+    wait_idle(page)
+    screenshot(page, "keyboard_moderation_graded")
+    graded = [m for m in database(server.database_url, Moderation, status="graded") if m.id not in before]
+    assert len(graded) == 1 and graded[0].moderator_overall_grade == 3  # Good
+
+
+def test_the_action_tracker_works_with_the_keyboard(page, server):
+    sign_in(page, server, "support")
+    go_to(page, "Remedial actions")
+    press(page, "switch", "Overdue only", " ")
+    assert focused(page)["name"] == "Overdue only"
+    assert page.get_by_role("switch", name="Overdue only").is_checked()
+
+    choose(page, "Action", "LCS")
+    note = "Saw the child alone on Tuesday; recorded her words."
+    type_in(page, "textbox", "What was done in the case record", note)
+    press(page, "button", "Mark done")
+    screenshot(page, "keyboard_action_done")
+    done = database(server.database_url, RemedialAction, completion_note=note)
+    assert [a.status for a in done] == ["done"]
+
+    # The tracker's other tabs: the arrow keys move between them, and each opens.
+    tab_to(page, "tab", "Actions")
+    for name in ("Update several", "Chase list", "Counts by team and owner", "Charts"):
+        page.keyboard.press("ArrowRight")
+        wait_idle(page)
+        assert focused(page) == {"role": "tab", "name": name, "group": ""}
+    assert page.get_by_text("The chart as a table").count() >= 1
