@@ -46,7 +46,7 @@ def rag_bar(frame: pd.DataFrame, *, x: str, title: str, height: int = 260) -> al
         alt.Chart(frame, title=title)
         .mark_bar()
         .encode(
-            x=alt.X(f"{x}:N", sort=None, title=None),
+            x=alt.X(f"{x}:N", sort=None, title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
             y=alt.Y("audits:Q", title="Audits"),
             color=alt.Color("rag:N", scale=RAG_SCALE, title="RAG", sort=RAG_ORDER),
             order=alt.Order("rag_order:Q"),
