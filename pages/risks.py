@@ -151,7 +151,7 @@ with agenda_tab:
                     note = SEVERITY_BADGES.get(item.severity, "") + " " + md_escape(item.reason)
                     if item.existing_risk_id is not None and item.rule != "risk_review":
                         note += f" Already in the log as #{item.existing_risk_id}: ticking sets its next review."
-                    st.caption(note)
+                    st.markdown(note)  # not a caption: a caption fades the badge to 2.85:1
             empty = [RULES[rule] for rule, group in grouped.items() if not group]
             if empty:
                 st.caption("Nothing this week for: " + "; ".join(empty) + ".")
