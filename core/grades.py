@@ -116,3 +116,28 @@ def parse_grade(value: str | int | Grade) -> Grade:
 def effective_grade(first: int | None, moderated: int | None) -> int | None:
     """The grade reporting uses: the moderated one where an audit was moderated."""
     return moderated if moderated is not None else first
+
+
+# ------------------------------------------------------------------ text on any fill
+DARK_INK = "#000000"
+LIGHT_INK = "#ffffff"
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance of ``#rrggbb``."""
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def ink_on(fill: str) -> str:
+    """Black or white text, whichever contrasts more with ``fill`` (one of them always reaches 4.58:1)."""
+    luminance = _luminance(fill)
+    return DARK_INK if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else LIGHT_INK
+
+
+def mix(low: str, high: str, share: float) -> str:
+    """The colour ``share`` (0 to 1) of the way from ``low`` to ``high``, channel by channel."""
+    share = min(1.0, max(0.0, share))
+    parts = (round(int(low[i:i + 2], 16) + share * (int(high[i:i + 2], 16) - int(low[i:i + 2], 16))) for i in (1, 3, 5))
+    return "#" + "".join(f"{c:02x}" for c in parts)

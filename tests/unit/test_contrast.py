@@ -129,3 +129,18 @@ def test_primary_colour_works_for_links_and_for_white_text_on_buttons():
     primary = _theme()["primaryColor"]
     assert contrast(primary, WHITE) >= TEXT
     assert contrast(WHITE, primary) >= TEXT
+
+
+def test_every_count_in_the_agreement_matrix_is_readable_on_its_cell():
+    from core.agreement import AgreementStats, Kappa
+    from ui.moderation import matrix_heatmap
+    from ui.widgets import chart_data
+
+    # Counts from 0 to 40: every shade from the palest to the darkest, and the ones in between.
+    matrix = [[0, 1, 2, 3], [5, 8, 10, 13], [17, 19, 20, 21], [23, 27, 33, 40]]
+    stats = AgreementStats(n=sum(map(sum, matrix)), moderations=20, exact=101, within_one=150,
+                           kappa=Kappa(None), direction=None, matrix=matrix)
+    cells = chart_data(matrix_heatmap(stats, second="Moderated grade"))
+    assert len(cells) == 16
+    for fill, ink, count in zip(cells["Fill"], cells["Ink"], cells["Grades"]):
+        assert contrast(ink, fill) >= TEXT, f"{count} in {ink} on {fill}"
