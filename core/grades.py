@@ -40,7 +40,18 @@ class Rag(StrEnum):
 
     @property
     def colour(self) -> str:
+        """The fill: bars, cells and other graphics."""
         return RAG_COLOURS[self]
+
+    @property
+    def ink(self) -> str:
+        """The colour of text drawn on this RAG's fill."""
+        return RAG_INK[self]
+
+    @property
+    def text_colour(self) -> str:
+        """This RAG's colour for text itself (a grade in a table), on white or a pale shade."""
+        return RAG_TEXT_COLOURS[self]
 
 
 GRADE_LABELS: dict[Grade, str] = {
@@ -51,9 +62,18 @@ GRADE_LABELS: dict[Grade, str] = {
     Grade.NOT_APPLICABLE: "Not applicable",
 }
 
-# Colour-blind-safe enough when paired with the letter, which is always shown too.
-RAG_COLOURS: dict[Rag, str] = {Rag.RED: "#c0392b", Rag.AMBER: "#e69f00", Rag.GREEN: "#2e8540"}
-NO_RAG_COLOUR = "#9e9e9e"
+# Colour is never the only cue: the letter or the grade's name is always shown too. Contrast
+# (WCAG 2.2 AA, checked in tests/unit/test_contrast.py):
+# - fills are graphics, at least 3:1 against the white page (1.4.11); amber is a darker orange
+#   than the usual #e69f00, which is 2.25:1 on white;
+# - text drawn on a fill uses that RAG's ink, at least 4.5:1 on it (1.4.3);
+# - a grade written in its RAG colour uses the text colour, at least 4.5:1 on white and on the
+#   pale shades tables put behind it.
+RAG_COLOURS: dict[Rag, str] = {Rag.RED: "#c0392b", Rag.AMBER: "#c87800", Rag.GREEN: "#2e8540"}
+RAG_INK: dict[Rag, str] = {Rag.RED: "#ffffff", Rag.AMBER: "#0b0c0c", Rag.GREEN: "#ffffff"}
+RAG_TEXT_COLOURS: dict[Rag, str] = {Rag.RED: "#9b1c12", Rag.AMBER: "#6b4500", Rag.GREEN: "#175a28"}
+NO_RAG_COLOUR = "#9e9e9e"  # a fill (dark text on it)
+NO_RAG_TEXT_COLOUR = "#4d4d4d"
 
 # Grades offered for an overall judgement (never "not applicable"), best first.
 OVERALL_GRADES: tuple[Grade, ...] = (
@@ -106,3 +126,28 @@ def grade_text(grade: Grade | int | None, missing: str = "") -> str:
     grade = Grade(grade)
     rag = rag_of(grade)
     return f"{rag.value} · {grade.label}" if rag else grade.label
+
+
+# ------------------------------------------------------------------ text on any fill
+DARK_INK = "#000000"
+LIGHT_INK = "#ffffff"
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance of ``#rrggbb``."""
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def ink_on(fill: str) -> str:
+    """Black or white text, whichever contrasts more with ``fill`` (one of them always reaches 4.58:1)."""
+    luminance = _luminance(fill)
+    return DARK_INK if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else LIGHT_INK
+
+
+def mix(low: str, high: str, share: float) -> str:
+    """The colour ``share`` (0 to 1) of the way from ``low`` to ``high``, channel by channel."""
+    share = min(1.0, max(0.0, share))
+    parts = (round(int(low[i:i + 2], 16) + share * (int(high[i:i + 2], 16) - int(low[i:i + 2], 16))) for i in (1, 3, 5))
+    return "#" + "".join(f"{c:02x}" for c in parts)

@@ -38,7 +38,19 @@ class ProgressChart:
 
 
 def _size(chart, width: int | None, height: int):
-    return chart.properties(height=height) if width is None else chart.properties(width=width, height=height)
+    chart = chart.properties(height=height) if width is None else chart.properties(width=width, height=height)
+    return flat_y_title(chart)
+
+
+def flat_y_title(chart):
+    """The y axis's title written flat above the axis, not turned on its side."""
+    return chart.configure_axisY(titleAngle=0, titleAlign="left", titleBaseline="bottom", titleX=-28, titleY=-8)
+
+
+def _room_above(*values: float) -> alt.Scale:
+    """A y scale from 0 whose top stays at least a tenth above the largest of ``values`` (and its label)."""
+    largest = max((float(v) for v in values if pd.notna(v)), default=0.0)
+    return alt.Scale(domain=[0, max(1.0, largest * 1.1)], nice=True)
 
 
 def _weeks_note(report: ProgressReport) -> str:
@@ -72,11 +84,11 @@ def burn_up_chart(report: ProgressReport, width: int | None = None, height: int 
         rows += [{"week": w, "series": "Plan", "audits": round(target * w / weeks, 1)} for w in range(0, weeks + 1)]
     frame = pd.DataFrame(rows)
     series = ["Done", "Plan"] if report.total_target is not None else ["Done"]
-    colour = alt.Color("series:N", title=None, legend=alt.Legend(orient="top-left"),
+    colour = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom-right"),  # clear of the lines and target
                        scale=alt.Scale(domain=series, range=[DONE_COLOUR, PLAN_COLOUR][:len(series)]))
     lines = alt.Chart(frame).mark_line(point=True).encode(
         x=alt.X("week:Q", title="Programme week", scale=alt.Scale(domain=[0, weeks]), axis=alt.Axis(tickMinStep=1)),
-        y=alt.Y("audits:Q", title="External audits (cumulative)"),
+        y=alt.Y("audits:Q", title="External audits (cumulative)", scale=_room_above(frame["audits"].max())),
         color=colour,
         strokeDash=alt.condition("datum.series == 'Plan'", alt.value([6, 4]), alt.value([1, 0])),
         tooltip=["week:Q", "series:N", "audits:Q"],
@@ -261,7 +273,7 @@ def actions_chart(report: ProgressReport, width: int | None = None, height: int 
     chart = alt.Chart(frame).mark_bar().encode(
         x=_week_axis(report),
         xOffset=alt.XOffset("measure:N", sort=["Raised", "Done", "Verified"]),
-        y=alt.Y("actions:Q", title="Remedial actions"),
+        y=alt.Y("actions:Q", title="Remedial actions", scale=_room_above(frame["actions"].max())),
         color=alt.Color("measure:N", title=None, sort=["Raised", "Done", "Verified"],
                         legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=["Raised", "Done", "Verified"],
@@ -287,7 +299,7 @@ def meetings_chart(report: ProgressReport, width: int | None = None, height: int
     frame = pd.DataFrame(rows or [{"week": 1, "kind": "Mentoring", "meetings": 0, "in_period": True}])
     chart = alt.Chart(frame).mark_bar().encode(
         x=_week_axis(report),
-        y=alt.Y("meetings:Q", title="Meetings held"),
+        y=alt.Y("meetings:Q", title="Meetings held", scale=_room_above(frame.groupby("week")["meetings"].sum().max())),
         color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=["Mentoring", "Reflective"], range=[DONE_COLOUR, "#7aa6d8"])),
         opacity=_opacity(report),
@@ -308,7 +320,7 @@ def liveness_chart(report: ProgressReport, width: int | None = None, height: int
     frame = pd.DataFrame(rows or [{"week": 1, "kind": "External audits", "days": None, "audits": 0, "in_period": True}])
     lines = alt.Chart(frame).mark_line(point=True).encode(
         x=_week_axis(report),
-        y=alt.Y("days:Q", title="Mean days, work to audit", scale=alt.Scale(zero=True)),
+        y=alt.Y("days:Q", title="Mean days, work to audit", scale=_room_above(frame["days"].max(), LIVE_DAYS)),
         color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=[k.capitalize() + " audits" for k in AUDIT_KINDS],
                                         range=[DONE_COLOUR, "#e69f00"])),

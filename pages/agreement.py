@@ -35,8 +35,8 @@ from ui.moderation import (  # noqa: E402
     over_time_chart,
     stats_tables,
 )
-from ui.widgets import rag_badge, session  # noqa: E402
 from ui.text import plain  # noqa: E402
+from ui.widgets import chart_table, rag_badge, session  # noqa: E402
 
 RECENT_ACKNOWLEDGED = 10
 
@@ -102,7 +102,9 @@ with stats_tab:
         left, right = st.columns(2)
         with left:
             st.subheader("Grade by grade")
-            st.altair_chart(matrix_heatmap(stats, second=second), width="content")
+            matrix = matrix_heatmap(stats, second=second)
+            st.altair_chart(matrix, width="content")
+            chart_table(matrix, pivot=("First grade", second, "Grades"))
             st.caption("Rows: the first grade; columns: the " + second.lower() + "; best grade first on both. "
                        "The diagonal (top left to bottom right) is agreement. Cells above the diagonal (top right) "
                        "are first grades higher than the " + second.lower() + ": generous. Cells below it "
@@ -110,7 +112,10 @@ with stats_tab:
         with right:
             st.subheader("Agreement over time")
             buckets = agreement_over_time([p.rated for p in pairs], programme.start_date if programme else None)
-            st.altair_chart(over_time_chart(buckets), width="stretch")
+            over_time = over_time_chart(buckets)
+            st.altair_chart(over_time, width="stretch")
+            chart_table(over_time, columns={"Week": "Week", "Measure": "Measure", "Count": "Grades agreeing",
+                                            "Kappa": "Kappa", "Moderated audits": "Moderated audits"})
             st.caption(f"By week of moderation. Faint points: fewer than {SMALL_N} moderated audits that week. "
                        "Hover for counts and the week's kappa.")
         st.subheader("By first auditor")

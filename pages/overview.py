@@ -94,7 +94,7 @@ with right:
     )
     st.altair_chart(
         alt.Chart(rag).mark_bar().encode(
-            x=alt.X("RAG:N", sort=["R", "A", "G"], title=None),
+            x=alt.X("RAG:N", sort=["R", "A", "G"], title=None, axis=alt.Axis(labelAngle=0)),  # letters fit flat
             y=alt.Y("Audits:Q"),
             color=alt.Color("RAG:N", scale=RAG_SCALE, legend=None),
             tooltip=["RAG", "Audits", "Share"],

@@ -41,6 +41,7 @@ from db.users import SignedInUser
 from ui.cache import cached_query
 from ui.errors import refusable
 from ui.text import plain
+from ui.widgets import chart_table
 
 FLASH = "actions_flash"
 BULK_SNAPSHOT = "actions_bulk_snapshot"
@@ -795,19 +796,24 @@ def charts_tab(scope: Scope, today: date, filters: ActionFilters) -> None:
     if not charts.by_week:
         st.info("No action matches these filters." if filters != ActionFilters() else "No actions yet.")
         return
-    st.altair_chart(weekly_chart(charts), width="stretch")
+    weekly = weekly_chart(charts)
+    st.altair_chart(weekly, width="stretch")
+    chart_table(weekly, pivot=("Week", "What", "Actions"))
     left, right = st.columns(2)
     with left:
         rate = charts.in_time.rate
         st.metric(f"Completed within {ACTION_DUE_WORKING_DAYS} working days", f"{rate:.0%}" if rate is not None else "-",
                   help=f"Of the actions done, or whose {ACTION_DUE_WORKING_DAYS} working days are over")
-        st.altair_chart(rate_chart(charts.in_time_by_team,
-                                   title=f"Completed within {ACTION_DUE_WORKING_DAYS} working days, by team",
-                                   what="In time"), width="stretch")
+        in_time = rate_chart(charts.in_time_by_team,
+                             title=f"Completed within {ACTION_DUE_WORKING_DAYS} working days, by team", what="In time")
+        st.altair_chart(in_time, width="stretch")
+        chart_table(in_time, columns={"Team": "Team", "Label": "In time"})
     with right:
         rate = charts.red_verified.rate
         st.metric("Red audits' actions verified", f"{rate:.0%}" if rate is not None else "-",
                   help="Closing the loop: of the actions raised by audits graded Inadequate (moderated grade where "
                        "moderated), the share an auditor has verified")
-        st.altair_chart(rate_chart(charts.red_verified_by_team, title="Red audits' actions verified, by team",
-                                   what="Verified"), width="stretch")
+        verified = rate_chart(charts.red_verified_by_team, title="Red audits' actions verified, by team",
+                              what="Verified")
+        st.altair_chart(verified, width="stretch")
+        chart_table(verified, columns={"Team": "Team", "Label": "Verified"})

@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.agreement import AgreementStats, TimeBucket, agreement_by, kappa_note, rank_graders
 from core.authz import Scope
-from core.grades import GRADE_LABELS, NO_RAG_COLOUR, OVERALL_GRADES, Grade, rag_of
+from core.grades import GRADE_LABELS, NO_RAG_TEXT_COLOUR, OVERALL_GRADES, Grade, ink_on, mix, rag_of
 from core.moderation import ComparisonLine, difference_text
 from db.engine import read_session
 from db.moderation import (
@@ -31,6 +31,7 @@ from ui.text import plain
 OPEN_PARAM = "moderation"
 QUESTION_GRADES = (Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE)
 # Background of a disagreeing row in the comparison, by its size in grades.
+MATRIX_PALE, MATRIX_DARK = "#eef3fa", "#1d4f91"  # the agreement matrix: no grades to the most
 DISAGREEMENT_SHADES = {1: "#fff3cd", 2: "#f8d7a8", 3: "#f5b7b1"}
 
 
@@ -76,7 +77,7 @@ def _grade_colour(value: str) -> str:
     for grade in Grade:
         if value and value.endswith(grade.label):
             rag = rag_of(grade)
-            return f"color: {rag.colour if rag else NO_RAG_COLOUR}; font-weight: 600"
+            return f"color: {rag.text_colour if rag else NO_RAG_TEXT_COLOUR}; font-weight: 600"
     return ""
 
 
@@ -258,6 +259,10 @@ def matrix_heatmap(stats: AgreementStats, *, second: str) -> alt.Chart:
          "Agreement": "Same grade" if i == j else ("First higher" if i > j else "First lower")}
         for i in range(4) for j in range(4)
     ])
+    # The fill is chosen here, so that each count is written in the ink that contrasts most with it.
+    top = max(1, max(max(r) for r in stats.matrix))
+    cells["Fill"] = [mix(MATRIX_PALE, MATRIX_DARK, n / top) for n in cells["Grades"]]
+    cells["Ink"] = [ink_on(fill) for fill in cells["Fill"]]
     base = alt.Chart(cells).encode(
         # Two-line labels so "Requires improvement" is neither hidden nor cut.
         x=alt.X(f"{second}:N", sort=order, title=second,
@@ -265,14 +270,10 @@ def matrix_heatmap(stats: AgreementStats, *, second: str) -> alt.Chart:
         y=alt.Y("First grade:N", sort=order, title="First grade", axis=alt.Axis(labelExpr="split(datum.label, ' ')")),
     )
     rects = base.mark_rect(stroke="#ffffff").encode(
-        color=alt.Color("Grades:Q", scale=alt.Scale(scheme="blues"), legend=None),  # the counts are written in the cells
+        color=alt.Color("Fill:N", scale=None, legend=None),  # the counts are written in the cells
         tooltip=["First grade", f"{second}:N", "Grades", "Agreement"],
     )
-    text = base.mark_text(fontSize=15, fontWeight="bold").encode(
-        text="Grades:Q",
-        color=alt.condition(alt.datum.Grades > max(1, max(max(r) for r in stats.matrix)) / 2,
-                            alt.value("#ffffff"), alt.value("#1b1b1b")),
-    )
+    text = base.mark_text(fontSize=15, fontWeight="bold").encode(text="Grades:Q", color=alt.Color("Ink:N", scale=None))
     # A fixed step per column: a discrete-axis heatmap otherwise squeezes its labels.
     return (rects + text).properties(width=alt.Step(78), height=300)
 

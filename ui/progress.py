@@ -178,6 +178,9 @@ def draw_narrative(report: ProgressReport) -> None:
     st.markdown("\n".join(f"- {escape_markdown(line)}" for line in report.narrative()))
 
 
+CHART_FRAME = 150  # pixels around a progress chart's plot: axes, y title and legend
+
+
 def draw_chart(chart: ProgressChart, *, large: bool = False) -> None:
     drawn = chart.chart
     if large:
@@ -187,7 +190,11 @@ def draw_chart(chart: ProgressChart, *, large: bool = False) -> None:
             labelFontSize=16, titleFontSize=16, symbolSize=180)
     else:
         st.subheader(escape_markdown(chart.title), anchor=False)
-    st.altair_chart(drawn, width="stretch")
+    # Streamlit draws a chart at its own default height whatever the spec says, which squeezed the
+    # themes chart (two legend rows) to a sliver: give the plot its spec's height, as in the PDF,
+    # plus room for the axes, the flat y title and a legend below.
+    plot = drawn.height if isinstance(drawn.height, int) else 300
+    st.altair_chart(drawn, width="stretch", height=plot + CHART_FRAME)
     st.caption(escape_markdown(chart.caption))
 
 

@@ -46,7 +46,7 @@ def rag_bar(frame: pd.DataFrame, *, x: str, title: str, height: int = 260) -> al
         alt.Chart(frame, title=title)
         .mark_bar()
         .encode(
-            x=alt.X(f"{x}:N", sort=None, title=None),
+            x=alt.X(f"{x}:N", sort=None, title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
             y=alt.Y("audits:Q", title="Audits"),
             color=alt.Color("rag:N", scale=RAG_SCALE, title="RAG", sort=RAG_ORDER),
             order=alt.Order("rag_order:Q"),
@@ -56,4 +56,29 @@ def rag_bar(frame: pd.DataFrame, *, x: str, title: str, height: int = 260) -> al
     )
 
 
-__all__ = ["NO_RAG_COLOUR", "RAG_SCALE", "rag_badge", "rag_bar", "rag_legend", "session", "today"]
+def chart_data(chart: alt.TopLevelMixin) -> pd.DataFrame:
+    """The rows an Altair chart draws (a layered chart: its first layer's, which all its layers share here)."""
+    while not isinstance(getattr(chart, "data", None), pd.DataFrame) and getattr(chart, "layer", None):
+        chart = chart.layer[0]
+    return chart.data if isinstance(chart.data, pd.DataFrame) else pd.DataFrame()
+
+
+def chart_table(chart: alt.TopLevelMixin, *, columns: dict[str, str] | None = None,
+                pivot: tuple[str, str, str] | None = None, title: str = "The chart as a table") -> None:
+    """A chart's text alternative (WCAG 1.1.1): its figures as a table under it, folded away.
+
+    ``columns`` picks, orders and names the columns ({chart's: shown}); ``pivot`` = (rows, columns, values) turns a long
+    frame into a grid in the order the chart draws it.
+    """
+    frame = chart_data(chart)
+    if pivot is not None:
+        index, across, values = pivot
+        frame = frame.pivot_table(index=index, columns=across, values=values, aggfunc="sum", sort=False).reset_index()
+        frame.columns.name = None
+    elif columns is not None:
+        frame = frame[list(columns)].rename(columns=columns)
+    with st.expander(title):
+        st.dataframe(frame, hide_index=True, width="stretch")
+
+
+__all__ = ["NO_RAG_COLOUR", "RAG_SCALE", "chart_table", "rag_badge", "rag_bar", "rag_legend", "session", "today"]

@@ -280,7 +280,7 @@ def test_free_text_in_the_agenda_is_shown_as_text(app_db):
         create_risk(w, scope, RiskDraft("**Urgent** [click](http://evil.example) :red[now]", "high",
                                         date(2026, 11, 20), date(2026, 11, 25), team_id=team_id), DEMO_TODAY)
     at = page_test("pages/risks.py", "auditor").run()
-    captions = [c.value for c in at.caption if "Urgent" in c.value]
+    captions = [c.value for c in at.markdown if "Urgent" in c.value]  # a note, not a caption (contrast)
     assert captions == [
         # the text seam (ui/text.py): a word joiner stops the autolink, the directive's colon is escaped
         ":red-badge[High] \\*\\*Urgent\\*\\* \\[click\\](http\u2060\\://evil.example) \\:red\\[now\\] "
