@@ -1,13 +1,15 @@
 """AppTest: the remedial-action tracker under each role: the list, filters, transitions, bulk editor, role limits."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
 from db.engine import get_engine, read_session
 from db.models import Audit, Case, Event, RemedialAction, Team
 from tests.app.conftest import page_test, texts
-from tests.conftest import DEMO_TODAY
+from tests.conftest import DEMO_TODAY, THIS_MONDAY
 
 PAGE = "pages/actions.py"
 
@@ -142,7 +144,8 @@ def test_filters_team_status_overdue_and_due_this_week(app_db):
     at.toggle(key="filter_due_this_week").set_value(True).run()
     frame = list_frame(at)
     assert len(frame) > 0
-    assert all("2026-11-23" <= str(d)[:10] <= "2026-11-29" for d in frame["Due on"])
+    sunday = THIS_MONDAY + timedelta(days=6)  # "this week": Monday to Sunday of today's week
+    assert all(THIS_MONDAY.isoformat() <= str(d)[:10] <= sunday.isoformat() for d in frame["Due on"])
     assert set(frame["Status"]) <= {"Open", "Reopened"}
 
 
