@@ -60,12 +60,27 @@ def demo_month(n: int) -> str:
     return f"Month {n} (weeks {4 * n - 3}-{4 * n}), {span}"
 
 
+# Tests that take many seconds on a quiet machine (measured with --durations): left out of the fast
+# tier, run by the full suite and CI. Listed here rather than in each feature's file.
+SLOW = (
+    "tests/reliability/",  # threads, killed processes, a stopped PostgreSQL server
+    "tests/data/test_heatmap.py::test_bench_smoke_prints_the_json_figures_and_the_naive_baseline_agrees",
+    "tests/data/test_progress.py::test_board_report_for_month_2_matches_the_database",
+    "tests/app/test_progress.py::test_preparing_the_board_report_shows_progress_logs_it_and_offers_both_files",
+    "tests/app/test_progress.py::test_every_number_on_the_dashboard_is_in_the_report",
+    "tests/app/test_progress.py::test_presentation_mode_shows_one_slide_at_a_time",
+    "tests/data/test_transfer.py::test_copy_command_line_prints_the_comparison",
+    "tests/data/test_deployment.py::test_three_processes_upgrading_at_once_leave_one_clean_schema",
+)
+
+
 def pytest_collection_modifyitems(config, items):
-    """The PostgreSQL run of a data-layer test is ``slow``: the fast tier (-m "not browser and not
-    slow") runs it on SQLite only; the full run and CI run it on both."""
+    """Mark ``slow`` the tests listed in SLOW and the PostgreSQL run of every data-layer test: the
+    fast tier (-m "not browser and not slow") runs the data layer on SQLite only; the full run and
+    CI run everything on both databases."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if "postgresql" in (params.get("db_url"), params.get("demo_url")):
+        if "postgresql" in (params.get("db_url"), params.get("demo_url")) or item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
 
 
