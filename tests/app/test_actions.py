@@ -224,14 +224,16 @@ def test_support_cannot_verify_or_reopen(app_db):
 
 def test_changing_the_due_date_needs_a_reason_and_is_logged(app_db):
     action = actions(app_db, status="open")[0]
+    # The Wednesday a fortnight on: a future working day whatever the suite's clock (30 Nov 2026 was used).
+    new_due = DEMO_TODAY + timedelta(days=14 + (2 - DEMO_TODAY.weekday()))
     at = run("support")
     at.selectbox(key="action_pick").set_value(action.id).run()
-    at.date_input(key=f"due_new_{action.id}").set_value(DEMO_TODAY.replace(day=30))
+    at.date_input(key=f"due_new_{action.id}").set_value(new_due)
     button(at, "Change the due date").click().run()
     assert any("needs a reason" in e.value for e in at.error)
     at.text_input(key=f"due_reason_{action.id}").input("Practitioner on leave this week")
     button(at, "Change the due date").click().run()
-    assert stored(app_db, action.id).due_on == DEMO_TODAY.replace(day=30)
+    assert stored(app_db, action.id).due_on == new_due
     with read_session(get_engine(app_db)) as s:
         event = s.exec(select(Event).where(Event.action == "action.due_changed",
                                            Event.object_id == str(action.id))).one()
