@@ -11,7 +11,7 @@ import itertools
 import os
 import secrets
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,6 +34,62 @@ from db.engine import dispose_engines, get_engine, write_session  # noqa: E402
 REFERENCE_DAY = date(2026, 11, 26)  # a Thursday; the demo's week 12; the day the pinned figures were counted
 DEMO_TODAY = date.fromisoformat(os.environ.get("AUDIT_TEST_TODAY") or REFERENCE_DAY.isoformat())
 os.environ["AUDIT_TODAY"] = DEMO_TODAY.isoformat()
+
+# The demo's calendar, from its rule (db/demo.py, README): a 12-week programme whose week 12 is
+# the week of DEMO_TODAY, so it starts on the Monday 11 weeks before; months are 4 weeks.
+THIS_MONDAY = DEMO_TODAY - timedelta(days=DEMO_TODAY.weekday())
+PROGRAMME_START = THIS_MONDAY - timedelta(weeks=11)  # Monday 7 September 2026 on the reference day
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def demo_week(n: int) -> tuple[date, date]:
+    """Monday and Sunday of the demo programme's week ``n``."""
+    monday = PROGRAMME_START + timedelta(weeks=n - 1)
+    return monday, monday + timedelta(days=6)
+
+
+def day_words(day: date, year: bool = True) -> str:
+    """'26 Nov 2026' (or '26 Nov')."""
+    return f"{day.day} {_MONTHS[day.month - 1]}" + (f" {day.year}" if year else "")
+
+
+def demo_month(n: int) -> str:
+    """How the app names the demo's month ``n``: 'Month 2 (weeks 5-8), 5 Oct - 1 Nov 2026' on the reference day."""
+    first, last = demo_week(4 * n - 3)[0], demo_week(4 * n)[1]
+    span = f"{day_words(first, year=first.year != last.year)} - {day_words(last)}"
+    return f"Month {n} (weeks {4 * n - 3}-{4 * n}), {span}"
+
+
+# Tests that take many seconds on a quiet machine (measured with --durations): left out of the fast
+# tier, run by the full suite and CI. Listed here rather than in each feature's file.
+SLOW = (
+    "tests/reliability/",  # threads, killed processes, a stopped PostgreSQL server
+    "tests/data/test_heatmap.py::test_bench_smoke_prints_the_json_figures_and_the_naive_baseline_agrees",
+    "tests/data/test_progress.py::test_board_report_for_month_2_matches_the_database",
+    "tests/app/test_progress.py::test_preparing_the_board_report_shows_progress_logs_it_and_offers_both_files",
+    "tests/app/test_progress.py::test_every_number_on_the_dashboard_is_in_the_report",
+    "tests/app/test_progress.py::test_presentation_mode_shows_one_slide_at_a_time",
+    "tests/data/test_transfer.py::test_copy_command_line_prints_the_comparison",
+    "tests/data/test_deployment.py::test_three_processes_upgrading_at_once_leave_one_clean_schema",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``slow`` the tests listed in SLOW and the PostgreSQL run of every data-layer test: the
+    fast tier (-m "not browser and not slow") runs the data layer on SQLite only; the full run and
+    CI run everything on both databases."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "postgresql" in (params.get("db_url"), params.get("demo_url")) or item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_runtest_setup(item):
+    """A test marked ``reference_day`` holds only for the demo as of REFERENCE_DAY."""
+    if DEMO_TODAY != REFERENCE_DAY and item.get_closest_marker("reference_day"):
+        pytest.skip(f"pins the demo's figures as of {REFERENCE_DAY}; the clock is moved to {DEMO_TODAY}")
+
+
 PG_ADMIN_URL = os.environ.get("AUDIT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 _counter = itertools.count()
 

@@ -1,13 +1,15 @@
 """AppTest: the remedial-action tracker under each role: the list, filters, transitions, bulk editor, role limits."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
 from db.engine import get_engine, read_session
 from db.models import Audit, Case, Event, RemedialAction, Team
 from tests.app.conftest import page_test, texts
-from tests.conftest import DEMO_TODAY
+from tests.conftest import DEMO_TODAY, THIS_MONDAY
 
 PAGE = "pages/actions.py"
 
@@ -157,7 +159,8 @@ def test_filters_team_status_overdue_and_due_this_week(app_db):
     at.toggle(key="filter_due_this_week").set_value(True).run()
     frame = list_frame(at)
     assert len(frame) > 0
-    assert all("2026-11-23" <= str(d)[:10] <= "2026-11-29" for d in frame["Due on"])
+    sunday = THIS_MONDAY + timedelta(days=6)  # "this week": Monday to Sunday of today's week
+    assert all(THIS_MONDAY.isoformat() <= str(d)[:10] <= sunday.isoformat() for d in frame["Due on"])
     assert set(frame["Status"]) <= {"Open", "Reopened"}
 
 
@@ -236,14 +239,16 @@ def test_support_cannot_verify_or_reopen(app_db):
 
 def test_changing_the_due_date_needs_a_reason_and_is_logged(app_db):
     action = actions(app_db, status="open")[0]
+    # The Wednesday a fortnight on: a future working day whatever the suite's clock (30 Nov 2026 was used).
+    new_due = DEMO_TODAY + timedelta(days=14 + (2 - DEMO_TODAY.weekday()))
     at = run("support")
     at.selectbox(key="action_pick").set_value(action.id).run()
-    at.date_input(key=f"due_new_{action.id}").set_value(DEMO_TODAY.replace(day=30))
+    at.date_input(key=f"due_new_{action.id}").set_value(new_due)
     button(at, "Change the due date").click().run()
     assert any("needs a reason" in e.value for e in at.error)
     at.text_input(key=f"due_reason_{action.id}").input("Practitioner on leave this week")
     button(at, "Change the due date").click().run()
-    assert stored(app_db, action.id).due_on == DEMO_TODAY.replace(day=30)
+    assert stored(app_db, action.id).due_on == new_due
     with read_session(get_engine(app_db)) as s:
         event = s.exec(select(Event).where(Event.action == "action.due_changed",
                                            Event.object_id == str(action.id))).one()

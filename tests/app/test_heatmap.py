@@ -20,6 +20,7 @@ from db.events import record
 from db.models import Answer, Audit, Case, Practitioner, Question, Team, Theme, User
 from db.users import create_user
 from tests.app.conftest import page_test, texts
+from tests.conftest import demo_week
 
 PAGE = "pages/heatmaps.py"
 
@@ -121,11 +122,12 @@ def test_period_by_programme_weeks_and_service_area(app_db):
     at.selectbox(key="hm_area").set_value("Front door").run()
     assert set(_table(at)["Row"]) == {"Front Door (MASH)"}
     assert at.query_params["area"] == "Front door"
-    # The same two weeks as dates (the demo's programme starts on Monday 7 September 2026).
+    # The same two weeks as dates (the demo's programme starts on Monday 7 September 2026 on the reference day).
     at.selectbox(key="hm_area").set_value("").run()
     at.radio(key="hm_period").set_value("dates").run()
-    at.date_input(key="hm_dates_input").set_value((date(2026, 9, 7), date(2026, 9, 20))).run()
-    assert (at.query_params["from"], at.query_params["to"]) == ("2026-09-07", "2026-09-20")
+    first, last = demo_week(1)[0], demo_week(2)[1]
+    at.date_input(key="hm_dates_input").set_value((first, last)).run()
+    assert (at.query_params["from"], at.query_params["to"]) == (first.isoformat(), last.isoformat())
     assert "weeks" not in at.query_params
     assert _table(at)["Audits"].sum() == first_weeks
 

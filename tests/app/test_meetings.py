@@ -1,7 +1,7 @@
 """AppTest: the Meetings and Risks-and-issues pages under each role, their forms, the agenda and inline updates."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -9,15 +9,17 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db.engine import get_engine, write_session
-from db.models import Event, Meeting, RiskIssue, Team
+from db.models import Audit, Event, Meeting, RiskIssue, Team
 from db.risks import RiskRow, update_risk
 from db.users import load_signed_in
 from tests.app.conftest import page_test, texts
-from tests.conftest import DEMO_TODAY
+from tests.conftest import DEMO_TODAY, THIS_MONDAY
 
 MEETING_ROLES = ["auditor", "manager", "admin"]
 REFUSED = ["sponsor", "support"]
-AGENDA_WEEK = "2026-11-23"
+# The meeting is on Mondays and reviews the week just ended; on any other day, the week so far.
+AGENDA_MONDAY = THIS_MONDAY - timedelta(weeks=1) if DEMO_TODAY.weekday() == 0 else THIS_MONDAY
+AGENDA_WEEK = AGENDA_MONDAY.isoformat()  # 2026-11-23 on the reference day
 
 
 @pytest.fixture(autouse=True)
@@ -87,6 +89,7 @@ def test_manager_form_offers_only_their_team_and_its_practitioners():
 # ------------------------------------------------------------------ recording a meeting
 def test_recording_a_meeting_keeps_what_was_typed_on_error_then_saves(app_db):
     before = count(app_db, Meeting)
+    reflective = count(app_db, Meeting, Meeting.kind == "reflective")  # 42 in the demo as of the reference day
     at = page_test("pages/meetings.py", "auditor").run()
     with db(app_db) as s:
         team_id = s.exec(select(Team.id).where(Team.name == "Child in Need West")).one()
@@ -105,7 +108,7 @@ def test_recording_a_meeting_keeps_what_was_typed_on_error_then_saves(app_db):
     at.selectbox(key="meeting_kind_0").select("reflective")
     button(at, "Record meeting").click().run()
     assert not at.exception
-    assert "Recorded the reflective meeting of 26 Nov 2026." in texts(at)
+    assert f"Recorded the reflective meeting of {DEMO_TODAY:%d %b %Y}." in texts(at)  # e.g. 26 Nov 2026, 04 Jan 2027
     assert count(app_db, Meeting) == before + 1
     with db(app_db) as s:
         meeting = s.exec(select(Meeting).order_by(Meeting.id.desc())).first()
@@ -114,7 +117,7 @@ def test_recording_a_meeting_keeps_what_was_typed_on_error_then_saves(app_db):
         assert event.username == "auditor" and event.after["teams"] == [team_id]
     # The form starts afresh for the next meeting.
     assert at.text_area(key="meeting_notes_1").value == ""
-    assert int({m.label: m.value for m in at.metric}["Reflective"]) == 43
+    assert int({m.label: m.value for m in at.metric}["Reflective"]) == reflective + 1
 
 
 # ------------------------------------------------------------------ the log
@@ -217,12 +220,27 @@ def test_adding_an_entry_by_hand(app_db):
 def test_the_agenda_drafts_this_week_and_ticked_items_become_entries(app_db):
     before = count(app_db, RiskIssue)
     meetings_before = count(app_db, Meeting, Meeting.kind == "risks_and_issues")
+    # The entries go to the risks-and-issues meeting held today, made if there is none yet.
+    held_today = count(app_db, Meeting, Meeting.kind == "risks_and_issues", Meeting.held_on == DEMO_TODAY)
     at = page_test("pages/risks.py", "auditor").run()
-    assert at.selectbox(key="agenda_week").value == date(2026, 11, 23)
+    assert at.selectbox(key="agenda_week").value == AGENDA_MONDAY
     shown = texts(at)
-    assert "Unacknowledged safeguarding concerns (1)" in shown
+    # Concerns raised by the end of the reviewed week (today, for the current week) and not acknowledged
+    # then: counted from the rows (the demo leaves its latest concern unacknowledged).
+    as_of = min(DEMO_TODAY, AGENDA_MONDAY + timedelta(days=6))
+    with db(app_db) as s:
+        concerns = s.exec(select(func.count()).select_from(Audit).where(
+            Audit.status == "submitted", Audit.safeguarding_concern == True,  # noqa: E712
+            Audit.audit_date <= as_of, Audit.safeguarding_ack_at == None)).one()  # noqa: E711
+    if concerns:
+        assert f"Unacknowledged safeguarding concerns ({concerns})" in shown
+    else:
+        assert "Unacknowledged safeguarding concerns (" not in shown
     assert "Practitioners with repeated Red audits" in shown
-    assert "Moderation disagreements (1)" in shown  # the demo moderation of 24 Nov: 4 of 8 questions differ
+    # Every rule is either a heading with its count or named under "Nothing this week for"
+    # (on the reference day: "Nothing this week for: Moderation disagreements.").
+    nothing = [line for line in shown.splitlines() if line.startswith("Nothing this week for: ")]
+    assert "Moderation disagreements (" in shown or "Moderation disagreements" in "".join(nothing)
     prefix = f"agenda_0_{AGENDA_WEEK}_"
     ticks = [c for c in at.checkbox if c.key.startswith(prefix + "red_practitioner") or
              c.key.startswith(prefix + "overdue_actions")][:2]
@@ -233,11 +251,12 @@ def test_the_agenda_drafts_this_week_and_ticked_items_become_entries(app_db):
     assert not at.exception
     assert "Done: added 2 entries" in texts(at)
     assert count(app_db, RiskIssue) == before + 2
-    assert count(app_db, Meeting, Meeting.kind == "risks_and_issues") == meetings_before + 1
+    assert count(app_db, Meeting, Meeting.kind == "risks_and_issues") == meetings_before + (0 if held_today else 1)
     with db(app_db) as s:
         entries = s.exec(select(RiskIssue).order_by(RiskIssue.id.desc()).limit(2)).all()
         assert {e.source for e in entries} <= {"red_practitioner", "overdue_actions"}
-        assert all(e.review_on == date(2026, 12, 3) and e.raised_on == DEMO_TODAY for e in entries)
+        # Reviewed at the next weekly meeting: a week after today.
+        assert all(e.review_on == DEMO_TODAY + timedelta(days=7) and e.raised_on == DEMO_TODAY for e in entries)
         assert entries[0].meeting_id == entries[1].meeting_id is not None
     # The ticked items now show as already in the log.
     assert "Already in the log as #" in texts(at)

@@ -13,6 +13,7 @@ from db.engine import get_engine
 from db.models import Answer, Audit, Event, Moderation
 from db.users import load_signed_in
 from tests.app.conftest import page_test, texts
+from tests.conftest import DEMO_TODAY
 
 MODERATION = "pages/moderation.py"
 AGREEMENT = "pages/agreement.py"
@@ -139,7 +140,7 @@ def test_drawing_a_sample_assigns_it_reproducibly(app_db):
     assert f"Assigned {len(drawn_cases)} audit(s) to Alex Morgan" in texts(at)
     mine = frame_with(at, "Status")
     assert set(mine["Case"]) == drawn_cases and set(mine["Status"]) == {"To grade, blind"}
-    assert set(mine["Sample"]) == {"Sample 2026-11-26 · 10% per team · seed board-week-12"}
+    assert set(mine["Sample"]) == {f"Sample {DEMO_TODAY.isoformat()} · 10% per team · seed board-week-12"}
     with Session(get_engine(app_db)) as s:
         assert "moderation.sample_drawn" in s.exec(select(Event.action)).all()
 
@@ -276,6 +277,7 @@ def test_the_matrix_caption_puts_generous_cells_where_the_chart_draws_them(app_d
     assert "below it (bottom left) are first grades lower: harsh" in caption
 
 
+@pytest.mark.reference_day  # Helen Fraser's one moderated audit of the demo as of 2026-11-26
 def test_a_kappa_of_zero_beside_high_exact_agreement_is_explained(app_db):
     at = open_page("auditor", path=AGREEMENT)
     auditors = {label: value for value, label in scope_options(app_db)["auditors"]}
@@ -291,6 +293,7 @@ def test_a_kappa_of_zero_beside_high_exact_agreement_is_explained(app_db):
     at.multiselect(key="stats_auditors").set_value([]).run()
     assert not any("Kappa is" in i.value for i in at.info)
 
+@pytest.mark.reference_day  # moderation counts per auditor/manager of the demo as of 2026-11-26
 def test_agreement_filters_and_small_numbers(app_db):
     at = open_page("auditor", path=AGREEMENT)
     auditors = {label: value for value, label in scope_options(app_db)["auditors"]}
@@ -311,6 +314,7 @@ def test_agreement_filters_and_small_numbers(app_db):
     assert int({x.label: x.value for x in at.metric}["Grades compared"]) < 33
 
 
+@pytest.mark.reference_day  # the manager's moderation count of the demo as of 2026-11-26
 def test_a_new_moderation_changes_the_figures_at_once(app_db):
     at = open_page("manager", path=AGREEMENT)
     metrics = {x.label: x.value for x in at.metric}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -17,7 +17,7 @@ from db.engine import get_engine
 from db.models import Event, Practitioner, Programme
 from db.queries.progress import progress_report
 from tests.app.conftest import page_test, texts
-from tests.conftest import DEMO_TODAY
+from tests.conftest import DEMO_TODAY, demo_month, demo_week
 
 PAGE = "pages/progress.py"
 ALLOWED = ["sponsor", "admin", "auditor", "manager"]
@@ -44,7 +44,7 @@ def test_each_allowed_role_sees_aggregates_only(username, app_db):
     assert not at.exception
     assert at.title[0].value == "Progress"
     shown = texts(at)
-    assert "Month 3 (weeks 9-12), 2 Nov - 29 Nov 2026" in shown  # the month under way on 26 Nov
+    assert demo_month(3) in shown  # the month under way: "Month 3 (weeks 9-12), 2 Nov - 29 Nov 2026" on 26 Nov
     assert len(at.metric) == 8
     assert not re.search(r"LCS\d{6}", shown)
     for name in _practitioner_names(app_db):
@@ -98,12 +98,16 @@ def test_choosing_another_period_redraws_and_keeps_it_in_the_url():
     at.selectbox(key="progress_period").set_value("m1").run()
     assert at.query_params["period"] == "m1"
     shown = texts(at)
-    assert "Month 1 (weeks 1-4), 7 Sep - 4 Oct 2026" in shown
+    assert demo_month(1) in shown
     assert "What happened in the period" in shown  # nothing before month 1 to compare with
     assert _metrics(at)["External audits, Month 1"] == "114"
-    at.selectbox(key="progress_period").set_value("2026-10").run()
-    assert "October 2026, 1 Oct - 31 Oct 2026" in texts(at)
-    assert "What changed since September 2026" in texts(at)
+    # The calendar month of the programme's week 5 (October 2026 on the reference day) against the month before.
+    month = demo_week(5)[0].replace(day=1)
+    before = (month - timedelta(days=1)).replace(day=1)
+    last = (month + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+    at.selectbox(key="progress_period").set_value(f"{month:%Y-%m}").run()
+    assert f"{month:%B %Y}, 1 {month:%b} - {last.day} {last:%b %Y}" in texts(at)
+    assert f"What changed since {before:%B %Y}" in texts(at)
 
 
 def test_other_dates_can_be_chosen():
@@ -157,7 +161,7 @@ def test_preparing_the_board_report_shows_progress_logs_it_and_offers_both_files
     with Session(get_engine(app_db)) as session:
         events = session.exec(select(Event).where(Event.action == "board_report.prepared")).all()
     assert [(e.username, e.object_id) for e in events] == [("sponsor", "m2")]
-    assert events[0].after["period"] == "Month 2 (weeks 5-8), 5 Oct - 1 Nov 2026"
+    assert events[0].after["period"] == demo_month(2)
 
 
 def test_every_number_on_the_dashboard_is_in_the_report(app_db):

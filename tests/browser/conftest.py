@@ -103,16 +103,29 @@ def page(browser):
     context.close()
 
 
-def wait_idle(page, settle: float = 0.4) -> None:
-    """Wait until Streamlit has finished the current rerun (and any rerun it triggered)."""
-    page.wait_for_selector(IDLE, timeout=60_000)
-    time.sleep(settle)
-    page.wait_for_selector(IDLE, timeout=60_000)
+# True once the app's script has been idle, without a break, for ``quiet`` milliseconds: the
+# browser polls it, so a rerun that starts inside the window (a widget's own rerun, the cookie
+# component's rerun after sign-in) restarts the wait, and a quiet app ends it at once.
+_QUIET = """quiet => {
+  const app = document.querySelector("[data-testid='stApp']");
+  const now = performance.now();
+  const idle = app !== null && app.getAttribute("data-test-script-state") === "notRunning";
+  if (!idle || window.__auditIdleSince === undefined) { window.__auditIdleSince = idle ? now : undefined; return false; }
+  return now - window.__auditIdleSince >= quiet;
+}"""
+
+
+def wait_idle(page, settle: float = 0.3) -> None:
+    """Wait until Streamlit has finished the current rerun and any rerun it triggered: the app
+    must stay idle for ``settle`` seconds in a row (no fixed sleep)."""
+    page.evaluate("() => { window.__auditIdleSince = undefined; }")
+    page.wait_for_function(_QUIET, arg=settle * 1000, polling=50, timeout=60_000)
 
 
 def open_app(page, server: Server, path: str = "") -> None:
     page.goto(f"{server.url}/{path}")
-    wait_idle(page, settle=1.0)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    wait_idle(page, settle=0.5)
 
 
 def sign_in(page, server: Server, username: str, password: str | None = None) -> None:
@@ -134,7 +147,7 @@ def sign_in(page, server: Server, username: str, password: str | None = None) ->
             if attempt == 2:
                 raise
             wait_idle(page)
-    wait_idle(page, settle=1.5)  # the cookie component triggers one more rerun
+    wait_idle(page, settle=1.0)  # the cookie component triggers one more rerun
 
 
 def nav_links(page) -> list[str]:
