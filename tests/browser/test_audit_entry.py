@@ -114,7 +114,7 @@ def test_auditor_enters_and_submits_a_red_neglect_audit_and_the_manager_sees_the
     fill(page, "Rationale for question 5", "Drift: the plan has been at the same level for nine months.")
     page.get_by_role("button", name="Submit audit").click()
     wait_idle(page)
-    assert "Submitted. It now appears in My audits" in page.inner_text("body")
+    assert "Audit submitted:" in page.inner_text("body")
     elapsed = time.monotonic() - started
     screenshot(page, "audit_entry_submitted")
 
