@@ -649,8 +649,9 @@ def form_part(user: SignedInUser | None, part: str, questions: list[QuestionRule
         actions_section(state, case, questions, problems)
     elif part == "learning":
         learning_section(state)
-    if user is not None:
-        autosave(user, state, questions)
+    if user is not None and autosave(user, state, questions):
+        # Said where the auditor is working (the page's own status line is redrawn on the next full run).
+        st.caption(f"Draft saved automatically at {uk_time(state.data['autosaved_at'])} (UK time).")
     if state.data.get("signature") is not None and page_signature(state, questions, today) != state.data["signature"]:
         st.rerun()
 
@@ -890,26 +891,28 @@ def autosave_seconds() -> float:
         return DEFAULT_SECONDS
 
 
-def autosave(user: SignedInUser, state: FormState, questions: list[QuestionRule] | None) -> None:
+def autosave(user: SignedInUser, state: FormState, questions: list[QuestionRule] | None) -> bool:
     """Write the draft if the auditor has moved on to another section or changes have waited
-    long enough (``core.autosave``). Called after each part of the form is drawn."""
+    long enough (``core.autosave``). Called after each part of the form is drawn. True when it wrote."""
     if not questions or state.submitted or state.data.get("conflict"):
-        return
+        return False
     state.sync()
     changed = changed_fields(state.data["baseline"], _autosave_view(state.data))
     if not changed:
         state.data["pending_since"] = None
-        return
+        return False
     now = time.monotonic()
     if state.data.get("pending_since") is None:
         state.data["pending_since"] = now
     if draft_problems(state.collect(questions)):
-        return  # a draft needs its case and theme first
+        return False  # a draft needs its case and theme first
     domains = {q.key: q.domain for q in questions}
-    if autosave_due(changed, domains, now - state.data["pending_since"], autosave_seconds()):
-        result = save_form(user.scope, "draft", questions, autosave=True)
-        if result.outcome == "conflict":
-            st.rerun()
+    if not autosave_due(changed, domains, now - state.data["pending_since"], autosave_seconds()):
+        return False
+    result = save_form(user.scope, "draft", questions, autosave=True)
+    if result.outcome == "conflict":
+        st.rerun()
+    return result.ok
 
 
 def _keep_mine(scope: Scope, questions: list[QuestionRule]) -> None:
