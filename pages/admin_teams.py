@@ -27,7 +27,7 @@ st.caption("Audits keep the team they were done in: renaming a team or moving a 
 show_flash()
 
 
-def attempt(action, success: str) -> None:
+def attempt(action, success: str, practitioner_id: int | None = None) -> None:
     """Run one change in one transaction; show why it was refused, or note success and refresh."""
     try:
         with write_session() as s:
@@ -36,6 +36,8 @@ def attempt(action, success: str) -> None:
         st.error(str(error))
     else:
         flash(success(outcome) if callable(success) else success)
+        if practitioner_id is not None:
+            st.session_state["_practitioner_changed"] = practitioner_id
         st.rerun()
 
 
@@ -45,7 +47,9 @@ with session() as s:
 active_teams = {t.id: t.name for t in teams if t.active}
 all_teams = {t.id: t.name + ("" if t.active else " (deactivated)") for t in teams}
 
-teams_tab, practitioners_tab = st.tabs(["Teams", "Practitioners"])
+# A keyed tab bar remembers the open tab across reruns: after a change (and its message above) the
+# page stays on the tab the change was made in.
+teams_tab, practitioners_tab = st.tabs(["Teams", "Practitioners"], key="teams_page_tab", on_change="rerun")
 
 with teams_tab:
     table(["Team", "Service area", "Active", "Practitioners", "Cases", "Managers"],
@@ -96,6 +100,10 @@ with practitioners_tab:
     with right:
         st.subheader("Change a practitioner")
         by_id = {p.id: p for p in shown}  # the team chosen under "Show" narrows this list too
+        changed = st.session_state.pop("_practitioner_changed", None)
+        if changed in by_id:
+            # Its label (name and team) changed: choosing it again makes the picker show the new label.
+            st.session_state["edit_practitioner"] = changed
         if by_id:
             chosen = st.selectbox(
                 "Practitioner", list(by_id), key="edit_practitioner",
@@ -106,7 +114,7 @@ with practitioners_tab:
                 new_name = st.text_input("Name", value=practitioner.name, key=f"rename_{chosen}")
                 if st.form_submit_button("Rename"):
                     attempt(lambda s: rename_practitioner(s, scope=user.scope, practitioner_id=chosen, name=new_name),
-                            f"Renamed to {new_name.strip()}.")
+                            f"Renamed to {new_name.strip()}.", chosen)
             with st.form(f"move_practitioner_{chosen}"):
                 targets = [t for t in active_teams if t != practitioner.team_id]
                 to_team = st.selectbox("Move to team", targets, format_func=active_teams.get, key=f"move_to_{chosen}")
@@ -120,6 +128,7 @@ with practitioners_tab:
                                   f"with {r.from_team}."
                                   + (f" {r.cases_left_behind} case(s) of {r.from_team} are still allocated to them: "
                                      "reallocate them with the next case import." if r.cases_left_behind else ""),
+                        chosen,
                     )
             if practitioner.active:
                 if st.button(f"Deactivate {practitioner.name}"):

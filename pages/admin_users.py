@@ -41,7 +41,15 @@ table(
 
 add_tab, change_tab, reset_tab = st.tabs(["Add a user", "Change a user", "Reset a password"])
 
+NEW_USER_EMPTY = {"new_user_username": "", "new_user_name": "", "new_user_email": "", "new_user_roles": [],
+                  "new_user_teams": []}
+
 with add_tab:
+    if st.session_state.pop("_new_user_created", False):
+        # An empty form, and a new suggestion, for the next person. The values are SET before the widgets
+        # are drawn: removing the keys is not enough, the browser sends the last values back on the rerun.
+        st.session_state.update(NEW_USER_EMPTY)
+        st.session_state["new_user_password"] = suggest_password()
     st.session_state.setdefault("new_user_password", suggest_password())
     with st.form("add_user"):
         username = st.text_input("Username", key="new_user_username",
@@ -66,9 +74,7 @@ with add_tab:
                 created = username.strip().lower()
                 flash(f"User '{created}' created. Their temporary password is {password}: they must change it "
                       "when they first sign in.")
-                for key in ("new_user_username", "new_user_name", "new_user_email", "new_user_roles", "new_user_teams",
-                            "new_user_password"):
-                    st.session_state.pop(key, None)  # an empty form, and a new suggestion, for the next person
+                st.session_state["_new_user_created"] = True
                 st.rerun()
 
 with change_tab:
