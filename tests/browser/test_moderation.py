@@ -13,8 +13,12 @@ pytestmark = pytest.mark.browser
 
 FEEDBACK = "Lived experience was described rather than analysed; Good here means saying what the child's day is like."
 # Rationales the demo's first auditors wrote: none may show before the blind grades are in.
+# Fragments of every rationale the demo's first auditors write (db/demo.py FIRST_RATIONALES).
 FIRST_RATIONALES = ("Evidence in the record meets the standard", "Exceptional, well-evidenced practice",
-                    "mostly description rather than analysis", "Not evidenced in the record")
+                    "mostly description rather than analysis", "Not evidenced in the record",
+                    "Consistently strong:", "Model practice on", "is evidenced and up to date", "Sound work on",
+                    "is touched on but not analysed", "relies on one visit", "Nothing recorded on",
+                    "is contradicted by the chronology")
 
 
 def choose(page, label: str, option: str) -> None:
