@@ -38,14 +38,11 @@ if case is None or questions is None:
     st.stop()
 
 problems = form.live_problems(state, questions, today())
-form.mark_page_drawn(state, questions)
 st.header(f"{theme} questions")
 rag_legend()
 form.questions_section(state, questions, problems, user)
-for part in ("lived", "overall", "safeguarding"):
-    form.form_part(user, part, questions)
-form.form_part(user, "actions", questions, case=case)
-form.form_part(user, "learning", questions)
+form.form_part(user, "lived", questions)
+form.form_part(user, "judgement", questions, case=case)
 form.save_buttons(user, state, case, questions, problems)
 form.autosave(user, state, questions)
 state.sync()

@@ -610,30 +610,18 @@ def _question_group(state: FormState, group: list[QuestionRule], problems: dict[
 
 
 # ------------------------------------------------------------------ the parts of the form, as fragments
-def page_signature(state: FormState, questions: list[QuestionRule], today: date) -> tuple:
-    """What one part of the form shows about another (the limiting-judgement warning, the best
-    lived-experience grade, the no-action reason, the list of problems after a failed submit).
-    A part rerun on its own that changes this reruns the whole page; otherwise only the part."""
-    form = state.collect(questions)
-    override = needs_limiting_override(form, questions)
-    limiting = tuple(q.id for q in questions if q.limiting and form.answer(q.id).grade == Grade.INADEQUATE)
-    signature: tuple = (override, limiting if override else (), lived_experience_grade(form, questions),
-                        needs_no_action_reason(form))
-    if state.data.get("show_problems"):
-        signature += (tuple(sorted(problems_by_field(submission_problems(form, questions, today)))),)
-    return signature
-
-
-def mark_page_drawn(state: FormState, questions: list[QuestionRule]) -> None:
-    """Called by the page before drawing the parts: what the whole page now shows."""
-    state.data["signature"] = page_signature(state, questions, widgets.today())
-
-
+# A part never reruns the whole page by itself (st.rerun): a rerun of the page requested while the
+# auditor's next clicks are still queued drops those clicks (seen in the browser: grades chosen
+# and shown as chosen, never received). So what one part shows about another is drawn in the part
+# that depends on it, and refreshed when that part or the page next reruns: the overall judgement,
+# the safeguarding concern and the actions are one part (a Red overall asks at once why there is
+# no action); the limiting-judgement warning is computed whenever the overall part reruns.
 @st.fragment
 def form_part(user: SignedInUser | None, part: str, questions: list[QuestionRule],
               case: audit_db.CaseChoice | None = None, domain: str | None = None) -> None:
-    """One part of the form (a question group, lived experience, overall, safeguarding,
-    actions, learning), rerun on its own when one of its widgets changes; then autosave."""
+    """One part of the form (a question group; lived experience; the judgement: overall,
+    safeguarding, actions and learning), rerun on its own when one of its widgets changes; then
+    autosave."""
     state = FormState(st.session_state[CURRENT])
     today = widgets.today()
     problems = live_problems(state, questions, today)
@@ -641,19 +629,14 @@ def form_part(user: SignedInUser | None, part: str, questions: list[QuestionRule
         _question_group(state, [q for q in questions if q.domain == domain], problems)
     elif part == "lived":
         lived_experience_section(state, questions, problems)
-    elif part == "overall":
+    elif part == "judgement":
         overall_section(state, questions, problems)
-    elif part == "safeguarding":
         safeguarding_section(state, problems)
-    elif part == "actions":
         actions_section(state, case, questions, problems)
-    elif part == "learning":
         learning_section(state)
     if user is not None and autosave(user, state, questions):
         # Said where the auditor is working (the page's own status line is redrawn on the next full run).
         st.caption(f"Draft saved automatically at {uk_time(state.data['autosaved_at'])} (UK time).")
-    if state.data.get("signature") is not None and page_signature(state, questions, today) != state.data["signature"]:
-        st.rerun()
 
 
 def lived_experience_section(state: FormState, questions: list[QuestionRule], problems: dict[str, list[str]]) -> None:
