@@ -894,7 +894,9 @@ def autosave(user: SignedInUser, state: FormState, questions: list[QuestionRule]
         return False
     result = save_form(user.scope, "draft", questions, autosave=True)
     if result.outcome == "conflict":
-        st.rerun()
+        # Not st.rerun() (it would drop the clicks queued behind it): said here, compared at the bottom.
+        st.warning("Not saved automatically: someone else saved this draft after you opened it. Nothing you "
+                   "typed is lost: press Save draft to compare the two versions.", icon=":material/sync_problem:")
     return result.ok
 
 

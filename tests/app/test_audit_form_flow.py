@@ -163,3 +163,30 @@ def test_business_support_is_told_who_acknowledges_a_concern_and_is_not_shown_on
     assert not [b for b in at.button if (b.key or "").startswith("acknowledge-")]
     manager = page_test(OVERVIEW, "manager").run()  # the team's manager still sees it in full, to act
     assert reference in texts(manager) and any(b.key == f"acknowledge-{audit_id}" for b in manager.button)
+
+
+def test_autosave_never_overwrites_a_draft_saved_elsewhere_meanwhile(app_db, monkeypatch):
+    monkeypatch.setenv("AUDIT_AUTOSAVE_SECONDS", "600")
+    theme, questions = neglect(app_db)
+    case = a_case(app_db, "auditor", "external", "Neglect and Long-term")
+    auditor = scope(app_db, "auditor")
+    first = audits.save_draft(AuditInput(case_id=case.id, theme_id=theme.id), scope=auditor, today=DEMO_TODAY,
+                              engine=get_engine(app_db))
+    at = page_test(ENTRY, "auditor")
+    at.query_params["audit"] = str(first.audit_id)
+    at.run()
+    # Another tab saves the draft first.
+    other = audits.save_draft(
+        AuditInput(case_id=case.id, theme_id=theme.id, answers={questions[0].id: AnswerInput(4, "Other tab.")}),
+        scope=auditor, audit_id=first.audit_id, expected_version=first.version, today=DEMO_TODAY,
+        engine=get_engine(app_db))
+    assert other.ok
+    at.segmented_control(key=f"ae.q.{questions[0].key}.grade").set_value(1)
+    other_domain = next(q for q in questions if q.domain != questions[0].domain)
+    at.segmented_control(key=f"ae.q.{other_domain.key}.grade").set_value(2).run()  # moved on: autosave tries
+    assert any("someone else saved this draft" in w.value for w in at.warning)
+    with db(app_db) as session:
+        answer = session.exec(select(Answer).where(Answer.audit_id == first.audit_id,
+                                                   Answer.question_id == questions[0].id)).one()
+    assert (answer.grade, answer.rationale) == (4, "Other tab.")  # theirs stands
+    assert at.segmented_control(key=f"ae.q.{questions[0].key}.grade").value == 1  # and mine is still on screen
