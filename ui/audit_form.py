@@ -1044,7 +1044,7 @@ def submitted_confirmation() -> bool:
             st.markdown("**Remedial actions:** none raised.")
         st.markdown("**Next**")
         another, mine, view, amend = st.columns(4)
-        another.button(f"Audit another {done['theme']} case", key="ae_btn_another", type="primary",
+        another.button(f"Audit another {plain(done['theme'])} case", key="ae_btn_another", type="primary",
                        icon=":material/add:", on_click=_another_of_the_same_list,
                        args=(done["kind"], done["theme_id"]), use_container_width=True)
         try:
