@@ -127,6 +127,7 @@ class EditableAudit:
     case: CaseChoice
     refusal: str | None  # why the current user may not change it; None when they may
     moderated: bool
+    saved_at: datetime | None = None  # when it was last saved (UTC)
 
     @property
     def editable(self) -> bool:
@@ -419,7 +420,7 @@ def load_for_edit(session: Session, scope: Scope, audit_id: int) -> EditableAudi
         audit_id=audit.id, version=audit.version, status=audit.status, kind=audit.kind, author_id=audit.auditor_id,
         form=_form_of(session, audit), questions=question_rules(session, audit.template_version_id),
         template_version_id=audit.template_version_id, theme=theme.name, case=case,
-        refusal=_refusal(session, audit, scope), moderated=moderated,
+        refusal=_refusal(session, audit, scope), moderated=moderated, saved_at=audit.updated_at,
     )
 
 

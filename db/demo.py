@@ -142,6 +142,40 @@ RATIONALES = {
     Grade.INADEQUATE: "Not evidenced in the record; the gap leaves the child's needs or risks unclear.",
     Grade.NOT_APPLICABLE: "Not applicable to this case.",
 }
+# First auditors' rationales: several per grade, naming the question's domain, so that no two
+# audits read alike and the moderation comparison reads as real (chosen without the seeded
+# random generator, so every figure of the demo stays the same).
+FIRST_RATIONALES = {
+    Grade.OUTSTANDING: (
+        "Exceptional, well-evidenced practice; analysis is clear and the child's experience drives it.",
+        "Consistently strong: {d} is analysed with the child's own words and a clear line to the plan.",
+        "Model practice on {d}: history, partner views and the child's voice are weighed, not just listed.",
+    ),
+    Grade.GOOD: (
+        "Evidence in the record meets the standard; analysis is present and proportionate.",
+        "{D} is evidenced and up to date; the analysis is proportionate though brief in places.",
+        "Sound work on {d}: the key facts are recorded and their meaning for the child is explained.",
+    ),
+    Grade.REQUIRES_IMPROVEMENT: (
+        "Some evidence, but mostly description rather than analysis; gaps noted.",
+        "{D} is touched on but not analysed; what it means for the child is left unsaid.",
+        "Partial: {d} relies on one visit and the mother's account; fathers and partners are missing.",
+    ),
+    Grade.INADEQUATE: (
+        "Not evidenced in the record; the gap leaves the child's needs or risks unclear.",
+        "Nothing recorded on {d} for over three months; the child's situation cannot be judged.",
+        "{D} is contradicted by the chronology; the risk to the child is not recognised.",
+    ),
+}
+
+
+def _first_rationale(question: Question, grade: Grade, case_id: int) -> str:
+    if grade not in FIRST_RATIONALES:
+        return RATIONALES[grade]
+    text = FIRST_RATIONALES[grade][(question.id + case_id) % len(FIRST_RATIONALES[grade])]
+    return text.format(d=question.domain.lower(), D=question.domain)
+
+
 LIVED_EXPERIENCE_TEXTS = (
     "The record describes the child's school days, who they spend time with and how they feel at home, "
     "with their own words from a visit where they were seen alone.",
@@ -263,6 +297,7 @@ def _add_audit(
     graded = _answers_for(ctx, theme_code, quality, week)
     overall = _overall(graded, ctx.rng)
     first = [(q, Grade(min(4, g + 1)) if g.is_graded and ctx.rng.random() < bias else g, r) for q, g, r in graded]
+    first = [(q, g, _first_rationale(q, g, case.id)) for q, g, _ in first]
     first_overall = Grade(min(4, overall + 1)) if ctx.rng.random() < bias else overall
     lived = next(g for q, g, _ in first if q.domain == LIVED_EXPERIENCE_DOMAIN)
     audit = Audit(

@@ -28,9 +28,10 @@ st.caption("Audits keep the team they were done in: renaming a team or moving a 
 show_flash()
 
 
-def attempt(action, success: str, clear: tuple[str, ...] = ()) -> None:
+def attempt(action, success: str, clear: tuple[str, ...] = (), practitioner_id: int | None = None) -> None:
     """Run one change in one transaction; show why it was refused (the form keeps what was typed),
-    or note success, empty the form (``clear``: its widget keys) and refresh."""
+    or note success, empty the form (``clear``: its widget keys), keep the changed practitioner
+    chosen (``practitioner_id``) and refresh."""
     try:
         with write_session() as s:
             outcome = action(s)
@@ -40,6 +41,8 @@ def attempt(action, success: str, clear: tuple[str, ...] = ()) -> None:
         flash(success(outcome) if callable(success) else success)
         for key in clear:
             st.session_state.pop(key, None)
+        if practitioner_id is not None:
+            st.session_state["_practitioner_changed"] = practitioner_id
         st.rerun()
 
 
@@ -49,7 +52,9 @@ with session() as s:
 active_teams = {t.id: t.name for t in teams if t.active}
 all_teams = {t.id: t.name + ("" if t.active else " (deactivated)") for t in teams}
 
-teams_tab, practitioners_tab = st.tabs(["Teams", "Practitioners"])
+# A keyed tab bar remembers the open tab across reruns: after a change (and its message above) the
+# page stays on the tab the change was made in.
+teams_tab, practitioners_tab = st.tabs(["Teams", "Practitioners"], key="teams_page_tab", on_change="rerun")
 
 with teams_tab:
     table(["Team", "Service area", "Active", "Practitioners", "Cases", "Managers"],
@@ -101,6 +106,10 @@ with practitioners_tab:
     with right:
         st.subheader("Change a practitioner")
         by_id = {p.id: p for p in shown}  # the team chosen under "Show" narrows this list too
+        changed = st.session_state.pop("_practitioner_changed", None)
+        if changed in by_id:
+            # Its label (name and team) changed: choosing it again makes the picker show the new label.
+            st.session_state["edit_practitioner"] = changed
         if by_id:
             chosen = st.selectbox(
                 "Practitioner", list(by_id), key="edit_practitioner",
@@ -111,7 +120,7 @@ with practitioners_tab:
                 new_name = st.text_input("Name", value=practitioner.name, key=f"rename_{chosen}")
                 if st.form_submit_button("Rename"):
                     attempt(lambda s: rename_practitioner(s, scope=user.scope, practitioner_id=chosen, name=new_name),
-                            f"Renamed to {new_name.strip()}.")
+                            f"Renamed to {new_name.strip()}.", chosen)
             with st.form(f"move_practitioner_{chosen}"):
                 targets = [t for t in active_teams if t != practitioner.team_id]
                 to_team = st.selectbox("Move to team", targets, format_func=active_teams.get, key=f"move_to_{chosen}")
@@ -125,6 +134,7 @@ with practitioners_tab:
                                   f"with {r.from_team}."
                                   + (f" {r.cases_left_behind} case(s) of {r.from_team} are still allocated to them: "
                                      "reallocate them with the next case import." if r.cases_left_behind else ""),
+                        chosen,
                     )
             if practitioner.active:
                 if st.button(f"Deactivate {plain(practitioner.name)}"):

@@ -49,7 +49,15 @@ table(
 add_tab, change_tab, reset_tab, sign_in_tab = st.tabs(
     ["Add a user", "Change a user", "Reset a password", "Sign-in and provider identity"])
 
+NEW_USER_EMPTY = {"new_user_username": "", "new_user_name": "", "new_user_email": "", "new_user_roles": [],
+                  "new_user_teams": []}
+
 with add_tab:
+    if st.session_state.pop("_new_user_created", False):
+        # An empty form, and a new suggestion, for the next person. The values are SET before the widgets
+        # are drawn: removing the keys is not enough, the browser sends the last values back on the rerun.
+        st.session_state.update(NEW_USER_EMPTY)
+        st.session_state["new_user_password"] = suggest_password()
     st.session_state.setdefault("new_user_password", suggest_password())
     # Outside the form, so that the form drops the password for someone who signs in through the provider.
     new_method = st.radio("How they sign in", ["provider", "local"], format_func=SIGN_IN_LABELS.get,
@@ -84,9 +92,7 @@ with add_tab:
                       "address given; no password of this app's." if new_method == "provider" else
                       f"User '{created}' created. Their temporary password is {password}: they must change it "
                       "when they first sign in.")
-                for key in ("new_user_username", "new_user_name", "new_user_email", "new_user_roles", "new_user_teams",
-                            "new_user_password", "new_user_method"):
-                    st.session_state.pop(key, None)  # an empty form, and a new suggestion, for the next person
+                st.session_state["_new_user_created"] = True
                 st.rerun()
 
 with change_tab:

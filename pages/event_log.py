@@ -15,6 +15,7 @@ from db.admin import (  # noqa: E402
     record_event_export,
     search_events,
 )
+from core.event_diff import describe_changes  # noqa: E402
 from db.engine import write_session  # noqa: E402
 from ui.admin import table  # noqa: E402
 from ui.widgets import session, today  # noqa: E402
@@ -51,8 +52,12 @@ if total > len(rows):
     st.caption(f"{total} events match; the newest {len(rows)} are shown. Export them all, or narrow the search.")
 else:
     st.caption(f"{total} event(s) match.")
-table(EVENT_COLUMNS, [[r.id, r.at, r.username, r.action, r.object_type, r.object_id, r.before, r.after] for r in rows],
-      column_config={"When (UK time)": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm:ss")})
+# The changed fields, old -> new, instead of two JSON objects (the export keeps the JSON in full).
+table([*EVENT_COLUMNS[:-2], "Changes (before -> after)"],
+      [[r.id, r.at, r.username, r.action, r.object_type, r.object_id, describe_changes(r.before, r.after)]
+       for r in rows],
+      column_config={"When (UK time)": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm:ss"),
+                     "Changes (before -> after)": st.column_config.TextColumn(width="large")})
 
 st.subheader("Export")
 st.caption("Exports hold every matching event and are themselves recorded in the log.")

@@ -16,7 +16,8 @@ from db.meetings import (  # noqa: E402
     team_options, totals_by_kind, user_options,
 )
 from ui.meetings import (  # noqa: E402
-    counts_for, flash, generation, next_generation, programme_dates, show_flash, show_problems, unique_labels,
+    counts_for, default_teams, flash, generation, next_generation, programme_dates, show_flash, show_problems,
+    unique_labels,
 )
 from ui.widgets import session, today  # noqa: E402
 
@@ -59,7 +60,8 @@ with record_tab:
             key=f"meeting_practitioners_{g}", help="For coaching and reflective sessions with practitioners.",
         )
         concerned = st.multiselect(
-            "Teams concerned", list(teams), format_func=teams.get, key=f"meeting_teams_{g}",
+            "Teams concerned", list(teams), default=default_teams(teams, scope), format_func=teams.get,
+            key=f"meeting_teams_{g}",
             help="A mentoring, reflective or coaching meeting concerns at least one team.",
         )
         notes = st.text_area("Notes: what was discussed", key=f"meeting_notes_{g}", max_chars=5000,

@@ -10,6 +10,8 @@ badge changes as soon as a grade is chosen.
 """
 from __future__ import annotations
 
+import os
+import time
 from datetime import date, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +29,7 @@ from core.audit_rules import (
     QuestionRule,
     date_problems,
     differences,
+    draft_problems,
     entry_kinds,
     lived_experience_grade,
     needs_limiting_override,
@@ -36,7 +39,8 @@ from core.audit_rules import (
     words,
 )
 from core.authz import Scope
-from core.grades import OVERALL_GRADES, Grade
+from core.autosave import DEFAULT_SECONDS, autosave_due, changed_fields, uk_time
+from core.grades import OVERALL_GRADES, Grade, rag_of
 from core.workdays import default_due_date
 from db import audits as audit_db
 from db.engine import read_session
@@ -53,6 +57,8 @@ ACTION = "ae.action."  # prefix of the action rows' widget keys: ae.action.<row 
 STORE = "_audit_entry_store"  # {form id: form data}; a plain key, so it survives page switches
 CURRENT = "_audit_entry_current"  # the form id the widgets currently show
 VIEWED = "_audit_view_logged"  # audit ids whose viewing this session has logged
+MEMO = "_audit_entry_memo"  # what the form reads from the database, kept for this session's reruns
+SUBMITTED = "_audit_entry_submitted"  # the confirmation of the audit just submitted
 FIELDS = (
     "case_id", "theme_id", "kind", "work_date", "audit_date", "lived_experience", "overall_grade",
     "overall_rationale", "impact_for_child", "limiting_override_reason", "safeguarding_concern",
@@ -106,6 +112,30 @@ def one_case(case_id: int) -> audit_db.CaseChoice | None:
         return audit_db.case_choice(session, case_id)
 
 
+def memo(name: str, *args, load):
+    """``load()``'s result, read once per session and form: a rerun that changed nothing
+    queries nothing. Forgotten when another form is opened, a new one started or a case added,
+    so a list is never older than the form on screen."""
+    store = st.session_state.setdefault(MEMO, {})
+    key = (name, *args)
+    if key not in store:
+        store[key] = load()
+    return store[key]
+
+
+def forget_memo() -> None:
+    st.session_state.pop(MEMO, None)
+
+
+def memo_questions(template_version_id: int) -> list[QuestionRule]:
+    # A template version never changes once published: its questions are kept for the session.
+    return memo("questions", template_version_id, load=lambda: questions_of(template_version_id))
+
+
+def memo_practitioners(team_id: int) -> list[audit_db.Choice]:
+    return memo("practitioners", team_id, load=lambda: practitioner_options(team_id))
+
+
 # ------------------------------------------------------------------ links
 def audit_link(audit_id: int, label: str, *, page: str = "pages/audit_view.py", icon: str | None = None,
                container=None) -> None:
@@ -141,21 +171,35 @@ def flash_acknowledgement() -> None:
         (st.success if message.startswith("Concern acknowledged") else st.warning)(plain(message))
 
 
+@st.fragment
 def concerns_banner(user: SignedInUser) -> None:
-    """Unacknowledged safeguarding concerns, at the top of the page, each with its own Acknowledge button."""
+    """Unacknowledged safeguarding concerns, at the top of the page, each with its own Acknowledge button.
+
+    Only those who can act see a concern in full: the team's manager or an auditor who may
+    acknowledge it, and its author (awaiting someone else). Anyone else (business support) is
+    told that concerns are with the managers and auditors, without the case or its text.
+    A fragment: acknowledging reruns the banner, not the page under it."""
     with read_session() as session:
         concerns = audit_db.unacknowledged_concerns(session, user.scope)
     flash_acknowledgement()
-    if not concerns:
+    shown = [c for c in concerns if c.raised_by_id == user.id
+             or audit_db.acknowledgement_refusal(user.scope, c.team_id, c.raised_by_id) is None]
+    others = len(concerns) - len(shown)
+    if others and not shown:
+        st.info(f"{others} safeguarding concern{'s are' if others != 1 else ' is'} awaiting acknowledgement by the "
+                "team's manager or an auditor, who see it at the top of their pages. Nothing is needed from you.",
+                icon=":material/shield:")
+    if not shown:
         return
-    st.error(f"**{len(concerns)} safeguarding concern(s) not yet acknowledged**", icon=":material/warning:")
-    for concern in concerns:
+    st.error(f"**{len(shown)} safeguarding concern(s) not yet acknowledged**", icon=":material/warning:")
+    for concern in shown:
         with st.container(border=True, key=f"concern-{concern.audit_id}"):
             text, link, button = st.columns([6, 2, 2], vertical_alignment="center")
             text.markdown(
                 f"**{plain(concern.case_reference)}** · {plain(concern.team)} · audit of "
-                f"{concern.audit_date:%d %b %Y} by {plain(concern.raised_by)}" if concern.audit_date else
-                f"**{plain(concern.case_reference)}** · {plain(concern.team)} · raised by {plain(concern.raised_by)}"
+                f"{concern.audit_date:%d/%m/%Y} by {plain(concern.raised_by)}" if concern.audit_date else
+                f"**{plain(concern.case_reference)}** · {plain(concern.team)} · raised by "
+                f"{plain(concern.raised_by)}"
             )
             text.text(f"What was done: {concern.action_taken}\nWho was told: {concern.who_was_told}")
             audit_link(concern.audit_id, "Open the audit", icon=":material/description:", container=link)
@@ -184,7 +228,20 @@ def _blank(kind: str) -> dict:
         "show_problems": False,
         "result": None,
         "conflict": None,
+        "baseline": _autosave_view({"values": values, "actions": []}),  # as last saved, for autosave
+        "pending_since": None,  # monotonic time of the first change not yet saved
+        "autosaved_at": None,  # when autosave last wrote (UTC)
+        "autosave_problem": None,  # why autosave could not write (shown; the user can still Save draft)
+        "restored_at": None,  # when the draft opened from the database was last saved
     }
+
+
+def _autosave_view(data: dict) -> dict:
+    """The form's values as autosave compares them with the last save."""
+    view = {k: v for k, v in data["values"].items() if not k.startswith("new_case.") and k != "case_search"}
+    view["actions"] = tuple((r["action_id"], r["description"], r["owner_id"], repr(r["due_on"]))
+                            for r in data["actions"]) or None
+    return view
 
 
 def _values_from(form: AuditInput, questions: list[QuestionRule]) -> tuple[dict, list[dict]]:
@@ -211,6 +268,8 @@ def _data_from(loaded: audit_db.EditableAudit) -> dict:
     data["actions"] = rows
     data["next_row"] = len(rows) + 1
     data["saved"] = _fingerprint(values, rows)
+    data["baseline"] = _autosave_view(data)
+    data["restored_at"] = loaded.saved_at if loaded.status == "draft" else None
     return data
 
 
@@ -364,6 +423,7 @@ def open_form(user: SignedInUser) -> FormState | None:
         store[form_id] = _blank(entry_kinds(user.roles)[0])
     if switching:
         _clear_widgets()
+        forget_memo()
         st.session_state[CURRENT] = form_id
     return FormState(form_id)
 
@@ -373,7 +433,9 @@ def start_new_audit() -> None:
     st.session_state[STORE].pop("new", None)
     st.query_params.clear()
     st.session_state.pop(CURRENT, None)
+    st.session_state.pop(SUBMITTED, None)
     _clear_widgets()
+    forget_memo()
 
 
 # ------------------------------------------------------------------ field messages
@@ -396,7 +458,8 @@ def case_section(user: SignedInUser, state: FormState, problems: dict[str, list[
     """Kind, case (type-ahead, or a new reference with team and practitioner). Returns the case."""
     kinds = entry_kinds(user.roles)
     if state.submitted:
-        case = one_case(state.get("case_id"))
+        case_id = state.get("case_id")
+        case = memo("case", case_id, load=lambda: one_case(case_id))
         st.markdown(f"**Case** {plain(case.reference)} · {plain(case.team)} · allocated practitioner: "
                     f"{plain(case.practitioner or 'none recorded')}" if case else "**Case** -")
         return case
@@ -407,13 +470,13 @@ def case_section(user: SignedInUser, state: FormState, problems: dict[str, list[
     if len(kinds) == 1:
         st.caption("You are entering an external audit, as an auditor." if kind == EXTERNAL else
                    "You are entering an internal audit of a case in a team you manage.")
-    cases = case_options(user.scope, kind, "", CASE_LIST_LIMIT + 1)
+    cases = memo("cases", user.scope, kind, load=lambda: case_options(user.scope, kind, "", CASE_LIST_LIMIT + 1))
     if len(cases) > CASE_LIST_LIMIT:
         query = st.text_input("Find the case: type part of its reference", key=state.bind("case_search", ""))
         cases = case_options(user.scope, kind, query, CASE_SEARCH_LIMIT) if query.strip() else []
     by_id = {c.id: c for c in cases}
     chosen = state.get("case_id")
-    if chosen is not None and chosen not in by_id and (case := one_case(chosen)) is not None \
+    if chosen is not None and chosen not in by_id and (case := memo("case", chosen, load=lambda: one_case(chosen))) is not None \
             and (kind != INTERNAL or case.team_id in user.scope.managed_team_ids):
         by_id[chosen] = case  # a resumed draft's case stays on offer whatever the search says
     st.selectbox(
@@ -442,6 +505,7 @@ def _create_case(scope: Scope, kind: str) -> None:
         st.session_state["_new_case_error"] = str(error)
         return
     st.session_state.pop("_new_case_error", None)
+    forget_memo()  # the case list now has the new case
     st.session_state[WIDGET + "case_id"] = case.id
     st.session_state[WIDGET + "new_case.reference"] = ""
     st.session_state["_new_case_added"] = f"Case {plain(case.reference)} added to {plain(case.team)}."
@@ -455,11 +519,11 @@ def _new_case(user: SignedInUser, state: FormState, kind: str) -> None:
         st.caption("Use the pseudonymised person id from the case-management system. Never a child's name, date of "
                    "birth or address: those are refused.")
         st.text_input("New case reference", key=state.bind("new_case.reference", ""), max_chars=20)
-        teams = {t.id: t.name for t in team_options(user.scope, kind)}
+        teams = {t.id: t.name for t in memo("teams", user.scope, kind, load=lambda: team_options(user.scope, kind))}
         st.selectbox("Team", list(teams), key=state.bind("new_case.team_id", None, list(teams)), index=None,
                      format_func=teams.get, placeholder="Choose the team")
         team_id = state.get("new_case.team_id")
-        practitioners = {p.id: p.name for p in practitioner_options(team_id)} if team_id else {}
+        practitioners = {p.id: p.name for p in memo_practitioners(team_id)} if team_id else {}
         st.selectbox("Allocated practitioner", list(practitioners),
                      key=state.bind("new_case.practitioner_id", None, list(practitioners)), index=None,
                      format_func=practitioners.get, placeholder="Choose the allocated social worker",
@@ -473,7 +537,7 @@ def _new_case(user: SignedInUser, state: FormState, kind: str) -> None:
 def theme_and_dates(state: FormState, problems: dict[str, list[str]]) -> tuple[str | None, list[QuestionRule] | None]:
     """Theme and the two dates. Returns the theme's name and the questions the form shows:
     those of the audit's own template version, or the newest version for a new choice."""
-    themes = {t.id: t for t in theme_options()}
+    themes = {t.id: t for t in memo("themes", load=theme_options)}
     left, middle, right = st.columns(3)
     if state.submitted:
         theme_id = state.meta["theme_id"]
@@ -500,38 +564,82 @@ def theme_and_dates(state: FormState, problems: dict[str, list[str]]) -> tuple[s
     else:
         return None, None
     name = themes[theme_id].name if theme_id in themes else ""
-    return name, questions_of(version_id)
+    return name, memo_questions(version_id)
 
 
-def _grade_widget(state: FormState, name: str, options: list[int], label: str, where=None) -> int | None:
-    # The badge sits right beside the choice and changes with it: colour and words, never colour alone.
+QUESTION_GRADES = [int(g) for g in (Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE)]
+
+
+def grade_buttons(label: str, key: str, options: list[int] | None = None, where=None,
+                  disabled: bool = False) -> int | None:
+    """One-click grade buttons with the RAG badge right beside them, changing with the choice:
+    colour and words, never colour alone. The one grade widget of audit entry and moderation.
+    ``key`` is the session-state key holding the grade (an int of ``core.grades.Grade`` or None)."""
+    options = options if options is not None else QUESTION_GRADES
     with (where or st).container(horizontal=True, vertical_alignment="bottom"):
-        st.segmented_control(label, options, key=state.bind(name, None, options),
-                             format_func=lambda g: GRADE_WORDS[Grade(g)])
-        grade = state.get(name)
+        st.segmented_control(label, options, key=key, format_func=lambda g: GRADE_WORDS[Grade(g)], disabled=disabled)
+        grade = st.session_state.get(key)
         st.markdown(rag_badge(grade), width="content")
     return grade
 
 
-def questions_section(state: FormState, questions: list[QuestionRule], problems: dict[str, list[str]]) -> None:
+def _grade_widget(state: FormState, name: str, options: list[int], label: str, where=None) -> int | None:
+    return grade_buttons(label, state.bind(name, None, options), options, where)
+
+
+def questions_section(state: FormState, questions: list[QuestionRule], problems: dict[str, list[str]],
+                      user: SignedInUser | None = None) -> None:
+    """The questions, one fragment per domain: a grade or a rationale reruns its own group only."""
     domains: dict[str, list[QuestionRule]] = {}
     for q in sorted(questions, key=lambda q: q.position):
         domains.setdefault(q.domain, []).append(q)
-    for domain, domain_questions in domains.items():
+    for domain in domains:
         st.subheader(plain(domain))
-        for q in domain_questions:
-            with st.container(border=True, key=f"question-{q.key}"):
-                st.markdown(f"**{q.position}. {plain(q.text)}**")
-                note = " · a limiting question: Inadequate here usually limits the overall grade" if q.limiting else ""
-                st.caption(f"Good looks like: {plain(q.guidance)}{note}")
-                options = [int(g) for g in (Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE)]
-                if q.allow_na:
-                    options.append(int(Grade.NOT_APPLICABLE))
-                _grade_widget(state, f"q.{q.key}.grade", options, f"Grade for question {q.position}")
-                show_messages(problems, f"q{q.id}.grade")
-                st.text_area(f"Rationale for question {q.position}", key=state.bind(f"q.{q.key}.rationale", ""),
-                             height=80, placeholder="What in the record shows this grade?")
-                show_messages(problems, f"q{q.id}.rationale")
+        form_part(user, "questions", questions, domain=domain)
+
+
+def _question_group(state: FormState, group: list[QuestionRule], problems: dict[str, list[str]]) -> None:
+    for q in group:
+        with st.container(border=True, key=f"question-{q.key}"):
+            st.markdown(f"**{q.position}. {plain(q.text)}**")
+            note = " · a limiting question: Inadequate here usually limits the overall grade" if q.limiting else ""
+            st.caption(f"Good looks like: {plain(q.guidance)}{note}")
+            options = QUESTION_GRADES + ([int(Grade.NOT_APPLICABLE)] if q.allow_na else [])
+            _grade_widget(state, f"q.{q.key}.grade", options, f"Grade for question {q.position}")
+            show_messages(problems, f"q{q.id}.grade")
+            st.text_area(f"Rationale for question {q.position}", key=state.bind(f"q.{q.key}.rationale", ""),
+                         height=80, placeholder="What in the record shows this grade?")
+            show_messages(problems, f"q{q.id}.rationale")
+
+
+# ------------------------------------------------------------------ the parts of the form, as fragments
+# A part never reruns the whole page by itself (st.rerun): a rerun of the page requested while the
+# auditor's next clicks are still queued drops those clicks (seen in the browser: grades chosen
+# and shown as chosen, never received). So what one part shows about another is drawn in the part
+# that depends on it, and refreshed when that part or the page next reruns: the overall judgement,
+# the safeguarding concern and the actions are one part (a Red overall asks at once why there is
+# no action); the limiting-judgement warning is computed whenever the overall part reruns.
+@st.fragment
+def form_part(user: SignedInUser | None, part: str, questions: list[QuestionRule],
+              case: audit_db.CaseChoice | None = None, domain: str | None = None) -> None:
+    """One part of the form (a question group; lived experience; the judgement: overall,
+    safeguarding, actions and learning), rerun on its own when one of its widgets changes; then
+    autosave."""
+    state = FormState(st.session_state[CURRENT])
+    today = widgets.today()
+    problems = live_problems(state, questions, today)
+    if part == "questions":
+        _question_group(state, [q for q in questions if q.domain == domain], problems)
+    elif part == "lived":
+        lived_experience_section(state, questions, problems)
+    elif part == "judgement":
+        overall_section(state, questions, problems)
+        safeguarding_section(state, problems)
+        actions_section(state, case, questions, problems)
+        learning_section(state)
+    if user is not None and autosave(user, state, questions):
+        # Said where the auditor is working (the page's own status line is redrawn on the next full run).
+        st.caption(f"Draft saved automatically at {uk_time(state.data['autosaved_at'])} (UK time).")
 
 
 def lived_experience_section(state: FormState, questions: list[QuestionRule], problems: dict[str, list[str]]) -> None:
@@ -611,12 +719,12 @@ def actions_section(state: FormState, case: audit_db.CaseChoice, questions: list
     st.header("Remedial actions")
     st.caption("Specific fixes on this case. The owner defaults to the allocated practitioner; the due date to 5 "
                "working days after the audit date (weekends and England and Wales bank holidays skipped).")
-    owners = {p.id: p.name for p in practitioner_options(case.team_id)}
+    owners = {p.id: p.name for p in memo_practitioners(case.team_id)}
     audit_date = state.get("audit_date") or widgets.today()
     default_due = default_due_date(audit_date)
     for index, row in enumerate(state.rows):
         if row["status"] != "open":
-            st.markdown(f"**Action {index + 1}** · {row['status']} · due {row['due_on']:%d %b %Y} · "
+            st.markdown(f"**Action {index + 1}** · {row['status']} · due {row['due_on']:%d/%m/%Y} · "
                         f"owner: {plain(owners.get(row['owner_id'], 'not in this team'))}")
             st.text(row["description"])
             continue
@@ -672,8 +780,13 @@ def field_label(name: str, questions: list[QuestionRule]) -> str:
     }.get(name, name)
 
 
-def _save(scope: Scope, action: str, questions: list[QuestionRule]) -> None:
-    """Callback of the save buttons: save, then keep the outcome for the next run to show."""
+def save_form(scope: Scope, action: str, questions: list[QuestionRule], *,
+              autosave: bool = False) -> audit_db.SaveResult:
+    """The one way the form writes: Save draft, Submit, Save amendment and autosave all come
+    here, so every check made before a write applies to each of them alike.
+
+    A manual save reloads the saved audit into the form; an autosave changes nothing on
+    screen (the auditor is typing) and only records what was saved."""
     state = FormState(st.session_state[CURRENT])
     form = state.collect(questions)
     meta = state.meta
@@ -694,8 +807,10 @@ def _save(scope: Scope, action: str, questions: list[QuestionRule]) -> None:
         if not is_unavailable(error):
             raise
         # The database is down or read-only: nothing was saved, everything typed stays in the form.
-        state.data["result"] = audit_db.SaveResult("refused", message=UNAVAILABLE_MESSAGE)
-        return
+        result = audit_db.SaveResult("refused", message=UNAVAILABLE_MESSAGE)
+    if autosave:
+        _after_autosave(scope, state, result)
+        return result
     state.data["result"] = result
     if result.outcome == "invalid":
         state.data["show_problems"] = True
@@ -707,11 +822,90 @@ def _save(scope: Scope, action: str, questions: list[QuestionRule]) -> None:
         form_id = str(result.audit_id)
         fresh = _data_from(loaded) if loaded is not None and loaded.editable else _blank(form.kind)
         fresh["result"] = result
+        fresh["restored_at"] = None
         st.session_state[STORE].pop(state.form_id, None)
         st.session_state[STORE][form_id] = fresh
         st.session_state[CURRENT] = form_id
         _clear_widgets()
+        forget_memo()
         st.query_params["audit"] = form_id
+        if action == "submit" and loaded is not None:
+            st.session_state[SUBMITTED] = _confirmation(loaded)
+    return result
+
+
+def _save(scope: Scope, action: str, questions: list[QuestionRule]) -> None:
+    """Callback of the save buttons (the outcome is kept for the next run to show)."""
+    save_form(scope, action, questions)
+
+
+def _after_autosave(scope: Scope, state: FormState, result: audit_db.SaveResult) -> None:
+    data = state.data
+    if result.outcome == "conflict":
+        # Someone else saved this draft: stop autosaving and show both versions, as Save draft does.
+        data["conflict"] = {"result": result, "action": "draft"}
+        return
+    if not result.ok:
+        data["autosave_problem"] = result.message or "Not saved automatically: save a draft to keep your work."
+        return
+    meta = state.meta
+    meta.update(audit_id=result.audit_id, version=result.version, status=result.status)
+    if any(r["action_id"] is None and (r["description"] or "").strip() for r in state.rows):
+        # The action rows just created now have ids: give them to their rows, or the next save adds them again.
+        with read_session() as session:
+            loaded = audit_db.load_for_edit(session, scope, result.audit_id)
+        known = {r["action_id"] for r in state.rows}
+        fresh = iter(a.action_id for a in (loaded.form.actions if loaded else []) if a.action_id not in known)
+        for row in state.rows:
+            if row["action_id"] is None and (row["description"] or "").strip():
+                row["action_id"] = next(fresh, None)
+    data["saved"] = _fingerprint(data["values"], data["actions"])
+    data["baseline"] = _autosave_view(data)
+    data["pending_since"] = None
+    data["autosave_problem"] = None
+    data["autosaved_at"] = audit_db.utcnow()
+    if state.form_id != str(result.audit_id):
+        # A new audit became a draft: the form is now that draft (the URL too, so a reload reopens it).
+        store = st.session_state[STORE]
+        store.pop(state.form_id, None)
+        state.form_id = str(result.audit_id)
+        store[state.form_id] = data
+        st.session_state[CURRENT] = state.form_id
+        st.query_params["audit"] = state.form_id
+
+
+def autosave_seconds() -> float:
+    """``AUDIT_AUTOSAVE_SECONDS``: the longest a change waits before autosave writes it."""
+    try:
+        return float(os.environ.get("AUDIT_AUTOSAVE_SECONDS", "") or DEFAULT_SECONDS)
+    except ValueError:
+        return DEFAULT_SECONDS
+
+
+def autosave(user: SignedInUser, state: FormState, questions: list[QuestionRule] | None) -> bool:
+    """Write the draft if the auditor has moved on to another section or changes have waited
+    long enough (``core.autosave``). Called after each part of the form is drawn. True when it wrote."""
+    if not questions or state.submitted or state.data.get("conflict"):
+        return False
+    state.sync()
+    changed = changed_fields(state.data["baseline"], _autosave_view(state.data))
+    if not changed:
+        state.data["pending_since"] = None
+        return False
+    now = time.monotonic()
+    if state.data.get("pending_since") is None:
+        state.data["pending_since"] = now
+    if draft_problems(state.collect(questions)):
+        return False  # a draft needs its case and theme first
+    domains = {q.key: q.domain for q in questions}
+    if not autosave_due(changed, domains, now - state.data["pending_since"], autosave_seconds()):
+        return False
+    result = save_form(user.scope, "draft", questions, autosave=True)
+    if result.outcome == "conflict":
+        # Not st.rerun() (it would drop the clicks queued behind it): said here, compared at the bottom.
+        st.warning("Not saved automatically: someone else saved this draft after you opened it. Nothing you "
+                   "typed is lost: press Save draft to compare the two versions.", icon=":material/sync_problem:")
+    return result.ok
 
 
 def _keep_mine(scope: Scope, questions: list[QuestionRule]) -> None:
@@ -751,7 +945,7 @@ def conflict_view(user: SignedInUser, state: FormState, case: audit_db.CaseChoic
     st.warning(f"**Not saved: this audit was saved by {plain(result.saved_by or 'someone else')}{when}, after you opened "
                f"it.** Nothing you typed is lost. Compare the two versions below, then keep yours (you can first "
                f"edit the form to merge in anything from theirs) or take theirs.", icon=":material/sync_problem:")
-    owners = {p.id: p.name for p in practitioner_options(case.team_id)}
+    owners = {p.id: p.name for p in memo_practitioners(case.team_id)}
     rows = differences(state.collect(questions), result.theirs, questions, owners)
     if rows:
         st.dataframe(pd.DataFrame([{"Field": d.label, "Saved version": d.theirs, "Yours (not saved)": d.mine}
@@ -797,9 +991,113 @@ def save_buttons(user: SignedInUser, state: FormState, case: audit_db.CaseChoice
                      args=(user.scope, "draft", questions), use_container_width=True)
         send.button("Submit audit", key="ae_btn_submit", type="primary", icon=":material/send:", on_click=_save,
                     args=(user.scope, "submit", questions), use_container_width=True)
+    autosave_status(state)
     if state.dirty():
-        st.caption("Unsaved changes: they stay here while you are signed in, but save a draft to keep them.")
+        st.caption("Unsaved changes: the draft is saved automatically as you move from one part of the form to "
+                   f"the next, or {autosave_seconds():.0f} seconds after a change; Save draft saves it now.")
     st.button("Start another audit", key="ae_btn_new", on_click=start_new_audit)
+
+
+# ------------------------------------------------------------------ after Submit; restored drafts
+def _confirmation(loaded: audit_db.EditableAudit) -> dict:
+    """What the confirmation of a submitted audit shows (kept in the session for the next runs)."""
+    owners = {p.id: p.name for p in practitioner_options(loaded.case.team_id)}
+    return {
+        "audit_id": loaded.audit_id, "case": loaded.case.reference, "team": loaded.case.team, "theme": loaded.theme,
+        "theme_id": loaded.form.theme_id, "kind": loaded.kind, "overall_grade": loaded.form.overall_grade,
+        "concern": loaded.form.safeguarding_concern,
+        "actions": [(a.description, owners.get(a.owner_id, "a practitioner of another team"), a.due_on)
+                    for a in loaded.form.actions],
+    }
+
+
+def rag_words(grade: int | None) -> str:
+    """A grade and its RAG in words: 'Red (Inadequate)'; the badge beside it adds the colour."""
+    if grade is None:
+        return "not graded"
+    rag = rag_of(Grade(grade))
+    return f"{rag.label} ({Grade(grade).label})" if rag else Grade(grade).label
+
+
+def _another_of_the_same_list(kind: str, theme_id: int) -> None:
+    """Callback: a new audit of the same kind and theme (the same case list), the rest empty."""
+    start_new_audit()
+    data = _blank(kind)
+    data["values"]["theme_id"] = theme_id
+    data["baseline"] = _autosave_view(data)
+    st.session_state[STORE]["new"] = data
+
+
+def _amend_submitted() -> None:
+    st.session_state.pop(SUBMITTED, None)
+
+
+def submitted_confirmation() -> bool:
+    """The confirmation of the audit just submitted, with what happens next. True when shown
+    (the page then shows nothing else); it stays until the auditor chooses a next step."""
+    done = st.session_state.get(SUBMITTED)
+    if not done or requested_audit_id() != done["audit_id"]:
+        st.session_state.pop(SUBMITTED, None)
+        return False
+    with st.container(border=True, key="audit-submitted"):
+        st.success(f"**Audit submitted:** case {plain(done['case'])} · {plain(done['team'])} · {plain(done['theme'])}. "
+                   "It now appears in My audits and the programme's figures.", icon=":material/check_circle:")
+        st.markdown(f"**Overall RAG: {rag_words(done['overall_grade'])}** {rag_badge(done['overall_grade'])}")
+        if done["concern"]:
+            st.warning("The safeguarding concern is now at the top of the team's manager's and the auditors' pages "
+                       "until someone acknowledges it.", icon=":material/campaign:")
+        if done["actions"]:
+            st.markdown(f"**Remedial actions ({len(done['actions'])})**, now in the action tracker:")
+            st.dataframe(pd.DataFrame([{"Action": text, "Owner": owner, "Due": f"{due:%d/%m/%Y}" if due else ""}
+                                       for text, owner, due in done["actions"]]),
+                         hide_index=True, use_container_width=True)
+        else:
+            st.markdown("**Remedial actions:** none raised.")
+        st.markdown("**Next**")
+        another, mine, view, amend = st.columns(4)
+        another.button(f"Audit another {plain(done['theme'])} case", key="ae_btn_another", type="primary",
+                       icon=":material/add:", on_click=_another_of_the_same_list,
+                       args=(done["kind"], done["theme_id"]), use_container_width=True)
+        try:
+            mine.page_link("pages/my_audits.py", label="My audits", icon=":material/list:")
+        except StreamlitAPIException:
+            mine.markdown("[My audits](my_audits)")
+        audit_link(done["audit_id"], "View the audit", icon=":material/description:", container=view)
+        amend.button("Amend it", key="ae_btn_amend_submitted", icon=":material/edit_note:", on_click=_amend_submitted,
+                     use_container_width=True)
+    return True
+
+
+def restored_note(state: FormState) -> None:
+    """A draft opened from the database says when it was saved: the work since then was not."""
+    restored_at = state.data.get("restored_at")
+    if restored_at is not None and state.data.get("autosaved_at") is None:
+        st.info(f"Draft restored from {uk_time(restored_at)} (UK time), when it was last saved.",
+                icon=":material/restore:")
+
+
+def unfinished_drafts(user: SignedInUser, state: FormState) -> None:
+    """On an empty new form, the user's drafts (saved or autosaved) to resume."""
+    if not state.is_new or state.dirty():
+        return
+    with read_session() as session:
+        drafts = audit_db.my_audits(session, user.scope, status="draft", limit=5)
+    if not drafts:
+        return
+    with st.container(border=True, key="unfinished-drafts"):
+        st.markdown(f"**Your unfinished draft{'s' if len(drafts) != 1 else ''}**: resume one, or start a new audit "
+                    "below.")
+        for draft in drafts:
+            audit_link(draft.audit_id, f"{draft.case_reference} · {draft.theme} · saved {uk_time(draft.updated_at)}",
+                       page="pages/audit_entry.py", icon=":material/restore:")
+
+
+def autosave_status(state: FormState) -> None:
+    problem = state.data.get("autosave_problem")
+    if problem:
+        st.warning(f"Not saved automatically: {problem} Save a draft to keep your work.", icon=":material/cloud_off:")
+    elif state.data.get("autosaved_at") is not None:
+        st.caption(f"Draft saved automatically at {uk_time(state.data['autosaved_at'])} (UK time).")
 
 
 def clear_result(state: FormState) -> None:

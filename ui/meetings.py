@@ -106,6 +106,12 @@ def week_label(monday: date, today: date, programme_start: date | None) -> str:
 
 
 # ------------------------------------------------------------------ the log's editable table
+def default_teams(teams: dict[int, str], scope: Scope) -> list[int]:
+    """The teams a new meeting is preset to: a user who sees only one team (a manager of one
+    team) meets about that team, so it is chosen for them; anyone seeing several chooses."""
+    return list(teams) if scope.team_ids is not None and len(teams) == 1 else []
+
+
 def unique_labels(options: dict[int, str]) -> dict[int, str]:
     """Labels that tell two people with the same name apart."""
     seen: dict[str, int] = {}

@@ -97,39 +97,35 @@ def case_details(details: CaseDetails) -> None:
 
 # ------------------------------------------------------------------ the blind form
 def blind_form(case: BlindCase) -> tuple[bool, dict[int, int | None], dict[int, str], int | None, str]:
-    """The blind grading form. Nothing of the first audit is on it: no preset grade, no text."""
+    """The blind grading form. Nothing of the first audit is on it: no preset grade, no text.
+
+    Grades use audit entry's own one-click grade buttons (``ui.audit_form.grade_buttons``), the
+    RAG badge beside each changing as it is chosen; what is typed is kept across reruns by key."""
+    from ui.audit_form import grade_buttons  # audit entry's widget, shared rather than copied
+
     grades: dict[int, int | None] = {}
     rationales: dict[int, str] = {}
     mid = case.details.moderation_id
-    with st.form(f"blind_{mid}"):
-        domain = None
-        for question in case.questions:
-            if question.domain != domain:
-                domain = question.domain
-                st.subheader(plain(domain))
-            options = [int(g) for g in QUESTION_GRADES] + ([int(Grade.NOT_APPLICABLE)] if question.allow_na else [])
-            left, right = st.columns([2, 3])
-            with left:
-                st.markdown(f"**{question.position}. {plain(question.text)}**" + (" *(limiting)*" if question.limiting else ""))
-                if question.guidance:
-                    st.caption(plain(question.guidance))
-                grades[question.question_id] = st.selectbox(
-                    f"Your grade for question {question.position}", options, index=None,
-                    format_func=lambda g: GRADE_LABELS[Grade(g)], placeholder="Choose a grade",
-                    key=f"blind_grade_{mid}_{question.question_id}",
-                )
-            with right:
-                rationales[question.question_id] = st.text_area(
-                    f"Your rationale for question {question.position}", key=f"blind_rationale_{mid}_{question.question_id}",
-                    height=100, placeholder="What in the record supports your grade",
-                )
-        st.subheader("Overall judgement")
-        overall = st.selectbox(
-            "Your overall grade", [int(g) for g in OVERALL_GRADES], index=None,
-            format_func=lambda g: GRADE_LABELS[Grade(g)], placeholder="Choose a grade", key=f"blind_overall_{mid}",
-        )
-        overall_rationale = st.text_area("Your overall rationale", key=f"blind_overall_rationale_{mid}", height=120)
-        submitted = st.form_submit_button("Submit my grades and open the comparison", type="primary")
+    domain = None
+    for question in case.questions:
+        if question.domain != domain:
+            domain = question.domain
+            st.subheader(plain(domain))
+        options = [int(g) for g in QUESTION_GRADES] + ([int(Grade.NOT_APPLICABLE)] if question.allow_na else [])
+        with st.container(border=True, key=f"blind-question-{mid}-{question.question_id}"):
+            st.markdown(f"**{question.position}. {plain(question.text)}**" + (" *(limiting)*" if question.limiting else ""))
+            if question.guidance:
+                st.caption(plain(question.guidance))
+            grades[question.question_id] = grade_buttons(
+                f"Your grade for question {question.position}", f"blind_grade_{mid}_{question.question_id}", options)
+            rationales[question.question_id] = st.text_area(
+                f"Your rationale for question {question.position}", key=f"blind_rationale_{mid}_{question.question_id}",
+                height=90, placeholder="What in the record supports your grade",
+            )
+    st.subheader("Overall judgement")
+    overall = grade_buttons("Your overall grade", f"blind_overall_{mid}", [int(g) for g in OVERALL_GRADES])
+    overall_rationale = st.text_area("Your overall rationale", key=f"blind_overall_rationale_{mid}", height=120)
+    submitted = st.button("Submit my grades and open the comparison", type="primary", key=f"blind_submit_{mid}")
     return submitted, grades, rationales, overall, overall_rationale
 
 
@@ -233,12 +229,13 @@ def agreed_form(comparison: Comparison) -> tuple[bool, dict[int, int | None], in
 
 
 def outcome_frame(comparison: Comparison) -> pd.DataFrame:
-    """A completed moderation's outcome for the first auditor: first and agreed grades,
-    changed grades first."""
+    """A completed moderation's outcome for the first auditor: first and agreed grades, and the
+    moderator's rationale for each question (why, not only what), changed grades first."""
     return pd.DataFrame([
         {"#": line.position, "Question": line.text, "First grade": grade_text(line.first_grade),
          "Agreed grade": grade_text(line.agreed_grade),
-         "Change": "Unchanged" if line.agreed_grade == line.first_grade else _change(line.first_grade, line.agreed_grade)}
+         "Change": "Unchanged" if line.agreed_grade == line.first_grade else _change(line.first_grade, line.agreed_grade),
+         "Moderator's rationale": line.moderator_rationale or "-"}
         for line in sorted(comparison.lines, key=lambda l: (l.agreed_grade == l.first_grade, l.position))
     ])
 

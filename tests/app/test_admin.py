@@ -267,3 +267,17 @@ def test_templates_are_listed_previewed_validated_and_loaded(app_db):
     assert "Risk version 2 loaded" in texts(at)
     with db(app_db) as s:
         assert s.exec(select(TemplateVersion.version).where(TemplateVersion.version == 2)).all() == [2]
+
+
+def test_event_log_shows_before_and_after_as_changed_fields_old_to_new(app_db):
+    from db.engine import write_session
+    from db.events import record
+
+    with write_session(get_engine(app_db)) as s:
+        record(s, "admin", "user.update", "user", "4242", before={"active": True, "display_name": "Sam Patel"},
+               after={"active": False, "display_name": "Sam Patel-Jones"})
+    at = page_test("pages/event_log.py", "admin").run()
+    at.text_input(key="log_object_id").set_value("4242").run()
+    shown = at.dataframe[0].value
+    assert list(shown["Changes (before -> after)"]) == ["active: yes -> no; display name: Sam Patel -> Sam Patel-Jones"]
+    assert "Before" not in shown.columns and '{"active"' not in shown.to_csv()

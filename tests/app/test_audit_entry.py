@@ -152,6 +152,7 @@ def test_filling_shows_each_grades_rag_colour_and_defaults_actions(app_db):
 
 def test_a_failed_rule_is_shown_at_its_field_keeps_every_input_and_is_fixed(app_db):
     before = len(stored(app_db))
+    submitted_before = len(stored(app_db, status="submitted"))
     at = page_test(ENTRY, "auditor")
     questions = start(at, app_db, a_case(app_db, "auditor", "external", "Neglect and Long-term"))
     complete_red_audit(at, questions, skip_rationale="drift")
@@ -160,7 +161,7 @@ def test_a_failed_rule_is_shown_at_its_field_keeps_every_input_and_is_fixed(app_
 
     assert "1 thing to put right before this audit can be submitted" in errors(at)
     assert "Write the rationale for this grade: what in the record shows it." in errors(at)
-    assert len(stored(app_db)) == before
+    assert len(stored(app_db, status="submitted")) == submitted_before  # nothing submitted (autosave kept a draft)
     assert at.text_area(key="ae.lived_experience").value == NARRATIVE
     assert at.text_input(key="ae.action.2.description").value == "See Maya alone and record her words."
     assert at.segmented_control(key="ae.overall_grade").value == 1
@@ -169,7 +170,7 @@ def test_a_failed_rule_is_shown_at_its_field_keeps_every_input_and_is_fixed(app_
     assert "Write the rationale" not in errors(at)  # the message goes as soon as the rule is met
     at.button(key="ae_btn_submit").click().run()
 
-    assert "Submitted. It now appears in My audits" in texts(at)
+    assert "Audit submitted:" in texts(at)
     audit = stored(app_db)[-1]
     assert len(stored(app_db)) == before + 1
     assert (audit.status, audit.kind, audit.overall_grade, audit.safeguarding_concern) == ("submitted", "external", 1, True)
@@ -177,8 +178,9 @@ def test_a_failed_rule_is_shown_at_its_field_keeps_every_input_and_is_fixed(app_
         actions = session.exec(select(RemedialAction).where(RemedialAction.audit_id == audit.id)).all()
     assert sorted(a.description for a in actions) == ["Complete a GCP2 with the family.",
                                                       "See Maya alone and record her words."]
-    # The form is now the submitted audit, amendable.
+    # The confirmation offers amending: the form is then the submitted audit.
     assert at.query_params["audit"] == str(audit.id)
+    at.button(key="ae_btn_amend_submitted").click().run()
     assert any(b.key == "ae_btn_amend" for b in at.button)
 
 

@@ -332,3 +332,11 @@ def test_editor_edits_map_cells_to_changes_with_what_was_seen():
                          {"status": "open", "severity": "medium", "review_on": date(2026, 11, 8), "owner_id": 3})}
     assert editor_edits({0: {"Severity": "Medium"}}, [row], owners) == {}  # no real change
     assert editor_edits({0: {"Review on": None}}, [row], owners)[7][0] == {"review_on": None}
+
+
+def test_a_manager_of_one_team_has_it_chosen_and_an_auditor_of_all_teams_chooses():
+    manager = page_test("pages/meetings.py", "manager").run()  # Sam Patel manages Assessment North only
+    teams = manager.multiselect(key="meeting_teams_0")
+    assert teams.options == ["Assessment North"] and teams.indices == [0]  # chosen already
+    auditor = page_test("pages/meetings.py", "auditor").run()  # sees every team: nothing preset
+    assert auditor.multiselect(key="meeting_teams_0").value == []

@@ -62,13 +62,13 @@ def open_page(username, moderation_id=None, path=MODERATION):
 
 
 def fill_blind(at, moderation_id: int, grade: int = 1) -> None:
-    for box in at.selectbox:
+    for box in at.segmented_control:
         if box.key and box.key.startswith(f"blind_grade_{moderation_id}_"):
             box.set_value(grade)
     for area in at.text_area:
         if area.key and area.key.startswith(f"blind_rationale_{moderation_id}_"):
             area.input("Moderator: not evidenced in the record.")
-    at.selectbox(key=f"blind_overall_{moderation_id}").set_value(grade)
+    at.segmented_control(key=f"blind_overall_{moderation_id}").set_value(grade)
     at.text_area(key=f"blind_overall_rationale_{moderation_id}").input("The record does not evidence this.")
 
 
@@ -168,7 +168,7 @@ def test_no_first_grade_or_rationale_anywhere_before_the_blind_grades(app_db):
     assert "Blind grading" in sent and "LCS" in sent  # the case details are there
     assert MARKER not in sent
     # No grade is preset: every grade widget starts empty.
-    grade_boxes = [b for b in at.selectbox if b.key and b.key.startswith("blind_")]
+    grade_boxes = [b for b in at.segmented_control if b.key and b.key.startswith("blind_")]
     assert len(grade_boxes) >= 5 and all(b.value is None for b in grade_boxes)
     assert not any(word in sent for word in ("First grade", "first grade:", "Moderator's grade"))
     assert len(at.dataframe) == 0
@@ -186,7 +186,7 @@ def test_anyone_but_the_moderator_sees_neither_form_nor_grades(app_db, username)
     at = open_page(username, moderation_id)
     assert not at.exception
     assert "Waiting for Alex Morgan's blind grades" in texts(at)
-    assert MARKER not in everything_sent(at) and not at.selectbox and not at.dataframe
+    assert MARKER not in everything_sent(at) and not at.segmented_control and not at.dataframe
 
 
 def test_blind_grades_are_checked_before_anything_opens(app_db):

@@ -13,8 +13,12 @@ pytestmark = pytest.mark.browser
 
 FEEDBACK = "Lived experience was described rather than analysed; Good here means saying what the child's day is like."
 # Rationales the demo's first auditors wrote: none may show before the blind grades are in.
+# Fragments of every rationale the demo's first auditors write (db/demo.py FIRST_RATIONALES).
 FIRST_RATIONALES = ("Evidence in the record meets the standard", "Exceptional, well-evidenced practice",
-                    "mostly description rather than analysis", "Not evidenced in the record")
+                    "mostly description rather than analysis", "Not evidenced in the record",
+                    "Consistently strong:", "Model practice on", "is evidenced and up to date", "Sound work on",
+                    "is touched on but not analysed", "relies on one visit", "Nothing recorded on",
+                    "is contradicted by the chronology")
 
 
 def choose(page, label: str, option: str) -> None:
@@ -55,9 +59,14 @@ def test_auditor_moderates_a_manager_audit_and_the_manager_acknowledges(page, br
 
     questions = page.get_by_text(re.compile(r"^Your grade for question \d+$")).count()
     assert questions >= 5
+    # The same one-click grade buttons as audit entry.
     for number in range(1, questions + 1):
-        choose(page, f"Your grade for question {number}", "Requires improvement")
-    choose(page, "Your overall grade", "Requires improvement")
+        page.get_by_role("radiogroup", name=f"Your grade for question {number}", exact=True).get_by_role(
+            "radio", name="Requires improvement", exact=True).click()
+        wait_idle(page, settle=0.2)
+    page.get_by_role("radiogroup", name="Your overall grade", exact=True).get_by_role(
+        "radio", name="Requires improvement", exact=True).click()
+    wait_idle(page, settle=0.2)
     page.get_by_label("Your overall rationale", exact=True).fill("The record describes rather than analyses.")
     page.get_by_role("button", name="Submit my grades and open the comparison").click()
     wait_idle(page, settle=1.0)
