@@ -193,9 +193,11 @@ def test_marking_done_is_refused_without_a_note_then_works_with_one(app_db):
     row = stored(app_db, action.id)
     assert (row.status, row.completion_note, row.completed_on) == (
         "done", "Chronology updated with the 2024 referrals.", DEMO_TODAY)
-    # What the page shows after the save's rerun (the cached list must not be stale).
-    shown = list_frame(at.run())
-    assert shown.loc[shown["Action no."] == action.id, "Status"].tolist() == ["Done, awaiting verification"]
+    # What the page shows after the save's rerun (the cached list must not be stale): the list is paged,
+    # overdue first, so look among the done actions, where it is now "to verify".
+    at.multiselect(key="filter_status").set_value(["done"]).run()
+    shown = list_frame(at)
+    assert shown.loc[shown["Action no."] == action.id, "Status"].tolist() == ["Done, to verify"]
 
 
 def test_an_auditor_verifies_after_ticking_that_the_record_was_checked(app_db):

@@ -233,6 +233,9 @@ def test_event_log_search_and_export_are_logged_and_nothing_is_editable(app_db):
     with db(app_db) as s:
         oldest = s.exec(select(Event.at).order_by(Event.at)).first().date()
         newest = s.exec(select(Event.at).order_by(Event.at.desc())).first().date()
+    # By default the window has no end ("up to now") and starts 30 days before today.
+    assert at.date_input(key="log_to").value is None
+    assert at.date_input(key="log_from").value == DEMO_TODAY - timedelta(days=30)
     at.date_input(key="log_from").set_value(min(DEMO_TODAY, oldest)).run()
     at.date_input(key="log_to").set_value(max(DEMO_TODAY, newest)).run()
     at.selectbox(key="log_user").set_value("demo").run()
@@ -245,7 +248,8 @@ def test_event_log_search_and_export_are_logged_and_nothing_is_editable(app_db):
     assert [b.label for b in at.get("download_button")] == ["Download the event log (CSV)"]
     event = last_event(app_db, "event_log.export")
     assert event.username == "admin" and event.after == {"format": "csv", "username": "demo", "action": "template",
-                                                         "date_from": str(DEMO_TODAY - timedelta(days=30))}
+                                                         "date_from": str(min(DEMO_TODAY, oldest)),
+                                                         "date_to": str(max(DEMO_TODAY, newest))}
 
 
 # ------------------------------------------------------------------ templates

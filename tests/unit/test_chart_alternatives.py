@@ -18,6 +18,7 @@ CHART_CALLS = {"altair_chart", "vega_lite_chart", "pyplot", "plotly_chart", "lin
 CHARTS: dict[tuple[str, str, str], str] = {
     # Overview: external audits against target, then the same figures as a table.
     ("pages/overview.py", "<module>", "bars + ticks"): "dataframe",
+    ("pages/overview.py", "<module>", "alt.Chart(themes)"): "dataframe",  # a manager's teams by theme
     # Overview: RAG mix, then the counts and shares as a table.
     ("pages/overview.py", "<module>", "alt.Chart(rag)"): "dataframe",
     # RAG heatmaps: "The heatmap as a table" (every cell's counts and judgement).
