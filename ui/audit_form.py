@@ -1081,7 +1081,7 @@ def unfinished_drafts(user: SignedInUser, state: FormState) -> None:
     if not state.is_new or state.dirty():
         return
     with read_session() as session:
-        drafts = audit_db.my_audits(session, user.scope, status="draft", limit=5)
+        drafts = audit_db.my_audits(session, user.scope, audit_db.MyAuditFilters(status="draft"), limit=5)
     if not drafts:
         return
     with st.container(border=True, key="unfinished-drafts"):
