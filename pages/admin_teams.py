@@ -120,7 +120,7 @@ with practitioners_tab:
                 new_name = st.text_input("Name", value=practitioner.name, key=f"rename_{chosen}")
                 if st.form_submit_button("Rename"):
                     attempt(lambda s: rename_practitioner(s, scope=user.scope, practitioner_id=chosen, name=new_name),
-                            f"Renamed to {new_name.strip()}.", chosen)
+                            f"Renamed to {new_name.strip()}.", practitioner_id=chosen)
             with st.form(f"move_practitioner_{chosen}"):
                 targets = [t for t in active_teams if t != practitioner.team_id]
                 to_team = st.selectbox("Move to team", targets, format_func=active_teams.get, key=f"move_to_{chosen}")
@@ -134,7 +134,7 @@ with practitioners_tab:
                                   f"with {r.from_team}."
                                   + (f" {r.cases_left_behind} case(s) of {r.from_team} are still allocated to them: "
                                      "reallocate them with the next case import." if r.cases_left_behind else ""),
-                        chosen,
+                        practitioner_id=chosen,
                     )
             if practitioner.active:
                 if st.button(f"Deactivate {plain(practitioner.name)}"):
