@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 import db.audits as audits
@@ -117,6 +118,7 @@ def test_a_draft_reopened_in_a_new_session_says_when_it_was_saved_and_a_new_form
     assert reopened.segmented_control(key=f"ae.q.{questions[0].key}.grade").value == 3
 
 
+@pytest.mark.reference_day  # due dates written out for a Thursday with no bank holiday in the next week
 def test_after_submit_a_confirmation_shows_the_rag_in_words_the_actions_due_and_next_steps(app_db):
     at = page_test(ENTRY, "auditor")
     questions = start(at, app_db, a_case(app_db, "auditor", "external", "Neglect and Long-term"))
