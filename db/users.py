@@ -11,7 +11,7 @@ from sqlmodel import Session, col, delete, func, select
 from core.authz import Role, Scope, parse_roles
 from core.passwords import (
     ADDRESS_WINDOW_MINUTES, account_delay, address_delay, bcrypt_cost, check_password, hash_password,
-    password_problem,
+    password_problem, verify_password,
 )
 from db.events import record
 from db.models import Event, ManagedTeam, User, UserRole, utcnow
@@ -280,3 +280,17 @@ def set_roles(session: Session, *, actor: str, username: str, roles: set[Role]) 
     for role in sorted(roles):
         session.add(UserRole(user_id=user.id, role=Role(role).value))
     record(session, actor, "user.roles", "user", user.id, before={"roles": before}, after={"roles": sorted(roles)})
+
+
+def change_own_password(session: Session, username: str, current: str, new: str, again: str) -> None:
+    """A user's change of their own password (My account): refused with the reason unless the two new
+    passwords match, the current one is right and the new one differs from it and is strong enough.
+    Every other session of the user is signed out (``set_password``)."""
+    if new != again:
+        raise UserError("The two new passwords differ.")
+    account = get_user(session, username)
+    if account is None or not verify_password(current, account.password_hash):
+        raise UserError("Your current password is not right.")
+    if current == new:
+        raise UserError("Choose a password different from the current one.")
+    set_password(session, actor=username, username=username, password=new, temporary=False)

@@ -6,8 +6,8 @@ user = require("account")
 import streamlit as st  # noqa: E402
 
 from db.engine import write_session  # noqa: E402
-from db.users import UserError, get_user, set_password  # noqa: E402
-from core.passwords import verify_password  # noqa: E402
+from db.users import UserError, change_own_password  # noqa: E402
+from ui.auth import keep_signed_in_after_password_change  # noqa: E402
 from ui.text import plain  # noqa: E402
 
 st.title("My account")
@@ -20,18 +20,11 @@ with st.form("change_password", clear_on_submit=False):
     new = st.text_input("New password", type="password", help="At least 12 characters, not containing your username.")
     again = st.text_input("New password again", type="password")
     if st.form_submit_button("Change password", type="primary"):
-        if new != again:
-            st.error("The two new passwords differ.")
+        try:
+            with write_session() as s:
+                change_own_password(s, user.username, current, new, again)
+        except UserError as error:
+            st.error(plain(str(error)))
         else:
-            try:
-                with write_session() as s:
-                    account = get_user(s, user.username)
-                    if account is None or not verify_password(current, account.password_hash):
-                        raise UserError("Your current password is not right.")
-                    if current == new:
-                        raise UserError("Choose a password different from the current one.")
-                    set_password(s, actor=user.username, username=user.username, password=new, temporary=False)
-            except UserError as error:
-                st.error(plain(str(error)))
-            else:
-                st.success("Password changed. Other sessions have been signed out; sign in again with the new password.")
+            keep_signed_in_after_password_change()
+            st.success("Password changed. You stay signed in here; your other sessions have been signed out.")

@@ -287,3 +287,13 @@ def sign_out(user: SignedInUser) -> None:
     auth = _authenticator(config)
     auth.logout(location="unrendered")
     _clear_session("You have signed out.")
+
+
+def keep_signed_in_after_password_change() -> None:
+    """The user changed their own password, which signs out every session of theirs: this one goes
+    on, from now (and, for a password sign-in, with a new cookie issued after the change)."""
+    now = _now()
+    st.session_state[SIGNED_IN_AT] = now
+    st.session_state[LAST_ACTIVITY] = now
+    if st.session_state.get("authentication_status"):
+        _authenticator(settings()).cookie_controller.set_cookie()
