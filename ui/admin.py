@@ -39,7 +39,7 @@ def suggest_password() -> str:
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[Any]], **kwargs) -> None:
     """A read-only table (text is shown as text, never as HTML)."""
-    st.dataframe(pd.DataFrame(list(rows), columns=list(columns)), hide_index=True, use_container_width=True, **kwargs)
+    st.dataframe(pd.DataFrame(list(rows), columns=list(columns)), hide_index=True, width="stretch", **kwargs)
 
 
 def role_label(role: str) -> str:

@@ -744,7 +744,7 @@ def actions_section(state: FormState, case: audit_db.CaseChoice, questions: list
                             placeholder="Choose the owner")
             due.date_input("Due", key=state.bind_action(row, "due_on"), format="DD/MM/YYYY")
             remove.button("Remove", key=f"ae_btn_remove_{row['row']}", icon=":material/delete:",
-                          on_click=_remove_action, args=(row["row"],), use_container_width=True)
+                          on_click=_remove_action, args=(row["row"],), width="stretch")
             for part in ("description", "owner", "due_on"):
                 show_messages(problems, f"action{index}.{part}")
     st.button("Add an action", key="ae_btn_add_action", icon=":material/add:", on_click=_add_action,
@@ -949,7 +949,7 @@ def conflict_view(user: SignedInUser, state: FormState, case: audit_db.CaseChoic
     rows = differences(state.collect(questions), result.theirs, questions, owners)
     if rows:
         st.dataframe(pd.DataFrame([{"Field": d.label, "Saved version": d.theirs, "Yours (not saved)": d.mine}
-                                   for d in rows]), hide_index=True, use_container_width=True)
+                                   for d in rows]), hide_index=True, width="stretch")
     else:
         st.caption("The saved version and yours say the same.")
     keep, take = st.columns(2)
@@ -988,9 +988,9 @@ def save_buttons(user: SignedInUser, state: FormState, case: audit_db.CaseChoice
     else:
         draft, send = st.columns(2)
         draft.button("Save draft", key="ae_btn_draft", icon=":material/save:", on_click=_save,
-                     args=(user.scope, "draft", questions), use_container_width=True)
+                     args=(user.scope, "draft", questions), width="stretch")
         send.button("Submit audit", key="ae_btn_submit", type="primary", icon=":material/send:", on_click=_save,
-                    args=(user.scope, "submit", questions), use_container_width=True)
+                    args=(user.scope, "submit", questions), width="stretch")
     autosave_status(state)
     if state.dirty():
         st.caption("Unsaved changes: the draft is saved automatically as you move from one part of the form to "
@@ -1050,21 +1050,21 @@ def submitted_confirmation() -> bool:
             st.markdown(f"**Remedial actions ({len(done['actions'])})**, now in the action tracker:")
             st.dataframe(pd.DataFrame([{"Action": text, "Owner": owner, "Due": f"{due:%d/%m/%Y}" if due else ""}
                                        for text, owner, due in done["actions"]]),
-                         hide_index=True, use_container_width=True)
+                         hide_index=True, width="stretch")
         else:
             st.markdown("**Remedial actions:** none raised.")
         st.markdown("**Next**")
         another, mine, view, amend = st.columns(4)
         another.button(f"Audit another {plain(done['theme'])} case", key="ae_btn_another", type="primary",
                        icon=":material/add:", on_click=_another_of_the_same_list,
-                       args=(done["kind"], done["theme_id"]), use_container_width=True)
+                       args=(done["kind"], done["theme_id"]), width="stretch")
         try:
             mine.page_link("pages/my_audits.py", label="My audits", icon=":material/list:")
         except StreamlitAPIException:
             mine.markdown("[My audits](my_audits)")
         audit_link(done["audit_id"], "View the audit", icon=":material/description:", container=view)
         amend.button("Amend it", key="ae_btn_amend_submitted", icon=":material/edit_note:", on_click=_amend_submitted,
-                     use_container_width=True)
+                     width="stretch")
     return True
 
 

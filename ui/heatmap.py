@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from core.authz import Scope
-from core.grades import Grade, rag_of
+from core.grades import Grade, grade_text
 from core.exports import to_csv
 from core.heatmap import (
     MIN_AUDITS,
@@ -371,13 +371,6 @@ def drill_down_picker(grid: Grid, clicked: tuple[str, str] | None) -> tuple[str 
                           placeholder=f"Choose a {col_title.lower()}")
     return row, col
 
-
-def grade_text(grade: int | None) -> str:
-    if grade is None:
-        return ""
-    grade = Grade(grade)
-    rag = rag_of(grade)
-    return f"{rag.value} · {grade.label}" if rag else grade.label
 
 
 def audits_frame(result: CellAudits, view: View) -> pd.DataFrame:

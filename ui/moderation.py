@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.agreement import AgreementStats, TimeBucket, agreement_by, kappa_note, rank_graders
 from core.authz import Scope
-from core.grades import GRADE_LABELS, NO_RAG_TEXT_COLOUR, OVERALL_GRADES, Grade, ink_on, mix, rag_of
+from core.grades import GRADE_LABELS, NO_RAG_TEXT_COLOUR, OVERALL_GRADES, Grade, grade_text, ink_on, mix, rag_of
 from core.moderation import ComparisonLine, difference_text
 from db.engine import read_session
 from db.moderation import (
@@ -64,14 +64,6 @@ def open_moderation(moderation_id: int | None) -> None:
 
 
 # ------------------------------------------------------------------ text helpers
-def grade_text(grade: int | None) -> str:
-    """A grade in words with its RAG letter, for tables (colour is never the only cue)."""
-    if grade is None:
-        return ""
-    grade = Grade(grade)
-    rag = rag_of(grade)
-    return f"{rag.value} · {grade.label}" if rag else grade.label
-
 
 def _grade_colour(value: str) -> str:
     for grade in Grade:
