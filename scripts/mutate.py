@@ -52,8 +52,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "overdue_sql_cutoff", "The SQL overdue filter: due before the latest working day on or before today",
         "db/actions.py",
-        "RemedialAction.due_on < overdue_cutoff(today))",
-        "RemedialAction.due_on <= overdue_cutoff(today))",
+        "RemedialAction.due_on < cutoff)",
+        "RemedialAction.due_on <= cutoff)",
         ("tests/data/test_actions.py::test_each_filter_returns_exactly_its_subset",
          "tests/data/test_actions.py::test_counts_agree_with_the_list"),
     ),
