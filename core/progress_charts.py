@@ -247,8 +247,12 @@ def agreement_chart(report: ProgressReport, width: int | None = None, height: in
     )
     chart = alt.layer(
         base.mark_line(),
-        base.transform_filter("!datum.small_n").mark_point(filled=True, size=70, opacity=1),
-        base.transform_filter("datum.small_n").mark_point(filled=False, size=70, strokeWidth=2, opacity=1),
+        # Points are left out of the accessibility tree (aria=False): an empty layer (no small week,
+        # or only small weeks) would otherwise be an unnamed graphic; the line and the table under the
+        # chart carry the figures.
+        base.transform_filter("!datum.small_n").mark_point(filled=True, size=70, opacity=1, aria=False),
+        base.transform_filter("datum.small_n").mark_point(filled=False, size=70, strokeWidth=2, opacity=1,
+                                                           aria=False),
     )
     agreement = report.current.agreement
     small_weeks = sorted(w for w, a in report.weekly.agreement.items() if a.audits < SMALL_N)

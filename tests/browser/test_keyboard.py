@@ -126,7 +126,7 @@ def test_an_auditor_completes_and_submits_an_audit_with_the_keyboard_alone(page,
     press(page, "button", "Submit audit", exact=False)
     wait_idle(page)
     screenshot(page, "keyboard_audit_submitted")
-    assert "Submitted" in page.inner_text("[data-testid='stMain']")
+    assert "Audit submitted:" in page.inner_text("[data-testid='stMain']")
     new = [a for a in submitted_audits(server.database_url, "auditor") if a.id not in before]
     assert len(new) == 1, "one audit was submitted"
     assert new[0].overall_grade == 4  # Outstanding

@@ -23,7 +23,7 @@ def test_the_add_user_form_is_empty_after_a_user_is_created(page, server):
     form = page.locator("[data-testid='stForm']").filter(has=page.get_by_role("button", name="Create user"))
     form.get_by_role("textbox", name="Username").fill("r.osei")
     form.get_by_label("Full name").fill("Ruth Osei")
-    form.get_by_label("Email (optional)").fill("ruth.osei@example.org")
+    form.get_by_label("Email (required to sign in through the provider)").fill("ruth.osei@example.org")
     _choose(page, form, "Roles", "support - ")
     first_password = form.get_by_role("textbox", name="Temporary password").input_value()
     form.get_by_role("button", name="Create user").click()
@@ -32,7 +32,7 @@ def test_the_add_user_form_is_empty_after_a_user_is_created(page, server):
     form = page.locator("[data-testid='stForm']").filter(has=page.get_by_role("button", name="Create user"))
     assert form.get_by_role("textbox", name="Username").input_value() == ""
     assert form.get_by_label("Full name").input_value() == ""
-    assert form.get_by_label("Email (optional)").input_value() == ""
+    assert form.get_by_label("Email (required to sign in through the provider)").input_value() == ""
     assert "support - " not in form.inner_text()  # no role left chosen
     assert form.get_by_role("textbox", name="Temporary password").input_value() not in ("", first_password)
 

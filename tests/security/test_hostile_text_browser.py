@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from db.engine import create_db_engine
 from db.models import Audit, Practitioner, RemedialAction
-from tests.browser.conftest import CHROMIUM, open_app, server, sign_in  # noqa: F401  (fixtures)
+from tests.browser.conftest import CHROMIUM, open_app, playwright_driver, server, sign_in  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,24 +25,22 @@ def deployment_policy() -> str:
 
 
 @pytest.fixture
-def page():
+def page(playwright_driver):
     """A browser of our own: a document fulfilled by Playwright's router (to add the policy)
     counts as another address space for Chromium's local-network checks, which would refuse
     its websocket to 127.0.0.1; the real deployment serves the page from the same host."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic",
-                  "--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessChecks"],
-        )
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        pg = context.new_page()
-        pg.set_default_timeout(30_000)
-        yield pg
-        browser.close()
+    p = playwright_driver
+    browser = p.chromium.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+              "--disable-sync", "--no-first-run", "--disable-quic",
+              "--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessChecks"],
+    )
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    browser.close()
 
 
 @pytest.fixture(scope="module")
