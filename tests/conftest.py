@@ -218,3 +218,18 @@ def session(db_url):
 def demo_session(demo_url):
     with Session(get_engine(demo_url), expire_on_commit=False) as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """One Playwright driver for the whole run, shared by the browser tier and the security tier's
+    browser test: a second sync_playwright() in the same process fails ("Sync API inside the asyncio
+    loop"), so every chromium is launched from this one. Defined here, once, so no module that
+    imports fixtures can start a second one."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = os.environ.get("AUDIT_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        pytest.fail(f"chromium not found at {chromium}: apt-get install -y chromium")
+    with sync_playwright() as p:
+        yield p

@@ -234,6 +234,7 @@ def test_comparison_then_agreed_grades_and_feedback(app_db):
 
 
 # ------------------------------------------------------------------ agreement statistics
+@pytest.mark.reference_day  # the demo as seeded on 2026-11-26: the figures the README states
 def test_agreement_statistics_show_the_generous_and_the_harsh_manager(app_db):
     at = open_page("auditor", path=AGREEMENT)
     assert not at.exception

@@ -79,18 +79,6 @@ def server(tmp_path_factory, _templates):
 
 
 @pytest.fixture(scope="session")
-def playwright_driver():
-    """One Playwright driver for the whole run: a second sync_playwright() in the same process
-    fails ("Sync API inside the asyncio loop"), so every browser is launched from this one."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"chromium not found at {CHROMIUM}: apt-get install -y chromium")
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="session")
 def browser(playwright_driver):
     p = playwright_driver
     b = p.chromium.launch(

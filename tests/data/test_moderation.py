@@ -313,6 +313,7 @@ def _stored_pairs(session, second):
     return [(name, done, a, b) for name, done, a, b in rows if a in (1, 2, 3, 4) and b in (1, 2, 3, 4)]
 
 
+@pytest.mark.reference_day  # the demo as seeded on 2026-11-26: the figures the README states
 def test_the_demo_moderation_tells_a_realistic_story_and_its_figures_are_pinned(demo_session):
     """The figures README and docs/figures-views.md state for the demo, computed here independently
     (plain SQL and scikit-learn) and compared with what the Moderation agreement page computes."""

@@ -16,6 +16,7 @@ import io
 import re
 from datetime import UTC, date, datetime
 
+import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import text
@@ -66,6 +67,7 @@ def _tracker_rate(session: Session, team: str):
     return next(r for r in charts(session, AUDITOR, DEMO_TODAY).in_time_by_team if r.team == team)
 
 
+@pytest.mark.reference_day  # plants actions on the dates of month 2 as of 2026-11-26 (Fri 30 Oct, Sun 1 Nov)
 def test_friday_raised_saturday_done_is_in_time_on_progress_the_report_and_the_tracker(demo_session):
     period = _month_2(demo_session)
     audit = _an_audit_of_month_2(demo_session)
@@ -97,6 +99,7 @@ def test_the_tracker_and_progress_give_one_in_time_figure_over_the_whole_program
     assert report.current.actions.due == sum(r.whole for r in tracker.in_time_by_team)
 
 
+@pytest.mark.reference_day  # plants actions on the dates of month 2 as of 2026-11-26 (Fri 30 Oct, Sun 1 Nov)
 def test_a_friday_due_date_is_not_overdue_on_the_sunday_that_ends_month_2(demo_session):
     period = _month_2(demo_session)
     audit = _an_audit_of_month_2(demo_session)
@@ -115,6 +118,7 @@ def test_a_friday_due_date_is_not_overdue_on_the_sunday_that_ends_month_2(demo_s
     assert after_monday.current.actions.overdue_at_end == before_monday.current.actions.overdue_at_end + 1
 
 
+@pytest.mark.reference_day  # plants actions on the dates of month 2 as of 2026-11-26 (Fri 30 Oct, Sun 1 Nov)
 def test_a_draft_audit_with_actions_and_a_moderation_moves_no_figure(demo_session):
     period = _month_2(demo_session)
     source = _an_audit_of_month_2(demo_session)

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from db.engine import create_db_engine
 from db.models import Audit, Practitioner, RemedialAction
-from tests.browser.conftest import CHROMIUM, open_app, playwright_driver, server, sign_in  # noqa: F401  (fixtures)
+from tests.browser.conftest import CHROMIUM, open_app, server, sign_in  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]

@@ -28,6 +28,13 @@ from ui.auth import LAST_ACTIVITY, SIGNED_IN_AT
 
 SIGN_IN_BOOKKEEPING = ("login.success", "login.failure", "login.delayed", "page.refused", "logout")
 
+def pick(at, action_id: int):
+    """Open one action by its link (?action=<id>), as an audit's page does: it opens wherever the action
+    falls in the paged list (the page re-reads it through the user's scope)."""
+    at.query_params["action"] = str(action_id)
+    return at.run()
+
+
 
 def written(app_db) -> int:
     """Events of changes, views and exports (every write of the app logs one)."""
@@ -203,7 +210,7 @@ def _action(at, app_db, status="open", *, then=None):
 
     with Session(get_engine(app_db)) as s:
         action = s.exec(select(RemedialAction).where(RemedialAction.status == status).order_by(RemedialAction.id)).first()
-    at.selectbox(key="action_pick").set_value(action.id).run()
+    pick(at, action.id)
     at.session_state["_test_action"] = action.id
     if then:
         then(at, action.id)
