@@ -12,7 +12,6 @@ from ui.heatmap import (  # noqa: E402
     audits_frame,
     clicked_cell,
     drill_down_picker,
-    escape_markdown,
     filter_controls,
     load_cell_audits,
     load_options,
@@ -20,6 +19,7 @@ from ui.heatmap import (  # noqa: E402
     log_table_export,
     table_csv,
 )
+from ui.text import plain  # noqa: E402
 from ui.widgets import rag_legend, today  # noqa: E402
 
 scope = user.scope
@@ -60,13 +60,13 @@ if rank_by is not None:
     if worst is not None:
         c = worst.counts
         st.markdown(
-            f"Highest share of Red grades in **{escape_markdown(rank_by)}**, among practitioners with "
-            f"{MIN_RANK_AUDITS} or more audits: **{escape_markdown(worst.row_label)}**, {c.red} of {c.graded} graded "
+            f"Highest share of Red grades in **{plain(rank_by)}**, among practitioners with "
+            f"{MIN_RANK_AUDITS} or more audits: **{plain(worst.row_label)}**, {c.red} of {c.graded} graded "
             f"answers Red ({c.red / c.graded:.0%})."
         )
     else:
         st.caption(f"No practitioner with {MIN_RANK_AUDITS} or more audits here has a Red grade in "
-                   f"{escape_markdown(rank_by)}.")
+                   f"{plain(rank_by)}.")
     st.caption(f"Practitioners are ranked by the share of their graded answers in this domain that are Red, over "
                f"{MIN_RANK_AUDITS} or more audits; those with fewer come after them, by name.")
 
@@ -106,9 +106,9 @@ if row_key is None or col_key is None:
 cell = grid.cell(row_key, col_key)
 rows, cols = dict(grid.rows), dict(grid.cols)
 if cell is None:
-    st.info(f"No audits for {escape_markdown(rows[row_key])} in {escape_markdown(cols[col_key])} with these filters.")
+    st.info(f"No audits for {plain(rows[row_key])} in {plain(cols[col_key])} with these filters.")
     st.stop()
-st.markdown(f"**{escape_markdown(rows[row_key])} · {escape_markdown(cols[col_key])}**: {cell.counts.judgement(grid.unit)}")
+st.markdown(f"**{plain(rows[row_key])} · {plain(cols[col_key])}**: {cell.counts.judgement(grid.unit)}")
 result = load_cell_audits(scope_key, filters, row_key, col_key)
 if result.total > len(result.audits):
     st.caption(f"The {len(result.audits)} newest of {result.total} audits. Narrow the filters to see the others.")

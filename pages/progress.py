@@ -26,13 +26,13 @@ from ui.progress import (  # noqa: E402
     draw_narrative,
     draw_presentation,
     draw_table,
-    escape_markdown,
     prepare_layout,
     presentation_toggle,
     presenting,
     programme,
     report_for,
 )
+from ui.text import plain  # noqa: E402
 from ui.widgets import rag_legend, today  # noqa: E402
 
 prepare_layout()
@@ -59,7 +59,7 @@ with toggle:
 with st.spinner("Reading the figures..."):
     report = report_for(user.scope, period, as_of)
 st.caption(
-    f"{escape_markdown(report.programme_name)} · {escape_markdown(report.period.title)} · figures as of "
+    f"{plain(report.programme_name)} · {plain(report.period.title)} · figures as of "
     f"{as_of:%d %b %Y} for {report.scope_label} · aggregate figures only"
     + (" · targets are the whole programme's, so they are not compared with your teams' audits"
        if report.targets is None else "")

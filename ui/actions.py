@@ -60,11 +60,6 @@ FIELD_LABELS = {
 
 
 # ------------------------------------------------------------------ small helpers
-def as_text(value: str | None) -> str:
-    """User text for st.markdown, shown as typed (the app's one text seam, ``ui.text.plain``)."""
-    return plain(value)
-
-
 def flash(message: str, kind: str = "success") -> None:
     """A message that survives the rerun after a save."""
     st.session_state[FLASH] = (kind, message)
@@ -320,20 +315,20 @@ def action_detail(user: SignedInUser, view: ActionView, today: date) -> None:
     # The status and version this user last saw. The forms are those of what they saw, so that a
     # submission made while someone else saved is not silently dropped: it fails as a conflict instead.
     seen_status, seen = st.session_state.get(_seen_key(view.id), (view.status, view.version))
-    st.markdown(f"{status_badge(view, today)} &nbsp; **{as_text(view.case_reference)}** · {as_text(view.team)}")
-    st.markdown(as_text(view.description))
+    st.markdown(f"{status_badge(view, today)} &nbsp; **{plain(view.case_reference)}** · {plain(view.team)}")
+    st.markdown(plain(view.description))
     audit_link(user, view)
     c1, c2, c3, c4 = st.columns(4)
-    c1.markdown(f"**Owner**  \n{as_text(view.owner_label)}")
-    c2.markdown(f"**Raised**  \n{view.raised_on:%d/%m/%Y} by {as_text(view.raised_by)}")
+    c1.markdown(f"**Owner**  \n{plain(view.owner_label)}")
+    c2.markdown(f"**Raised**  \n{view.raised_on:%d/%m/%Y} by {plain(view.raised_by)}")
     c3.markdown(f"**Due**  \n{view.due_on:%d/%m/%Y}")
     c4.markdown(f"**Status**  \n{ActionStatus(view.status).label}")
     if view.completion_note:
-        st.markdown(f"**What was done** ({view.completed_on:%d/%m/%Y}): {as_text(view.completion_note)}")
+        st.markdown(f"**What was done** ({view.completed_on:%d/%m/%Y}): {plain(view.completion_note)}")
     if view.verified_on:
-        st.markdown(f"**Verified** {view.verified_on:%d/%m/%Y} by {as_text(view.verified_by or '')}")
+        st.markdown(f"**Verified** {view.verified_on:%d/%m/%Y} by {plain(view.verified_by or '')}")
     if view.reopen_reason and view.status == ActionStatus.REOPENED.value:
-        st.markdown(f"**Reopened because:** {as_text(view.reopen_reason)}")
+        st.markdown(f"**Reopened because:** {plain(view.reopen_reason)}")
 
     transitions = available_transitions(scope, seen_status, view.team_id)
     if not transitions:
@@ -495,8 +490,8 @@ def bulk_editor(user: SignedInUser, views: list[ActionView], filters: ActionFilt
         # Readable in full above the table (a cell cuts long text), each with the row it belongs to.
         for row in ordered:
             if row["Problem"]:
-                st.error(f"Action {row['Action no.']} · {as_text(row['Case'])} · {as_text(row['Owner'])}: "
-                         f"{as_text(row['Problem'])}", icon=":material/error:")
+                st.error(f"Action {row['Action no.']} · {plain(row['Case'])} · {plain(row['Owner'])}: "
+                         f"{plain(row['Problem'])}", icon=":material/error:")
     # The Problem first, then what the row is (the action's text), then what can be changed; the
     # reference columns last. Fits 1366 px up to "Due on" without scrolling sideways.
     order = [*(["Problem"] if has_problems else []), "Action", "Status", "What was done", "Done on", "Due on",
@@ -773,8 +768,8 @@ def chase_tab(user: SignedInUser, today: date) -> None:
         return
     rows = load_chase(scope, today, include_week, (team_id,))
     team = by_id[team_id]
-    st.markdown(f"**{as_text(team.team)}** · :red[{team.overdue} overdue]" if team.overdue else
-                f"**{as_text(team.team)}** · none overdue")
+    st.markdown(f"**{plain(team.team)}** · :red[{team.overdue} overdue]" if team.overdue else
+                f"**{plain(team.team)}** · none overdue")
     show_chase_table(rows, today, key=f"chase_{team_id}")
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core.authz import Role
-from ui.text import plain as text_plain
+from ui.text import plain
 
 _FLASH = "_admin_flash"
 # No look-alike characters (0/O, 1/l/I): the admin reads the password out to the person.
@@ -25,7 +25,7 @@ def flash(message: str) -> None:
 def show_flash() -> None:
     message = st.session_state.pop(_FLASH, None)
     if message:
-        st.success(text_plain(message), icon=":material/check_circle:")
+        st.success(plain(message), icon=":material/check_circle:")
 
 
 def suggest_password() -> str:
@@ -44,11 +44,6 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[Any]], **kwargs) -> No
 
 def role_label(role: str) -> str:
     return f"{role} - {Role(role).description}"
-
-
-def plain(text: str) -> str:
-    """``text`` escaped for st.markdown, so a name from an uploaded file shows as typed (``ui.text.plain``)."""
-    return text_plain(text)
 
 
 def show_questions(questions: Sequence[Any]) -> None:

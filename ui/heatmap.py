@@ -372,7 +372,6 @@ def drill_down_picker(grid: Grid, clicked: tuple[str, str] | None) -> tuple[str 
     return row, col
 
 
-
 def audits_frame(result: CellAudits, view: View) -> pd.DataFrame:
     rows = []
     for a in result.audits:
@@ -408,13 +407,8 @@ def audit_links(audits) -> None:
             column.caption(f"{label} (the audit page is not available here)")
 
 
-def escape_markdown(text: str) -> str:
-    """Names are data: show them as text, never as markdown (``ui.text.plain``)."""
-    return plain(text)
-
-
 __all__ = [
     "MIN_AUDITS", "HeatmapView", "audit_links", "audits_frame", "chart_height", "clicked_cell", "drill_down_picker",
-    "escape_markdown", "filter_controls", "grade_text", "grid_frame", "heatmap_spec", "load_cell_audits",
+    "filter_controls", "grade_text", "grid_frame", "heatmap_spec", "load_cell_audits",
     "load_options", "load_view", "table_csv", "table_frame",
 ]

@@ -38,7 +38,8 @@ from db.identities import (
 )
 from db.identities import sign_in as record_sign_in
 from db.users import SignedInUser, UserError
-from ui.admin import flash, plain
+from ui.admin import flash
+from ui.text import plain
 
 __all__ = ["SIGN_IN_LABELS", "draw_sign_in_admin", "draw_provider_button", "draw_sign_in_page", "provider_user",
            "refused", "sign_out"]

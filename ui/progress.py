@@ -36,11 +36,6 @@ _FILES = "_progress_board_report"
 _WAS_PRESENTING = "_progress_was_presenting"
 
 
-def escape_markdown(text: str) -> str:
-    """Text shown literally by st.markdown (names typed by administrators may hold Markdown): ``ui.text.plain``."""
-    return plain(text)
-
-
 # ------------------------------------------------------------------ figures (cached per data version)
 @cached_query
 def _programme_dates() -> tuple[date, int] | None:
@@ -142,14 +137,14 @@ def draw_presentation(report: ProgressReport, charts: list[ProgressChart]) -> No
     left, middle, right, leave = st.columns([1, 4, 1, 1.4], vertical_alignment="center")
     left.button("Previous", icon=":material/arrow_back:", disabled=number == 1, on_click=_go_to_slide,
                 args=(number - 1,), key="progress_previous", width="stretch")
-    middle.caption(f"{escape_markdown(report.programme_name)} · {escape_markdown(report.period.title)} · "
+    middle.caption(f"{plain(report.programme_name)} · {plain(report.period.title)} · "
                    f"slide {number} of {count}")
     right.button("Next", icon=":material/arrow_forward:", disabled=number == count, on_click=_go_to_slide,
                  args=(number + 1,), key="progress_next", width="stretch")
     with leave:
         presentation_toggle()
     if number == 1:
-        st.title(f"Progress: {escape_markdown(report.period.name)}", anchor=False)
+        st.title(f"Progress: {plain(report.period.name)}", anchor=False)
         draw_headlines(report, columns=4)
         draw_narrative(report)
         return
@@ -168,14 +163,14 @@ def draw_headlines(report: ProgressReport, columns: int = 4) -> None:
             if previous and item.previous is not None:
                 help_text = f"{help_text} {previous}: {item.previous}."
             column.metric(item.tile_label, item.value, delta=item.delta,
-                          delta_color="normal" if item.higher_is_better else "inverse", help=escape_markdown(help_text),
+                          delta_color="normal" if item.higher_is_better else "inverse", help=plain(help_text),
                           border=True)
 
 
 def draw_narrative(report: ProgressReport) -> None:
     since = f"What changed since {report.previous.period.name}" if report.previous else "What happened in the period"
-    st.subheader(escape_markdown(since))
-    st.markdown("\n".join(f"- {escape_markdown(line)}" for line in report.narrative()))
+    st.subheader(plain(since))
+    st.markdown("\n".join(f"- {plain(line)}" for line in report.narrative()))
 
 
 CHART_FRAME = 150  # pixels around a progress chart's plot: axes, y title and legend
@@ -184,18 +179,18 @@ CHART_FRAME = 150  # pixels around a progress chart's plot: axes, y title and le
 def draw_chart(chart: ProgressChart, *, large: bool = False) -> None:
     drawn = chart.chart
     if large:
-        st.header(escape_markdown(chart.title), anchor=False)
+        st.header(plain(chart.title), anchor=False)
         # Readable from the back of a meeting room.
         drawn = drawn.configure_axis(labelFontSize=16, titleFontSize=16).configure_legend(
             labelFontSize=16, titleFontSize=16, symbolSize=180)
     else:
-        st.subheader(escape_markdown(chart.title), anchor=False)
+        st.subheader(plain(chart.title), anchor=False)
     # Streamlit draws a chart at its own default height whatever the spec says, which squeezed the
     # themes chart (two legend rows) to a sliver: give the plot its spec's height, as in the PDF,
     # plus room for the axes, the flat y title and a legend below.
     plot = drawn.height if isinstance(drawn.height, int) else 300
     st.altair_chart(drawn, width="stretch", height=plot + CHART_FRAME)
-    st.caption(escape_markdown(chart.caption))
+    st.caption(plain(chart.caption))
 
 
 def draw_table(table: ReportTable, *, expanded: bool = False) -> None:
@@ -203,7 +198,7 @@ def draw_table(table: ReportTable, *, expanded: bool = False) -> None:
         st.dataframe(pd.DataFrame([list(row) for row in table.rows], columns=list(table.columns)),
                      hide_index=True, width="stretch")
         if table.note:
-            st.caption(escape_markdown(table.note))
+            st.caption(plain(table.note))
 
 
 # ------------------------------------------------------------------ the board report
@@ -211,7 +206,7 @@ def board_report_section(report: ProgressReport, username: str) -> None:
     """Prepare the PDF and Excel of the chosen period (with progress shown), then offer both."""
     st.subheader("Board report")
     st.caption(
-        f"{escape_markdown(report.period.title)}: the figures, charts and tables on this page as a PDF and an "
+        f"{plain(report.period.title)}: the figures, charts and tables on this page as a PDF and an "
         "Excel workbook for the board. Aggregate and team-level figures only: no case references, practitioner "
         "names or free text."
     )
