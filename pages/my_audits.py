@@ -60,8 +60,8 @@ if status in ("all", "submitted"):
     else:
         page = 1
         if pages > 1:
-            page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1,
-                                   key="my_audits.page")
+            page = st.columns([1, 4])[0].number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1,
+                                                      step=1, key="my_audits.page")
         with session() as s:
             submitted = my_audits(s, user.scope, replace(filters, status="submitted"), limit=PAGE_SIZE,
                                   offset=(page - 1) * PAGE_SIZE)
@@ -75,6 +75,7 @@ if status in ("all", "submitted"):
                 "Safeguarding": "Yes" if r.safeguarding_concern else "",
             } for r in submitted]),
             hide_index=True, width="stretch",
+            column_config={"Audit date": st.column_config.DateColumn(format="DD/MM/YYYY")},
         )
         by_id = {r.audit_id: r for r in submitted}
         chosen = st.selectbox(
