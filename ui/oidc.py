@@ -208,8 +208,9 @@ def draw_provider_button(config: Settings, heading: bool = False) -> None:
 
 
 def sign_out(user: SignedInUser, config: Settings) -> bool:
-    """Sign out a provider session: every session of the user ends, Streamlit's cookie goes. False if
-    this session was not signed in through the provider (then the local sign-out applies)."""
+    """Sign out a provider session: every session of the user ends, Streamlit's cookie goes and the
+    run stops while the browser follows the redirect. False if this session was not signed in
+    through the provider (then the local sign-out applies)."""
     if not signed_in_through_provider():
         return False
     with write_session(get_engine(config.database_url), checked=False) as session:
@@ -219,7 +220,9 @@ def sign_out(user: SignedInUser, config: Settings) -> bool:
         f"You have signed out of Case audit. You may still be signed in to {config.oidc_provider_label}."
     )
     st.logout()
-    return True
+    # End the run here: a rerun would clear Streamlit's outgoing queue before the browser has the
+    # redirect to the provider's end-session page, and the user would stay on this page.
+    st.stop()
 
 
 # ================================================================== the Users page (admin)
