@@ -7,6 +7,7 @@ are silently lost (see the concurrency tests). PostgreSQL needs none of this.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -155,6 +156,8 @@ class WriteRefused(Exception):
 # (``ui.guard``), which knows who is signed in to the current Streamlit session.
 # ``None`` (scripts, the data-layer tests) means no session to check.
 _write_check: Callable[[], None] | None = None
+_commit_counter = itertools.count(1)
+_last_commit = 0
 
 
 def set_write_check(check: Callable[[], None] | None) -> None:
@@ -162,6 +165,17 @@ def set_write_check(check: Callable[[], None] | None) -> None:
     ``WriteRefused`` to refuse."""
     global _write_check
     _write_check = check
+
+
+def _note_commit() -> None:
+    global _last_commit
+    _last_commit = next(_commit_counter)
+
+
+def commits_so_far() -> int:
+    """How many write transactions this process has committed: a value that changes after every
+    write here, so what was read before it (``ui.per_run``) is read again."""
+    return _last_commit
 
 
 @contextmanager
@@ -180,6 +194,7 @@ def write_session(engine: Engine | None = None, *, checked: bool = True) -> Iter
         try:
             yield session
             session.commit()
+            _note_commit()
         except BaseException:
             session.rollback()
             raise

@@ -29,6 +29,7 @@ from db.users import (
     touch_activity,
 )
 from ui.errors import database_errors, is_unavailable, show_refused_write
+from ui.per_run import once_per_run
 from ui import oidc  # sign-in through the identity provider (docs/sso.md): hooked in below, marked "OIDC hook"
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,8 @@ def _secrets() -> dict:
 
 
 def settings() -> Settings:
-    return load_settings(secrets_=_secrets())
+    """The deployment's settings (environment and secrets), read once per script run."""
+    return once_per_run("settings", lambda: load_settings(secrets_=_secrets()))
 
 
 def _now() -> datetime:
@@ -165,8 +167,13 @@ def _note_activity(user: SignedInUser, config: Settings, now: datetime) -> None:
 
 
 def authenticate() -> tuple[SignedInUser | None, stauth.Authenticate | None]:
-    """The signed-in user, re-read from the database (None when nobody is signed in),
-    and the authenticator if this run had to build one (to reuse for the sign-in form)."""
+    """The signed-in user, re-read from the database once per run (None when nobody is signed in),
+    and the authenticator if this run had to build one (to reuse for the sign-in form). The router
+    asks first and the page's guard again: the second answer is the first's, not a second sign-in."""
+    return once_per_run("authenticate", _authenticate)
+
+
+def _authenticate() -> tuple[SignedInUser | None, stauth.Authenticate | None]:
     config = ready_settings()
     # OIDC hook: a provider session wins; with AUTH_MODE=oidc there is no local sign-in at all.
     if (provider_user := oidc.provider_user(config)) is not None or not config.local_sign_in:

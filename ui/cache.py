@@ -15,16 +15,22 @@ from typing import ParamSpec, TypeVar
 import streamlit as st
 
 from db import events
-from db.engine import read_session
+from db.engine import commits_so_far, read_session
+from ui.per_run import once_per_run
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def data_version() -> int:
-    """The current data version (``db.events.data_version``)."""
-    with read_session() as session:
-        return events.data_version(session)
+def data_version(database: str | None = None) -> int:
+    """The current data version (``db.events.data_version``), read once per script run and
+    again after a write committed by this process during the run."""
+
+    def read() -> int:
+        with read_session() as session:
+            return events.data_version(session)
+
+    return once_per_run(("data_version", database, commits_so_far()), read)
 
 
 def cached_query(fn: Callable[P, R]) -> Callable[P, R]:
@@ -44,7 +50,8 @@ def cached_query(fn: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from ui.auth import settings
 
-        return _cached(data_version(), settings().database_url, *args, **kwargs)
+        database = settings().database_url
+        return _cached(data_version(database), database, *args, **kwargs)
 
     wrapper.uncached = fn  # type: ignore[attr-defined]
     return wrapper

@@ -155,3 +155,55 @@ def test_reading_leaves_the_data_version_alone_and_writing_moves_it(app_db):
     with write_session(get_engine(app_db)) as session:
         record(session, "auditor", "audit.submit", "audit", 1)
     assert data_version() > start
+
+
+def _counting(monkeypatch, module, name: str) -> list:
+    calls: list = []
+    original = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args[1:] if len(args) > 1 else args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_the_router_and_the_page_guard_sign_the_user_in_once_per_run(monkeypatch):
+    """The router authenticates, then the page's guard asks again: one read of the user per run."""
+    import ui.auth
+
+    loads = _counting(monkeypatch, ui.auth, "load_signed_in")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    sign_in(at, "manager")
+    at.run()
+    assert not at.exception
+    assert "Overview" in [t.value for t in at.title]  # the guard ran: the page is drawn
+    assert len(loads) == 1
+    at.run()  # a rerun reads the user again (roles may have changed since)
+    assert len(loads) == 2
+
+
+def test_the_data_version_is_read_once_per_run_and_again_after_this_runs_own_write(monkeypatch):
+    """Every cached query is keyed by the data version; a run reads it once, unless the run itself writes."""
+    import db.events
+
+    def script():
+        import streamlit as st
+
+        from db.engine import write_session
+        from db.events import record
+        from ui.cache import data_version
+
+        first, again = data_version(), data_version()
+        with write_session(checked=False) as session:
+            record(session, "admin", "audit.submit", "audit", 1)
+        after_write = data_version()
+        st.text(f"{first} {again} {after_write}")
+
+    reads = _counting(monkeypatch, db.events, "data_version")
+    at = AppTest.from_function(script, default_timeout=60).run()
+    assert not at.exception
+    first, again, after_write = (int(n) for n in at.text[0].value.split())
+    assert first == again and after_write > first
+    assert len(reads) == 2  # the first call, then once more after the write; not three
