@@ -34,8 +34,6 @@ class Settings:
     cookie_name: str = "case_audit_auth"
     cookie_expiry_days: float = 0.5
     idle_timeout_minutes: int = 30
-    max_failed_logins: int = 10
-    lockout_minutes: int = 15
     # Sign-in (docs/sso.md): local accounts, the council's OpenID Connect provider, or both.
     auth_mode: str = "local"
     oidc_provider: str = ""  # the [auth.<name>] section of secrets.toml; "" uses [auth] itself
@@ -152,8 +150,6 @@ def load_settings(env: Mapping[str, str] | None = None, secrets_: Mapping[str, o
         demo_mode=demo_mode,
         cookie_key=key,
         idle_timeout_minutes=int(get("AUDIT_IDLE_MINUTES", "idle_minutes", "30")),
-        max_failed_logins=int(get("AUDIT_MAX_FAILED_LOGINS", "max_failed_logins", "10")),
-        lockout_minutes=int(get("AUDIT_LOCKOUT_MINUTES", "lockout_minutes", "15")),
         auth_mode=auth_mode,
         oidc_provider=provider,
         oidc_provider_label=(get("AUDIT_OIDC_PROVIDER_LABEL", "oidc_provider_label", "")
