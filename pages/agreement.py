@@ -14,16 +14,10 @@ from core.exports import to_csv, to_xlsx  # noqa: E402
 from db.engine import write_session  # noqa: E402
 from ui.errors import refusable  # noqa: E402
 from db.events import record  # noqa: E402
-from db.moderation import (  # noqa: E402
-    FeedbackRow,
-    ModerationError,
-    StatsFilter,
-    acknowledge,
-    filter_options,
-    load_comparison,
-    may_acknowledge,
-    question_options,
-)
+from db.moderation.common import ModerationError  # noqa: E402
+from db.moderation.grading import acknowledge, load_comparison, may_acknowledge  # noqa: E402
+from db.moderation.queue import filter_options  # noqa: E402
+from db.moderation.stats import FeedbackRow, StatsFilter, question_options  # noqa: E402
 from db.queries.common import current_programme  # noqa: E402
 from ui.moderation import (  # noqa: E402
     cached_feedback,

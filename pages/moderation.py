@@ -14,20 +14,9 @@ import streamlit as st  # noqa: E402
 from core.authz import Role  # noqa: E402
 from core.moderation import SampleMethod  # noqa: E402
 from db.engine import write_session  # noqa: E402
-from db.moderation import (  # noqa: E402
-    ModerationError,
-    QueueFilter,
-    assign_one,
-    assignments,
-    complete,
-    draw,
-    filter_options,
-    load_blind,
-    load_comparison,
-    moderation_details,
-    moderation_queue,
-    submit_blind,
-)
+from db.moderation.common import ModerationError  # noqa: E402
+from db.moderation.grading import complete, load_blind, load_comparison, moderation_details, submit_blind  # noqa: E402
+from db.moderation.queue import QueueFilter, assign_one, assignments, draw, filter_options, moderation_queue  # noqa: E402
 from ui.moderation import (  # noqa: E402
     agreed_form,
     blind_form,

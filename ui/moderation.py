@@ -14,16 +14,8 @@ from core.authz import Scope
 from core.grades import GRADE_LABELS, NO_RAG_TEXT_COLOUR, OVERALL_GRADES, Grade, grade_text, ink_on, mix, rag_of
 from core.moderation import ComparisonLine, difference_text
 from db.engine import read_session
-from db.moderation import (
-    BlindCase,
-    CaseDetails,
-    Comparison,
-    FeedbackRow,
-    PairRow,
-    StatsFilter,
-    agreement_pairs,
-    feedback_log,
-)
+from db.moderation.grading import BlindCase, CaseDetails, Comparison
+from db.moderation.stats import FeedbackRow, PairRow, StatsFilter, agreement_pairs, feedback_log
 from ui.cache import cached_query
 from ui.widgets import rag_badge
 from ui.text import plain
