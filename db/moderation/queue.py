@@ -52,14 +52,6 @@ class QueueRow:
     audit_date: date | None
 
 
-def audit_filters(statement, team_ids, theme_ids, auditor_ids):
-    """Limit ``statement`` to the chosen teams, themes and first auditors (empty: all)."""
-    for column, values in ((Audit.team_id, team_ids), (Audit.theme_id, theme_ids), (Audit.auditor_id, auditor_ids)):
-        if values:
-            statement = statement.where(col(column).in_(values))
-    return statement
-
-
 def moderation_queue(session: Session, scope: Scope, filters: QueueFilter = QueueFilter()) -> list[QueueRow]:
     """Submitted audits with no moderation yet (not even assigned), newest first."""
     case_level(scope)

@@ -24,6 +24,7 @@ from db.moderation.common import (
 )
 from db.queries.common import in_scope
 
+
 # ------------------------------------------------------------------ statistics
 @dataclass(frozen=True)
 class StatsFilter:
