@@ -8,18 +8,12 @@ user = require("agreement")
 
 import streamlit as st  # noqa: E402
 
-from db.moderation.queue import filter_options  # noqa: E402
-from db.moderation.stats import question_options  # noqa: E402
-from db.queries.common import current_programme  # noqa: E402
-from ui.agreement import cached_feedback, feedback_log_tab, my_feedback_tab, statistics_tab  # noqa: E402
-from ui.widgets import session  # noqa: E402
+from ui.agreement import cached_choices, cached_feedback, feedback_log_tab, my_feedback_tab  # noqa: E402
+from ui.agreement import statistics_tab  # noqa: E402
 
 scope = user.scope
 st.title("Moderation agreement")
-with session() as s:
-    options = filter_options(s, scope)
-    questions = dict(question_options(s, scope))
-    programme = current_programme(s)
+options, questions, programme_start = cached_choices(scope)
 mine = cached_feedback(scope, "", (), (), mine_only=True)
 waiting = [row for row in mine if row.acknowledged_on is None]
 st.caption("Completed moderations of " + ("all teams" if scope.team_ids is None else "the teams you manage")
@@ -30,7 +24,7 @@ if waiting:
 
 stats_tab, log_tab, mine_tab = st.tabs(["Statistics", "Feedback log", "Feedback on my audits"])
 with stats_tab:
-    statistics_tab(scope, options, questions, programme)
+    statistics_tab(scope, options, questions, programme_start)
 with log_tab:
     feedback_log_tab(user, scope, options)
 with mine_tab:

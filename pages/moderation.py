@@ -10,10 +10,8 @@ user = require("moderation")
 
 import streamlit as st  # noqa: E402
 
-from db.moderation.queue import assignments, filter_options  # noqa: E402
 from ui.moderation import FLASH, open_moderation_id, show_open_moderation  # noqa: E402
-from ui.moderation_lists import in_progress_tab, my_assignments_tab, queue_tab  # noqa: E402
-from ui.widgets import session  # noqa: E402
+from ui.moderation_lists import cached_lists, in_progress_tab, my_assignments_tab, queue_tab  # noqa: E402
 
 scope = user.scope
 st.title("Moderation")
@@ -26,15 +24,10 @@ if open_id is not None:
     st.stop()
 
 mine_tab, queue_and_sampling, progress_tab = st.tabs(["My assignments", "Queue and sampling", "All in progress"])
-with session() as s:
-    options = filter_options(s, scope)
-    mine = assignments(s, scope, moderator_id=user.id, statuses=("assigned", "graded"))
-    done_by_me = assignments(s, scope, moderator_id=user.id, statuses=("completed",))
-    in_progress = assignments(s, scope, statuses=("assigned", "graded"))
-
+lists = cached_lists(scope)
 with mine_tab:
-    my_assignments_tab(mine, done_by_me)
+    my_assignments_tab(lists.mine, lists.done_by_me)
 with queue_and_sampling:
-    queue_tab(user, options)
+    queue_tab(user, lists.options)
 with progress_tab:
-    in_progress_tab(user, in_progress)
+    in_progress_tab(user, lists.in_progress)

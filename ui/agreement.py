@@ -5,46 +5,49 @@ User text is only ever shown as text.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.agreement import (
-    SMALL_N,
-    AgreementStats,
-    TimeBucket,
-    agreement_by,
-    agreement_of,
-    agreement_over_time,
-    kappa_note,
-    rank_graders,
-)
+from core.agreement import SMALL_N, AgreementFigures, AgreementStats, TimeBucket, agreement_figures, kappa_note
 from core.authz import Scope
 from core.exports import to_csv, to_xlsx
 from core.grades import GRADE_LABELS, OVERALL_GRADES, Grade, grade_text, ink_on, mix
 from db.engine import read_session, write_session
 from db.events import record
 from db.moderation.common import ModerationError
-from db.moderation.grading import Comparison, acknowledge, load_comparison, may_acknowledge
-from db.moderation.queue import FilterOptions
-from db.moderation.stats import FeedbackRow, PairRow, StatsFilter, agreement_pairs, feedback_log
-from db.models import Programme
+from db.moderation.grading import Comparison, acknowledge, load_comparisons, may_acknowledge
+from db.moderation.queue import FilterOptions, filter_options
+from db.moderation.stats import FeedbackRow, StatsFilter, agreement_counts, feedback_log, question_options
+from db.queries.common import current_programme
 from ui.cache import cached_query
 from ui.errors import refusable
 from ui.moderation import audit_filters
 from ui.text import plain
-from ui.widgets import chart_table, rag_badge, session
+from ui.widgets import chart_table, rag_badge
 
 MATRIX_PALE, MATRIX_DARK = "#eef3fa", "#1d4f91"  # the agreement matrix: no grades to the most
 RECENT_ACKNOWLEDGED = 10
+AWAITING_SHOWN = 20
 
 
 # ------------------------------------------------------------------ cached reads
 @cached_query
-def cached_pairs(scope: Scope, filters: StatsFilter) -> list[PairRow]:
+def cached_figures(scope: Scope, filters: StatsFilter, programme_start: date | None) -> AgreementFigures:
+    """Every figure of the Statistics tab, from grade pairs counted in SQL (two statements)."""
     with read_session() as session:
-        return agreement_pairs(session, scope, filters)
+        return agreement_figures(agreement_counts(session, scope, filters), programme_start)
+
+
+@cached_query
+def cached_choices(scope: Scope) -> tuple[FilterOptions, dict[str, str], date | None]:
+    """The filters' choices, the questions moderated, and the programme's first day (week labels)."""
+    with read_session() as session:
+        programme = current_programme(session)
+        return (filter_options(session, scope), dict(question_options(session, scope)),
+                programme.start_date if programme else None)
 
 
 @cached_query
@@ -53,6 +56,13 @@ def cached_feedback(scope: Scope, search: str, auditor_ids: tuple[int, ...], tea
     with read_session() as session:
         return feedback_log(session, scope, search=search, auditor_ids=auditor_ids, team_ids=team_ids,
                             mine_only=mine_only)
+
+
+@cached_query
+def cached_comparisons(scope: Scope, moderation_ids: tuple[int, ...]) -> dict[int, Comparison]:
+    """The comparisons behind the feedback on the user's audits, loaded together (no query per row)."""
+    with read_session() as session:
+        return load_comparisons(session, scope, list(moderation_ids))
 
 
 
@@ -130,18 +140,15 @@ def over_time_chart(buckets: Sequence[TimeBucket]) -> alt.Chart:
     return (line + points).properties(height=280)
 
 
-def stats_tables(rows: Sequence[PairRow], *, second: str = "agreed grade") -> tuple[pd.DataFrame, pd.DataFrame]:
+def stats_tables(figures: AgreementFigures, *, second: str = "agreed grade") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per first auditor: those with ``SMALL_N`` or more moderated audits, the most generous first
     (so a generous or harsh grader stands out), and apart, by name, those with fewer: no kappa, no
     direction and no rank for them, since a handful of audits shows no pattern."""
-    teams: dict[str, set[str]] = {}
-    for row in rows:
-        teams.setdefault(row.first_auditor, set()).add(row.team)
-    graders = rank_graders(agreement_by(rows, key=lambda row: row.first_auditor))
+    teams = figures.teams
     ranked = pd.DataFrame([
         {
             "First auditor": name,
-            "Teams": ", ".join(sorted(teams[name])),
+            "Teams": ", ".join(teams[name]),
             "Audits moderated": s.moderations,
             "Grades": s.n,
             "Exact": s.exact_text,
@@ -151,12 +158,12 @@ def stats_tables(rows: Sequence[PairRow], *, second: str = "agreed grade") -> tu
             "Reading": s.reading,
             "Note": kappa_note(s, second=second),
         }
-        for name, s in graders.ranked
+        for name, s in figures.graders.ranked
     ])
     too_few = pd.DataFrame([
-        {"First auditor": name, "Teams": ", ".join(sorted(teams[name])), "Audits moderated": s.moderations,
+        {"First auditor": name, "Teams": ", ".join(teams[name]), "Audits moderated": s.moderations,
          "Grades": s.n}
-        for name, s in graders.too_few
+        for name, s in figures.graders.too_few
     ])
     return ranked, too_few
 
@@ -173,7 +180,7 @@ def highlight_readings(frame: pd.DataFrame):
 
 # ------------------------------------------------------------------ the statistics tab
 def statistics_tab(scope: Scope, options: FilterOptions, questions: dict[str, str],
-                   programme: Programme | None) -> None:
+                   programme_start: date | None) -> None:
     """Filters, headline figures, the grade matrix, agreement over time and the first auditors."""
     chosen = audit_filters(options, "stats", ("auditor", "team", "theme"), st.columns(3))
     f4, f5, f6 = st.columns([2, 1, 1])
@@ -189,8 +196,8 @@ def statistics_tab(scope: Scope, options: FilterOptions, questions: dict[str, st
                                     "blind": "the moderator's blind grade"}.get)
     filters = StatsFilter(chosen["auditor"], chosen["team"], chosen["theme"], tuple(question_keys), date_from,
                           date_to, "questions" if question_keys else level, against)
-    pairs = cached_pairs(scope, filters)
-    stats = agreement_of([p.rated for p in pairs])
+    figures = cached_figures(scope, filters, programme_start)
+    stats = figures.stats
     second = "Agreed grade" if against == "agreed" else "Moderator's blind grade"
 
     m1, m2, m3, m4, m5, m6 = st.columns(6)
@@ -224,15 +231,14 @@ def statistics_tab(scope: Scope, options: FilterOptions, questions: dict[str, st
                        "(bottom left) are first grades lower: harsh.")
         with right:
             st.subheader("Agreement over time")
-            buckets = agreement_over_time([p.rated for p in pairs], programme.start_date if programme else None)
-            over_time = over_time_chart(buckets)
+            over_time = over_time_chart(figures.over_time)
             st.altair_chart(over_time, width="stretch")
             chart_table(over_time, columns={"Week": "Week", "Measure": "Measure", "Count": "Grades agreeing",
                                             "Kappa": "Kappa", "Moderated audits": "Moderated audits"})
             st.caption(f"By week of moderation. Faint points: fewer than {SMALL_N} moderated audits that week. "
                        "Hover for counts and the week's kappa.")
         st.subheader("By first auditor")
-        ranked, too_few = stats_tables(pairs, second=second.lower())
+        ranked, too_few = stats_tables(figures, second=second.lower())
         if ranked.empty:
             st.caption(f"No first auditor has {SMALL_N} or more moderated audits here yet.")
         else:
@@ -299,14 +305,20 @@ def my_feedback_tab(scope: Scope, mine: list[FeedbackRow]) -> None:
     """What awaits acknowledgement and the latest acknowledged, each with its outcome."""
     if not mine:
         st.info("No completed moderation of your audits, or your teams' audits, yet.")
-    # Everything still to acknowledge, and the ten latest acknowledged; the log holds the rest.
-    recent = {row.moderation_id for row in [r for r in mine if r.acknowledged_on][:RECENT_ACKNOWLEDGED]}
-    shown = [row for row in mine if row.acknowledged_on is None or row.moderation_id in recent]
-    if len(shown) < len(mine):
+    # The newest still to acknowledge (up to AWAITING_SHOWN), and the ten latest acknowledged; the log
+    # holds the rest. Each is an expander with its table: a hundred of them cost seconds a run.
+    awaiting = [r.moderation_id for r in mine if r.acknowledged_on is None]
+    recent = [r.moderation_id for r in mine if r.acknowledged_on][:RECENT_ACKNOWLEDGED]
+    chosen = set(awaiting[:AWAITING_SHOWN]) | set(recent)
+    shown = [row for row in mine if row.moderation_id in chosen]
+    if len(awaiting) > AWAITING_SHOWN:
+        st.caption(f"{len(awaiting)} await acknowledgement: the {AWAITING_SHOWN} newest are below, and the next "
+                   f"appear as these are acknowledged. The {RECENT_ACKNOWLEDGED} latest acknowledged follow; "
+                   "all feedback is in the Feedback log.")
+    elif len(shown) < len(mine):
         st.caption(f"Showing what awaits acknowledgement and the {RECENT_ACKNOWLEDGED} latest acknowledged; "
                    "older feedback is in the Feedback log.")
-    with session() as s:
-        comparisons = {row.moderation_id: load_comparison(s, scope, row.moderation_id) for row in shown}
+    comparisons = cached_comparisons(scope, tuple(row.moderation_id for row in shown))
     for row in shown:
         comparison = comparisons[row.moderation_id]
         state = (f"acknowledged by {plain(row.acknowledged_by)} on {row.acknowledged_on:%d %b %Y}" if row.acknowledged_on

@@ -2,6 +2,8 @@
 every moderation in progress."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import streamlit as st
 
@@ -9,13 +11,51 @@ from core.authz import Role
 from core.moderation import SampleMethod
 from db.engine import write_session
 from db.moderation.common import ModerationError
-from db.moderation.queue import AssignmentRow, FilterOptions, QueueFilter, assign_one, draw, moderation_queue
+from core.authz import Scope
+from db.engine import read_session
+from db.moderation.queue import (
+    AssignmentRow,
+    FilterOptions,
+    QueueFilter,
+    QueuePage,
+    assign_one,
+    assignments,
+    draw,
+    filter_options,
+    queue_page,
+)
+from ui.cache import cached_query
 from ui.moderation import FLASH, audit_filters, open_moderation
 from ui.text import plain
-from ui.widgets import session, today
+from ui.widgets import today
 
 STATUS_WORDS = {"assigned": "To grade, blind", "graded": "Graded: agree and give feedback", "completed": "Completed"}
 KINDS = {"internal": "Internal audits (by managers)", "external": "External audits", "": "Both"}
+
+
+@dataclass(frozen=True)
+class Lists:
+    options: FilterOptions
+    mine: list[AssignmentRow]  # the user's to grade or agree
+    done_by_me: list[AssignmentRow]
+    in_progress: list[AssignmentRow]  # everyone's not yet completed
+
+
+@cached_query
+def cached_lists(scope: Scope) -> Lists:
+    """The filter choices and the three lists of assignments (cached per data version: any write
+    shows on the next run)."""
+    with read_session() as s:
+        return Lists(filter_options(s, scope),
+                     assignments(s, scope, moderator_id=scope.user_id, statuses=("assigned", "graded")),
+                     assignments(s, scope, moderator_id=scope.user_id, statuses=("completed",)),
+                     assignments(s, scope, statuses=("assigned", "graded")))
+
+
+@cached_query
+def cached_queue(scope: Scope, filters: QueueFilter) -> QueuePage:
+    with read_session() as s:
+        return queue_page(s, scope, filters)
 
 
 def assignment_frame(rows, *, with_moderator: bool = False) -> pd.DataFrame:
@@ -58,9 +98,11 @@ def queue_tab(user, options: FilterOptions) -> None:
     date_to = f5.date_input("Audited to", value=None, key="queue_to")
     kind = f6.selectbox("Kind", list(KINDS), format_func=KINDS.get, key="queue_kind")
     filters = QueueFilter(chosen["team"], chosen["theme"], chosen["auditor"], date_from, date_to, kind or None)
-    with session() as s:
-        queue = moderation_queue(s, scope, filters)
-    st.caption(f"{len(queue)} submitted audit(s) not yet moderated.")
+    page = cached_queue(scope, filters)
+    queue = page.rows
+    st.caption(f"{page.total} submitted audit(s) not yet moderated."
+               + (f" The newest {len(queue)} are listed; the filters narrow the list, and a sample is drawn from all "
+                  f"{page.total}." if page.total > len(queue) else ""))
     if queue:
         st.dataframe(
             pd.DataFrame([{"Case": r.case_reference, "Team": r.team, "Theme": r.theme, "First auditor": r.first_auditor,
@@ -116,7 +158,6 @@ def queue_tab(user, options: FilterOptions) -> None:
         except (ModerationError, PermissionError) as error:
             st.error(plain(str(error)))
         else:
-            by_id = {r.audit_id: r for r in queue}
             left_out = (f" {result.own_audits_left_out} of the moderator's own audit(s) left out."
                         if result.own_audits_left_out else "")
             if assign and result.audit_ids:
@@ -126,9 +167,9 @@ def queue_tab(user, options: FilterOptions) -> None:
             st.markdown(f"**{len(result.audit_ids)} audit(s) drawn** · {plain(result.label)}.{left_out}")
             if result.audit_ids:
                 st.dataframe(
-                    pd.DataFrame([{"Case": by_id[i].case_reference, "Team": by_id[i].team, "Theme": by_id[i].theme,
-                                   "First auditor": by_id[i].first_auditor, "Audit date": by_id[i].audit_date}
-                                  for i in result.audit_ids]),
+                    pd.DataFrame([{"Case": r.case_reference, "Team": r.team, "Theme": r.theme,
+                                   "First auditor": r.first_auditor, "Audit date": r.audit_date}
+                                  for r in result.rows]),
                     hide_index=True, width="stretch",
                 )
 

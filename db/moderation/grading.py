@@ -53,9 +53,9 @@ class BlindCase:
     questions: list[BlindQuestion]
 
 
-def _details(session: Session, scope: Scope | None, moderation_id: int) -> CaseDetails:
-    """The case details of a moderation; limited to ``scope``'s teams unless the caller
-    has already decided the user may see it (``scope=None``)."""
+def _details_of(session: Session, scope: Scope | None, moderation_ids: list[int]) -> dict[int, CaseDetails]:
+    """The case details of moderations, by id; limited to ``scope``'s teams unless the caller
+    has already decided the user may see them (``scope=None``)."""
     statement = (
         moderation_joins(select(
             Moderation.id, Audit.id, Moderation.status, Moderation.moderator_id, Moderator.display_name,
@@ -63,14 +63,22 @@ def _details(session: Session, scope: Scope | None, moderation_id: int) -> CaseD
             Audit.work_date, Audit.audit_date, Moderation.sample_label,
         ))
         .outerjoin(Practitioner, Practitioner.id == Audit.practitioner_id)
-        .where(Moderation.id == moderation_id)
+        .where(col(Moderation.id).in_(moderation_ids))
     )
-    row = session.exec(statement if scope is None else in_scope(statement, scope)).first()
-    if row is None:
+    details = {}
+    for row in session.exec(statement if scope is None else in_scope(statement, scope)):
+        values = list(row)
+        values[8] = values[8] or "Not recorded"  # the practitioner
+        details[values[0]] = CaseDetails(*values)
+    return details
+
+
+def _details(session: Session, scope: Scope | None, moderation_id: int) -> CaseDetails:
+    """The case details of one moderation (see ``_details_of``), or a ModerationError."""
+    details = _details_of(session, scope, [moderation_id]).get(moderation_id)
+    if details is None:
         raise ModerationError("No such moderation, or not one you may see.")
-    values = list(row)
-    values[8] = values[8] or "Not recorded"  # the practitioner
-    return CaseDetails(*values)
+    return details
 
 
 def moderation_details(session: Session, scope: Scope, moderation_id: int) -> CaseDetails:
@@ -193,48 +201,87 @@ def load_comparison(session: Session, scope: Scope, moderation_id: int) -> Compa
     A graded (not yet completed) comparison is for its moderator and administrators;
     a completed one for anyone who sees the team, and the first auditor.
     """
+    return load_comparisons(session, scope, [moderation_id])[moderation_id]
+
+
+# Moderations per statement: each IN list stays far below SQLite's oldest limit of 999 parameters.
+COMPARISONS_PER_QUERY = 500
+
+
+def load_comparisons(session: Session, scope: Scope, moderation_ids: list[int]) -> dict[int, Comparison]:
+    """``load_comparison`` for many moderations at once, by id in the order given: four
+    statements per ``COMPARISONS_PER_QUERY`` moderations, never one per moderation. The same
+    rules: if any one of them may not be opened, its ModerationError is raised."""
     case_level(scope)
-    moderation = session.get(Moderation, moderation_id)
-    audit = session.get(Audit, moderation.audit_id) if moderation else None
-    if moderation is None or audit is None:
-        raise ModerationError("No such moderation.")
-    is_author = audit.auditor_id == scope.user_id
-    if not (scope.can_see_team(audit.team_id) or (is_author and moderation.status == "completed")):
-        raise ModerationError("No such moderation, or not one you may see.")
-    if moderation.status == "assigned":
-        raise ModerationError("The comparison opens only after the moderator has submitted their blind grades.")
-    if moderation.status == "graded" and not (moderation.moderator_id == scope.user_id or Role.ADMIN in scope.roles):
-        raise ModerationError("This moderation is still in progress.")
-    details = _details(session, None, moderation_id)  # access was decided just above
-    rows = session.exec(
-        select(Question.id, Question.position, Question.domain, Question.text, Answer.grade, Answer.rationale,
-               ModerationAnswer.moderator_grade, ModerationAnswer.moderator_rationale, ModerationAnswer.agreed_grade)
-        .join(Answer, (Answer.question_id == Question.id) & (Answer.audit_id == audit.id))
+    ids = list(dict.fromkeys(moderation_ids))
+    found: dict[int, Comparison] = {}
+    for start in range(0, len(ids), COMPARISONS_PER_QUERY):
+        found.update(_comparisons(session, scope, ids[start:start + COMPARISONS_PER_QUERY]))
+    return {moderation_id: found[moderation_id] for moderation_id in ids}
+
+
+def _comparisons(session: Session, scope: Scope, ids: list[int]) -> dict[int, Comparison]:
+    heads = {row[0]: row for row in session.exec(
+        select(Moderation.id, Moderation.status, Moderation.moderator_id, Moderation.moderator_overall_grade,
+               Moderation.moderator_overall_rationale, Moderation.agreed_overall_grade, Moderation.feedback,
+               Moderation.graded_at, Moderation.completed_at, Moderation.acknowledged_by_id,
+               Moderation.acknowledged_at, Audit.auditor_id, Audit.team_id, Audit.overall_grade,
+               Audit.overall_rationale)
+        .join(Audit, Audit.id == Moderation.audit_id)
+        .where(col(Moderation.id).in_(ids))
+    )}
+    for moderation_id in ids:
+        head = heads.get(moderation_id)
+        if head is None:
+            raise ModerationError("No such moderation.")
+        status, moderator_id, auditor_id, team_id = head[1], head[2], head[11], head[12]
+        is_author = auditor_id == scope.user_id
+        if not (scope.can_see_team(team_id) or (is_author and status == "completed")):
+            raise ModerationError("No such moderation, or not one you may see.")
+        if status == "assigned":
+            raise ModerationError("The comparison opens only after the moderator has submitted their blind grades.")
+        if status == "graded" and not (moderator_id == scope.user_id or Role.ADMIN in scope.roles):
+            raise ModerationError("This moderation is still in progress.")
+    details = _details_of(session, None, ids)  # access was decided just above
+    lines: dict[int, list[ComparisonLine]] = {moderation_id: [] for moderation_id in ids}
+    for row in session.exec(
+        select(Moderation.id, Question.id, Question.position, Question.domain, Question.text, Answer.grade,
+               Answer.rationale, ModerationAnswer.moderator_grade, ModerationAnswer.moderator_rationale,
+               ModerationAnswer.agreed_grade)
+        .select_from(Moderation)
+        .join(Audit, Audit.id == Moderation.audit_id)
+        .join(Question, Question.template_version_id == Audit.template_version_id)
+        .join(Answer, (Answer.question_id == Question.id) & (Answer.audit_id == Audit.id))
         .outerjoin(ModerationAnswer, (ModerationAnswer.question_id == Question.id)
-                   & (ModerationAnswer.moderation_id == moderation_id))
-        .where(Question.template_version_id == audit.template_version_id)
-        .order_by(Question.position)
-    ).all()
-    lines = [ComparisonLine(*row[:5], row[5] or "", row[6], row[7] or "", row[8]) for row in rows]
-    names = dict(session.exec(select(User.id, User.display_name).where(
-        col(User.id).in_([i for i in (moderation.moderator_id, moderation.acknowledged_by_id) if i]))).all())
-    return Comparison(
-        details=details,
-        lines=disagreements_first(lines),
-        first_overall=audit.overall_grade,
-        first_overall_rationale=audit.overall_rationale,
-        moderator_overall=moderation.moderator_overall_grade,
-        moderator_overall_rationale=moderation.moderator_overall_rationale,
-        agreed_overall=moderation.agreed_overall_grade,
-        feedback=moderation.feedback,
-        moderator=names.get(moderation.moderator_id, ""),
-        first_auditor_id=audit.auditor_id,
-        team_id=audit.team_id,
-        graded_at=moderation.graded_at,
-        completed_at=moderation.completed_at,
-        acknowledged_by=names.get(moderation.acknowledged_by_id) if moderation.acknowledged_by_id else None,
-        acknowledged_at=moderation.acknowledged_at,
-    )
+                   & (ModerationAnswer.moderation_id == Moderation.id))
+        .where(col(Moderation.id).in_(ids))
+        .order_by(Moderation.id, Question.position)
+    ):
+        lines[row[0]].append(ComparisonLine(*row[1:6], row[6] or "", row[7], row[8] or "", row[9]))
+    people = {i for head in heads.values() for i in (head[2], head[9]) if i}
+    names = dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(sorted(people)))).all())
+    comparisons = {}
+    for moderation_id in ids:
+        (_, _, moderator_id, moderator_overall, moderator_rationale, agreed_overall, feedback, graded_at, completed_at,
+         acknowledged_by_id, acknowledged_at, auditor_id, team_id, first_overall, first_rationale) = heads[moderation_id]
+        comparisons[moderation_id] = Comparison(
+            details=details[moderation_id],
+            lines=disagreements_first(lines[moderation_id]),
+            first_overall=first_overall,
+            first_overall_rationale=first_rationale,
+            moderator_overall=moderator_overall,
+            moderator_overall_rationale=moderator_rationale,
+            agreed_overall=agreed_overall,
+            feedback=feedback,
+            moderator=names.get(moderator_id, ""),
+            first_auditor_id=auditor_id,
+            team_id=team_id,
+            graded_at=graded_at,
+            completed_at=completed_at,
+            acknowledged_by=names.get(acknowledged_by_id) if acknowledged_by_id else None,
+            acknowledged_at=acknowledged_at,
+        )
+    return comparisons
 
 
 def complete(

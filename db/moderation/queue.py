@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -52,19 +53,9 @@ class QueueRow:
     audit_date: date | None
 
 
-def moderation_queue(session: Session, scope: Scope, filters: QueueFilter = QueueFilter()) -> list[QueueRow]:
-    """Submitted audits with no moderation yet (not even assigned), newest first."""
-    case_level(scope)
-    statement = (
-        select(Audit.id, Case.reference, Team.id, Team.name, Theme.name, FirstAuditor.id, FirstAuditor.display_name,
-               Audit.kind, Audit.work_date, Audit.audit_date)
-        .join(Case, Case.id == Audit.case_id)
-        .join(Team, Team.id == Audit.team_id)
-        .join(Theme, Theme.id == Audit.theme_id)
-        .join(FirstAuditor, FirstAuditor.id == Audit.auditor_id)
-        .outerjoin(Moderation, Moderation.audit_id == Audit.id)
-        .where(col(Moderation.id).is_(None))
-    )
+def _unmoderated(statement, scope: Scope, filters: QueueFilter):
+    """Limit ``statement`` (on ``Audit``) to the submitted audits in scope with no moderation yet."""
+    statement = statement.outerjoin(Moderation, Moderation.audit_id == Audit.id).where(col(Moderation.id).is_(None))
     if filters.kind:
         statement = statement.where(Audit.kind == filters.kind)
     statement = audit_filters(statement, filters.team_ids, filters.theme_ids, filters.auditor_ids)
@@ -72,8 +63,45 @@ def moderation_queue(session: Session, scope: Scope, filters: QueueFilter = Queu
         statement = statement.where(Audit.audit_date >= filters.date_from)
     if filters.date_to:
         statement = statement.where(Audit.audit_date <= filters.date_to)
-    statement = in_scope(submitted(statement), scope).order_by(col(Audit.audit_date).desc(), col(Audit.id).desc())
-    return [QueueRow(*row) for row in session.exec(statement)]
+    return in_scope(submitted(statement), scope)
+
+
+def _queue_rows(scope: Scope, filters: QueueFilter):
+    return _unmoderated(
+        select(Audit.id, Case.reference, Team.id, Team.name, Theme.name, FirstAuditor.id, FirstAuditor.display_name,
+               Audit.kind, Audit.work_date, Audit.audit_date)
+        .join(Case, Case.id == Audit.case_id)
+        .join(Team, Team.id == Audit.team_id)
+        .join(Theme, Theme.id == Audit.theme_id)
+        .join(FirstAuditor, FirstAuditor.id == Audit.auditor_id),
+        scope, filters,
+    ).order_by(col(Audit.audit_date).desc(), col(Audit.id).desc())
+
+
+def moderation_queue(session: Session, scope: Scope, filters: QueueFilter = QueueFilter()) -> list[QueueRow]:
+    """Submitted audits with no moderation yet (not even assigned), newest first."""
+    case_level(scope)
+    return [QueueRow(*row) for row in session.exec(_queue_rows(scope, filters))]
+
+
+# The queue on the page: its newest audits only. A council's queue holds thousands; samples are
+# drawn from all of it (``draw``), and the filters narrow what is shown.
+QUEUE_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    total: int  # every audit the filters match
+    rows: list[QueueRow]  # the newest ``QUEUE_SHOWN`` of them
+
+
+def queue_page(session: Session, scope: Scope, filters: QueueFilter = QueueFilter(),
+               limit: int = QUEUE_SHOWN) -> QueuePage:
+    """How many audits wait in the (filtered) queue, and the newest ``limit`` of them."""
+    case_level(scope)
+    total = session.exec(_unmoderated(select(func.count()).select_from(Audit), scope, filters)).one()
+    rows = [QueueRow(*row) for row in session.exec(_queue_rows(scope, filters).limit(limit))]
+    return QueuePage(total, rows)
 
 
 @dataclass(frozen=True)
@@ -115,6 +143,7 @@ class SampleResult:
     audit_ids: list[int]
     own_audits_left_out: int
     moderation_ids: list[int] = field(default_factory=list)
+    rows: list[QueueRow] = field(default_factory=list)  # the drawn audits' queue rows, in ``audit_ids`` order
 
 
 def _check_moderator(session: Session, moderator_id: int) -> User:
@@ -150,7 +179,8 @@ def draw(
     candidates = [Candidate(r.audit_id, r.team_id, r.first_auditor_id) for r in queue if r.first_auditor_id != moderator_id]
     label = sample_label(today, method, amount, seed)
     drawn = draw_sample(candidates, method, amount, seed)
-    result = SampleResult(label, drawn, len(queue) - len(candidates))
+    by_id = {r.audit_id: r for r in queue}
+    result = SampleResult(label, drawn, len(queue) - len(candidates), rows=[by_id[i] for i in drawn])
     if not assign or not drawn:
         return result
     moderation_ids = []
@@ -163,7 +193,7 @@ def draw(
         session.flush()
     except IntegrityError as error:
         raise ModerationError("Someone assigned some of these audits a moment ago. Draw the sample again.") from error
-    return SampleResult(label, drawn, result.own_audits_left_out, moderation_ids)
+    return dataclasses.replace(result, moderation_ids=moderation_ids)
 
 
 def _assign(session: Session, scope: Scope, audit_id: int, moderator: User, label: str) -> int:

@@ -6,12 +6,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import String, func, or_, type_coerce
 from sqlmodel import Session, col, select
 
-from core.agreement import RatedPair
+from core.agreement import GRADES, GradeCounts, RatedPair
 from core.authz import Role, Scope
-from db.models import Answer, Audit, Case, Moderation, ModerationAnswer, Question, Team, TemplateVersion, Theme
+from db.models import Answer, Audit, Case, Moderation, ModerationAnswer, Question, Team, TemplateVersion, Theme, \
+    User
 from db.moderation.common import (
     Acknowledger,
     FirstAuditor,
@@ -23,6 +24,7 @@ from db.moderation.common import (
     start_of,
 )
 from db.queries.common import in_scope
+from db.queries.progress import as_date
 
 
 # ------------------------------------------------------------------ statistics
@@ -72,34 +74,103 @@ def _joined(statement):
     return moderation_joins(statement, case=False, moderator=False)
 
 
+def _by_overall(filters: StatsFilter) -> bool:
+    return filters.level == "overall" and not filters.question_keys
+
+
+def _grades(filters: StatsFilter):
+    """The (first, second) grade columns the filters compare."""
+    blind = filters.against == "blind"
+    if _by_overall(filters):
+        return Audit.overall_grade, (Moderation.moderator_overall_grade if blind else Moderation.agreed_overall_grade)
+    return Answer.grade, (ModerationAnswer.moderator_grade if blind else ModerationAnswer.agreed_grade)
+
+
+def _pairs(statement, scope: Scope, filters: StatsFilter, *, named: bool = True):
+    """FROM and WHERE of the grade pairs the filters choose: completed moderations in scope, with
+    their audits (overall judgements) or their question grades. ``named``: joined to the team,
+    theme, first auditor and question for their names (the counts need none of them)."""
+    statement = statement.select_from(Moderation)
+    statement = _joined(statement) if named else statement.join(Audit, Audit.id == Moderation.audit_id)
+    if not _by_overall(filters):
+        statement = statement.join(ModerationAnswer, ModerationAnswer.moderation_id == Moderation.id).join(
+            Answer, (Answer.audit_id == Audit.id) & (Answer.question_id == ModerationAnswer.question_id))
+        if named or filters.question_keys:
+            statement = statement.join(Question, Question.id == ModerationAnswer.question_id)
+        if filters.question_keys:
+            pairs = [key.split(":", 1) for key in filters.question_keys]
+            statement = statement.join(TemplateVersion, TemplateVersion.id == Question.template_version_id).where(
+                or_(*[(TemplateVersion.theme_id == int(theme)) & (Question.key == key) for theme, key in pairs])
+            )
+    return _completed(statement, scope, filters)
+
+
 def agreement_pairs(session: Session, scope: Scope, filters: StatsFilter = StatsFilter()) -> list[PairRow]:
-    """(first, moderated) grade pairs of completed moderations, for the statistics.
+    """(first, moderated) grade pairs of completed moderations, one by one (for tests and checks;
+    the page reads ``agreement_counts``).
 
     Managers get their teams only. Grades and names only, no free text: the
     statistics never carry a rationale or feedback.
     """
     case_level(scope)
-    base = (Moderation.id, FirstAuditor.id, FirstAuditor.display_name, Team.name, Theme.name)
-    blind = filters.against == "blind"
-    if filters.level == "overall" and not filters.question_keys:
-        second = Moderation.moderator_overall_grade if blind else Moderation.agreed_overall_grade
-        statement = _completed(_joined(select(*base, Moderation.completed_at, Audit.overall_grade, second)), scope, filters)
-        return [PairRow(*row[:5], "", day_of(row[5]), row[6], row[7])
-                for row in session.exec(statement.order_by(Moderation.completed_at, Moderation.id))]
-    second = ModerationAnswer.moderator_grade if blind else ModerationAnswer.agreed_grade
-    statement = _joined(
-        select(*base, Question.text, Moderation.completed_at, Answer.grade, second)
-        .select_from(Moderation)
-    ).join(ModerationAnswer, ModerationAnswer.moderation_id == Moderation.id).join(
-        Question, Question.id == ModerationAnswer.question_id
-    ).join(Answer, (Answer.audit_id == Audit.id) & (Answer.question_id == Question.id))
-    if filters.question_keys:
-        pairs = [key.split(":", 1) for key in filters.question_keys]
-        statement = statement.join(TemplateVersion, TemplateVersion.id == Question.template_version_id).where(
-            or_(*[(TemplateVersion.theme_id == int(theme)) & (Question.key == key) for theme, key in pairs])
-        )
-    statement = _completed(statement, scope, filters).order_by(Moderation.completed_at, Moderation.id, Question.position)
-    return [PairRow(*row[:6], day_of(row[6]), row[7], row[8]) for row in session.exec(statement)]
+    first, second = _grades(filters)
+    question = "" if _by_overall(filters) else Question.text
+    columns = [Moderation.id, FirstAuditor.id, FirstAuditor.display_name, Team.name, Theme.name,
+               Moderation.completed_at, first, second]
+    order = [Moderation.completed_at, Moderation.id]
+    if question:
+        columns.insert(5, question)
+        order.append(Question.position)
+    rows = session.exec(_pairs(select(*columns), scope, filters).order_by(*order))
+    if not question:
+        return [PairRow(*row[:5], "", day_of(row[5]), row[6], row[7]) for row in rows]
+    return [PairRow(*row[:6], day_of(row[6]), row[7], row[8]) for row in rows]
+
+
+def agreement_counts(session: Session, scope: Scope, filters: StatsFilter = StatsFilter()) -> list[GradeCounts]:
+    """The grade pairs ``agreement_pairs`` lists, counted: per first auditor, team and day of
+    completion, the 4x4 matrix of (first, second) grades and the moderated audits they come from.
+    Pairs where either side is not a grade of 1 to 4 are left out, as the statistics leave them out.
+
+    SQL counts the pairs of each moderation by grade pair, by ids only (no name joined to the
+    tens of thousands of pairs: a few thousand rows at 100,000 audits); the rows are added up
+    here and named by one look-up of the first auditors and one of the teams. Three statements,
+    whatever the number of moderations."""
+    case_level(scope)
+    first, second = _grades(filters)
+    graded = (first.between(min(GRADES), max(GRADES)), second.between(min(GRADES), max(GRADES)))
+    # Executed on the connection, the day as text: the ORM's row and date processing cost more
+    # than the query itself on ten thousand rows.
+    rows = session.connection().execute(
+        _pairs(select(Moderation.id, func.min(Audit.auditor_id), func.min(Audit.team_id),
+                      type_coerce(func.min(as_date(Moderation.completed_at)), String), first, second, func.count()),
+               scope, filters, named=False)
+        .where(*graded).group_by(Moderation.id, first, second)
+    ).all()
+    groups: dict[tuple, tuple[list[list[int]], set[int]]] = {}
+    for moderation_id, auditor_id, team_id, day, a, b, n in rows:
+        key = (auditor_id, team_id, _as_date(day))
+        matrix, moderations = groups.get(key) or groups.setdefault(key, ([[0] * 4 for _ in GRADES], set()))
+        matrix[a - 1][b - 1] += n
+        moderations.add(moderation_id)
+    auditors = {key[0] for key in groups}
+    teams = {key[1] for key in groups}
+    auditor_names = dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(sorted(auditors))))
+                         .all()) if auditors else {}
+    team_names = dict(session.exec(select(Team.id, Team.name).where(col(Team.id).in_(sorted(teams)))).all()) \
+        if teams else {}
+    return [
+        GradeCounts(auditor_names[auditor_id], team_names[team_id], day, len(moderations),
+                    tuple(tuple(row) for row in matrix))
+        for (auditor_id, team_id, day), (matrix, moderations) in groups.items()
+    ]
+
+
+def _as_date(value) -> date | None:
+    """The date of SQL's ``date``/``CAST AS DATE`` of a timestamp, read as text."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def question_options(session: Session, scope: Scope) -> list[tuple[str, str]]:
