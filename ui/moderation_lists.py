@@ -7,12 +7,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from core.authz import Role
+from core.authz import Role, Scope
 from core.moderation import SampleMethod
-from db.engine import write_session
+from db.engine import read_session, write_session
 from db.moderation.common import ModerationError
-from core.authz import Scope
-from db.engine import read_session
 from db.moderation.queue import (
     AssignmentRow,
     FilterOptions,
