@@ -104,7 +104,7 @@ def time_exports(engine, repeat: int) -> dict:
     from core.exports import to_csv, to_xlsx
     from db import actions as db_actions
     from db import admin
-    from db.moderation import FeedbackRow, feedback_log
+    from db.moderation.stats import FeedbackRow, feedback_log
     from db.users import load_signed_in
     from ui import actions as ui_actions
     from ui.moderation import grade_text

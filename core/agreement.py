@@ -73,13 +73,16 @@ def comparison_matrix(pairs: Iterable[Pair]) -> list[list[int]]:
 
 def weighted_kappa(pairs: Iterable[Pair]) -> Kappa:
     """Quadratic-weighted Cohen's kappa on the 1..4 scale (see the module docstring)."""
-    kept = graded_pairs(pairs)
-    n = len(kept)
+    return kappa_of_matrix(comparison_matrix(pairs))
+
+
+def kappa_of_matrix(observed: Sequence[Sequence[int]]) -> Kappa:
+    """Quadratic-weighted Cohen's kappa of a 4x4 comparison matrix (counts, row = first grade)."""
+    n = sum(sum(row) for row in observed)
     if n == 0:
         return Kappa(None, KAPPA_NO_PAIRS)
     if n == 1:
         return Kappa(None, KAPPA_ONE_PAIR)
-    observed = comparison_matrix(kept)
     rows = [sum(observed[i]) for i in range(4)]
     columns = [sum(observed[i][j] for i in range(4)) for j in range(4)]
     weight = [[(i - j) ** 2 / 9 for j in range(4)] for i in range(4)]
@@ -137,16 +140,22 @@ class AgreementStats:
 def agreement(pairs: Iterable[Pair], *, moderations: int | None = None) -> AgreementStats:
     """Every measure for ``pairs``. ``moderations`` is how many moderated audits the
     pairs come from (defaults to the number of pairs, as for overall judgements)."""
-    kept = graded_pairs(pairs)
-    n = len(kept)
+    return agreement_of_matrix(comparison_matrix(pairs), moderations=moderations)
+
+
+def agreement_of_matrix(matrix: Sequence[Sequence[int]], *, moderations: int | None = None) -> AgreementStats:
+    """Every measure from a 4x4 comparison matrix (``matrix[first - 1][moderated - 1]`` counts):
+    the one place the measures are computed, whether the pairs were counted here or in SQL."""
+    cells = [(i, j, matrix[i][j]) for i in range(4) for j in range(4)]
+    n = sum(count for _, _, count in cells)
     return AgreementStats(
         n=n,
         moderations=n if moderations is None else moderations,
-        exact=sum(1 for a, b in kept if a == b),
-        within_one=sum(1 for a, b in kept if abs(a - b) <= 1),
-        kappa=weighted_kappa(kept),
-        direction=sum(a - b for a, b in kept) / n if n else None,
-        matrix=comparison_matrix(kept),
+        exact=sum(count for i, j, count in cells if i == j),
+        within_one=sum(count for i, j, count in cells if abs(i - j) <= 1),
+        kappa=kappa_of_matrix(matrix),
+        direction=sum((i - j) * count for i, j, count in cells) / n if n else None,
+        matrix=[list(row) for row in matrix],
     )
 
 
@@ -233,8 +242,7 @@ class RatedPair:
 
 def agreement_of(rated: Sequence[RatedPair]) -> AgreementStats:
     """Statistics of ``rated``, counting the moderated audits they come from."""
-    graded = [r for r in rated if r.first in GRADES and r.moderated in GRADES]
-    return agreement([(r.first, r.moderated) for r in graded], moderations=len({r.moderation_id for r in graded}))
+    return agreement_of_counts(counts_of(rated))
 
 
 def agreement_by(items: Iterable[T], key: Callable[[T], K]) -> dict[K, AgreementStats]:
@@ -269,11 +277,88 @@ def agreement_over_time(rated: Iterable[RatedPair], programme_start: date | None
     for item in rated:
         if item.on is not None:
             weeks[week_monday(item.on)].append(item)
-    buckets = []
-    for monday in sorted(weeks):
-        if programme_start is not None and monday >= week_monday(programme_start):
-            label = f"Week {(monday - week_monday(programme_start)).days // 7 + 1}"
-        else:
-            label = f"w/c {monday:%d %b %Y}"
-        buckets.append(TimeBucket(label, monday, agreement_of(weeks[monday])))
-    return buckets
+    return [TimeBucket(week_label(monday, programme_start), monday, agreement_of(weeks[monday]))
+            for monday in sorted(weeks)]
+
+
+def week_label(monday: date, programme_start: date | None) -> str:
+    """"Week 7" (of the programme) when ``programme_start`` is given, otherwise "w/c 07 Sep 2026"."""
+    if programme_start is not None and monday >= week_monday(programme_start):
+        return f"Week {(monday - week_monday(programme_start)).days // 7 + 1}"
+    return f"w/c {monday:%d %b %Y}"
+
+
+# ------------------------------------------------------------------ counted in SQL
+Matrix = tuple[tuple[int, int, int, int], ...]
+
+
+@dataclass(frozen=True)
+class GradeCounts:
+    """Compared grades already counted (in SQL) for one first auditor, team and day of completion:
+    the 4x4 comparison matrix and how many moderated audits its grades come from. A moderated audit
+    has one first auditor, one team and one completion day, so ``moderations`` add up across groups."""
+
+    first_auditor: str
+    team: str
+    on: date | None
+    moderations: int
+    matrix: Matrix
+
+
+def add_matrices(matrices: Iterable[Sequence[Sequence[int]]]) -> list[list[int]]:
+    total = [[0] * 4 for _ in GRADES]
+    for matrix in matrices:
+        for i in range(4):
+            row = matrix[i]
+            for j in range(4):
+                total[i][j] += row[j]
+    return total
+
+
+def agreement_of_counts(groups: Iterable[GradeCounts]) -> AgreementStats:
+    """Statistics of counted groups together (their matrices and moderated audits added up)."""
+    groups = list(groups)
+    return agreement_of_matrix(add_matrices(g.matrix for g in groups), moderations=sum(g.moderations for g in groups))
+
+
+def counts_of(rated: Iterable[RatedPair], *, first_auditor: str = "", team: str = "") -> list[GradeCounts]:
+    """``rated`` counted the way SQL counts them: per day, graded pairs only (for tests and the
+    pair-by-pair path)."""
+    matrices: dict[date | None, list[list[int]]] = {}
+    moderations: dict[date | None, set[int]] = defaultdict(set)
+    for r in rated:
+        if r.first in GRADES and r.moderated in GRADES:
+            matrices.setdefault(r.on, [[0] * 4 for _ in GRADES])[int(r.first) - 1][int(r.moderated) - 1] += 1
+            moderations[r.on].add(r.moderation_id)
+    return [GradeCounts(first_auditor, team, on, len(moderations[on]), tuple(tuple(row) for row in matrix))
+            for on, matrix in matrices.items()]
+
+
+@dataclass(frozen=True)
+class AgreementFigures:
+    """Everything the Statistics tab shows, from counted groups: the headline statistics, the
+    weeks, and the first auditors (ranked, and apart) with their teams."""
+
+    stats: AgreementStats
+    over_time: list[TimeBucket]
+    graders: RankedGraders
+    teams: dict[str, list[str]]
+
+
+def agreement_figures(groups: Sequence[GradeCounts], programme_start: date | None = None) -> AgreementFigures:
+    by_grader: dict[str, list[GradeCounts]] = defaultdict(list)
+    teams: dict[str, set[str]] = defaultdict(set)
+    weeks: dict[date, list[GradeCounts]] = defaultdict(list)
+    for group in groups:
+        by_grader[group.first_auditor].append(group)
+        teams[group.first_auditor].add(group.team)
+        if group.on is not None:
+            weeks[week_monday(group.on)].append(group)
+    buckets = [TimeBucket(week_label(monday, programme_start), monday, agreement_of_counts(weeks[monday]))
+               for monday in sorted(weeks)]
+    return AgreementFigures(
+        stats=agreement_of_counts(groups),
+        over_time=buckets,
+        graders=rank_graders({name: agreement_of_counts(g) for name, g in by_grader.items()}),
+        teams={name: sorted(names) for name, names in teams.items()},
+    )

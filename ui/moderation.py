@@ -1,53 +1,37 @@
-"""Streamlit helpers of the Moderation and Moderation agreement pages: cached reads,
-tables, charts and the two grading forms. User text is only ever shown as text.
+"""The Moderation page's parts: which moderation is open, the filters the Moderation and
+Moderation agreement pages share, the case details, the two grading forms and the comparison
+(``show_open_moderation`` draws one open moderation). User text is only ever shown as text.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.agreement import AgreementStats, TimeBucket, agreement_by, kappa_note, rank_graders
-from core.authz import Scope
-from core.grades import GRADE_LABELS, NO_RAG_TEXT_COLOUR, OVERALL_GRADES, Grade, grade_text, ink_on, mix, rag_of
+from core.grades import GRADE_LABELS, NO_RAG_TEXT_COLOUR, OVERALL_GRADES, Grade, grade_text, rag_of
 from core.moderation import ComparisonLine, difference_text
-from db.engine import read_session
-from db.moderation import (
+from db.engine import write_session
+from db.moderation.common import ModerationError
+from db.moderation.grading import (
     BlindCase,
     CaseDetails,
     Comparison,
-    FeedbackRow,
-    PairRow,
-    StatsFilter,
-    agreement_pairs,
-    feedback_log,
+    complete,
+    load_blind,
+    load_comparison,
+    moderation_details,
+    submit_blind,
 )
-from ui.cache import cached_query
-from ui.widgets import rag_badge
+from db.moderation.queue import FilterOptions
 from ui.text import plain
+from ui.widgets import rag_badge, session
 
 OPEN_PARAM = "moderation"
 QUESTION_GRADES = (Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE)
+FLASH = "moderation_flash"
 # Background of a disagreeing row in the comparison, by its size in grades.
-MATRIX_PALE, MATRIX_DARK = "#eef3fa", "#1d4f91"  # the agreement matrix: no grades to the most
 DISAGREEMENT_SHADES = {1: "#fff3cd", 2: "#f8d7a8", 3: "#f5b7b1"}
-
-
-# ------------------------------------------------------------------ cached reads
-@cached_query
-def cached_pairs(scope: Scope, filters: StatsFilter) -> list[PairRow]:
-    with read_session() as session:
-        return agreement_pairs(session, scope, filters)
-
-
-@cached_query
-def cached_feedback(scope: Scope, search: str, auditor_ids: tuple[int, ...], team_ids: tuple[int, ...],
-                    mine_only: bool = False) -> list[FeedbackRow]:
-    with read_session() as session:
-        return feedback_log(session, scope, search=search, auditor_ids=auditor_ids, team_ids=team_ids,
-                            mine_only=mine_only)
 
 
 # ------------------------------------------------------------------ which moderation is open
@@ -61,6 +45,29 @@ def open_moderation(moderation_id: int | None) -> None:
         st.query_params.pop(OPEN_PARAM, None)
     else:
         st.query_params[OPEN_PARAM] = str(moderation_id)
+
+
+def show_problems(error: ModerationError) -> None:
+    for problem in error.problems:
+        st.error(plain(problem))
+
+
+# ------------------------------------------------------------------ the filters both pages share
+FILTER_FIELDS = {"team": "Team", "theme": "Theme", "auditor": "First auditor"}
+
+
+def audit_filters(options: FilterOptions, prefix: str, fields: Sequence[str], columns) -> dict[str, tuple[int, ...]]:
+    """The team, theme and first-auditor multiselects of the queue, the statistics and the
+    feedback log: ``fields`` (of ``FILTER_FIELDS``) in that order, one in each of ``columns``,
+    keyed ``<prefix>_teams``, ``<prefix>_themes``, ``<prefix>_auditors``. Returns the chosen
+    ids per field (an empty tuple: any)."""
+    choices = {"team": dict(options.teams), "theme": dict(options.themes), "auditor": dict(options.first_auditors)}
+    chosen = {field: () for field in FILTER_FIELDS}
+    for field, column in zip(fields, columns, strict=True):
+        names = choices[field]
+        chosen[field] = tuple(column.multiselect(FILTER_FIELDS[field], list(names), format_func=names.get,
+                                                 key=f"{prefix}_{field}s"))
+    return chosen
 
 
 # ------------------------------------------------------------------ text helpers
@@ -220,116 +227,96 @@ def agreed_form(comparison: Comparison) -> tuple[bool, dict[int, int | None], in
     return submitted, agreed, agreed_overall, feedback
 
 
-def outcome_frame(comparison: Comparison) -> pd.DataFrame:
-    """A completed moderation's outcome for the first auditor: first and agreed grades, and the
-    moderator's rationale for each question (why, not only what), changed grades first."""
-    return pd.DataFrame([
-        {"#": line.position, "Question": line.text, "First grade": grade_text(line.first_grade),
-         "Agreed grade": grade_text(line.agreed_grade),
-         "Change": "Unchanged" if line.agreed_grade == line.first_grade else _change(line.first_grade, line.agreed_grade),
-         "Moderator's rationale": line.moderator_rationale or "-"}
-        for line in sorted(comparison.lines, key=lambda l: (l.agreed_grade == l.first_grade, l.position))
-    ])
+# ------------------------------------------------------------------ one moderation open
+def show_open_moderation(user, open_id: int) -> None:
+    """One moderation, opened by its link: blind grading for its moderator while it is assigned
+    (nothing of the first audit is loaded), then the comparison, the agreed grades and the feedback."""
+    scope = user.scope
+    if st.button("Back to the moderation lists", icon=":material/arrow_back:"):
+        open_moderation(None)
+        st.rerun()
+    with session() as s:
+        try:
+            details = moderation_details(s, scope, open_id)
+            blind = comparison = None
+            if details.status == "assigned" and details.moderator_id == user.id:
+                blind = load_blind(s, scope, open_id)
+            elif details.status != "assigned":
+                comparison = load_comparison(s, scope, open_id)
+        except ModerationError as error:
+            st.info(plain(str(error)))
+            return
 
+    if blind is not None:
+        st.subheader(f"Blind grading: {plain(details.case_reference)}")
+        st.info("Grade every question and the overall judgement from the case record. The first auditor's grades "
+                "and rationales open only after you submit yours.", icon=":material/visibility_off:")
+        case_details(details)
+        submitted, grades, rationales, overall, overall_rationale = blind_form(blind)
+        if submitted:
+            try:
+                with write_session() as w:
+                    submit_blind(w, scope, open_id, grades=grades, rationales=rationales, overall=overall,
+                                 overall_rationale=overall_rationale)
+            except ModerationError as error:
+                show_problems(error)
+            else:
+                st.session_state[FLASH] = "Your blind grades are saved. Here is the comparison."
+                st.rerun()
+        return
 
-def _change(first: int | None, agreed: int | None) -> str:
-    if first in (None, 0) or agreed in (None, 0):
-        return "Changed"
-    steps = agreed - first
-    return f"{'Up' if steps > 0 else 'Down'} {abs(steps)} grade{'s' if abs(steps) > 1 else ''}"
+    if comparison is None:
+        st.subheader(f"Moderation of {plain(details.case_reference)}")
+        case_details(details)
+        st.info(f"Waiting for {plain(details.moderator)}'s blind grades. The comparison opens once they are in.")
+        return
 
-
-# ------------------------------------------------------------------ statistics
-def matrix_heatmap(stats: AgreementStats, *, second: str) -> alt.Chart:
-    """The 4x4 comparison matrix: first grade (rows) by moderated grade (columns)."""
-    order = [GRADE_LABELS[g] for g in OVERALL_GRADES]
-    cells = pd.DataFrame([
-        {"First grade": GRADE_LABELS[Grade(i + 1)], second: GRADE_LABELS[Grade(j + 1)], "Grades": stats.matrix[i][j],
-         "Agreement": "Same grade" if i == j else ("First higher" if i > j else "First lower")}
-        for i in range(4) for j in range(4)
-    ])
-    # The fill is chosen here, so that each count is written in the ink that contrasts most with it.
-    top = max(1, max(max(r) for r in stats.matrix))
-    cells["Fill"] = [mix(MATRIX_PALE, MATRIX_DARK, n / top) for n in cells["Grades"]]
-    cells["Ink"] = [ink_on(fill) for fill in cells["Fill"]]
-    base = alt.Chart(cells).encode(
-        # Two-line labels so "Requires improvement" is neither hidden nor cut.
-        x=alt.X(f"{second}:N", sort=order, title=second,
-                axis=alt.Axis(labelAngle=0, orient="top", labelOverlap=False, labelExpr="split(datum.label, ' ')")),
-        y=alt.Y("First grade:N", sort=order, title="First grade", axis=alt.Axis(labelExpr="split(datum.label, ' ')")),
+    st.subheader(f"Comparison: {plain(details.case_reference)}")
+    case_details(details)
+    n = len(comparison.lines)
+    largest = max((line.size for line in comparison.lines), default=0)
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Questions in agreement", f"{n - comparison.disagreements} of {n}")
+    c2.metric("Disagreements", comparison.disagreements)
+    c3.metric("Largest disagreement", f"{largest} grade{'s' if largest != 1 else ''}")
+    difference = comparison.overall_difference
+    c4.metric("Overall: first minus moderator", "-" if difference is None else f"{difference:+d}")
+    st.markdown(
+        f"**Overall judgement.** First: {rag_badge(comparison.first_overall)} · "
+        f"Moderator: {rag_badge(comparison.moderator_overall)}"
+        + (f" · Agreed: {rag_badge(comparison.agreed_overall)}" if comparison.agreed_overall is not None else "")
     )
-    rects = base.mark_rect(stroke="#ffffff").encode(
-        color=alt.Color("Fill:N", scale=None, legend=None),  # the counts are written in the cells
-        tooltip=["First grade", f"{second}:N", "Grades", "Agreement"],
-    )
-    text = base.mark_text(fontSize=15, fontWeight="bold").encode(text="Grades:Q", color=alt.Color("Ink:N", scale=None))
-    # A fixed step per column: a discrete-axis heatmap otherwise squeezes its labels.
-    return (rects + text).properties(width=alt.Step(78), height=300)
+    left, right = st.columns(2)
+    with left:
+        st.caption("First auditor's overall rationale")
+        st.text(comparison.first_overall_rationale or "-")
+    with right:
+        st.caption(f"{plain(comparison.moderator)}'s overall rationale")
+        st.text(comparison.moderator_overall_rationale or "-")
+    show_comparison_table(comparison)
 
-
-def over_time_chart(buckets: Sequence[TimeBucket]) -> alt.Chart:
-    """Exact and within-one agreement per week; faint points are weeks with few moderations."""
-    rows = []
-    for bucket in buckets:
-        s = bucket.stats
-        base = {"Week": bucket.label, "Moderated audits": s.moderations, "Grades": s.n, "Kappa": s.kappa_text,
-                "Few moderated": "yes" if s.small else "no"}
-        rows.append({**base, "Measure": "Exact agreement", "Share": s.exact_share, "Count": s.exact_text})
-        rows.append({**base, "Measure": "Within one grade", "Share": s.within_one_share, "Count": s.within_one_text})
-    frame = pd.DataFrame(rows)
-    order = [b.label for b in buckets]
-    encoding = dict(
-        x=alt.X("Week:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("Share:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title="Grades agreeing"),
-        color=alt.Color("Measure:N", sort=["Exact agreement", "Within one grade"],
-                        scale=alt.Scale(range=["#1d4f91", "#e69f00"]), legend=alt.Legend(orient="bottom", title=None)),
-        tooltip=["Week", "Measure", alt.Tooltip("Share:Q", format=".0%"), "Count", "Kappa", "Moderated audits",
-                 "Grades", "Few moderated"],
-    )
-    line = alt.Chart(frame).mark_line().encode(**encoding)
-    points = alt.Chart(frame).mark_point(filled=True, size=80).encode(
-        **encoding,
-        opacity=alt.Opacity("Few moderated:N", scale=alt.Scale(domain=["no", "yes"], range=[1.0, 0.35]), legend=None),
-    )
-    return (line + points).properties(height=280)
-
-
-def stats_tables(rows: Sequence[PairRow], *, second: str = "agreed grade") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per first auditor: those with ``SMALL_N`` or more moderated audits, the most generous first
-    (so a generous or harsh grader stands out), and apart, by name, those with fewer: no kappa, no
-    direction and no rank for them, since a handful of audits shows no pattern."""
-    teams: dict[str, set[str]] = {}
-    for row in rows:
-        teams.setdefault(row.first_auditor, set()).add(row.team)
-    graders = rank_graders(agreement_by(rows, key=lambda row: row.first_auditor))
-    ranked = pd.DataFrame([
-        {
-            "First auditor": name,
-            "Teams": ", ".join(sorted(teams[name])),
-            "Audits moderated": s.moderations,
-            "Grades": s.n,
-            "Exact": s.exact_text,
-            "Within one": s.within_one_text,
-            "Kappa": s.kappa_text,
-            "Direction": s.direction_text,
-            "Reading": s.reading,
-            "Note": kappa_note(s, second=second),
-        }
-        for name, s in graders.ranked
-    ])
-    too_few = pd.DataFrame([
-        {"First auditor": name, "Teams": ", ".join(sorted(teams[name])), "Audits moderated": s.moderations,
-         "Grades": s.n}
-        for name, s in graders.too_few
-    ])
-    return ranked, too_few
-
-
-def highlight_readings(frame: pd.DataFrame):
-    colours = {"Generous": "#fde2c8", "Harsh": "#d6e6f7"}
-
-    def shade(row: pd.Series) -> list[str]:
-        colour = colours.get(row["Reading"])
-        return [f"background-color: {colour}; font-weight: 600" if colour else "" for _ in row]
-
-    return frame.style.apply(shade, axis=1)
+    if details.status == "graded" and details.moderator_id == user.id:
+        st.subheader("Agreed grades and reflective feedback")
+        submitted, agreed, agreed_overall, feedback = agreed_form(comparison)
+        if submitted:
+            try:
+                with write_session() as w:
+                    complete(w, scope, open_id, agreed=agreed, agreed_overall=agreed_overall, feedback=feedback)
+            except ModerationError as error:
+                show_problems(error)
+            else:
+                st.session_state[FLASH] = "Agreed grades and feedback recorded: reporting now uses the agreed grades."
+                st.rerun()
+    elif details.status == "completed":
+        st.subheader("Question by question")
+        side_by_side(comparison, editable=False)
+        st.subheader("Reflective feedback")
+        with st.container(border=True):
+            st.text(comparison.feedback)
+        if comparison.acknowledged_at:
+            st.caption(f"Acknowledged by {plain(comparison.acknowledged_by)} on {comparison.acknowledged_at:%d %b %Y}.")
+        else:
+            st.caption("Not yet acknowledged by the first auditor or their manager.")
+    else:
+        st.info(f"{plain(details.moderator)} is recording the agreed grades and feedback.")
+        side_by_side(comparison, editable=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from db import moderation as m
+from db.moderation import grading as mg
 from db.engine import get_engine
 from db.users import load_signed_in
 from tests.app.test_moderation import AGREEMENT, FEEDBACK, assigned_manager_audit, open_page
@@ -28,13 +28,13 @@ def test_the_managers_feedback_shows_the_moderators_rationale_for_each_question(
     _, moderation_id = assigned_manager_audit(app_db, marked=False)
     with Session(get_engine(app_db)) as s:
         auditor = load_signed_in(s, "auditor").scope
-        blind = m.load_blind(s, auditor, moderation_id)
+        blind = mg.load_blind(s, auditor, moderation_id)
         grades = {q.question_id: 2 for q in blind.questions}
         first_question = blind.questions[0]
         rationales = {first_question.question_id: "The chronology stops in March; nothing on the father."}
-        m.submit_blind(s, auditor, moderation_id, grades=grades, rationales=rationales, overall=2,
+        mg.submit_blind(s, auditor, moderation_id, grades=grades, rationales=rationales, overall=2,
                        overall_rationale="Good in parts.")
-        m.complete(s, auditor, moderation_id, agreed=grades, agreed_overall=2, feedback=FEEDBACK)
+        mg.complete(s, auditor, moderation_id, agreed=grades, agreed_overall=2, feedback=FEEDBACK)
         s.commit()
     at = open_page("manager", path=AGREEMENT)
     # Each completed moderation of the manager's audits has its outcome table; the one completed here is

@@ -8,7 +8,9 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from db import moderation as m
+from db.moderation import grading as mg
+from db.moderation import queue as mq
+from db.moderation import stats as ms
 from db.engine import get_engine
 from db.models import Answer, Audit, Event, Moderation
 from db.users import load_signed_in
@@ -40,7 +42,7 @@ def assigned_manager_audit(app_db, *, marked: bool = True) -> tuple[int, int]:
     rationales and free text carry MARKER so that any leak is found."""
     with Session(get_engine(app_db), expire_on_commit=False) as s:
         auditor = load_signed_in(s, "auditor").scope
-        audit_id = next(r.audit_id for r in m.moderation_queue(s, auditor) if r.first_auditor == "Sam Patel")
+        audit_id = next(r.audit_id for r in mq.moderation_queue(s, auditor) if r.first_auditor == "Sam Patel")
         if marked:
             audit = s.get(Audit, audit_id)
             audit.overall_rationale = f"{MARKER} overall"
@@ -49,7 +51,7 @@ def assigned_manager_audit(app_db, *, marked: bool = True) -> tuple[int, int]:
             audit.learning_points = f"{MARKER} learning"
             for answer in s.exec(select(Answer).where(Answer.audit_id == audit_id)):
                 answer.rationale = f"{MARKER} q{answer.question_id}"
-        moderation_id = m.assign_one(s, auditor, audit_id, auditor.user_id)
+        moderation_id = mq.assign_one(s, auditor, audit_id, auditor.user_id)
         s.commit()
         return audit_id, moderation_id
 
@@ -109,7 +111,7 @@ def test_queue_filters(app_db):
 
 def scope_options(app_db):
     with Session(get_engine(app_db)) as s:
-        options = m.filter_options(s, load_signed_in(s, "auditor").scope)
+        options = mq.filter_options(s, load_signed_in(s, "auditor").scope)
     return {"teams": options.teams, "auditors": options.first_auditors}
 
 
@@ -117,7 +119,7 @@ def test_assigning_to_yourself_opens_the_blind_form(app_db):
     at = open_page("auditor")
     box = at.selectbox(key="assign_audit")
     with Session(get_engine(app_db)) as s:
-        patel = next(r.audit_id for r in m.moderation_queue(s, load_signed_in(s, "auditor").scope)
+        patel = next(r.audit_id for r in mq.moderation_queue(s, load_signed_in(s, "auditor").scope)
                      if r.first_auditor == "Sam Patel")
     box.set_value(patel)
     button(at, "Assign").click().run()
@@ -310,7 +312,7 @@ def test_agreement_filters_and_small_numbers(app_db):
     metrics = {x.label: x.value for x in at.metric}
     assert metrics["Grades compared"] == "33"
     with Session(get_engine(app_db)) as s:
-        question = m.question_options(s, load_signed_in(s, "auditor").scope)[0][0]
+        question = ms.question_options(s, load_signed_in(s, "auditor").scope)[0][0]
     at.multiselect(key="stats_questions").set_value([question]).run()
     assert int({x.label: x.value for x in at.metric}["Grades compared"]) < 33
 
@@ -326,10 +328,10 @@ def test_a_new_moderation_changes_the_figures_at_once(app_db):
     _, moderation_id = assigned_manager_audit(app_db, marked=False)
     with Session(get_engine(app_db)) as s:
         auditor = load_signed_in(s, "auditor").scope
-        blind = m.load_blind(s, auditor, moderation_id)
+        blind = mg.load_blind(s, auditor, moderation_id)
         grades = {q.question_id: 1 for q in blind.questions}
-        m.submit_blind(s, auditor, moderation_id, grades=grades, rationales={}, overall=1, overall_rationale="x")
-        m.complete(s, auditor, moderation_id, agreed=grades, agreed_overall=1, feedback=FEEDBACK)
+        mg.submit_blind(s, auditor, moderation_id, grades=grades, rationales={}, overall=1, overall_rationale="x")
+        mg.complete(s, auditor, moderation_id, agreed=grades, agreed_overall=1, feedback=FEEDBACK)
         s.commit()
     at.run()
     metrics = {x.label: x.value for x in at.metric}
@@ -371,10 +373,10 @@ def test_manager_sees_feedback_on_their_audits_and_acknowledges_it(app_db):
     audit_id, moderation_id = assigned_manager_audit(app_db, marked=False)
     with Session(get_engine(app_db)) as s:
         auditor = load_signed_in(s, "auditor").scope
-        blind = m.load_blind(s, auditor, moderation_id)
+        blind = mg.load_blind(s, auditor, moderation_id)
         grades = {q.question_id: 2 for q in blind.questions}
-        m.submit_blind(s, auditor, moderation_id, grades=grades, rationales={}, overall=2, overall_rationale="x")
-        m.complete(s, auditor, moderation_id, agreed=grades, agreed_overall=2, feedback=FEEDBACK)
+        mg.submit_blind(s, auditor, moderation_id, grades=grades, rationales={}, overall=2, overall_rationale="x")
+        mg.complete(s, auditor, moderation_id, agreed=grades, agreed_overall=2, feedback=FEEDBACK)
         s.commit()
     at = open_page("manager", path=AGREEMENT)
     assert any("to read and acknowledge" in w.value for w in at.warning)

@@ -12,7 +12,10 @@ from sqlmodel import col, select
 from core.agreement import agreement_by, agreement_of
 from core.authz import Scope
 from core.moderation import SampleMethod
-from db import moderation as m
+from db.moderation import common as mc
+from db.moderation import grading as mg
+from db.moderation import queue as mq
+from db.moderation import stats as ms
 from db.demo import DEMO_MANAGER_TEAM, GENEROUS_MANAGER_TEAM, MODERATED_INTERNAL
 from db.models import Answer, Audit, Event, Moderation, ModerationAnswer, Question, Team, User
 from db.queries.overview import overview
@@ -32,19 +35,19 @@ def user_id(session, username: str) -> int:
 
 def manager_audit_in_queue(session) -> int:
     """The demo manager's most recent unmoderated internal audit."""
-    queue = m.moderation_queue(session, scope_of(session, "auditor"))
+    queue = mq.moderation_queue(session, scope_of(session, "auditor"))
     return next(r.audit_id for r in queue if r.first_auditor == "Sam Patel")
 
 
 def assign_to_auditor(session, audit_id: int) -> int:
     auditor = scope_of(session, "auditor")
-    moderation_id = m.assign_one(session, auditor, audit_id, auditor.user_id)
+    moderation_id = mq.assign_one(session, auditor, audit_id, auditor.user_id)
     session.commit()
     return moderation_id
 
 
 def blind_grades(session, moderation_id: int, *, grade: int = 2):
-    blind = m.load_blind(session, scope_of(session, "auditor"), moderation_id)
+    blind = mg.load_blind(session, scope_of(session, "auditor"), moderation_id)
     grades = {q.question_id: grade for q in blind.questions}
     rationales = {q.question_id: f"moderator rationale {q.position}" for q in blind.questions}
     return blind, grades, rationales
@@ -53,7 +56,7 @@ def blind_grades(session, moderation_id: int, *, grade: int = 2):
 # ------------------------------------------------------------------ the queue
 def test_queue_holds_unmoderated_submitted_internal_audits(demo_session):
     auditor = scope_of(demo_session, "auditor")
-    queue = m.moderation_queue(demo_session, auditor)
+    queue = mq.moderation_queue(demo_session, auditor)
     moderated = set(demo_session.exec(select(Moderation.audit_id)))
     assert queue and all(r.kind == "internal" and r.audit_id not in moderated for r in queue)
     internal = demo_session.exec(select(Audit.id).where(Audit.kind == "internal", Audit.status == "submitted")).all()
@@ -63,35 +66,35 @@ def test_queue_holds_unmoderated_submitted_internal_audits(demo_session):
     assert dates == sorted(dates, reverse=True)
     patel = [r for r in queue if r.first_auditor == "Sam Patel"]
     assert len(patel) >= 2 and patel[0].audit_date >= DEMO_TODAY - timedelta(days=14)
-    both = m.moderation_queue(demo_session, auditor, m.QueueFilter(kind=None))
+    both = mq.moderation_queue(demo_session, auditor, mq.QueueFilter(kind=None))
     assert len(both) > len(queue) and any(r.kind == "external" for r in both)
 
 
 def test_queue_filters_and_manager_scope(demo_session):
     auditor = scope_of(demo_session, "auditor")
     team = demo_session.exec(select(Team).where(Team.name == GENEROUS_MANAGER_TEAM)).one()
-    by_team = m.moderation_queue(demo_session, auditor, m.QueueFilter(team_ids=(team.id,)))
+    by_team = mq.moderation_queue(demo_session, auditor, mq.QueueFilter(team_ids=(team.id,)))
     assert by_team and {r.team for r in by_team} == {GENEROUS_MANAGER_TEAM}
     patel = user_id(demo_session, "manager")
-    by_auditor = m.moderation_queue(demo_session, auditor, m.QueueFilter(auditor_ids=(patel,)))
+    by_auditor = mq.moderation_queue(demo_session, auditor, mq.QueueFilter(auditor_ids=(patel,)))
     assert by_auditor and {r.first_auditor for r in by_auditor} == {"Sam Patel"}
-    window = m.moderation_queue(
-        demo_session, auditor, m.QueueFilter(date_from=date(2026, 11, 16), date_to=date(2026, 11, 22)))
+    window = mq.moderation_queue(
+        demo_session, auditor, mq.QueueFilter(date_from=date(2026, 11, 16), date_to=date(2026, 11, 22)))
     assert window and all(date(2026, 11, 16) <= r.audit_date <= date(2026, 11, 22) for r in window)
     manager = scope_of(demo_session, "manager")
-    assert {r.team for r in m.moderation_queue(demo_session, manager)} == {DEMO_MANAGER_TEAM}
+    assert {r.team for r in mq.moderation_queue(demo_session, manager)} == {DEMO_MANAGER_TEAM}
     with pytest.raises(PermissionError):
-        m.moderation_queue(demo_session, scope_of(demo_session, "sponsor"))
+        mq.moderation_queue(demo_session, scope_of(demo_session, "sponsor"))
 
 
 # ------------------------------------------------------------------ sampling and assignment
 def test_nobody_moderates_their_own_audit(demo_session):
     auditor = scope_of(demo_session, "auditor")
     own = demo_session.exec(select(Audit.id).where(Audit.auditor_id == auditor.user_id, Audit.kind == "external")).first()
-    with pytest.raises(m.ModerationError, match="own audit"):
-        m.assign_one(demo_session, auditor, own, auditor.user_id)
+    with pytest.raises(mc.ModerationError, match="own audit"):
+        mq.assign_one(demo_session, auditor, own, auditor.user_id)
     # A sample drawn for the auditor from every kind of audit leaves their own out.
-    result = m.draw(demo_session, auditor, filters=m.QueueFilter(kind=None), method=SampleMethod.PERCENT_PER_TEAM,
+    result = mq.draw(demo_session, auditor, filters=mq.QueueFilter(kind=None), method=SampleMethod.PERCENT_PER_TEAM,
                     amount=20, seed="own", moderator_id=auditor.user_id, today=DEMO_TODAY, assign=False)
     authors = set(demo_session.exec(select(Audit.auditor_id).where(col(Audit.id).in_(result.audit_ids))))
     assert result.audit_ids and auditor.user_id not in authors
@@ -106,24 +109,24 @@ def test_a_person_cannot_grade_an_audit_they_wrote_even_if_assigned(demo_session
     demo_session.add(moderation)
     demo_session.commit()
     blind, grades, rationales = blind_grades(demo_session, moderation.id)
-    with pytest.raises(m.ModerationError, match="own audit"):
-        m.submit_blind(demo_session, auditor, moderation.id, grades=grades, rationales=rationales, overall=2,
+    with pytest.raises(mc.ModerationError, match="own audit"):
+        mg.submit_blind(demo_session, auditor, moderation.id, grades=grades, rationales=rationales, overall=2,
                        overall_rationale="x")
 
 
 def test_draw_is_reproducible_and_assigns_with_its_label(demo_session):
     auditor = scope_of(demo_session, "auditor")
     colleague = user_id(demo_session, "b.okafor")
-    kwargs = dict(filters=m.QueueFilter(), method=SampleMethod.PERCENT_PER_TEAM, amount=10, seed="week-12",
+    kwargs = dict(filters=mq.QueueFilter(), method=SampleMethod.PERCENT_PER_TEAM, amount=10, seed="week-12",
                   moderator_id=colleague, today=DEMO_TODAY)
-    preview = m.draw(demo_session, auditor, assign=False, **kwargs)
-    again = m.draw(demo_session, auditor, assign=False, **kwargs)
+    preview = mq.draw(demo_session, auditor, assign=False, **kwargs)
+    again = mq.draw(demo_session, auditor, assign=False, **kwargs)
     assert preview.audit_ids == again.audit_ids
-    teams = {r.team for r in m.moderation_queue(demo_session, auditor)}
+    teams = {r.team for r in mq.moderation_queue(demo_session, auditor)}
     assert len(preview.audit_ids) >= len(teams)  # at least one from every team
     assert demo_session.exec(select(Moderation).where(Moderation.moderator_id == colleague,
                                                       Moderation.status == "assigned")).first() is None
-    drawn = m.draw(demo_session, auditor, assign=True, **kwargs)
+    drawn = mq.draw(demo_session, auditor, assign=True, **kwargs)
     demo_session.commit()
     assert drawn.audit_ids == preview.audit_ids and len(drawn.moderation_ids) == len(drawn.audit_ids)
     stored = demo_session.exec(select(Moderation).where(col(Moderation.id).in_(drawn.moderation_ids))).all()
@@ -132,9 +135,9 @@ def test_draw_is_reproducible_and_assigns_with_its_label(demo_session):
     events = demo_session.exec(select(Event.action).where(col(Event.action).like("moderation.%"))).all()
     assert events.count("moderation.assigned") == len(drawn.audit_ids) and "moderation.sample_drawn" in events
     # Drawn audits have left the queue; the same draw again draws none of them.
-    queue_ids = {r.audit_id for r in m.moderation_queue(demo_session, auditor)}
+    queue_ids = {r.audit_id for r in mq.moderation_queue(demo_session, auditor)}
     assert not queue_ids & set(drawn.audit_ids)
-    assert [r.first_auditor for r in m.assignments(demo_session, auditor, moderator_id=colleague)]
+    assert [r.first_auditor for r in mq.assignments(demo_session, auditor, moderator_id=colleague)]
 
 
 def test_only_auditors_and_admins_organise_and_only_auditors_moderate(demo_session):
@@ -142,13 +145,13 @@ def test_only_auditors_and_admins_organise_and_only_auditors_moderate(demo_sessi
     manager = scope_of(demo_session, "manager")
     auditor = scope_of(demo_session, "auditor")
     with pytest.raises(PermissionError):
-        m.assign_one(demo_session, manager, audit_id, auditor.user_id)
-    with pytest.raises(m.ModerationError, match="auditor role"):
-        m.assign_one(demo_session, auditor, audit_id, manager.user_id)
+        mq.assign_one(demo_session, manager, audit_id, auditor.user_id)
+    with pytest.raises(mc.ModerationError, match="auditor role"):
+        mq.assign_one(demo_session, auditor, audit_id, manager.user_id)
     admin = scope_of(demo_session, "admin")
-    assert m.assign_one(demo_session, admin, audit_id, auditor.user_id)
-    with pytest.raises(m.ModerationError, match="already"):
-        m.assign_one(demo_session, admin, audit_id, user_id(demo_session, "b.okafor"))
+    assert mq.assign_one(demo_session, admin, audit_id, auditor.user_id)
+    with pytest.raises(mc.ModerationError, match="already"):
+        mq.assign_one(demo_session, admin, audit_id, user_id(demo_session, "b.okafor"))
 
 
 # ------------------------------------------------------------------ blind grading
@@ -163,18 +166,18 @@ def test_blind_case_carries_no_first_grade_or_rationale(demo_session):
         answer.rationale = marker + f" q{answer.question_id}"
     demo_session.commit()
     moderation_id = assign_to_auditor(demo_session, audit_id)
-    blind = m.load_blind(demo_session, scope_of(demo_session, "auditor"), moderation_id)
+    blind = mg.load_blind(demo_session, scope_of(demo_session, "auditor"), moderation_id)
     assert marker not in repr(blind)
     names = {f.name for f in dataclasses.fields(blind.details)} | {f.name for f in dataclasses.fields(blind.questions[0])}
     assert not {n for n in names if "grade" in n or "rationale" in n}
     assert blind.details.case_reference.startswith("LCS") and blind.details.audit_date == audit.audit_date
     # The comparison stays shut until the blind grades are in, for everyone.
     for username in ("auditor", "admin"):
-        with pytest.raises(m.ModerationError, match="only after"):
-            m.load_comparison(demo_session, scope_of(demo_session, username), moderation_id)
+        with pytest.raises(mc.ModerationError, match="only after"):
+            mg.load_comparison(demo_session, scope_of(demo_session, username), moderation_id)
     # Another auditor cannot grade it.
-    with pytest.raises(m.ModerationError, match="assigned moderator"):
-        m.load_blind(demo_session, scope_of(demo_session, "b.okafor"), moderation_id)
+    with pytest.raises(mc.ModerationError, match="assigned moderator"):
+        mg.load_blind(demo_session, scope_of(demo_session, "b.okafor"), moderation_id)
 
 
 def test_blind_grades_are_validated_then_saved_once(demo_session):
@@ -182,13 +185,13 @@ def test_blind_grades_are_validated_then_saved_once(demo_session):
     auditor = scope_of(demo_session, "auditor")
     blind, grades, rationales = blind_grades(demo_session, moderation_id)
     first = blind.questions[0].question_id
-    with pytest.raises(m.ModerationError) as error:
-        m.submit_blind(demo_session, auditor, moderation_id, grades={**grades, first: None}, rationales=rationales,
+    with pytest.raises(mc.ModerationError) as error:
+        mg.submit_blind(demo_session, auditor, moderation_id, grades={**grades, first: None}, rationales=rationales,
                        overall=None, overall_rationale="")
     assert error.value.problems == ["Question 1: no grade.", "Overall judgement: no grade.",
                                     "Overall judgement: give your rationale."]
     demo_session.rollback()
-    m.submit_blind(demo_session, auditor, moderation_id, grades=grades, rationales=rationales, overall=2,
+    mg.submit_blind(demo_session, auditor, moderation_id, grades=grades, rationales=rationales, overall=2,
                    overall_rationale="Analysis is thin.")
     demo_session.commit()
     moderation = demo_session.get(Moderation, moderation_id)
@@ -197,8 +200,8 @@ def test_blind_grades_are_validated_then_saved_once(demo_session):
     saved = demo_session.exec(select(ModerationAnswer).where(ModerationAnswer.moderation_id == moderation_id)).all()
     assert {a.question_id: a.moderator_grade for a in saved} == grades
     assert {a.agreed_grade for a in saved} == {None}
-    with pytest.raises(m.ModerationError):
-        m.submit_blind(demo_session, auditor, moderation_id, grades=grades, rationales=rationales, overall=2,
+    with pytest.raises(mc.ModerationError):
+        mg.submit_blind(demo_session, auditor, moderation_id, grades=grades, rationales=rationales, overall=2,
                        overall_rationale="again")
 
 
@@ -207,7 +210,7 @@ def _graded(demo_session, *, moderator_grade: int = 1) -> tuple[int, int]:
     audit_id = manager_audit_in_queue(demo_session)
     moderation_id = assign_to_auditor(demo_session, audit_id)
     _, grades, rationales = blind_grades(demo_session, moderation_id, grade=moderator_grade)
-    m.submit_blind(demo_session, scope_of(demo_session, "auditor"), moderation_id, grades=grades,
+    mg.submit_blind(demo_session, scope_of(demo_session, "auditor"), moderation_id, grades=grades,
                    rationales=rationales, overall=moderator_grade, overall_rationale="Not evidenced.")
     demo_session.commit()
     return audit_id, moderation_id
@@ -215,7 +218,7 @@ def _graded(demo_session, *, moderator_grade: int = 1) -> tuple[int, int]:
 
 def test_comparison_shows_both_sides_disagreements_first(demo_session):
     audit_id, moderation_id = _graded(demo_session, moderator_grade=1)
-    comparison = m.load_comparison(demo_session, scope_of(demo_session, "auditor"), moderation_id)
+    comparison = mg.load_comparison(demo_session, scope_of(demo_session, "auditor"), moderation_id)
     firsts = {a.question_id: a.grade for a in demo_session.exec(select(Answer).where(Answer.audit_id == audit_id))}
     assert {line.question_id: line.first_grade for line in comparison.lines} == firsts
     assert all(line.moderator_grade == 1 and line.moderator_rationale.startswith("moderator rationale")
@@ -225,8 +228,8 @@ def test_comparison_shows_both_sides_disagreements_first(demo_session):
     assert comparison.first_overall == demo_session.get(Audit, audit_id).overall_grade
     assert comparison.moderator_overall == 1 and comparison.agreed_overall is None
     # While graded, the manager (first auditor) cannot see it yet.
-    with pytest.raises(m.ModerationError):
-        m.load_comparison(demo_session, scope_of(demo_session, "manager"), moderation_id)
+    with pytest.raises(mc.ModerationError):
+        mg.load_comparison(demo_session, scope_of(demo_session, "manager"), moderation_id)
 
 
 def test_agreed_grades_replace_the_first_in_reporting(demo_session):
@@ -236,16 +239,16 @@ def test_agreed_grades_replace_the_first_in_reporting(demo_session):
     first_overall, version = audit.overall_grade, audit.version
     assert first_overall >= 2
     before = overview(demo_session, manager, DEMO_TODAY).rag
-    questions = [line.question_id for line in m.load_comparison(demo_session, scope_of(demo_session, "auditor"),
+    questions = [line.question_id for line in mg.load_comparison(demo_session, scope_of(demo_session, "auditor"),
                                                                  moderation_id).lines]
-    with pytest.raises(m.ModerationError, match="Reflective feedback"):
-        m.complete(demo_session, scope_of(demo_session, "auditor"), moderation_id,
+    with pytest.raises(mc.ModerationError, match="Reflective feedback"):
+        mg.complete(demo_session, scope_of(demo_session, "auditor"), moderation_id,
                    agreed={q: 1 for q in questions}, agreed_overall=1, feedback="short")
     demo_session.rollback()
-    with pytest.raises(m.ModerationError, match="Only the moderator"):
-        m.complete(demo_session, scope_of(demo_session, "admin"), moderation_id,
+    with pytest.raises(mc.ModerationError, match="Only the moderator"):
+        mg.complete(demo_session, scope_of(demo_session, "admin"), moderation_id,
                    agreed={q: 1 for q in questions}, agreed_overall=1, feedback=FEEDBACK)
-    m.complete(demo_session, scope_of(demo_session, "auditor"), moderation_id,
+    mg.complete(demo_session, scope_of(demo_session, "auditor"), moderation_id,
                agreed={q: 1 for q in questions}, agreed_overall=1, feedback=FEEDBACK)
     demo_session.commit()
     demo_session.expire_all()
@@ -262,8 +265,8 @@ def test_agreed_grades_replace_the_first_in_reporting(demo_session):
     actions = demo_session.exec(select(Event.action).where(Event.object_id.in_([str(moderation_id), str(audit_id)]),
                                                            Event.username == "auditor")).all()
     assert {"moderation.assigned", "moderation.graded", "moderation.completed", "audit.moderated_grades"} <= set(actions)
-    with pytest.raises(m.ModerationError, match="not waiting"):
-        m.complete(demo_session, scope_of(demo_session, "auditor"), moderation_id,
+    with pytest.raises(mc.ModerationError, match="not waiting"):
+        mg.complete(demo_session, scope_of(demo_session, "auditor"), moderation_id,
                    agreed={q: 2 for q in questions}, agreed_overall=2, feedback=FEEDBACK)
 
 
@@ -272,26 +275,26 @@ def test_the_first_auditor_or_their_manager_acknowledges_once(demo_session):
     auditor = scope_of(demo_session, "auditor")
     questions = [q for q in demo_session.exec(select(ModerationAnswer.question_id).where(
         ModerationAnswer.moderation_id == moderation_id))]
-    m.complete(demo_session, auditor, moderation_id, agreed={q: 2 for q in questions}, agreed_overall=2,
+    mg.complete(demo_session, auditor, moderation_id, agreed={q: 2 for q in questions}, agreed_overall=2,
                feedback=FEEDBACK)
     demo_session.commit()
     # Another team's manager cannot see it, the moderator may not acknowledge it.
     other_manager = scope_of(demo_session, "r.hughes")
-    with pytest.raises(m.ModerationError):
-        m.acknowledge(demo_session, other_manager, moderation_id)
-    with pytest.raises(m.ModerationError, match="first auditor"):
-        m.acknowledge(demo_session, auditor, moderation_id)
+    with pytest.raises(mc.ModerationError):
+        mg.acknowledge(demo_session, other_manager, moderation_id)
+    with pytest.raises(mc.ModerationError, match="first auditor"):
+        mg.acknowledge(demo_session, auditor, moderation_id)
     manager = scope_of(demo_session, "manager")
-    mine = {row.moderation_id: row for row in m.feedback_log(demo_session, manager, mine_only=True)}
+    mine = {row.moderation_id: row for row in ms.feedback_log(demo_session, manager, mine_only=True)}
     assert mine[moderation_id].acknowledged_on is None
-    m.acknowledge(demo_session, manager, moderation_id)
+    mg.acknowledge(demo_session, manager, moderation_id)
     demo_session.commit()
     moderation = demo_session.get(Moderation, moderation_id)
     demo_session.refresh(moderation)
     assert moderation.acknowledged_by_id == manager.user_id and moderation.acknowledged_at is not None
-    with pytest.raises(m.ModerationError):
-        m.acknowledge(demo_session, manager, moderation_id)
-    assert m.feedback_log(demo_session, manager, mine_only=True)[0].acknowledged_by == "Sam Patel"
+    with pytest.raises(mc.ModerationError):
+        mg.acknowledge(demo_session, manager, moderation_id)
+    assert ms.feedback_log(demo_session, manager, mine_only=True)[0].acknowledged_by == "Sam Patel"
     logged = demo_session.exec(select(Event).where(Event.action == "moderation.acknowledged",
                                                    Event.object_id == str(moderation_id))).all()
     assert [e.username for e in logged] == ["manager"]
@@ -351,16 +354,16 @@ def test_the_demo_moderation_tells_a_realistic_story_and_its_figures_are_pinned(
 
     # The page computes the same figures.
     auditor = scope_of(demo_session, "auditor")
-    stats = agreement_of([p.rated for p in m.agreement_pairs(demo_session, auditor)])
+    stats = agreement_of([p.rated for p in ms.agreement_pairs(demo_session, auditor)])
     assert stats.moderations == MODERATED_INTERNAL == 33 and stats.n == n
     assert stats.kappa.value == pytest.approx(kappa)
     assert (stats.exact_share, stats.within_one_share, stats.direction) == pytest.approx((exact, within_one, direction))
-    by_auditor = agreement_by(m.agreement_pairs(demo_session, auditor), key=lambda p: p.first_auditor)
+    by_auditor = agreement_by(ms.agreement_pairs(demo_session, auditor), key=lambda p: p.first_auditor)
     assert by_auditor["Mark Doyle"].direction == pytest.approx(lean["Mark Doyle"])
     assert by_auditor["Mark Doyle"].reading == "Generous" and by_auditor["Lucy Barnes"].reading == "Harsh"
     assert {name for name, s in by_auditor.items() if s.reading in ("Generous", "Harsh")} == {
         "Lucy Barnes", "Mark Doyle"}
-    overall = agreement_of([p.rated for p in m.agreement_pairs(demo_session, auditor, m.StatsFilter(level="overall"))])
+    overall = agreement_of([p.rated for p in ms.agreement_pairs(demo_session, auditor, ms.StatsFilter(level="overall"))])
     assert overall.n == 33
 
     if DEMO_TODAY == REFERENCE_DAY:  # the day the demo's figures were counted (tests/conftest.py)
@@ -414,21 +417,21 @@ def test_the_demo_moderation_leaves_every_reported_grade_as_it_was(demo_session)
 def test_statistics_filters_and_manager_scope(demo_session):
     auditor = scope_of(demo_session, "auditor")
     manager = scope_of(demo_session, "manager")
-    mine = m.agreement_pairs(demo_session, manager)
+    mine = ms.agreement_pairs(demo_session, manager)
     assert mine and {p.team for p in mine} == {DEMO_MANAGER_TEAM}
     patel = user_id(demo_session, "manager")
-    assert {p.moderation_id for p in mine} == {p.moderation_id for p in m.agreement_pairs(
-        demo_session, auditor, m.StatsFilter(auditor_ids=(patel,)))}
-    key, label = m.question_options(demo_session, auditor)[0]
-    one_question = m.agreement_pairs(demo_session, auditor, m.StatsFilter(question_keys=(key,)))
+    assert {p.moderation_id for p in mine} == {p.moderation_id for p in ms.agreement_pairs(
+        demo_session, auditor, ms.StatsFilter(auditor_ids=(patel,)))}
+    key, label = ms.question_options(demo_session, auditor)[0]
+    one_question = ms.agreement_pairs(demo_session, auditor, ms.StatsFilter(question_keys=(key,)))
     assert one_question and {p.question for p in one_question} == {label.split(": ", 1)[1]}
     # The demo's programme starts 11 weeks before the Monday of today's week; from its week 11 on.
     week_11 = DEMO_TODAY - timedelta(days=DEMO_TODAY.weekday()) - timedelta(weeks=1)
-    late = m.agreement_pairs(demo_session, auditor, m.StatsFilter(date_from=week_11))
+    late = ms.agreement_pairs(demo_session, auditor, ms.StatsFilter(date_from=week_11))
     assert late and all(p.completed_on >= week_11 for p in late) and len(late) < len(
-        m.agreement_pairs(demo_session, auditor))
+        ms.agreement_pairs(demo_session, auditor))
     with pytest.raises(PermissionError):
-        m.agreement_pairs(demo_session, scope_of(demo_session, "sponsor"))
+        ms.agreement_pairs(demo_session, scope_of(demo_session, "sponsor"))
 
 
 def test_blind_and_agreed_comparisons_differ_once_agreement_moves(demo_session):
@@ -437,13 +440,13 @@ def test_blind_and_agreed_comparisons_differ_once_agreement_moves(demo_session):
         ModerationAnswer.moderation_id == moderation_id))]
     # The discussion settled on the first auditor's grades: agreed = first, blind = 1.
     firsts = dict(demo_session.exec(select(Answer.question_id, Answer.grade).where(Answer.audit_id == audit_id)).all())
-    m.complete(demo_session, scope_of(demo_session, "auditor"), moderation_id,
+    mg.complete(demo_session, scope_of(demo_session, "auditor"), moderation_id,
                agreed={q: firsts[q] for q in questions}, agreed_overall=demo_session.get(Audit, audit_id).overall_grade,
                feedback=FEEDBACK)
     demo_session.commit()
     auditor = scope_of(demo_session, "auditor")
-    agreed = [p for p in m.agreement_pairs(demo_session, auditor) if p.moderation_id == moderation_id]
-    blind = [p for p in m.agreement_pairs(demo_session, auditor, m.StatsFilter(against="blind"))
+    agreed = [p for p in ms.agreement_pairs(demo_session, auditor) if p.moderation_id == moderation_id]
+    blind = [p for p in ms.agreement_pairs(demo_session, auditor, ms.StatsFilter(against="blind"))
              if p.moderation_id == moderation_id]
     assert all(p.first == p.moderated for p in agreed)
     assert all(p.moderated == 1 for p in blind) and any(p.first != 1 for p in blind)
@@ -452,19 +455,19 @@ def test_blind_and_agreed_comparisons_differ_once_agreement_moves(demo_session):
 # ------------------------------------------------------------------ the feedback log
 def test_feedback_log_search_by_auditor_team_and_text(demo_session):
     auditor = scope_of(demo_session, "auditor")
-    log = m.feedback_log(demo_session, auditor)
+    log = ms.feedback_log(demo_session, auditor)
     assert len(log) == 33 and all(r.feedback for r in log)
     dates = [r.completed_on for r in log]
     assert dates == sorted(dates, reverse=True)
-    doyle = m.feedback_log(demo_session, auditor, search="doyle")
+    doyle = ms.feedback_log(demo_session, auditor, search="doyle")
     assert doyle and {r.first_auditor for r in doyle} == {"Mark Doyle"}
-    west = m.feedback_log(demo_session, auditor, search="child in need west")
+    west = ms.feedback_log(demo_session, auditor, search="child in need west")
     assert {r.team for r in west} == {GENEROUS_MANAGER_TEAM}
-    text = m.feedback_log(demo_session, auditor, search="contingency")
+    text = ms.feedback_log(demo_session, auditor, search="contingency")
     assert text and all("contingency" in r.feedback for r in text)
-    assert m.feedback_log(demo_session, auditor, search="%") == []  # LIKE wildcards are escaped
+    assert ms.feedback_log(demo_session, auditor, search="%") == []  # LIKE wildcards are escaped
     team = demo_session.exec(select(Team.id).where(Team.name == DEMO_MANAGER_TEAM)).one()
-    assert {r.team for r in m.feedback_log(demo_session, auditor, team_ids=(team,))} == {DEMO_MANAGER_TEAM}
+    assert {r.team for r in ms.feedback_log(demo_session, auditor, team_ids=(team,))} == {DEMO_MANAGER_TEAM}
     # Questions changed counts agreed grades that differ from the first ones.
     for row in log[:5]:
         moderation = demo_session.get(Moderation, row.moderation_id)
@@ -474,12 +477,12 @@ def test_feedback_log_search_by_auditor_team_and_text(demo_session):
                   & (ModerationAnswer.moderation_id == moderation.id))
             .where(Answer.audit_id == moderation.audit_id)) if a != q)
         assert row.questions_changed == changed
-    manager_log = m.feedback_log(demo_session, scope_of(demo_session, "manager"))
+    manager_log = ms.feedback_log(demo_session, scope_of(demo_session, "manager"))
     assert manager_log and {r.team for r in manager_log} == {DEMO_MANAGER_TEAM}
 
 
 def test_question_options_cover_the_moderated_themes(demo_session):
-    options = m.question_options(demo_session, scope_of(demo_session, "auditor"))
+    options = ms.question_options(demo_session, scope_of(demo_session, "auditor"))
     keys = [k for k, _ in options]
     assert len(keys) == len(set(keys))
     theme_ids = {int(k.split(":")[0]) for k in keys}

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import Session, col, func, select
 
-import db.moderation as m
+from db.moderation import grading as mg
+from db.moderation import queue as mq
 from core.authz import Role
 from db.engine import get_engine, write_session
 from db.models import Event, Practitioner, Team, UserRole
@@ -168,10 +169,10 @@ def _feedback(at, app_db):
     _, moderation_id = assigned_manager_audit(app_db, marked=False)
     with Session(get_engine(app_db)) as s:
         auditor = load_signed_in(s, "auditor").scope
-        blind = m.load_blind(s, auditor, moderation_id)
+        blind = mg.load_blind(s, auditor, moderation_id)
         grades = {q.question_id: 2 for q in blind.questions}
-        m.submit_blind(s, auditor, moderation_id, grades=grades, rationales={}, overall=2, overall_rationale="x")
-        m.complete(s, auditor, moderation_id, agreed=grades, agreed_overall=2,
+        mg.submit_blind(s, auditor, moderation_id, grades=grades, rationales={}, overall=2, overall_rationale="x")
+        mg.complete(s, auditor, moderation_id, agreed=grades, agreed_overall=2,
                    feedback="Look for the child's own words in the record.")
         s.commit()
     at.session_state["_test_moderation"] = moderation_id
@@ -195,7 +196,7 @@ def _agreed(at, app_db):
 
 def _assign(at, app_db):
     with Session(get_engine(app_db)) as s:
-        patel = next(r.audit_id for r in m.moderation_queue(s, load_signed_in(s, "auditor").scope)
+        patel = next(r.audit_id for r in mq.moderation_queue(s, load_signed_in(s, "auditor").scope)
                      if r.first_auditor == "Sam Patel")
     at.selectbox(key="assign_audit").set_value(patel)
 

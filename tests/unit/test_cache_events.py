@@ -15,7 +15,7 @@ EVENTS_WRITTEN_BY_SAVES = [
     "case.create", "audit.create", "audit.submit", "audit.save", "audit.amend", "audit.safeguarding_ack",
     # remedial actions (db/actions.py)
     "action.done", "action.verified", "action.reopened", "action.due_changed",
-    # moderation (db/moderation.py)
+    # moderation (db/moderation/)
     "moderation.sample_drawn", "moderation.assigned", "moderation.graded", "moderation.completed",
     "audit.moderated_grades", "moderation.acknowledged",
     # meetings, risks and issues (db/meetings.py, db/risks.py, db/queries/agenda.py)

@@ -26,8 +26,8 @@ CHARTS: dict[tuple[str, str, str], str] = {
     # Meetings: counts by week, then the week x type table.
     ("pages/meetings.py", "<module>", "chart"): "dataframe",
     # Moderation agreement: the 4x4 grade matrix and agreement over time, each with its table.
-    ("pages/agreement.py", "<module>", "matrix"): "chart_table",
-    ("pages/agreement.py", "<module>", "over_time"): "chart_table",
+    ("ui/agreement.py", "statistics_tab", "matrix"): "chart_table",
+    ("ui/agreement.py", "statistics_tab", "over_time"): "chart_table",
     # Progress (and presentation mode): every chart is headed by its finding and followed by a caption (n, period).
     ("ui/progress.py", "draw_chart", "drawn"): "caption",
     # Remedial actions, Charts tab: weekly counts and the two rates by team, each with its table.

@@ -133,7 +133,7 @@ def test_primary_colour_works_for_links_and_for_white_text_on_buttons():
 
 def test_every_count_in_the_agreement_matrix_is_readable_on_its_cell():
     from core.agreement import AgreementStats, Kappa
-    from ui.moderation import matrix_heatmap
+    from ui.agreement import matrix_heatmap
     from ui.widgets import chart_data
 
     # Counts from 0 to 40: every shade from the palest to the darkest, and the ones in between.

@@ -1,0 +1,344 @@
+"""The Moderation agreement page's parts: cached reads, the statistics (matrix, agreement over
+time, first auditors), the reflective-feedback log and the feedback on the user's own audits.
+User text is only ever shown as text.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from core.agreement import SMALL_N, AgreementFigures, AgreementStats, TimeBucket, agreement_figures, kappa_note
+from core.authz import Scope
+from core.exports import to_csv, to_xlsx
+from core.grades import GRADE_LABELS, OVERALL_GRADES, Grade, grade_text, ink_on, mix
+from db.engine import read_session, write_session
+from db.events import record
+from db.moderation.common import ModerationError
+from db.moderation.grading import Comparison, acknowledge, load_comparisons, may_acknowledge
+from db.moderation.queue import FilterOptions, filter_options
+from db.moderation.stats import FeedbackRow, StatsFilter, agreement_counts, feedback_log, question_options
+from db.queries.common import current_programme
+from ui.cache import cached_query
+from ui.errors import refusable
+from ui.moderation import audit_filters
+from ui.text import plain
+from ui.widgets import chart_table, rag_badge
+
+MATRIX_PALE, MATRIX_DARK = "#eef3fa", "#1d4f91"  # the agreement matrix: no grades to the most
+RECENT_ACKNOWLEDGED = 10
+AWAITING_SHOWN = 20
+
+
+# ------------------------------------------------------------------ cached reads
+@cached_query
+def cached_figures(scope: Scope, filters: StatsFilter, programme_start: date | None) -> AgreementFigures:
+    """Every figure of the Statistics tab, from grade pairs counted in SQL (two statements)."""
+    with read_session() as session:
+        return agreement_figures(agreement_counts(session, scope, filters), programme_start)
+
+
+@cached_query
+def cached_choices(scope: Scope) -> tuple[FilterOptions, dict[str, str], date | None]:
+    """The filters' choices, the questions moderated, and the programme's first day (week labels)."""
+    with read_session() as session:
+        programme = current_programme(session)
+        return (filter_options(session, scope), dict(question_options(session, scope)),
+                programme.start_date if programme else None)
+
+
+@cached_query
+def cached_feedback(scope: Scope, search: str, auditor_ids: tuple[int, ...], team_ids: tuple[int, ...],
+                    mine_only: bool = False) -> list[FeedbackRow]:
+    with read_session() as session:
+        return feedback_log(session, scope, search=search, auditor_ids=auditor_ids, team_ids=team_ids,
+                            mine_only=mine_only)
+
+
+@cached_query
+def cached_comparisons(scope: Scope, moderation_ids: tuple[int, ...]) -> dict[int, Comparison]:
+    """The comparisons behind the feedback on the user's audits, loaded together (no query per row)."""
+    with read_session() as session:
+        return load_comparisons(session, scope, list(moderation_ids))
+
+
+
+def outcome_frame(comparison: Comparison) -> pd.DataFrame:
+    """A completed moderation's outcome for the first auditor: first and agreed grades, and the
+    moderator's rationale for each question (why, not only what), changed grades first."""
+    return pd.DataFrame([
+        {"#": line.position, "Question": line.text, "First grade": grade_text(line.first_grade),
+         "Agreed grade": grade_text(line.agreed_grade),
+         "Change": "Unchanged" if line.agreed_grade == line.first_grade else _change(line.first_grade, line.agreed_grade),
+         "Moderator's rationale": line.moderator_rationale or "-"}
+        for line in sorted(comparison.lines, key=lambda l: (l.agreed_grade == l.first_grade, l.position))
+    ])
+
+
+def _change(first: int | None, agreed: int | None) -> str:
+    if first in (None, 0) or agreed in (None, 0):
+        return "Changed"
+    steps = agreed - first
+    return f"{'Up' if steps > 0 else 'Down'} {abs(steps)} grade{'s' if abs(steps) > 1 else ''}"
+
+
+# ------------------------------------------------------------------ statistics
+def matrix_heatmap(stats: AgreementStats, *, second: str) -> alt.Chart:
+    """The 4x4 comparison matrix: first grade (rows) by moderated grade (columns)."""
+    order = [GRADE_LABELS[g] for g in OVERALL_GRADES]
+    cells = pd.DataFrame([
+        {"First grade": GRADE_LABELS[Grade(i + 1)], second: GRADE_LABELS[Grade(j + 1)], "Grades": stats.matrix[i][j],
+         "Agreement": "Same grade" if i == j else ("First higher" if i > j else "First lower")}
+        for i in range(4) for j in range(4)
+    ])
+    # The fill is chosen here, so that each count is written in the ink that contrasts most with it.
+    top = max(1, max(max(r) for r in stats.matrix))
+    cells["Fill"] = [mix(MATRIX_PALE, MATRIX_DARK, n / top) for n in cells["Grades"]]
+    cells["Ink"] = [ink_on(fill) for fill in cells["Fill"]]
+    base = alt.Chart(cells).encode(
+        # Two-line labels so "Requires improvement" is neither hidden nor cut.
+        x=alt.X(f"{second}:N", sort=order, title=second,
+                axis=alt.Axis(labelAngle=0, orient="top", labelOverlap=False, labelExpr="split(datum.label, ' ')")),
+        y=alt.Y("First grade:N", sort=order, title="First grade", axis=alt.Axis(labelExpr="split(datum.label, ' ')")),
+    )
+    rects = base.mark_rect(stroke="#ffffff").encode(
+        color=alt.Color("Fill:N", scale=None, legend=None),  # the counts are written in the cells
+        tooltip=["First grade", f"{second}:N", "Grades", "Agreement"],
+    )
+    text = base.mark_text(fontSize=15, fontWeight="bold").encode(text="Grades:Q", color=alt.Color("Ink:N", scale=None))
+    # A fixed step per column: a discrete-axis heatmap otherwise squeezes its labels.
+    return (rects + text).properties(width=alt.Step(78), height=300)
+
+
+def over_time_chart(buckets: Sequence[TimeBucket]) -> alt.Chart:
+    """Exact and within-one agreement per week; faint points are weeks with few moderations."""
+    rows = []
+    for bucket in buckets:
+        s = bucket.stats
+        base = {"Week": bucket.label, "Moderated audits": s.moderations, "Grades": s.n, "Kappa": s.kappa_text,
+                "Few moderated": "yes" if s.small else "no"}
+        rows.append({**base, "Measure": "Exact agreement", "Share": s.exact_share, "Count": s.exact_text})
+        rows.append({**base, "Measure": "Within one grade", "Share": s.within_one_share, "Count": s.within_one_text})
+    frame = pd.DataFrame(rows)
+    order = [b.label for b in buckets]
+    encoding = dict(
+        x=alt.X("Week:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("Share:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title="Grades agreeing"),
+        color=alt.Color("Measure:N", sort=["Exact agreement", "Within one grade"],
+                        scale=alt.Scale(range=["#1d4f91", "#e69f00"]), legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=["Week", "Measure", alt.Tooltip("Share:Q", format=".0%"), "Count", "Kappa", "Moderated audits",
+                 "Grades", "Few moderated"],
+    )
+    line = alt.Chart(frame).mark_line().encode(**encoding)
+    points = alt.Chart(frame).mark_point(filled=True, size=80).encode(
+        **encoding,
+        opacity=alt.Opacity("Few moderated:N", scale=alt.Scale(domain=["no", "yes"], range=[1.0, 0.35]), legend=None),
+    )
+    return (line + points).properties(height=280)
+
+
+def stats_tables(figures: AgreementFigures, *, second: str = "agreed grade") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per first auditor: those with ``SMALL_N`` or more moderated audits, the most generous first
+    (so a generous or harsh grader stands out), and apart, by name, those with fewer: no kappa, no
+    direction and no rank for them, since a handful of audits shows no pattern."""
+    teams = figures.teams
+    ranked = pd.DataFrame([
+        {
+            "First auditor": name,
+            "Teams": ", ".join(teams[name]),
+            "Audits moderated": s.moderations,
+            "Grades": s.n,
+            "Exact": s.exact_text,
+            "Within one": s.within_one_text,
+            "Kappa": s.kappa_text,
+            "Direction": s.direction_text,
+            "Reading": s.reading,
+            "Note": kappa_note(s, second=second),
+        }
+        for name, s in figures.graders.ranked
+    ])
+    too_few = pd.DataFrame([
+        {"First auditor": name, "Teams": ", ".join(teams[name]), "Audits moderated": s.moderations,
+         "Grades": s.n}
+        for name, s in figures.graders.too_few
+    ])
+    return ranked, too_few
+
+
+def highlight_readings(frame: pd.DataFrame):
+    colours = {"Generous": "#fde2c8", "Harsh": "#d6e6f7"}
+
+    def shade(row: pd.Series) -> list[str]:
+        colour = colours.get(row["Reading"])
+        return [f"background-color: {colour}; font-weight: 600" if colour else "" for _ in row]
+
+    return frame.style.apply(shade, axis=1)
+
+
+# ------------------------------------------------------------------ the statistics tab
+def statistics_tab(scope: Scope, options: FilterOptions, questions: dict[str, str],
+                   programme_start: date | None) -> None:
+    """Filters, headline figures, the grade matrix, agreement over time and the first auditors."""
+    chosen = audit_filters(options, "stats", ("auditor", "team", "theme"), st.columns(3))
+    f4, f5, f6 = st.columns([2, 1, 1])
+    question_keys = f4.multiselect("Question", list(questions), format_func=questions.get, key="stats_questions")
+    date_from = f5.date_input("Moderated from", value=None, key="stats_from")
+    date_to = f6.date_input("Moderated to", value=None, key="stats_to")
+    f7, f8 = st.columns(2)
+    level = f7.radio("Compare", ["questions", "overall"], horizontal=True, key="stats_level",
+                     format_func={"questions": "Every question's grade", "overall": "Overall judgements"}.get,
+                     disabled=bool(question_keys))
+    against = f8.radio("First grade against", ["agreed", "blind"], horizontal=True, key="stats_against",
+                       format_func={"agreed": "the agreed (moderated) grade",
+                                    "blind": "the moderator's blind grade"}.get)
+    filters = StatsFilter(chosen["auditor"], chosen["team"], chosen["theme"], tuple(question_keys), date_from,
+                          date_to, "questions" if question_keys else level, against)
+    figures = cached_figures(scope, filters, programme_start)
+    stats = figures.stats
+    second = "Agreed grade" if against == "agreed" else "Moderator's blind grade"
+
+    m1, m2, m3, m4, m5, m6 = st.columns(6)
+    m1.metric("Moderated audits", stats.moderations)
+    m2.metric("Grades compared", stats.n)
+    m3.metric("Exact agreement", stats.exact_text, help="Same grade on both sides.")
+    m4.metric("Within one grade", stats.within_one_text, help="At most one grade apart.")
+    m5.metric("Weighted kappa", stats.kappa_text,
+              help=stats.kappa.reason or "Quadratic-weighted Cohen's kappa: 1 is perfect agreement, 0 is what chance "
+                                         "alone gives. Published case-note audits report 0.32 to 0.70.")
+    m6.metric("Direction", stats.direction_text,
+              help="Mean of first grade minus moderated grade. Positive: first grades were generous.")
+    if stats.n == 0:
+        st.info("No completed moderations match these filters.")
+    else:
+        if stats.small:
+            st.warning(f"Fewer than {SMALL_N} moderated audits: counts are shown instead of percentages, and the "
+                       "direction is not a pattern yet.", icon=":material/warning:")
+        note = kappa_note(stats, second=second.lower())
+        if note:
+            st.info(note, icon=":material/info:")
+        left, right = st.columns(2)
+        with left:
+            st.subheader("Grade by grade")
+            matrix = matrix_heatmap(stats, second=second)
+            st.altair_chart(matrix, width="content")
+            chart_table(matrix, pivot=("First grade", second, "Grades"))
+            st.caption("Rows: the first grade; columns: the " + second.lower() + "; best grade first on both. "
+                       "The diagonal (top left to bottom right) is agreement. Cells above the diagonal (top right) "
+                       "are first grades higher than the " + second.lower() + ": generous. Cells below it "
+                       "(bottom left) are first grades lower: harsh.")
+        with right:
+            st.subheader("Agreement over time")
+            over_time = over_time_chart(figures.over_time)
+            st.altair_chart(over_time, width="stretch")
+            chart_table(over_time, columns={"Week": "Week", "Measure": "Measure", "Count": "Grades agreeing",
+                                            "Kappa": "Kappa", "Moderated audits": "Moderated audits"})
+            st.caption(f"By week of moderation. Faint points: fewer than {SMALL_N} moderated audits that week. "
+                       "Hover for counts and the week's kappa.")
+        st.subheader("By first auditor")
+        ranked, too_few = stats_tables(figures, second=second.lower())
+        if ranked.empty:
+            st.caption(f"No first auditor has {SMALL_N} or more moderated audits here yet.")
+        else:
+            if not ranked["Note"].astype(bool).any():
+                ranked = ranked.drop(columns="Note")
+            st.dataframe(highlight_readings(ranked), hide_index=True, width="stretch",
+                         column_config={"Reading": st.column_config.TextColumn(width="medium"),
+                                        "Kappa": st.column_config.TextColumn(width="small"),
+                                        "Direction": st.column_config.TextColumn(width="small")})
+            st.caption(f"First auditors with {SMALL_N} or more moderated audits, most generous first. Direction: "
+                       "mean of first grade minus the " + second.lower() + " (positive: generous). 'Generous' "
+                       "or 'Harsh': a quarter of a grade or more on average.")
+        if not too_few.empty:
+            st.markdown(f"**Fewer than {SMALL_N} moderated audits** (not ranked; no kappa or direction yet)")
+            st.dataframe(too_few, hide_index=True, width="stretch")
+            st.caption("A handful of audits shows no pattern: their statistics appear once they have "
+                       f"{SMALL_N} moderated audits. Choose one in 'First auditor' above to see their counts.")
+
+
+# ------------------------------------------------------------------ the feedback log tab
+def feedback_log_tab(user, scope: Scope, options: FilterOptions) -> None:
+    """Every completed moderation's feedback, searchable, with CSV and Excel downloads."""
+    g1, g2, g3 = st.columns([2, 1, 1])
+    search = g1.text_input("Search", key="log_search", placeholder="Auditor, moderator, team, case or words in the feedback")
+    chosen = audit_filters(options, "log", ("auditor", "team"), (g2, g3))
+    log_auditors, log_teams = chosen["auditor"], chosen["team"]
+    log = cached_feedback(scope, search, log_auditors, log_teams)
+    st.caption(f"{len(log)} reflective feedback record(s), newest first.")
+    if log:
+        values = [
+            [r.completed_on, r.case_reference, r.team, r.theme, r.first_auditor, r.moderator, grade_text(r.first_overall),
+             grade_text(r.agreed_overall), r.questions_changed, r.feedback, r.acknowledged_by or "", r.acknowledged_on]
+            for r in log
+        ]
+        st.dataframe(
+            pd.DataFrame(values, columns=FeedbackRow.COLUMNS), hide_index=True, width="stretch",
+            column_order=["Completed", "Case", "Team", "First auditor", "Feedback", "First overall grade",
+                          "Agreed overall grade", "Questions changed", "Moderator", "Theme", "Acknowledged by",
+                          "Acknowledged on"],
+            column_config={"Feedback": st.column_config.TextColumn(width="large")},
+        )
+
+        @refusable
+        def log_export(kind: str) -> None:
+            with write_session() as w:
+                record(w, user.username, "moderation.feedback_exported", "moderation_feedback", kind,
+                       after={"rows": len(values), "search": search, "auditors": list(log_auditors),
+                              "teams": list(log_teams)})
+
+        d1, d2, _ = st.columns([1, 1, 4])
+        # Files are built when clicked (a callable), not on every rerun of the page.
+        d1.download_button("Download CSV", lambda: to_csv(FeedbackRow.COLUMNS, values), "moderation-feedback.csv",
+                           "text/csv", on_click=log_export, args=("csv",), icon=":material/download:")
+        d2.download_button(
+            "Download Excel", lambda: to_xlsx({"Moderation feedback": (FeedbackRow.COLUMNS, values)}),
+            "moderation-feedback.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click=log_export, args=("xlsx",),
+            icon=":material/download:",
+        )
+
+
+# ------------------------------------------------------------------ the feedback on my audits tab
+def my_feedback_tab(scope: Scope, mine: list[FeedbackRow]) -> None:
+    """What awaits acknowledgement and the latest acknowledged, each with its outcome."""
+    if not mine:
+        st.info("No completed moderation of your audits, or your teams' audits, yet.")
+    # The newest still to acknowledge (up to AWAITING_SHOWN), and the ten latest acknowledged; the log
+    # holds the rest. Each is an expander with its table: a hundred of them cost seconds a run.
+    awaiting = [r.moderation_id for r in mine if r.acknowledged_on is None]
+    recent = [r.moderation_id for r in mine if r.acknowledged_on][:RECENT_ACKNOWLEDGED]
+    chosen = set(awaiting[:AWAITING_SHOWN]) | set(recent)
+    shown = [row for row in mine if row.moderation_id in chosen]
+    if len(awaiting) > AWAITING_SHOWN:
+        st.caption(f"{len(awaiting)} await acknowledgement: the {AWAITING_SHOWN} newest are below, and the next "
+                   f"appear as these are acknowledged. The {RECENT_ACKNOWLEDGED} latest acknowledged follow; "
+                   "all feedback is in the Feedback log.")
+    elif len(shown) < len(mine):
+        st.caption(f"Showing what awaits acknowledgement and the {RECENT_ACKNOWLEDGED} latest acknowledged; "
+                   "older feedback is in the Feedback log.")
+    comparisons = cached_comparisons(scope, tuple(row.moderation_id for row in shown))
+    for row in shown:
+        comparison = comparisons[row.moderation_id]
+        state = (f"acknowledged by {plain(row.acknowledged_by)} on {row.acknowledged_on:%d %b %Y}" if row.acknowledged_on
+                 else "awaiting acknowledgement")
+        with st.expander(f"{plain(row.case_reference)} · {plain(row.theme)} · audited by {plain(row.first_auditor)} · "
+                         f"moderated by {plain(row.moderator)} on {row.completed_on:%d %b %Y} · {state}",
+                         expanded=row.acknowledged_on is None):
+            st.markdown(f"**Overall.** First grade: {rag_badge(comparison.first_overall)} · "
+                        f"Agreed grade: {rag_badge(comparison.agreed_overall)} · "
+                        f"{comparison.changed_by_moderation} question grade(s) changed")
+            st.caption("Reflective feedback")
+            with st.container(border=True):
+                st.text(comparison.feedback)
+            st.dataframe(outcome_frame(comparison), hide_index=True, width="stretch")
+            if may_acknowledge(scope, comparison):
+                if st.button("Acknowledge this feedback", key=f"ack_{row.moderation_id}", type="primary"):
+                    try:
+                        with write_session() as w:
+                            acknowledge(w, scope, row.moderation_id)
+                    except ModerationError as error:
+                        st.error(plain(str(error)))
+                    else:
+                        st.rerun()
