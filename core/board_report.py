@@ -381,17 +381,26 @@ def build_pdf(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]])
     return bytes(pdf.output())
 
 
+TABLE_PADDING = 1.0  # mm each side of a PDF table cell
+SMALLEST_TABLE_FONT = 6.0
+
+
 def _pdf_table(pdf, table: ReportTable, FontFace, col_widths=None, size: float = 9) -> None:
-    pdf.set_font(FONT, size=size)
-    widths = col_widths
-    if widths is None:
+    if col_widths is None:
         # A wide first column for names (teams, domains), a narrow one for week numbers.
         names = any(isinstance(row[0], str) and len(row[0]) > 8 for row in table.rows)
         first = (3.0 if len(table.columns) > 3 else 2.0) if names else 0.7
-        widths = (first, *(1.0,) * (len(table.columns) - 1))
-    with pdf.table(col_widths=widths, text_align=("LEFT", *("RIGHT",) * (len(table.columns) - 1)),
+        col_widths = (first, *(1.0,) * (len(table.columns) - 1))
+    # Widths in mm that fit every word of a heading and every number whole ("agreement %" never
+    # breaks into "agreemen t %"): the font steps down until they fit the page.
+    widths = _column_widths(pdf, table, size, col_widths)
+    while widths is None and size > SMALLEST_TABLE_FONT:
+        size = max(SMALLEST_TABLE_FONT, size - 0.5)
+        widths = _column_widths(pdf, table, size, col_widths)
+    pdf.set_font(FONT, size=size)
+    with pdf.table(col_widths=widths or col_widths, text_align=("LEFT", *("RIGHT",) * (len(table.columns) - 1)),
                    headings_style=FontFace(emphasis="BOLD", fill_color=(230, 236, 245)), line_height=size * 0.5,
-                   padding=1) as pdf_table:
+                   padding=TABLE_PADDING) as pdf_table:
         heading = pdf_table.row()
         for column in table.columns:
             heading.cell(str(column))
@@ -399,6 +408,30 @@ def _pdf_table(pdf, table: ReportTable, FontFace, col_widths=None, size: float =
             row = pdf_table.row()
             for value in values:
                 row.cell(_text(value))
+
+
+def _column_widths(pdf, table: ReportTable, size: float, weights) -> list[float] | None:
+    """Column widths (mm, filling the page's width) no narrower than each column's longest heading word
+    (in bold) and its longest unbreakable cell text; the width left over is shared by ``weights``.
+    None when the columns do not fit at ``size``."""
+    def words(text: str) -> list[str]:
+        return text.split() or [""]
+
+    pdf.set_font(FONT, "B", size)
+    need = [max(pdf.get_string_width(word) for word in words(str(column))) for column in table.columns]
+    pdf.set_font(FONT, "", size)
+    for values in table.rows:
+        for index, value in enumerate(values):
+            text = _text(value)
+            # A number or a one-word value stays whole; longer text may wrap between its words.
+            longest = text if " " not in text else max(words(text), key=len)
+            need[index] = max(need[index], pdf.get_string_width(longest))
+    need = [width + 2 * TABLE_PADDING + 0.8 for width in need]  # padding, and a margin for rounding
+    spare = pdf.epw - sum(need)
+    if spare < 0:
+        return None
+    total = sum(weights)
+    return [width + spare * weight / total for width, weight in zip(need, weights)]
 
 
 def build_xlsx(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]]) -> bytes:

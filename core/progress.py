@@ -633,6 +633,14 @@ def withholds_small_teams(scope: Scope) -> bool:
     return Role.SPONSOR in scope.roles and not scope.roles & {Role.AUDITOR, Role.ADMIN}
 
 
+def report_audience(scope: Scope) -> tuple[tuple[int, ...] | None, bool]:
+    """What a user's progress report depends on: the teams they see (None: every team) and whether small
+    teams are withheld from them. Users with the same audience receive the same report, so it is
+    computed once for all of them (``ui.progress`` caches it under this key)."""
+    team_ids = scope.team_ids
+    return (None if team_ids is None else tuple(sorted(team_ids)), withholds_small_teams(scope))
+
+
 def withheld_groups(sizes: dict[str, int]) -> dict[str, str]:
     """{name: why} for the groups whose figures must be withheld, given each group's number of audits.
 

@@ -188,6 +188,8 @@ class Audit(SQLModel, table=True):
               postgresql_where=text("safeguarding_concern IS true")),
         # My audits: one author's drafts or submitted audits, most recently saved first, a page at a time.
         Index("ix_audit_author_recent", "auditor_id", "status", "updated_at", "id"),
+        # Progress: days from the work audited to the audit, by date and kind (migration 0006).
+        Index("ix_audit_liveness", "status", "audit_date", "kind", "work_date", "team_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
@@ -288,6 +290,8 @@ class RemedialAction(SQLModel, table=True):
         # The tracker's list, counts and filters read these columns of every action in scope:
         # led by audit_id so the join to audits walks both tables in the same order (migration 0004).
         Index("ix_action_list", "audit_id", "status", "due_on", "owner_id"),
+        # Progress and the board report: every action's dates, read without the rows' free text (migration 0006).
+        Index("ix_action_progress", "audit_id", "raised_on", "due_on", "completed_on", "verified_on"),
     )
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int = Field(foreign_key="audit.id", index=True)

@@ -19,7 +19,7 @@ import streamlit as st
 from core.authz import Scope
 from core.board_report import ReportTable, build_board_report
 from core.periods import Period, custom_period, default_period, parse_period, period_options
-from core.progress import Headline, ProgressReport
+from core.progress import Headline, ProgressReport, report_audience
 from core.progress_charts import ProgressChart
 from db.board_reports import DOWNLOADED, PREPARED, log_board_report
 from db.engine import read_session
@@ -44,9 +44,12 @@ def _programme_dates() -> tuple[date, int] | None:
 
 
 @cached_query
-def _progress_report(scope: Scope, period: Period, as_of: date) -> ProgressReport | None:
+def _progress_report(audience: tuple, period: Period, as_of: date, *, _scope: Scope) -> ProgressReport | None:
+    # Keyed by the audience, not the user: every auditor, admin and support user shares one report,
+    # every sponsor another, managers of the same teams a third. ``_scope`` (one of that audience)
+    # is not part of the key: Streamlit does not hash arguments whose name starts with "_".
     with read_session() as session:
-        return progress_report(session, scope, period, as_of)
+        return progress_report(session, _scope, period, as_of)
 
 
 def programme() -> tuple[date, int] | None:
@@ -54,7 +57,7 @@ def programme() -> tuple[date, int] | None:
 
 
 def report_for(scope: Scope, period: Period, as_of: date) -> ProgressReport | None:
-    return _progress_report(scope, period, as_of)
+    return _progress_report(report_audience(scope), period, as_of, _scope=scope)
 
 
 # ------------------------------------------------------------------ choosing the period

@@ -4,15 +4,22 @@ Every query returns aggregates or team-level counts only (no case references,
 practitioner names or free text), whatever the user's roles: the page and the
 board report are for meetings. Rows are limited to the user's teams with
 ``in_scope``; grades are the moderated ones where an audit was moderated.
-Programme weeks are computed in SQL by a small dialect-aware ``days_between``
-(SQLite has no date arithmetic, PostgreSQL subtracts dates).
+
+One report (the period, the period before it and programme weeks 1 to the period's
+last week) is about ten statements, each one pass over an index: figures are grouped
+in SQL by day (by period where a team or a question would make days too many groups)
+and the days are put into periods and weeks in Python, so there is no date arithmetic
+in SQL and one statement serves both periods and the weeks. Date columns are compared
+as stored so that their indexes are used; the one timestamp (a moderation's
+``completed_at``) goes through ``as_date``.
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, Integer, and_, bindparam, case, exists, func, or_
+from sqlalchemy import BigInteger, Date, and_, bindparam, case, cast, exists, func, literal, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
@@ -65,47 +72,14 @@ def _as_date_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)})"
 
 
-class days_between(FunctionElement):  # noqa: N801
-    """Whole days from the second argument to the first (dates or timestamps)."""
-
-    type = Integer()
-    name = "days_between"
-    inherit_cache = True
-
-
-@compiles(days_between)
-def _days_between_default(element, compiler, **kw):
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
-
-
-@compiles(days_between, "sqlite")
-def _days_between_sqlite(element, compiler, **kw):
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(julianday(date({later})) - julianday(date({earlier})) AS INTEGER)"
-
-
 def _day(value: date):
     # Rendered into the SQL text, so that the same week expression in SELECT and GROUP BY
     # is literally the same (PostgreSQL refuses two differently numbered parameters).
     return bindparam(None, value, type_=Date, literal_execute=True)
 
 
-def programme_week_of(column, start: date):
-    """SQL for the 1-based programme week of a date column (rows before ``start`` must be filtered out)."""
-    return (days_between(column, _day(start)) // 7 + 1).label("week")
-
-
 def _between(column, first: date, last: date):
     return and_(as_date(column) >= _day(first), as_date(column) <= _day(last))
-
-
-def _rag_counts(rows) -> dict:
-    counts: dict = defaultdict(lambda: defaultdict(int))
-    for key, letter, n in rows:
-        if letter:
-            counts[key][letter] += n
-    return counts
 
 
 # ------------------------------------------------------------------ the rows every figure reads
@@ -120,147 +94,216 @@ def _of_submitted_audits(statement, scope: Scope):
     return in_scope(submitted(statement), scope)
 
 
-def _audits(scope: Scope, first: date, last: date, *columns):
-    statement = _of_submitted_audits(select(*columns).select_from(Audit), scope)
-    return statement.where(_between(Audit.audit_date, first, last))
+def _on_days(column, first: date, last: date):
+    """A date column between two days: compared as it is stored, so that an index on it is used
+    (``as_date(column)`` around a date column hid ``audit_date`` from its indexes)."""
+    return and_(column >= _day(first), column <= _day(last))
 
 
-def _action_rows(scope: Scope, *columns, by_team: bool = False):
-    """Remedial actions of submitted audits in scope (with their team when ``by_team``)."""
-    statement = select(*columns).select_from(RemedialAction).join(Audit, Audit.id == RemedialAction.audit_id)
-    if by_team:
-        statement = statement.join(Team, Team.id == Audit.team_id)
-    return _of_submitted_audits(statement, scope)
+@dataclass(frozen=True)
+class _Span:
+    """What one run of the report counts: the period, the period before it and the weekly series.
+
+    Every figure is grouped in SQL by day (or by period, where a team or a question makes days too
+    many groups) over the days any of them needs, once; the days are then put into periods and
+    programme weeks here. Grouping by day keeps date arithmetic out of SQL and lets one statement
+    serve the two periods and the weeks alike.
+    """
+
+    periods: tuple[tuple[str, date, date], ...]  # (key, first day, last day)
+    start: date  # programme week 1
+    weekly_last: date | None  # the weekly series' last day (None: no week has begun)
+
+    @property
+    def first(self) -> date:
+        firsts = [first for _, first, _ in self.periods]
+        return min(firsts + ([self.start] if self.weekly_last else []))
+
+    @property
+    def last(self) -> date:
+        lasts = [last for _, _, last in self.periods]
+        return max(lasts + ([self.weekly_last] if self.weekly_last else []))
+
+    @property
+    def periods_first(self) -> date:
+        return min(first for _, first, _ in self.periods)
+
+    @property
+    def periods_last(self) -> date:
+        return max(last for _, _, last in self.periods)
+
+    def keys_of(self, day) -> list[str]:
+        day = _as_day(day)
+        return [key for key, first, last in self.periods if first <= day <= last]
+
+    def week_of(self, day) -> int | None:
+        day = _as_day(day)
+        if self.weekly_last is None or day is None or not self.start <= day <= self.weekly_last:
+            return None
+        return (day - self.start).days // 7 + 1
+
+    def period_key(self, column):
+        """SQL naming the period a date column falls in (the periods never overlap: the one before
+        ends the day before the period starts)."""
+        return case(*((_on_days(column, first, last), key) for key, first, last in self.periods), else_=None)
 
 
-def _themes(session: Session, scope: Scope, first: date, last: date) -> list[ThemeFigures]:
+def _period_bounds(period: Period, as_of: date) -> tuple[date, date]:
+    first, last = period.start, period.up_to(as_of)
+    if last < first:
+        last = first  # a period that has not begun has no figures yet
+    return first, last
+
+
+def _names(session: Session, model) -> dict[int, str]:
+    return dict(session.exec(select(model.id, model.name)).all())
+
+
+def _nested():
+    return defaultdict(lambda: defaultdict(int))
+
+
+# ------------------------------------------------------------------ audits: themes, teams, RAG, liveness
+def _audits_by_day(session: Session, scope: Scope, span: _Span, themes: dict[int, str]):
+    """(day, theme, kind, RAG letter) -> audits over every day the report needs: themes of both periods,
+    external audits and RAG week by week. Read from the covering index ``ix_audit_heatmap_period``."""
     letter = rag_expression(reported_overall)
-    rows = session.exec(
-        _audits(scope, first, last, Theme.name, Audit.kind, letter, func.count())
-        .join(Theme, Theme.id == Audit.theme_id)
-        .group_by(Theme.name, Audit.kind, letter)
-    ).all()
-    kinds: dict = defaultdict(lambda: defaultdict(int))
-    rag: dict = defaultdict(lambda: defaultdict(int))
-    for theme, kind, grade_letter, n in rows:
-        kinds[theme][kind] += n
-        if grade_letter:
-            rag[theme][grade_letter] += n
+    statement = _of_submitted_audits(
+        select(Audit.audit_date, Audit.theme_id, Audit.kind, letter, func.count()).select_from(Audit), scope
+    ).where(_on_days(Audit.audit_date, span.first, span.last)).group_by(Audit.audit_date, Audit.theme_id, Audit.kind,
+                                                                         letter)
+    kinds: dict = defaultdict(_nested)  # period key -> theme -> kind -> n
+    rag: dict = defaultdict(_nested)  # period key -> theme -> letter -> n
+    external: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # theme -> week -> n
+    rag_weeks: dict = _nested()  # week -> letter -> n
+    for day, theme_id, kind, grade_letter, n in session.exec(statement).all():
+        theme = themes.get(theme_id, str(theme_id))
+        for key in span.keys_of(day):
+            kinds[key][theme][kind] += n
+            if grade_letter:
+                rag[key][theme][grade_letter] += n
+        week = span.week_of(day)
+        if week is not None:
+            if kind == "external":
+                external[theme][week] += n
+            if grade_letter:
+                rag_weeks[week][grade_letter] += n
+    return kinds, rag, external, rag_weeks
+
+
+def _theme_figures(session: Session, kinds, rag) -> list[ThemeFigures]:
     names = list(session.exec(select(Theme.name).where(Theme.active == True).order_by(Theme.name)).all())  # noqa: E712
     names += sorted(set(kinds) - set(names))
     return [ThemeFigures(name, kinds[name]["external"], kinds[name]["internal"], RagCounts.of(rag[name]))
             for name in names]
 
 
-def _in_time_pairs(session: Session, scope: Scope, first: date, last: date, by_team: bool):
-    """(team, raised on, completed on, count) of actions raised in the period: few distinct pairs."""
-    columns = [Team.name] if by_team else []
-    statement = (
-        _action_rows(scope, *columns, RemedialAction.raised_on, RemedialAction.completed_on, func.count(),
-                     by_team=by_team)
-        .where(_between(RemedialAction.raised_on, first, last))
-        .group_by(*columns, RemedialAction.raised_on, RemedialAction.completed_on)
-    )
-    return session.exec(statement).all()
-
-
-def _as_day(value) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def _in_time(pairs, as_of: date) -> tuple[int, int]:
-    """(counted, done in time) over (raised on, completed on, n) rows, by the tracker's own rule."""
-    counted = in_time = 0
-    for raised_on, completed_on, n in pairs:
-        counts, done_in_time = completion_in_time(_as_day(raised_on), _as_day(completed_on), as_of)
-        counted += n * counts
-        in_time += n * done_in_time
-    return counted, in_time
-
-
-def _overdue_at(day: date):
-    """Outstanding on ``day`` and overdue by the tracker's rule (``core.actions.overdue_cutoff``): a working day
-    has passed since the due date, so a Friday due date is not overdue on the Saturday or Sunday after it."""
-    return and_(
-        RemedialAction.raised_on <= _day(day),
-        RemedialAction.due_on < _day(overdue_cutoff(day)),
-        or_(col(RemedialAction.completed_on).is_(None), RemedialAction.completed_on > _day(day)),
-    )
-
-
-def _action_count(session: Session, scope: Scope, condition, by_team: bool = False):
-    if by_team:
-        statement = _action_rows(scope, Team.name, func.count(), by_team=True).where(condition).group_by(Team.name)
-        return dict(session.exec(statement).all())
-    return session.exec(_action_rows(scope, func.count()).where(condition)).one()
-
-
-def _actions(session: Session, scope: Scope, first: date, last: date, as_of: date) -> ActionFigures:
-    due, in_time = _in_time(_in_time_pairs(session, scope, first, last, by_team=False), as_of)
-    return ActionFigures(
-        raised=_action_count(session, scope, _between(RemedialAction.raised_on, first, last)),
-        done=_action_count(session, scope, _between(RemedialAction.completed_on, first, last)),
-        verified=_action_count(session, scope, _between(RemedialAction.verified_on, first, last)),
-        due=due,
-        in_time=in_time,
-        overdue_at_end=_action_count(session, scope, _overdue_at(last)),
-    )
-
-
-def _teams(session: Session, scope: Scope, first: date, last: date, as_of: date) -> list[TeamFigures]:
+def _audits_by_team(session: Session, scope: Scope, span: _Span, teams: dict[int, str]):
+    """period key -> team -> (kind -> n, letter -> n), both periods in one pass of the covering index."""
     letter = rag_expression(reported_overall)
-    rows = session.exec(
-        _audits(scope, first, last, Team.name, Audit.kind, letter, func.count())
-        .join(Team, Team.id == Audit.team_id)
-        .group_by(Team.name, Audit.kind, letter)
-    ).all()
-    kinds: dict = defaultdict(lambda: defaultdict(int))
-    rag: dict = defaultdict(lambda: defaultdict(int))
-    for team, kind, grade_letter, n in rows:
-        kinds[team][kind] += n
+    key = span.period_key(Audit.audit_date)
+    statement = _of_submitted_audits(
+        select(key, Audit.team_id, Audit.kind, letter, func.count()).select_from(Audit), scope
+    ).where(_on_days(Audit.audit_date, span.periods_first, span.periods_last)).group_by(key, Audit.team_id,
+                                                                                        Audit.kind, letter)
+    kinds: dict = defaultdict(_nested)
+    rag: dict = defaultdict(_nested)
+    for period_key, team_id, kind, grade_letter, n in session.exec(statement).all():
+        if period_key is None:
+            continue
+        team = teams.get(team_id, str(team_id))
+        kinds[period_key][team][kind] += n
         if grade_letter:
-            rag[team][grade_letter] += n
-    raised = _action_count(session, scope, _between(RemedialAction.raised_on, first, last), by_team=True)
-    overdue = _action_count(session, scope, _overdue_at(last), by_team=True)
-    pairs: dict[str, list] = defaultdict(list)
-    for team, raised_on, completed_on, n in _in_time_pairs(session, scope, first, last, by_team=True):
-        pairs[team].append((raised_on, completed_on, n))
-    due: dict[str, int] = defaultdict(int)
-    in_time: dict[str, int] = defaultdict(int)
-    for team, rows in pairs.items():
-        due[team], in_time[team] = _in_time(rows, as_of)
-    names = sorted(set(kinds) | set(raised) | set(overdue))
-    return [
-        TeamFigures(name, kinds[name]["external"], kinds[name]["internal"], RagCounts.of(rag[name]),
-                    raised.get(name, 0), due[name], in_time[name], overdue.get(name, 0))
-        for name in names
-    ]
+            rag[period_key][team][grade_letter] += n
+    return kinds, rag
 
 
-def _domains(session: Session, scope: Scope, first: date, last: date) -> list[DomainFigures]:
+def _liveness_rows(session: Session, scope: Scope, span: _Span):
+    """(audit date, work date, kind) -> audits with the date of the work, from ``ix_audit_liveness``; the
+    days between them are counted here (a few thousand pairs, not an audit at a time in SQL)."""
+    statement = _of_submitted_audits(
+        select(Audit.audit_date, Audit.work_date, Audit.kind, func.count()).select_from(Audit), scope
+    ).where(_on_days(Audit.audit_date, span.first, span.last), col(Audit.work_date).is_not(None)).group_by(
+        Audit.audit_date, Audit.work_date, Audit.kind)
+    periods: dict = defaultdict(lambda: defaultdict(lambda: [0, 0, defaultdict(int)]))  # key -> kind -> [n, days, buckets]
+    weeks: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for audit_date, work_date, kind, n in session.exec(statement).all():
+        days = (_as_day(audit_date) - _as_day(work_date)).days
+        for key in span.keys_of(audit_date):
+            figures = periods[key][kind]
+            figures[0] += n
+            figures[1] += n * days
+            figures[2][_bucket_of(days)] += n
+        week = span.week_of(audit_date)
+        if week is not None:
+            weeks[(week, kind)][0] += n
+            weeks[(week, kind)][1] += n * days
+    return periods, {key: (n, days) for key, (n, days) in weeks.items()}
+
+
+def _bucket_of(days: int) -> str:
+    for limit, name in zip((7, 14, 28), LIVENESS_BUCKETS):
+        if days <= limit:
+            return name
+    return LIVENESS_BUCKETS[3]
+
+
+def _liveness_figures(by_kind) -> list[Liveness]:
+    result = []
+    for kind in AUDIT_KINDS:
+        n, days, buckets = by_kind.get(kind, (0, 0, {}))
+        result.append(Liveness(kind, n, days, {b: buckets.get(b, 0) for b in LIVENESS_BUCKETS}))
+    return result
+
+
+# ------------------------------------------------------------------ domains
+_GRADE_STRIDE = 16  # grades are 0 (not applicable) to 4
+_PERIOD_STRIDE = 1 << 40  # above any question id times the grade stride
+
+
+def _domains(session: Session, scope: Scope, span: _Span) -> dict[str, list[DomainFigures]]:
+    """period key -> domains, weakest first: every answer of the periods' audits, grouped by period,
+    question and grade in one pass; the questions' domains are looked up for the few hundred groups,
+    not joined to the answers.
+
+    The group is one integer (period, question and grade packed together): sorting hundreds of
+    thousands of answers on one integer instead of three columns took 40% less time on SQLite.
+    """
     grade = reported_answer
-    rows = session.exec(
-        _audits(scope, first, last, Question.domain, grade, func.count())
-        .join(Answer, Answer.audit_id == Audit.id)
-        .join(Question, Question.id == Answer.question_id)
-        .where(grade.is_not(None))
-        .group_by(Question.domain, grade)
-    ).all()
-    grades: dict = defaultdict(lambda: defaultdict(int))
-    for domain, value, n in rows:
-        grades[domain][int(value)] += n
-    figures = []
-    for domain, counts in grades.items():
-        rag = RagCounts(counts.get(1, 0), counts.get(2, 0), counts.get(3, 0) + counts.get(4, 0))
-        grade_sum = sum(g * n for g, n in counts.items() if g > 0)
-        figures.append(DomainFigures(domain, rag, grade_sum, counts.get(0, 0)))
-    # Weakest first: lowest mean grade, then the larger share of Inadequate.
-    return sorted(figures, key=lambda d: (d.mean_grade if d.mean_grade is not None else 9, -(d.rag.share("R") or 0),
-                                          d.domain))
+    keys = [key for key, _, _ in span.periods]
+    period_number = case(*((_on_days(Audit.audit_date, first, last), number)
+                           for number, (_, first, last) in enumerate(span.periods, start=1)), else_=0)
+    # BIGINT: PostgreSQL's integer holds no more than 2**31.
+    packed = (cast(period_number, BigInteger) * literal(_PERIOD_STRIDE, BigInteger)
+              + col(Answer.question_id) * _GRADE_STRIDE + grade).label("packed")
+    statement = (
+        _of_submitted_audits(select(packed, func.count()).select_from(Audit).join(Answer, Answer.audit_id == Audit.id),
+                             scope)
+        .where(_on_days(Audit.audit_date, span.periods_first, span.periods_last), grade.is_not(None))
+        .group_by(packed)
+    )
+    rows = session.exec(statement).all()
+    domain_of = dict(session.exec(select(Question.id, Question.domain)).all()) if rows else {}
+    grades: dict = defaultdict(_nested)
+    for value, n in rows:
+        number, rest = divmod(int(value), _PERIOD_STRIDE)
+        question_id, answer_grade = divmod(rest, _GRADE_STRIDE)
+        if number:
+            grades[keys[number - 1]][domain_of[question_id]][answer_grade] += n
+    result = {}
+    for period_key, by_domain in grades.items():
+        figures = []
+        for domain, counts in by_domain.items():
+            rag = RagCounts(counts.get(1, 0), counts.get(2, 0), counts.get(3, 0) + counts.get(4, 0))
+            grade_sum = sum(g * n for g, n in counts.items() if g > 0)
+            figures.append(DomainFigures(domain, rag, grade_sum, counts.get(0, 0)))
+        # Weakest first: lowest mean grade, then the larger share of Inadequate.
+        result[period_key] = sorted(figures, key=lambda d: (d.mean_grade if d.mean_grade is not None else 9,
+                                                            -(d.rag.share("R") or 0), d.domain))
+    return result
 
 
+# ------------------------------------------------------------------ moderation agreement
 def _moderated_answers(scope: Scope, *columns):
     graded = and_(Answer.grade >= 1, Answer.moderated_grade >= 1)
     return _of_submitted_audits(
@@ -285,45 +328,115 @@ def _agreement_columns():
     )
 
 
-def _overall_agreement(session: Session, scope: Scope, where, group=None) -> dict:
-    """{group value: (audits, overall grade agreed)} for completed moderations (key None without a group)."""
-    columns = [group] if group is not None else []
-    statement = (
-        select(*columns, func.count(),
+def _agreements(session: Session, scope: Scope, span: _Span, teams: dict[int, str]):
+    """Moderations completed on the report's days, by (day completed, team). An audit has one moderation,
+    so the audits of the groups add up to the audits of a period, a team or a week."""
+    day = as_date(Moderation.completed_at)
+    when = _between(Moderation.completed_at, span.first, span.last)
+    answers = session.exec(
+        _moderated_answers(scope, day, Audit.team_id, *_agreement_columns()).where(when).group_by(day, Audit.team_id)
+    ).all()
+    overall = session.exec(_of_submitted_audits(
+        select(day, Audit.team_id, func.count(),
                func.sum(case((Audit.overall_grade == Audit.moderated_overall_grade, 1), else_=0)))
         .select_from(Audit)
         .join(Moderation, Moderation.audit_id == Audit.id)
-        .join(Team, Team.id == Audit.team_id)
-        .where(Moderation.status == "completed", col(Audit.moderated_overall_grade).is_not(None), where)
+        .where(Moderation.status == "completed", col(Audit.moderated_overall_grade).is_not(None), when),
+        scope,
+    ).group_by(day, Audit.team_id)).all()
+
+    def add(store, group, values):
+        store[group] = [a + int(b or 0) for a, b in zip(store.get(group, [0] * len(values)), values)]
+
+    answer_sums: dict = {}
+    overall_sums: dict = {}
+    for rows, store in ((answers, answer_sums), (overall, overall_sums)):
+        for completed, team_id, *values in rows:
+            team = teams.get(team_id, str(team_id))
+            for key in span.keys_of(completed):
+                add(store, ("period", key), values)
+                add(store, ("team", key, team), values)
+            week = span.week_of(completed)
+            if week is not None:
+                add(store, ("week", week), values)
+    return answer_sums, overall_sums
+
+
+def _agreement_of(values, overall) -> Agreement:
+    audits, answers, exact, within, higher, lower = values or (0, 0, 0, 0, 0, 0)
+    n, agreed = overall or (0, 0)
+    return Agreement(audits, answers, exact, within, higher, lower, n, agreed)
+
+
+# ------------------------------------------------------------------ remedial actions
+def _overdue_at(day: date):
+    """Outstanding on ``day`` and overdue by the tracker's rule (``core.actions.overdue_cutoff``): a working day
+    has passed since the due date, so a Friday due date is not overdue on the Saturday or Sunday after it."""
+    return and_(
+        RemedialAction.raised_on <= _day(day),
+        RemedialAction.due_on < _day(overdue_cutoff(day)),
+        or_(col(RemedialAction.completed_on).is_(None), RemedialAction.completed_on > _day(day)),
     )
-    statement = _of_submitted_audits(statement, scope)
-    if group is None:
-        n, exact = session.exec(statement).one()
-        return {None: (n, int(exact or 0))}
-    return {row[0]: (row[1], int(row[2] or 0)) for row in session.exec(statement.group_by(group)).all()}
 
 
-def _agreement_of(row, overall: tuple[int, int]) -> Agreement:
-    audits, answers, exact, within, higher, lower = (int(v or 0) for v in row)
-    return Agreement(audits, answers, exact, within, higher, lower, overall[0], overall[1])
+def _as_day(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
-def _agreement(session: Session, scope: Scope, first: date, last: date) -> tuple[Agreement, list[TeamAgreement]]:
-    when = _between(Moderation.completed_at, first, last)
-    total = session.exec(_moderated_answers(scope, *_agreement_columns()).where(when)).one()
-    agreement = _agreement_of(total, _overall_agreement(session, scope, when)[None])
-    by_team_rows = session.exec(
-        _moderated_answers(scope, Team.name, *_agreement_columns())
-        .join(Team, Team.id == Audit.team_id)
-        .where(when)
-        .group_by(Team.name)
-    ).all()
-    overall_by_team = _overall_agreement(session, scope, when, group=Team.name)
-    by_team = [TeamAgreement(row[0], _agreement_of(row[1:], overall_by_team.get(row[0], (0, 0))))
-               for row in sorted(by_team_rows, key=lambda r: r[0])]
-    return agreement, by_team
+def _action_rows(session: Session, scope: Scope, span: _Span, teams: dict[int, str]):
+    """Every remedial action of a submitted audit in scope, grouped by
+    (team, raised, due, done, verified): a few thousand groups, from which each period's counts, the
+    in-time rule (``core.actions.completion_in_time``), the overdue rule and the weeks are worked out."""
+    statement = _of_submitted_audits(
+        select(Audit.team_id, RemedialAction.raised_on, RemedialAction.due_on, RemedialAction.completed_on,
+               RemedialAction.verified_on, func.count())
+        .select_from(RemedialAction)
+        .join(Audit, Audit.id == RemedialAction.audit_id),
+        scope,
+    ).group_by(
+        Audit.team_id, RemedialAction.raised_on, RemedialAction.due_on, RemedialAction.completed_on,
+        RemedialAction.verified_on)
+    return [(teams.get(team_id, str(team_id)), _as_day(raised), _as_day(due), _as_day(done), _as_day(verified), n)
+            for team_id, raised, due, done, verified, n in session.exec(statement).all()]
 
 
+def _action_figures(rows, first: date, last: date, as_of: date):
+    """(programme-wide ActionFigures, team -> (raised, due, in time, overdue on the last day))."""
+    cutoff = overdue_cutoff(last)
+    totals = defaultdict(int)
+    by_team: dict = _nested()
+    for team, raised, due, done, verified, n in rows:
+        if first <= raised <= last:
+            counts, in_time = completion_in_time(raised, done, as_of)
+            for store in (totals, by_team[team]):
+                store["raised"] += n
+                store["due"] += n * counts
+                store["in_time"] += n * in_time
+        if done is not None and first <= done <= last:
+            totals["done"] += n
+        if verified is not None and first <= verified <= last:
+            totals["verified"] += n
+        if raised <= last and due < cutoff and (done is None or done > last):
+            totals["overdue"] += n
+            by_team[team]["overdue"] += n
+    figures = ActionFigures(raised=totals["raised"], done=totals["done"], verified=totals["verified"],
+                            due=totals["due"], in_time=totals["in_time"], overdue_at_end=totals["overdue"])
+    return figures, by_team
+
+
+def _weekly_actions(rows, span: _Span) -> dict[int, WeekActions]:
+    weeks: dict = _nested()
+    for _team, raised, _due, done, verified, n in rows:
+        for name, day in (("raised", raised), ("done", done), ("verified", verified)):
+            week = span.week_of(day) if day is not None else None
+            if week is not None:
+                weeks[week][name] += n
+    return {w: WeekActions(c["raised"], c["done"], c["verified"]) for w, c in weeks.items()}
+
+
+# ------------------------------------------------------------------ meetings
 def _meetings_in_scope(statement, scope: Scope):
     """Meetings about the user's teams (every meeting when the user sees every team)."""
     if scope.team_ids is None:
@@ -334,127 +447,99 @@ def _meetings_in_scope(statement, scope: Scope):
         MeetingTeam.meeting_id == Meeting.id, col(MeetingTeam.team_id).in_(sorted(scope.team_ids)))))
 
 
-def _meetings(session: Session, scope: Scope, first: date, last: date) -> dict[str, int]:
-    rows = session.exec(_meetings_in_scope(
-        select(Meeting.kind, func.count())
-        .where(col(Meeting.kind).in_(MEETING_KINDS + OTHER_MEETING_KINDS), _between(Meeting.held_on, first, last)),
+def _meeting_rows(session: Session, scope: Scope, span: _Span):
+    return session.exec(_meetings_in_scope(
+        select(Meeting.held_on, Meeting.kind, func.count())
+        .where(col(Meeting.kind).in_(MEETING_KINDS + OTHER_MEETING_KINDS), _on_days(Meeting.held_on, span.first,
+                                                                                    span.last)),
         scope,
-    ).group_by(Meeting.kind)).all()
-    return {kind: dict(rows).get(kind, 0) for kind in MEETING_KINDS + OTHER_MEETING_KINDS}
+    ).group_by(Meeting.held_on, Meeting.kind)).all()
 
 
-def _liveness_bucket(days):
-    return case((days <= 7, LIVENESS_BUCKETS[0]), (days <= 14, LIVENESS_BUCKETS[1]), (days <= 28, LIVENESS_BUCKETS[2]),
-                else_=LIVENESS_BUCKETS[3])
+# ------------------------------------------------------------------ the figures of both periods and the weeks
+def _figures(session: Session, scope: Scope, periods: list[tuple[str, Period]], programme: Programme | None,
+             as_of: date, weekly_up_to: date | None):
+    """({period key: PeriodFigures}, WeeklySeries or None), in one pass of each table."""
+    bounds = {key: _period_bounds(period, as_of) for key, period in periods}
+    through = weeks_through(programme.start_date, programme.weeks, weekly_up_to) if programme and weekly_up_to else 0
+    weekly_last = min(weekly_up_to, programme_end(programme.start_date, programme.weeks)) if through else None
+    span = _Span(tuple((key, first, last) for key, (first, last) in bounds.items()),
+                 programme.start_date if programme else min(first for first, _ in bounds.values()), weekly_last)
+    themes, teams = _names(session, Theme), _names(session, Team)
 
+    theme_kinds, theme_rag, external, rag_weeks = _audits_by_day(session, scope, span, themes)
+    team_kinds, team_rag = _audits_by_team(session, scope, span, teams)
+    liveness, weekly_liveness = _liveness_rows(session, scope, span)
+    domains = _domains(session, scope, span)
+    agreement, overall = _agreements(session, scope, span, teams)
+    actions = _action_rows(session, scope, span, teams)
+    meeting_rows = _meeting_rows(session, scope, span)
 
-def _liveness(session: Session, scope: Scope, first: date, last: date) -> list[Liveness]:
-    days = days_between(Audit.audit_date, Audit.work_date)
-    bucket = _liveness_bucket(days)
-    rows = session.exec(
-        _audits(scope, first, last, Audit.kind, bucket, func.count(), func.sum(days))
-        .where(col(Audit.work_date).is_not(None))
-        .group_by(Audit.kind, bucket)
-    ).all()
-    audits: dict[str, int] = defaultdict(int)
-    days_sum: dict[str, int] = defaultdict(int)
-    buckets: dict = defaultdict(dict)
-    for kind, name, n, total in rows:
-        audits[kind] += n
-        days_sum[kind] += int(total or 0)
-        buckets[kind][name] = n
-    return [Liveness(kind, audits[kind], days_sum[kind], {b: buckets[kind].get(b, 0) for b in LIVENESS_BUCKETS})
-            for kind in AUDIT_KINDS]
+    figures = {}
+    for key, period in periods:
+        first, last = bounds[key]
+        action_figures, action_teams = _action_figures(actions, first, last, as_of)
+        kinds, rag = team_kinds[key], team_rag[key]
+        names = sorted(set(kinds) | {t for t, c in action_teams.items() if c["raised"] or c["overdue"]})
+        team_figures = [
+            TeamFigures(name, kinds[name]["external"], kinds[name]["internal"], RagCounts.of(rag[name]),
+                        action_teams[name]["raised"], action_teams[name]["due"], action_teams[name]["in_time"],
+                        action_teams[name]["overdue"])
+            for name in names
+        ]
+        by_team = sorted((group[2], values) for group, values in agreement.items()
+                         if group[0] == "team" and group[1] == key)
+        meetings: dict[str, int] = defaultdict(int)
+        for held_on, kind, n in meeting_rows:
+            if key in span.keys_of(held_on):
+                meetings[kind] += n
+        figures[key] = PeriodFigures(
+            period=period,
+            up_to=last,
+            themes=_theme_figures(session, theme_kinds[key], theme_rag[key]),
+            teams=team_figures,
+            domains=domains.get(key, []),
+            agreement=_agreement_of(agreement.get(("period", key)), overall.get(("period", key))),
+            agreement_by_team=[TeamAgreement(team, _agreement_of(values, overall.get(("team", key, team))))
+                               for team, values in by_team],
+            actions=action_figures,
+            meetings={kind: meetings.get(kind, 0) for kind in MEETING_KINDS + OTHER_MEETING_KINDS},
+            liveness=_liveness_figures(liveness.get(key, {})),
+        )
+    if not programme:
+        return figures, None
+    if not through:
+        return figures, WeeklySeries(0, {}, {}, {}, {}, {}, {})
+    meetings_by_week: dict[int, dict[str, int]] = defaultdict(dict)
+    for held_on, kind, n in meeting_rows:
+        week = span.week_of(held_on)
+        if week is not None and kind in MEETING_KINDS:
+            meetings_by_week[week][kind] = meetings_by_week[week].get(kind, 0) + n
+    weekly = WeeklySeries(
+        through_week=through,
+        external_by_theme={theme: dict(weeks) for theme, weeks in external.items()},
+        rag={week: RagCounts.of(dict(counts)) for week, counts in rag_weeks.items()},
+        agreement={group[1]: _agreement_of(values, overall.get(group)) for group, values in agreement.items()
+                   if group[0] == "week"},
+        actions=_weekly_actions(actions, span),
+        meetings=dict(meetings_by_week),
+        liveness=weekly_liveness,
+    )
+    return figures, weekly
 
 
 def period_figures(session: Session, scope: Scope, period: Period, as_of: date) -> PeriodFigures:
     """Every figure of ``period``, counted up to ``as_of`` if the period is still running."""
-    first, last = period.start, period.up_to(as_of)
-    if last < first:
-        last = first  # a period that has not begun has no figures yet
-    agreement, agreement_by_team = _agreement(session, scope, first, last)
-    return PeriodFigures(
-        period=period,
-        up_to=last,
-        themes=_themes(session, scope, first, last),
-        teams=_teams(session, scope, first, last, as_of),
-        domains=_domains(session, scope, first, last),
-        agreement=agreement,
-        agreement_by_team=agreement_by_team,
-        actions=_actions(session, scope, first, last, as_of),
-        meetings=_meetings(session, scope, first, last),
-        liveness=_liveness(session, scope, first, last),
-    )
+    figures, _ = _figures(session, scope, [("current", period)], None, as_of, None)
+    return figures["current"]
 
 
-# ------------------------------------------------------------------ weekly series
 def weekly_series(session: Session, scope: Scope, programme: Programme, up_to: date) -> WeeklySeries:
     """Programme weeks 1 to the week holding ``up_to``, counted up to ``up_to``."""
-    start = programme.start_date
-    through = weeks_through(start, programme.weeks, up_to)
-    if through == 0:
-        return WeeklySeries(0, {}, {}, {}, {}, {}, {})
-    last = min(up_to, programme_end(start, programme.weeks))
-
-    week = programme_week_of(Audit.audit_date, start)
-    external: dict[str, dict[int, int]] = defaultdict(dict)
-    for theme, w, n in session.exec(
-        _audits(scope, start, last, Theme.name, week, func.count())
-        .join(Theme, Theme.id == Audit.theme_id)
-        .where(Audit.kind == "external")
-        .group_by(Theme.name, week)
-    ).all():
-        external[theme][int(w)] = n
-
-    letter = rag_expression(reported_overall)
-    rag_rows = session.exec(_audits(scope, start, last, week, letter, func.count()).group_by(week, letter)).all()
-    rag = {int(w): RagCounts.of(dict(c)) for w, c in _rag_counts(rag_rows).items()}
-
-    moderation_week = programme_week_of(Moderation.completed_at, start)
-    when = _between(Moderation.completed_at, start, last)
-    overall = _overall_agreement(session, scope, when, group=moderation_week)
-    agreement = {
-        int(row[0]): _agreement_of(row[1:], overall.get(row[0], (0, 0)))
-        for row in session.exec(
-            _moderated_answers(scope, moderation_week, *_agreement_columns()).where(when).group_by(moderation_week)
-        ).all()
-    }
-
-    actions: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for name, column in (("raised", RemedialAction.raised_on), ("done", RemedialAction.completed_on),
-                         ("verified", RemedialAction.verified_on)):
-        action_week = programme_week_of(column, start)
-        for w, n in session.exec(
-            _action_rows(scope, action_week, func.count()).where(_between(column, start, last)).group_by(action_week)
-        ).all():
-            actions[int(w)][name] += n
-
-    meeting_week = programme_week_of(Meeting.held_on, start)
-    meetings: dict[int, dict[str, int]] = defaultdict(dict)
-    for w, kind, n in session.exec(_meetings_in_scope(
-        select(meeting_week, Meeting.kind, func.count())
-        .where(col(Meeting.kind).in_(MEETING_KINDS), _between(Meeting.held_on, start, last)), scope,
-    ).group_by(meeting_week, Meeting.kind)).all():
-        meetings[int(w)][kind] = n
-
-    days = days_between(Audit.audit_date, Audit.work_date)
-    liveness = {
-        (int(w), kind): (n, int(total or 0))
-        for w, kind, n, total in session.exec(
-            _audits(scope, start, last, week, Audit.kind, func.count(), func.sum(days))
-            .where(col(Audit.work_date).is_not(None))
-            .group_by(week, Audit.kind)
-        ).all()
-    }
-    return WeeklySeries(
-        through_week=through,
-        external_by_theme=dict(external),
-        rag=rag,
-        agreement=agreement,
-        actions={w: WeekActions(c["raised"], c["done"], c["verified"]) for w, c in actions.items()},
-        meetings=dict(meetings),
-        liveness=liveness,
-    )
+    whole = Period("programme", "programme", programme.start_date, programme_end(programme.start_date,
+                                                                                   programme.weeks))
+    _, weekly = _figures(session, scope, [("current", whole)], programme, up_to, up_to)
+    return weekly
 
 
 # ------------------------------------------------------------------ the whole report
@@ -471,9 +556,10 @@ def progress_report(session: Session, scope: Scope, period: Period, as_of: date)
     programme = current_programme(session)
     if programme is None:
         return None
-    current = period_figures(session, scope, period, as_of)
     before = previous_period(period, programme.start_date, programme.weeks)
-    previous = period_figures(session, scope, before, as_of) if before is not None else None
+    periods = [("current", period)] + ([("previous", before)] if before is not None else [])
+    figures, weekly = _figures(session, scope, periods, programme, as_of, _period_bounds(period, as_of)[1])
+    current, previous = figures["current"], figures.get("previous")
     withhold = withholds_small_teams(scope)
     if withhold:
         # Removed here, before anything is cached, drawn or written to a file.
@@ -489,7 +575,7 @@ def progress_report(session: Session, scope: Scope, period: Period, as_of: date)
         targets=programme_targets(session, programme) if scope.team_ids is None else None,
         current=current,
         previous=previous,
-        weekly=weekly_series(session, scope, programme, current.up_to),
+        weekly=weekly,
         small_teams_withheld=withhold,
     )
 
@@ -500,4 +586,4 @@ def programme_dates(session: Session) -> tuple[date, int] | None:
     return (programme.start_date, programme.weeks) if programme else None
 
 
-__all__ = ["as_date", "days_between", "period_figures", "progress_report", "programme_dates", "weekly_series"]
+__all__ = ["as_date", "period_figures", "progress_report", "programme_dates", "weekly_series"]

@@ -12,7 +12,7 @@ from dataclasses import replace
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from core.board_report import build_pdf, build_xlsx
+from core.board_report import build_pdf, build_xlsx, report_tables
 from core.progress import RagCounts, TeamFigures
 from tests.unit.test_progress import _report
 
@@ -66,3 +66,16 @@ def test_the_headline_sheet_stores_numbers_with_number_formats():
     for row in sheet.iter_rows(min_row=2):
         for cell in (row[2], row[3], row[5], row[6]):
             assert cell.value is None or isinstance(cell.value, (int, float)), (row[0].value, cell.value)
+
+
+def test_no_table_heading_breaks_inside_a_word():
+    """Issue 17: "agreemen t %" in the week-by-week table. Every word of every table's headings is
+    printed whole, on one line (pypdf gives each wrapped line of a cell as its own line)."""
+    report = _report()
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(build_pdf(report, []))).pages)
+    lines = {line.strip() for line in text.splitlines()}
+    tokens = {token for line in lines for token in line.split()}
+    for table in report_tables(report):
+        for heading in table.columns:
+            for word in str(heading).split():
+                assert word in tokens, f"{table.key}: {word!r} of {heading!r} is broken across lines"

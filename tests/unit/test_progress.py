@@ -41,6 +41,7 @@ from core.progress import (
     ThemeFigures,
     WeekActions,
     WeeklySeries,
+    report_audience,
     withhold_small_teams,
     withholds_small_teams,
     withheld_groups,
@@ -382,3 +383,19 @@ def test_small_teams_are_withheld_from_whoever_sees_all_teams_only_as_a_sponsor(
     assert not withholds_small_teams(scope(Role.ADMIN))
     assert not withholds_small_teams(scope(Role.AUDITOR))
     assert not withholds_small_teams(scope(Role.MANAGER))
+
+
+def test_users_share_a_cached_report_only_when_it_would_be_the_same_report():
+    """The cache key of a progress report: the teams seen and whether small teams are withheld."""
+    def scope(user_id, *roles, teams=frozenset()):
+        return Scope(user_id, f"user{user_id}", frozenset(roles), frozenset(teams))
+
+    every_team = (None, False)
+    assert report_audience(scope(1, Role.AUDITOR)) == every_team
+    assert report_audience(scope(2, Role.ADMIN)) == every_team
+    assert report_audience(scope(3, Role.SUPPORT)) == every_team
+    assert report_audience(scope(4, Role.SPONSOR)) == (None, True)
+    assert report_audience(scope(5, Role.SPONSOR, Role.MANAGER, teams={2})) == (None, True)
+    assert report_audience(scope(6, Role.MANAGER, teams={3, 1})) == ((1, 3), False)
+    assert report_audience(scope(7, Role.MANAGER, teams={1, 3})) == ((1, 3), False)
+    assert report_audience(scope(8, Role.MANAGER, teams={1})) == ((1,), False)
