@@ -76,14 +76,27 @@ SLOW = (
 )
 
 
+# Browser modules whose tests may run on different pytest-xdist workers, each worker with its own
+# module server: every test signs in and reads on its own and needs nothing an earlier test of the
+# module wrote. Any other browser module runs whole on one worker, in file order, on one server
+# (`--dist loadgroup`, .ci/run); a new browser module is kept whole unless it is added here.
+BROWSER_SPLIT = (
+    "tests/browser/test_accessibility.py",
+    "tests/browser/test_role_matrix.py",
+)
+
+
 def pytest_collection_modifyitems(config, items):
     """Mark ``slow`` the tests listed in SLOW and the PostgreSQL run of every data-layer test: the
     fast tier (-m "not browser and not slow") runs the data layer on SQLite only; the full run and
-    CI run everything on both databases."""
+    CI run everything on both databases. Group each browser module for pytest-xdist's
+    ``--dist loadgroup`` (one worker, one module server), but for those in BROWSER_SPLIT."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         if "postgresql" in (params.get("db_url"), params.get("demo_url")) or item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("browser") and not item.nodeid.startswith(BROWSER_SPLIT):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 def pytest_runtest_setup(item):
