@@ -2,7 +2,8 @@
 
 Migrating and seeding the demo takes seconds, so each is done once per test
 session into a template; every test gets its own copy (a file copy on SQLite,
-``CREATE DATABASE ... TEMPLATE`` on PostgreSQL). Data-layer tests that take
+``CREATE DATABASE ... TEMPLATE`` on PostgreSQL, made ahead and dropped afterwards
+on a background thread). Data-layer tests that take
 ``db_url`` or ``demo_url`` run on both databases.
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ import itertools
 import os
 import secrets
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -74,14 +76,27 @@ SLOW = (
 )
 
 
+# Browser modules whose tests may run on different pytest-xdist workers, each worker with its own
+# module server: every test signs in and reads on its own and needs nothing an earlier test of the
+# module wrote. Any other browser module runs whole on one worker, in file order, on one server
+# (`--dist loadgroup`, .ci/run); a new browser module is kept whole unless it is added here.
+BROWSER_SPLIT = (
+    "tests/browser/test_accessibility.py",
+    "tests/browser/test_role_matrix.py",
+)
+
+
 def pytest_collection_modifyitems(config, items):
     """Mark ``slow`` the tests listed in SLOW and the PostgreSQL run of every data-layer test: the
     fast tier (-m "not browser and not slow") runs the data layer on SQLite only; the full run and
-    CI run everything on both databases."""
+    CI run everything on both databases. Group each browser module for pytest-xdist's
+    ``--dist loadgroup`` (one worker, one module server), but for those in BROWSER_SPLIT."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         if "postgresql" in (params.get("db_url"), params.get("demo_url")) or item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("browser") and not item.nodeid.startswith(BROWSER_SPLIT):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 def pytest_runtest_setup(item):
@@ -155,8 +170,62 @@ def _templates(tmp_path_factory):
 
     yield get
     dispose_engines()
+    _pg_clones.close()
     for name in pg_names:
         _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class _PgClones:
+    """PostgreSQL copies of the templates, made one test ahead and dropped after use on a
+    background thread, so a test waits for neither ``CREATE DATABASE ... TEMPLATE`` nor
+    ``DROP DATABASE`` (about 0.5 s and 1 s each on a quiet machine, several seconds under load).
+    Every test still gets a database of its own, fresh from the template."""
+
+    def __init__(self) -> None:
+        self._thread: ThreadPoolExecutor | None = None
+        self._ahead: dict[str, Future] = {}  # template name -> the next copy's name
+        self._drops: list[Future] = []
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-clones")
+        return self._thread
+
+    @staticmethod
+    def _create(template: str) -> str:
+        name = f"audit_t_{os.getpid()}_{next(_counter)}"
+        _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return name
+
+    def take(self, template: str) -> str:
+        ahead = self._ahead.pop(template, None)
+        try:
+            name = ahead.result() if ahead is not None else self._create(template)
+        except Exception:  # the copy made ahead failed (the server was busy or away): make one now
+            name = self._create(template)
+        self._ahead[template] = self._pool().submit(self._create, template)
+        return name
+
+    def drop(self, name: str) -> None:
+        self._drops.append(self._pool().submit(_pg_admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        """Drop the copies made ahead and wait for every drop (before the templates go)."""
+        for ahead in self._ahead.values():
+            try:
+                self.drop(ahead.result())
+            except Exception:
+                pass
+        self._ahead.clear()
+        for future in self._drops:
+            future.exception()  # wait; a failed drop leaves a stray database, not a failed test
+        self._drops.clear()
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
+
+
+_pg_clones = _PgClones()
 
 
 def _copy(template_url: str, backend: str, tmp_path: Path):
@@ -166,13 +235,11 @@ def _copy(template_url: str, backend: str, tmp_path: Path):
         target = tmp_path / f"db{next(_counter)}.db"
         shutil.copy(source, target)
         return f"sqlite:///{target}", lambda: None
-    name = f"audit_t_{os.getpid()}_{next(_counter)}"
-    template = template_url.rsplit("/", 1)[1]
-    _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    name = _pg_clones.take(template_url.rsplit("/", 1)[1])
 
     def cleanup():
         dispose_engines()
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _pg_clones.drop(name)
 
     return _pg_url(name), cleanup
 
