@@ -35,8 +35,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import TypeVar
+
+from core.periods import week_of
+from core.workdays import week_start
 
 GRADES = (1, 2, 3, 4)
 SMALL_N = 5
@@ -255,10 +258,6 @@ class TimeBucket:
     stats: AgreementStats
 
 
-def week_monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
 def agreement_over_time(rated: Iterable[RatedPair], programme_start: date | None = None) -> list[TimeBucket]:
     """Statistics per calendar week (Monday to Sunday) of completion, oldest first.
 
@@ -268,11 +267,12 @@ def agreement_over_time(rated: Iterable[RatedPair], programme_start: date | None
     weeks: dict[date, list[RatedPair]] = defaultdict(list)
     for item in rated:
         if item.on is not None:
-            weeks[week_monday(item.on)].append(item)
+            weeks[week_start(item.on)].append(item)
     buckets = []
     for monday in sorted(weeks):
-        if programme_start is not None and monday >= week_monday(programme_start):
-            label = f"Week {(monday - week_monday(programme_start)).days // 7 + 1}"
+        week = week_of(week_start(programme_start), monday) if programme_start is not None else 0
+        if week >= 1:
+            label = f"Week {week}"
         else:
             label = f"w/c {monday:%d %b %Y}"
         buckets.append(TimeBucket(label, monday, agreement_of(weeks[monday])))

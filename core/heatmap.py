@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
 from core.authz import Role, Scope
 from core.grades import Rag
+from core.periods import week_dates
 
 # The one suppression threshold: a cell (or any aggregate a sponsor receives) behind fewer audits
 # than this shows no grades at all, only SUPPRESSED_TEXT. Import it from here; never restate it.
@@ -346,21 +347,11 @@ def highest_red_rate(cells: list[Cell], col_key: str, min_audits: int = MIN_RANK
 
 
 # ---------------------------------------------------------------- weeks
-def week_commencing(start: date, week: int) -> date:
-    """The Monday-aligned first day of programme week ``week`` (1-based) from ``start``."""
-    return start + timedelta(weeks=week - 1)
-
-
 def week_label(start: date, week: int, programme_weeks: int | None) -> str:
     """'W3' inside the programme, else the week-commencing date."""
     if programme_weeks and 1 <= week <= programme_weeks:
         return f"W{week}"
-    return f"w/c {week_commencing(start, week):%d %b %y}"
-
-
-def week_of(start: date, day: date) -> int:
-    """The programme week of ``day`` (1 = the week starting on ``start``; 0 and below before it)."""
-    return (day - start).days // 7 + 1
+    return f"w/c {week_dates(start, week)[0]:%d %b %y}"
 
 
 # ---------------------------------------------------------------- filters
@@ -405,7 +396,7 @@ class HeatmapFilters:
             return self.dates
         if self.weeks is not None and programme_start is not None:
             first, last = self.weeks
-            return week_commencing(programme_start, first), week_commencing(programme_start, last) + timedelta(days=6)
+            return week_dates(programme_start, first)[0], week_dates(programme_start, last)[1]
         return None, None
 
     def for_scope(self, scope: Scope) -> "HeatmapFilters":

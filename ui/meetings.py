@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.agenda import AgendaItem, fmt
 from core.authz import Scope
+from core.periods import week_of
 from core.risks import SEVERITIES, STATUSES
 from core.workdays import week_start
 from db.engine import read_session
@@ -96,7 +97,7 @@ def week_label(monday: date, today: date, programme_start: date | None) -> str:
     label = f"Week of {fmt(monday)}"
     notes = []
     if programme_start and monday >= week_start(programme_start):
-        notes.append(f"programme week {(monday - week_start(programme_start)).days // 7 + 1}")
+        notes.append(f"programme week {week_of(week_start(programme_start), monday)}")
     if monday == week_start(today):
         notes.append("this week")
     elif monday == week_start(today) - timedelta(weeks=1):

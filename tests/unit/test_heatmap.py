@@ -28,8 +28,8 @@ from core.heatmap import (
     suppress,
     text_colour,
     week_label,
-    week_of,
 )
+from core.periods import week_of
 
 AUDITOR = Scope(1, "auditor", frozenset({Role.AUDITOR}))
 MANAGER = Scope(2, "manager", frozenset({Role.MANAGER}), frozenset({7, 3}))
