@@ -8,16 +8,19 @@ import streamlit as st  # noqa: E402
 from core.actions import ActionStatus, this_week  # noqa: E402
 from core.workdays import ACTION_DUE_WORKING_DAYS  # noqa: E402
 from db.actions import ActionFilters  # noqa: E402
-from ui import actions as ui  # noqa: E402
+from ui.actions import load_headline, load_options, load_page, show_flash  # noqa: E402
+from ui.actions_bulk import bulk_tab  # noqa: E402
+from ui.actions_list import list_tab, page_offset  # noqa: E402
+from ui.actions_reports import charts_tab, chase_tab, counts_tab  # noqa: E402
 from ui.widgets import today  # noqa: E402
 
 scope = user.scope
 day = today()
 st.title("Remedial actions")
-ui.show_flash()
+show_flash()
 
-options = ui.load_options(scope)
-headline = ui.load_headline(scope, day)
+options = load_options(scope)
+headline = load_headline(scope, day)
 where = "all teams" if scope.team_ids is None else "the teams you manage"
 st.caption(
     f"Figures for {where} · today {day:%a %d/%m/%Y} · actions are due {ACTION_DUE_WORKING_DAYS} working days after "
@@ -63,11 +66,11 @@ if due_from and due_to and due_from > due_to:
 tabs = st.tabs(["Actions", "Update several", "Chase list", "Counts by team and owner", "Charts"], key="actions_tab",
                on_change="rerun")
 drawers = (
-    lambda: ui.list_tab(user, ui.load_page(scope, filters, day, ui.page_offset(filters)), filters, day),
-    lambda: ui.bulk_tab(user, ui.load_page(scope, filters, day, ui.page_offset(filters)), filters, day),
-    lambda: ui.chase_tab(user, day),
-    lambda: ui.counts_tab(scope, day),
-    lambda: ui.charts_tab(scope, day, filters),
+    lambda: list_tab(user, load_page(scope, filters, day, page_offset(filters)), filters, day),
+    lambda: bulk_tab(user, load_page(scope, filters, day, page_offset(filters)), filters, day),
+    lambda: chase_tab(user, day),
+    lambda: counts_tab(scope, day),
+    lambda: charts_tab(scope, day, filters),
 )
 for tab, draw in zip(tabs, drawers):
     if tab.open:

@@ -31,9 +31,9 @@ CHARTS: dict[tuple[str, str, str], str] = {
     # Progress (and presentation mode): every chart is headed by its finding and followed by a caption (n, period).
     ("ui/progress.py", "draw_chart", "drawn"): "caption",
     # Remedial actions, Charts tab: weekly counts and the two rates by team, each with its table.
-    ("ui/actions.py", "charts_tab", "weekly"): "chart_table",
-    ("ui/actions.py", "charts_tab", "in_time"): "chart_table",
-    ("ui/actions.py", "charts_tab", "verified"): "chart_table",
+    ("ui/actions_reports.py", "charts_tab", "weekly"): "chart_table",
+    ("ui/actions_reports.py", "charts_tab", "in_time"): "chart_table",
+    ("ui/actions_reports.py", "charts_tab", "verified"): "chart_table",
 }
 
 
