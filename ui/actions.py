@@ -12,7 +12,7 @@ from datetime import date
 
 import streamlit as st
 
-from core.actions import ActionCounts, ActionCharts, ActionView, actions_csv, actions_xlsx, chase_csv, chase_xlsx
+from core.action_views import ActionCharts, ActionCounts, ActionView, actions_csv, actions_xlsx, chase_csv, chase_xlsx
 from core.authz import Scope
 from db import actions as db_actions
 from db.actions import ActionFilters, ActionPage, FilterOptions

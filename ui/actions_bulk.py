@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core.actions import ActionStatus, ActionView, BulkEdit, settable_statuses, urgency
+from core.actions import ActionStatus, BulkEdit, settable_statuses, urgency
+from core.action_views import ActionView
 from db import actions as db_actions
 from db.actions import ActionFilters, ActionPage
 from db.engine import write_session

@@ -9,7 +9,8 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from core.actions import OUTSTANDING, ActionStatus, ActionView, Transition, available_transitions, urgency
+from core.actions import OUTSTANDING, ActionStatus, Transition, available_transitions, urgency
+from core.action_views import ActionView
 from core.authz import Scope, may_open, page
 from db import actions as db_actions
 from db.actions import ActionConflict, ActionError, ActionFilters, ActionPage

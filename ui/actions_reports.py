@@ -7,7 +7,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.actions import ActionCharts, ActionCounts, ActionView, this_week, urgency
+from core.actions import this_week, urgency
+from core.action_views import ActionCharts, ActionCounts, ActionView
 from core.authz import Scope
 from core.workdays import ACTION_DUE_WORKING_DAYS
 from db.actions import ActionFilters
