@@ -21,15 +21,8 @@ from sqlalchemy import and_, case, distinct, func
 from sqlmodel import Session, col, select
 
 from core.authz import Scope
-from core.heatmap import (
-    AuditKind,
-    Cell,
-    CellCounts,
-    Grid,
-    HeatmapFilters,
-    View,
-    week_label,
-)
+from core.heatmap import AuditKind, Cell, CellCounts, Grid, View
+from core.heatmap_filters import HeatmapFilters, week_label
 from core.periods import week_dates, week_of
 from core.templates import LIVED_EXPERIENCE_DOMAIN
 from db.models import Answer, Audit, Case, Practitioner, Question, Team, Theme, User

@@ -15,20 +15,17 @@ from core.heatmap import (
     Cell,
     CellCounts,
     Colour,
-    HeatmapFilters,
     Unit,
     View,
     cell_record,
-    default_filters,
     highest_red_rate,
     is_suppressed,
     legend,
     rank_rows_by_red_rate,
-    scope_from_cache_key,
     suppress,
     text_colour,
-    week_label,
 )
+from core.heatmap_filters import HeatmapFilters, default_filters, scope_from_cache_key, week_label
 from core.periods import week_of
 
 AUDITOR = Scope(1, "auditor", frozenset({Role.AUDITOR}))
