@@ -1,4 +1,4 @@
-"""Unit tests for the agenda rules (core.agenda) and the meeting and risk-log rules, worked by hand."""
+"""Unit tests for the agenda rules (core.agenda, core.agenda_rules) and the meeting and risk-log rules, worked by hand."""
 from __future__ import annotations
 
 from datetime import date
@@ -8,8 +8,9 @@ import pytest
 from core.agenda import (
     MODERATION_DISAGREEMENT, OVERDUE_ACTIONS, RED_PRACTITIONER, RED_SHARE_RISE, RISK_REVIEW, RULES, SAFEGUARDING,
     ActionFact, AgendaInputs, AgendaRules, AgendaWeek, AuditFact, ModerationFact, RiskFact, SafeguardingFact,
-    build_agenda, by_rule, default_agenda_week, was_overdue,
+    by_rule, default_agenda_week,
 )
+from core.agenda_rules import build_agenda, was_overdue
 from core.meetings import MeetingDraft, meeting_problems
 from core.risks import RiskDraft, change_problems, next_review, risk_problems
 
