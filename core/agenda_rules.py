@@ -47,7 +47,7 @@ from core.agenda import (
     RED_PRACTITIONER, RED_SHARE_RISE, RISK_REVIEW, SAFEGUARDING, ActionFact, AgendaInputs, AgendaItem, AgendaRules,
     AgendaWeek, AuditFact, RiskFact, fmt,
 )
-from core.grades import Grade
+from core.grades import Grade, Rag, rag_of
 from core.workdays import working_days_between
 
 
@@ -73,7 +73,8 @@ def was_overdue(action: ActionFact, as_of: date) -> bool:
 
 
 def is_red(overall: int | None) -> bool:
-    return overall == Grade.INADEQUATE
+    """Red by the one RAG rule (``core.grades.rag_of``); not graded is not Red."""
+    return rag_of(overall) is Rag.RED
 
 
 # ------------------------------------------------------------------ the rules

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Column, Date, Integer, MetaData, Table, func, insert, select
 
+from core.agenda_rules import is_red
 from core.grades import effective_grade, rag_of
 from core.periods import week_of
 from db.engine import get_engine
@@ -101,3 +102,6 @@ def test_rag_in_sql_and_in_python_is_the_domains_table(db_url):
     python = [(first, moderated, (r := rag_of(effective_grade(first, moderated))) and r.value)
               for first, moderated, _ in RAG_ROWS]
     assert python == [(first, moderated, rag) for first, moderated, rag in RAG_ROWS]
+    # The agenda's "Red audit" is the same rule, not a grade comparison of its own.
+    assert [is_red(effective_grade(first, moderated)) for first, moderated, _ in RAG_ROWS] == [
+        rag == "R" for _, _, rag in RAG_ROWS]
