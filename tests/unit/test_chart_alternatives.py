@@ -24,7 +24,7 @@ CHARTS: dict[tuple[str, str, str], str] = {
     # RAG heatmaps: "The heatmap as a table" (every cell's counts and judgement).
     ("pages/heatmaps.py", "<module>", "frame"): "dataframe",
     # Meetings: counts by week, then the week x type table.
-    ("pages/meetings.py", "<module>", "chart"): "dataframe",
+    ("ui/meetings_tabs.py", "counts_tab", "chart"): "dataframe",
     # Moderation agreement: the 4x4 grade matrix and agreement over time, each with its table.
     ("pages/agreement.py", "<module>", "matrix"): "chart_table",
     ("pages/agreement.py", "<module>", "over_time"): "chart_table",
