@@ -39,22 +39,22 @@ if headline.overdue:
 # ------------------------------------------------------------------ filters (all applied in SQL)
 with st.container(border=True):
     f1, f2, f3, f4 = st.columns(4)
-    team_ids = f1.multiselect("Team", options=list(options.teams), format_func=options.teams.get, key="filter_team",
+    team_ids = f1.multiselect("Team", options=list(options.teams), format_func=options.teams.get, key="actions_filter_team",
                               placeholder="All teams")
     owner_ids = f2.multiselect("Owner", options=list(options.owners), format_func=options.owners.get,
-                               key="filter_owner", placeholder="All owners")
+                               key="actions_filter_owner", placeholder="All owners")
     statuses = f3.multiselect("Status", options=[s.value for s in ActionStatus],
-                              format_func=lambda s: ActionStatus(s).label, key="filter_status",
+                              format_func=lambda s: ActionStatus(s).label, key="actions_filter_status",
                               placeholder="Any status")
     theme_ids = f4.multiselect("Theme", options=list(options.themes), format_func=options.themes.get,
-                               key="filter_theme", placeholder="All themes")
+                               key="actions_filter_theme", placeholder="All themes")
     t1, t2, t3, t4 = st.columns(4)
-    due_from = t1.date_input("Due from", value=None, key="filter_due_from", format="DD/MM/YYYY")
-    due_to = t2.date_input("Due to", value=None, key="filter_due_to", format="DD/MM/YYYY")
+    due_from = t1.date_input("Due from", value=None, key="actions_filter_due_from", format="DD/MM/YYYY")
+    due_to = t2.date_input("Due to", value=None, key="actions_filter_due_to", format="DD/MM/YYYY")
     monday, sunday = this_week(day)
-    due_this_week = t3.toggle("Due this week", key="filter_due_this_week",
+    due_this_week = t3.toggle("Due this week", key="actions_filter_due_this_week",
                               help=f"Still open and due {monday:%a %d/%m} to {sunday:%a %d/%m}")
-    overdue_only = t4.toggle("Overdue only", key="filter_overdue")
+    overdue_only = t4.toggle("Overdue only", key="actions_filter_overdue")
 filters = ActionFilters(
     team_ids=tuple(team_ids), owner_ids=tuple(owner_ids), theme_ids=tuple(theme_ids), statuses=tuple(statuses),
     due_this_week=due_this_week, overdue=overdue_only, due_from=due_from, due_to=due_to,

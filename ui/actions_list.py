@@ -81,7 +81,7 @@ def _open_selected_row(ids: list[int], key: str) -> None:
     """on_select of the list: a clicked row opens its action (through the same picker as the select box)."""
     rows = st.session_state[key].selection.rows
     if rows and rows[0] < len(ids):
-        st.session_state["action_pick"] = ids[rows[0]]
+        st.session_state["actions_list_pick"] = ids[rows[0]]
 
 
 def show_actions_table(views: list[ActionView], today: date, *, with_audit_links: bool, key: str) -> None:
@@ -184,11 +184,11 @@ def action_detail(user: SignedInUser, view: ActionView, today: date) -> None:
                    "This action is verified: the loop is closed.")
     common = {"scope": scope, "action_id": view.id, "version": seen, "today": today}
     if Transition.DONE in transitions:
-        with st.form(f"done_{view.id}"):
+        with st.form(f"actions_detail_done_{view.id}"):
             st.markdown("**Mark done**")
-            note = st.text_area("What was done in the case record", key=f"done_note_{view.id}",
+            note = st.text_area("What was done in the case record", key=f"actions_detail_done_note_{view.id}",
                                 help="Say what changed in the record, e.g. 'Chronology updated with the 2024 referrals'.")
-            done_on = st.date_input("Done on", value=today, max_value=today, key=f"done_on_{view.id}",
+            done_on = st.date_input("Done on", value=today, max_value=today, key=f"actions_detail_done_on_{view.id}",
                                     format="DD/MM/YYYY")
             if st.form_submit_button("Mark done", type="primary"):
                 _run(db_actions.mark_done, "Marked done. An auditor will verify it against the record.", view,
@@ -196,28 +196,28 @@ def action_detail(user: SignedInUser, view: ActionView, today: date) -> None:
     if Transition.VERIFY in transitions or Transition.REOPEN in transitions:
         left, right = st.columns(2)
         if Transition.VERIFY in transitions:
-            with left.form(f"verify_{view.id}"):
+            with left.form(f"actions_detail_verify_{view.id}"):
                 st.markdown("**Verify**")
                 checked = st.checkbox("I have checked the case record and the work is there",
-                                      key=f"verify_checked_{view.id}")
+                                      key=f"actions_detail_verify_checked_{view.id}")
                 if st.form_submit_button("Verify", type="primary"):
                     if not checked:
                         st.error("Tick the box to confirm that you checked the record.")
                     else:
                         _run(db_actions.verify, "Verified: the loop is closed.", view, **common)
         if Transition.REOPEN in transitions:
-            with right.form(f"reopen_{view.id}"):
+            with right.form(f"actions_detail_reopen_{view.id}"):
                 st.markdown("**Reopen**")
                 reason = st.text_area("Why is it reopened? What is still missing from the record?",
-                                      key=f"reopen_reason_{view.id}")
+                                      key=f"actions_detail_reopen_reason_{view.id}")
                 if st.form_submit_button("Reopen"):
                     _run(db_actions.reopen, "Reopened; the owner has to do it again.", view, reason=reason, **common)
     if Transition.CHANGE_DUE in transitions:
         with st.expander("Change the due date"):
-            with st.form(f"due_{view.id}"):
-                new_due = st.date_input("New due date", value=view.due_on, key=f"due_new_{view.id}",
+            with st.form(f"actions_detail_due_{view.id}"):
+                new_due = st.date_input("New due date", value=view.due_on, key=f"actions_detail_due_new_{view.id}",
                                         format="DD/MM/YYYY")
-                reason = st.text_input("Reason for the new due date", key=f"due_reason_{view.id}")
+                reason = st.text_input("Reason for the new due date", key=f"actions_detail_due_reason_{view.id}")
                 if st.form_submit_button("Change the due date"):
                     _run(db_actions.change_due_date, f"Due date changed to {new_due:%d/%m/%Y}.", view,
                          due_on=new_due, reason=reason, **common)
@@ -267,10 +267,10 @@ def pager(page: ActionPage) -> None:
     pages = (page.total + page.limit - 1) // page.limit
     current = page.offset // page.limit + 1
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.button("Previous", key="actions_previous", icon=":material/chevron_left:", disabled=current == 1,
+        st.button("Previous", key="actions_pager_previous", icon=":material/chevron_left:", disabled=current == 1,
                   on_click=_move, args=(page.offset - page.limit,))
         st.markdown(f"Page {current:,} of {pages:,}")
-        st.button("Next", key="actions_next", icon=":material/chevron_right:", disabled=current == pages,
+        st.button("Next", key="actions_pager_next", icon=":material/chevron_right:", disabled=current == pages,
                   on_click=_move, args=(page.offset + page.limit,))
 
 
@@ -289,11 +289,11 @@ def list_tab(user: SignedInUser, page: ActionPage, filters: ActionFilters, today
     else:
         with st.container(horizontal=True):
             download("Download list (CSV)", lambda: list_csv_file(scope, filters, today),
-                     f"remedial-actions-{today}.csv", "text/csv", user.username, page.total, "download_actions_csv")
+                     f"remedial-actions-{today}.csv", "text/csv", user.username, page.total, "actions_list_download_csv")
             download("Download list (Excel)", lambda: list_xlsx_file(scope, filters, today),
-                     f"remedial-actions-{today}.xlsx", XLSX, user.username, page.total, "download_actions_xlsx")
+                     f"remedial-actions-{today}.xlsx", XLSX, user.username, page.total, "actions_list_download_xlsx")
         st.caption("Click a row to open its action. The downloads hold every action the filters match.")
-        show_actions_table(page.rows, today, with_audit_links=audit_url_allowed(user), key="actions_table")
+        show_actions_table(page.rows, today, with_audit_links=audit_url_allowed(user), key="actions_list_table")
         pager(page)
 
     st.subheader("Work on one action")
@@ -309,7 +309,7 @@ def list_tab(user: SignedInUser, page: ActionPage, filters: ActionFilters, today
             del st.query_params["action"]
             st.rerun()
     else:
-        chosen = st.session_state.get("action_pick")
+        chosen = st.session_state.get("actions_list_pick")
         if chosen is not None and chosen not in by_id:
             # Opened from another page of the list (or set by hand): keep it, re-read through the scope below.
             found = load_one(scope, int(chosen), today) if str(chosen).isdigit() else None
@@ -317,10 +317,10 @@ def list_tab(user: SignedInUser, page: ActionPage, filters: ActionFilters, today
                 by_id[found.id] = found
             else:
                 st.warning(f"Action {chosen} was not found among the actions you may see.")
-                del st.session_state["action_pick"]
+                del st.session_state["actions_list_pick"]
         if by_id:
             choice = st.selectbox(
-                "Action", options=list(by_id), key="action_pick", index=None,
+                "Action", options=list(by_id), key="actions_list_pick", index=None,
                 placeholder="Click a row above, or choose an action of this page",
                 format_func=lambda i: f"{i} · {by_id[i].case_reference} · {by_id[i].owner_label} · "
                                       f"{urgency(by_id[i].status, by_id[i].due_on, today)} · "

@@ -108,7 +108,7 @@ def chase_tab(user: SignedInUser, today: date) -> None:
     """The weekly chase list: overdue actions grouped by team and owner, one team at a time on screen,
     every team in the downloads."""
     scope = user.scope
-    include_week = st.toggle("Also list actions due by the end of this week", key="chase_include_week")
+    include_week = st.toggle("Also list actions due by the end of this week", key="actions_chase_include_week")
     teams = [t for t in load_chase_teams(scope, today) if t.overdue or include_week]
     late = sum(t.overdue for t in teams)
     soon = sum(t.due_this_week for t in teams) if include_week else 0
@@ -121,12 +121,12 @@ def chase_tab(user: SignedInUser, today: date) -> None:
                 + f" across {len(teams)} teams, grouped by team and owner, for the weekly meeting.")
     with st.container(horizontal=True):
         download("Download chase list (CSV)", lambda: chase_csv_file(scope, today, include_week),
-                 f"chase-list-{today}.csv", "text/csv", user.username, late + soon, "download_chase_csv")
+                 f"chase-list-{today}.csv", "text/csv", user.username, late + soon, "actions_chase_download_csv")
         download("Download chase list (Excel)", lambda: chase_xlsx_file(scope, today, include_week),
-                 f"chase-list-{today}.xlsx", XLSX, user.username, late + soon, "download_chase_xlsx")
+                 f"chase-list-{today}.xlsx", XLSX, user.username, late + soon, "actions_chase_download_xlsx")
     by_id = {t.team_id: t for t in teams}
     team_id = st.selectbox(
-        "Team", options=list(by_id), key="chase_team",
+        "Team", options=list(by_id), key="actions_chase_team",
         format_func=lambda i: f"{by_id[i].team} · {by_id[i].overdue} overdue"
                               + (f", {by_id[i].due_this_week} due this week" if include_week else ""),
         help="Teams with the most overdue actions first",
@@ -137,7 +137,7 @@ def chase_tab(user: SignedInUser, today: date) -> None:
     team = by_id[team_id]
     st.markdown(f"**{plain(team.team)}** · :red[{team.overdue} overdue]" if team.overdue else
                 f"**{plain(team.team)}** · none overdue")
-    show_chase_table(rows, today, key=f"chase_{team_id}")
+    show_chase_table(rows, today, key=f"actions_chase_table_{team_id}")
 
 
 def counts_tab(scope: Scope, today: date) -> None:
@@ -145,10 +145,10 @@ def counts_tab(scope: Scope, today: date) -> None:
     left, right = st.columns([2, 3])
     with left:
         st.subheader("By team")
-        show_counts(team_counts, practitioners=False, key="counts_team")
+        show_counts(team_counts, practitioners=False, key="actions_counts_team")
     with right:
         st.subheader("By owner")
-        show_counts(practitioner_counts, practitioners=True, key="counts_owner")
+        show_counts(practitioner_counts, practitioners=True, key="actions_counts_owner")
 
 
 def charts_tab(scope: Scope, today: date, filters: ActionFilters) -> None:

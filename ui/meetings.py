@@ -136,7 +136,7 @@ def editor_state(signature: str, fresh) -> EditorState:
     someone else's save may have reordered. Without pending edits it shows fresh rows.
     """
     gen = generation("risk_log")
-    key = f"risk_log_editor_{gen}"
+    key = f"risks_log_editor_{gen}"
     state = st.session_state.get(key) or {}
     pending = bool(state.get("edited_rows"))
     snapshot = st.session_state.get("_risk_log_snapshot")
@@ -146,7 +146,7 @@ def editor_state(signature: str, fresh) -> EditorState:
     if pending:
         # The filters changed under unsaved edits: those edits belong to other rows.
         next_generation("risk_log")
-        gen, key, discarded = gen + 1, f"risk_log_editor_{gen + 1}", True
+        gen, key, discarded = gen + 1, f"risks_log_editor_{gen + 1}", True
     rows = fresh()
     st.session_state["_risk_log_snapshot"] = (gen, signature, rows)
     return EditorState(key, rows, discarded)

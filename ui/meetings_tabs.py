@@ -26,30 +26,30 @@ KIND_COLOURS = ["#1d4f91", "#6a9fd4", "#7b5ea7", "#2a9d8f", "#6b6b6b"]
 def record_tab(user: SignedInUser, teams: dict, practitioners: dict, people: dict, today: date) -> None:
     scope = user.scope
     g = generation("meeting_form")
-    with st.form(f"meeting_form_{g}"):
+    with st.form(f"meetings_record_form_{g}"):
         left, right = st.columns(2)
         kind = left.selectbox(
-            "Type of meeting", list(MEETING_KINDS), index=None, format_func=kind_label, key=f"meeting_kind_{g}",
+            "Type of meeting", list(MEETING_KINDS), index=None, format_func=kind_label, key=f"meetings_record_kind_{g}",
             placeholder="Choose the type",
         )
         held_on = right.date_input("Date held", value=today, max_value=today, format="DD/MM/YYYY",
-                                   key=f"meeting_date_{g}")
+                                   key=f"meetings_record_date_{g}")
         attendees = st.multiselect(
             "Attendees (users)", list(people), default=[user.id] if user.id in people else [],
-            format_func=people.get, key=f"meeting_users_{g}",
+            format_func=people.get, key=f"meetings_record_users_{g}",
         )
         attending_practitioners = st.multiselect(
             "Practitioners who attended", list(practitioners), format_func=practitioners.get,
-            key=f"meeting_practitioners_{g}", help="For coaching and reflective sessions with practitioners.",
+            key=f"meetings_record_practitioners_{g}", help="For coaching and reflective sessions with practitioners.",
         )
         concerned = st.multiselect(
             "Teams concerned", list(teams), default=default_teams(teams, scope), format_func=teams.get,
-            key=f"meeting_teams_{g}",
+            key=f"meetings_record_teams_{g}",
             help="A mentoring, reflective or coaching meeting concerns at least one team.",
         )
-        notes = st.text_area("Notes: what was discussed", key=f"meeting_notes_{g}", max_chars=5000,
+        notes = st.text_area("Notes: what was discussed", key=f"meetings_record_notes_{g}", max_chars=5000,
                              help="No children's names, dates of birth or addresses: use case references.")
-        follow_ups = st.text_area("Agreed follow-ups", key=f"meeting_follow_ups_{g}", max_chars=5000)
+        follow_ups = st.text_area("Agreed follow-ups", key=f"meetings_record_follow_ups_{g}", max_chars=5000)
         submitted = st.form_submit_button("Record meeting", type="primary", icon=":material/save:")
     if submitted:
         draft = MeetingDraft(
@@ -101,7 +101,7 @@ def meetings_chart(counts: list[WeekCount]) -> alt.Chart:
 
 def counts_tab(user: SignedInUser, programme_start: date | None, today: date) -> None:
     scope = user.scope
-    start, end = period(st, "counts", programme_start, today)
+    start, end = period(st, "meetings_counts", programme_start, today)
     counts = counts_for(scope, start, end)
     totals = totals_by_kind(counts)
     metrics = st.columns(len(MEETING_KINDS) + 1)
@@ -122,7 +122,7 @@ def counts_tab(user: SignedInUser, programme_start: date | None, today: date) ->
 # ------------------------------------------------------------------ history
 def history_tab(user: SignedInUser, managers: dict, programme_start: date | None, today: date) -> None:
     scope = user.scope
-    start, end = period(st, "history", programme_start, today)
+    start, end = period(st, "meetings_history", programme_start, today)
     with session() as s:
         summary = manager_summary(s, scope, start, end)
     st.subheader("Meetings attended, by manager")
@@ -146,9 +146,9 @@ def history_tab(user: SignedInUser, managers: dict, programme_start: date | None
     chosen = left.selectbox(
         "Manager", [None, *managers], format_func=lambda m: everyone if m is None else managers[m],
         index=0 if scope.team_ids is None or user.id not in managers else 1 + list(managers).index(user.id),
-        key="history_manager",
+        key="meetings_history_manager",
     )
-    kinds = right.multiselect("Types", list(MEETING_KINDS), format_func=kind_label, key="history_kinds",
+    kinds = right.multiselect("Types", list(MEETING_KINDS), format_func=kind_label, key="meetings_history_kinds",
                               placeholder="All types")
     with session() as s:
         history = meeting_history(s, scope, attendee_id=chosen, kinds=kinds, start=start, end=end)
