@@ -65,7 +65,7 @@ def time_interactions(engine, repeat: int) -> dict:
 
     def open_action(at, i):
         frame = next(d.value for d in at.dataframe if "Action no." in d.value.columns)
-        at.selectbox(key="action_pick").set_value(int(frame["Action no."].iloc[i % len(frame)]))
+        at.selectbox(key="actions_list_pick").set_value(int(frame["Action no."].iloc[i % len(frame)]))
 
     results = {}
     steps = {

@@ -288,7 +288,7 @@ def test_a_manager_cannot_see_or_change_another_teams_action_even_by_widget_valu
     with read_session(get_engine(app_db)) as s:
         audit = s.get(Audit, other.audit_id)
         case_reference = s.get(Case, audit.case_id).reference
-    at = page_test(PAGE, "manager", action_pick=other.id)
+    at = page_test(PAGE, "manager", actions_list_pick=other.id)
     at.run()
     assert not at.exception
     assert case_reference not in texts(at)
