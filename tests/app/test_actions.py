@@ -304,7 +304,7 @@ def test_a_manager_cannot_see_or_change_another_teams_action_even_by_widget_valu
     # Filtering by the other team through the widget's state shows nothing either.
     with read_session(get_engine(app_db)) as s:
         other_team = s.exec(select(Audit.team_id).where(Audit.id == other.audit_id)).one()
-    at = page_test(PAGE, "manager", filter_team=[other_team])
+    at = page_test(PAGE, "manager", actions_filter_team=[other_team])
     at.run()
     listed = frames(at, "Raised by", "Due")
     assert not listed or set(listed[0]["Team"]) <= {"Assessment North"}
