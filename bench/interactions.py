@@ -56,8 +56,8 @@ def time_interactions(engine, repeat: int) -> dict:
         return False
 
     def set_overdue_off(at, i):
-        at.toggle(key="filter_overdue").set_value(False)
-        at.multiselect(key="filter_team").set_value([team(i)])
+        at.toggle(key="actions_filter_overdue").set_value(False)
+        at.multiselect(key="actions_filter_team").set_value([team(i)])
         return True
 
     def open_prepare(at, i):
@@ -65,16 +65,16 @@ def time_interactions(engine, repeat: int) -> dict:
 
     def open_action(at, i):
         frame = next(d.value for d in at.dataframe if "Action no." in d.value.columns)
-        at.selectbox(key="action_pick").set_value(int(frame["Action no."].iloc[i % len(frame)]))
+        at.selectbox(key="actions_list_pick").set_value(int(frame["Action no."].iloc[i % len(frame)]))
 
     results = {}
     steps = {
         "heatmap_filter_change": ("pages/heatmaps.py", "bench_auditor", no_prepare,
                                   lambda at, i: at.multiselect(key="hm_teams").set_value([team(i)])),
         "actions_filter_change": ("pages/actions.py", "bench_support", no_prepare,
-                                  lambda at, i: at.multiselect(key="filter_team").set_value([team(i)])),
+                                  lambda at, i: at.multiselect(key="actions_filter_team").set_value([team(i)])),
         "actions_overdue_only": ("pages/actions.py", "bench_support", set_overdue_off,
-                                 lambda at, i: at.toggle(key="filter_overdue").set_value(True)),
+                                 lambda at, i: at.toggle(key="actions_filter_overdue").set_value(True)),
         "actions_open_one": ("pages/actions.py", "bench_support", open_prepare, open_action),
         "agreement_filter_change": ("pages/agreement.py", "bench_auditor", no_prepare,
                                     lambda at, i: at.multiselect(key="stats_teams").set_value([team(i)])),

@@ -35,8 +35,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import TypeVar
+
+from core.periods import week_of
+from core.workdays import week_start
 
 GRADES = (1, 2, 3, 4)
 SMALL_N = 5
@@ -263,10 +266,6 @@ class TimeBucket:
     stats: AgreementStats
 
 
-def week_monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
 def agreement_over_time(rated: Iterable[RatedPair], programme_start: date | None = None) -> list[TimeBucket]:
     """Statistics per calendar week (Monday to Sunday) of completion, oldest first.
 
@@ -276,16 +275,16 @@ def agreement_over_time(rated: Iterable[RatedPair], programme_start: date | None
     weeks: dict[date, list[RatedPair]] = defaultdict(list)
     for item in rated:
         if item.on is not None:
-            weeks[week_monday(item.on)].append(item)
+            weeks[week_start(item.on)].append(item)
     return [TimeBucket(week_label(monday, programme_start), monday, agreement_of(weeks[monday]))
             for monday in sorted(weeks)]
 
 
 def week_label(monday: date, programme_start: date | None) -> str:
-    """"Week 7" (of the programme) when ``programme_start`` is given, otherwise "w/c 07 Sep 2026"."""
-    if programme_start is not None and monday >= week_monday(programme_start):
-        return f"Week {(monday - week_monday(programme_start)).days // 7 + 1}"
-    return f"w/c {monday:%d %b %Y}"
+    """"Week 7" (of the programme, ``core.periods.week_of``) when ``programme_start`` is given and the
+    week is not before it, otherwise "w/c 07 Sep 2026"."""
+    week = week_of(week_start(programme_start), monday) if programme_start is not None else 0
+    return f"Week {week}" if week >= 1 else f"w/c {monday:%d %b %Y}"
 
 
 # ------------------------------------------------------------------ counted in SQL
@@ -353,7 +352,7 @@ def agreement_figures(groups: Sequence[GradeCounts], programme_start: date | Non
         by_grader[group.first_auditor].append(group)
         teams[group.first_auditor].add(group.team)
         if group.on is not None:
-            weeks[week_monday(group.on)].append(group)
+            weeks[week_start(group.on)].append(group)
     buckets = [TimeBucket(week_label(monday, programme_start), monday, agreement_of_counts(weeks[monday]))
                for monday in sorted(weeks)]
     return AgreementFigures(

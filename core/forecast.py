@@ -95,7 +95,7 @@ class Forecast:
 def complete_weeks(start: date, weeks: int, as_of: date) -> int:
     """How many programme weeks have ended by ``as_of`` (its last day counts as ended)."""
     week = week_of(start, as_of)
-    if week == 0:
+    if week <= 0:
         return 0
     if week > weeks:
         return weeks

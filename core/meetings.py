@@ -5,6 +5,7 @@ the transaction that records the meeting.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -69,3 +70,25 @@ def meeting_problems(draft: MeetingDraft, today: date) -> list[str]:
     if len(draft.follow_ups) > MAX_TEXT:
         problems.append(f"The follow-ups are {len(draft.follow_ups)} characters long; keep them under {MAX_TEXT}.")
     return problems
+
+
+def weekly_table(counts: Iterable) -> list[dict]:
+    """Meetings by week and type, as the Meetings page tabulates them: one row per week that had
+    meetings (oldest first) with a column per type that occurs, in ``MEETING_KINDS`` order, each
+    week's count of that type (0 where none) and its total.
+
+    ``counts`` are rows with ``week_start``, ``kind`` and ``meetings`` (``db.meetings.WeekCount``);
+    a week and type listed twice are added up; a kind that is not a meeting kind is left out."""
+    by_week: dict[date, dict[str, int]] = {}
+    kinds: set[str] = set()
+    for row in counts:
+        week = by_week.setdefault(row.week_start, {})
+        week[row.kind] = week.get(row.kind, 0) + row.meetings
+        kinds.add(row.kind)
+    columns = [kind for kind in MEETING_KINDS if kind in kinds]
+    table = []
+    for week_start in sorted(by_week):
+        row = {"Week": week_start, **{kind_label(kind): by_week[week_start].get(kind, 0) for kind in columns}}
+        row["Total"] = sum(by_week[week_start].get(kind, 0) for kind in columns)
+        table.append(row)
+    return table

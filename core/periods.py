@@ -85,9 +85,16 @@ def programme_end(start: date, weeks: int) -> date:
 
 
 def week_of(start: date, day: date) -> int:
-    """1-based programme week of ``day``; 0 before the start."""
-    if day < start:
-        return 0
+    """The programme week of ``day``: the app's one rule for "which week" (the SQL twin is
+    ``db.queries.progress.programme_week_of``; ``tests/data/test_week_and_rag_rules.py`` holds them together).
+
+    Week 1 is the seven days from ``start`` (Monday to Sunday, as every programme starts on a
+    Monday), week 2 the next seven, and so on; weekends and bank holidays count like any day.
+    Before the start the count carries on backwards: the seven days before ``start`` are week 0,
+    the seven before those week -1. So a date before the start gives 0 or less, never week 1,
+    and each earlier week keeps a number of its own (the heatmap's team x week columns). A caller
+    asking how far the programme has got ("week n of 12") clamps with ``max(0, ...)``.
+    """
     return (day - start).days // 7 + 1
 
 

@@ -678,4 +678,4 @@ def withhold_small_teams(figures: PeriodFigures) -> PeriodFigures:
 
 def weeks_through(start: date, weeks: int, up_to: date) -> int:
     """The last programme week with figures for a period ending ``up_to`` (0 before the start)."""
-    return min(weeks, week_of(start, up_to))
+    return max(0, min(weeks, week_of(start, up_to)))

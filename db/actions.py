@@ -24,26 +24,21 @@ from sqlmodel import Session, col, select
 
 from core.actions import (
     OUTSTANDING,
-    ActionCharts,
-    ActionCounts,
     ActionState,
     ActionStatus,
-    ActionView,
     BulkEdit,
     Problems,
     Step,
-    TeamRate,
     Transition,
     completion_in_time,
     next_status,
     overdue_cutoff,
     plan_bulk_edit,
-    sort_key,
     this_week,
     transition_problems,
-    weekly_activity,
     working_days_overdue,
 )
+from core.action_views import ActionCharts, ActionCounts, ActionView, TeamRate, sort_key, weekly_activity
 from core.authz import Scope
 from db.events import record
 from db.models import Audit, Case, Event, Practitioner, RemedialAction, Team, Theme, User
@@ -201,7 +196,7 @@ def _overdue_condition(cutoff: date):
 
 
 def _rank(cutoff: date):
-    """``core.actions.sort_key``'s first part in SQL: overdue, outstanding, done, verified."""
+    """``core.action_views.sort_key``'s first part in SQL: overdue, outstanding, done, verified."""
     return case(
         (_overdue_condition(cutoff), 0),
         (col(RemedialAction.status).in_(_OUTSTANDING), 1),
@@ -242,7 +237,7 @@ def _filtered(query, scope: Scope, filters: ActionFilters, today: date):
 
 def _ordered(query, today: date):
     """Most overdue first (the earliest due date is the most working days overdue), then outstanding
-    by due date, then done, then verified: ``core.actions.sort_key``, in SQL."""
+    by due date, then done, then verified: ``core.action_views.sort_key``, in SQL."""
     return query.order_by(_rank(overdue_cutoff(today)), RemedialAction.due_on, RemedialAction.id)
 
 
@@ -390,7 +385,7 @@ def chase_list(session: Session, scope: Scope, today: date, *, include_due_this_
     """The weekly chase list: overdue actions (and, if asked, those due by the end of this week),
     of every team in ``scope`` or of ``team_ids``.
 
-    Grouping by team and owner is ``core.actions.chase_rows``' job; the rows come most overdue first.
+    Grouping by team and owner is ``core.action_views.chase_rows``' job; the rows come most overdue first.
     """
     views = list_actions(session, scope, ActionFilters(overdue=True, team_ids=team_ids), today)
     if include_due_this_week:

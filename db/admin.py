@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, delete, select
 
 from core import case_import as ci
+from core.case_file import RawTable
 from core.authz import Role, Scope
 from core.exports import to_csv, to_xlsx
 from core.templates import TemplateError, TemplateSpec, parse_template
@@ -493,7 +494,7 @@ def import_directory(session: Session, references: Iterable[str]) -> ci.Director
     return ci.Directory(teams, practitioners, cases)
 
 
-def preview_case_import(session: Session, scope: Scope, table: ci.RawTable) -> ci.ImportPreview:
+def preview_case_import(session: Session, scope: Scope, table: RawTable) -> ci.ImportPreview:
     """What importing ``table`` would do; writes nothing."""
     _require_importer(scope)
     return ci.plan_import(table, import_directory(session, ci.iter_references(table)))
@@ -523,7 +524,7 @@ def _write_case(session: Session, row: ci.PlannedRow, practitioner_id: int | Non
 
 
 def apply_case_import(
-    session: Session, *, scope: Scope, table: ci.RawTable, confirmed: ci.ImportPreview, today: date
+    session: Session, *, scope: Scope, table: RawTable, confirmed: ci.ImportPreview, today: date
 ) -> ImportResult:
     """Write every valid row of ``table``, all or nothing, in the caller's (one) transaction.
 

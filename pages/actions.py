@@ -8,16 +8,19 @@ import streamlit as st  # noqa: E402
 from core.actions import ActionStatus, this_week  # noqa: E402
 from core.workdays import ACTION_DUE_WORKING_DAYS  # noqa: E402
 from db.actions import ActionFilters  # noqa: E402
-from ui import actions as ui  # noqa: E402
+from ui.actions import load_headline, load_options, load_page, show_flash  # noqa: E402
+from ui.actions_bulk import bulk_tab  # noqa: E402
+from ui.actions_list import list_tab, page_offset  # noqa: E402
+from ui.actions_reports import charts_tab, chase_tab, counts_tab  # noqa: E402
 from ui.widgets import today  # noqa: E402
 
 scope = user.scope
 day = today()
 st.title("Remedial actions")
-ui.show_flash()
+show_flash()
 
-options = ui.load_options(scope)
-headline = ui.load_headline(scope, day)
+options = load_options(scope)
+headline = load_headline(scope, day)
 where = "all teams" if scope.team_ids is None else "the teams you manage"
 st.caption(
     f"Figures for {where} · today {day:%a %d/%m/%Y} · actions are due {ACTION_DUE_WORKING_DAYS} working days after "
@@ -36,22 +39,22 @@ if headline.overdue:
 # ------------------------------------------------------------------ filters (all applied in SQL)
 with st.container(border=True):
     f1, f2, f3, f4 = st.columns(4)
-    team_ids = f1.multiselect("Team", options=list(options.teams), format_func=options.teams.get, key="filter_team",
+    team_ids = f1.multiselect("Team", options=list(options.teams), format_func=options.teams.get, key="actions_filter_team",
                               placeholder="All teams")
     owner_ids = f2.multiselect("Owner", options=list(options.owners), format_func=options.owners.get,
-                               key="filter_owner", placeholder="All owners")
+                               key="actions_filter_owner", placeholder="All owners")
     statuses = f3.multiselect("Status", options=[s.value for s in ActionStatus],
-                              format_func=lambda s: ActionStatus(s).label, key="filter_status",
+                              format_func=lambda s: ActionStatus(s).label, key="actions_filter_status",
                               placeholder="Any status")
     theme_ids = f4.multiselect("Theme", options=list(options.themes), format_func=options.themes.get,
-                               key="filter_theme", placeholder="All themes")
+                               key="actions_filter_theme", placeholder="All themes")
     t1, t2, t3, t4 = st.columns(4)
-    due_from = t1.date_input("Due from", value=None, key="filter_due_from", format="DD/MM/YYYY")
-    due_to = t2.date_input("Due to", value=None, key="filter_due_to", format="DD/MM/YYYY")
+    due_from = t1.date_input("Due from", value=None, key="actions_filter_due_from", format="DD/MM/YYYY")
+    due_to = t2.date_input("Due to", value=None, key="actions_filter_due_to", format="DD/MM/YYYY")
     monday, sunday = this_week(day)
-    due_this_week = t3.toggle("Due this week", key="filter_due_this_week",
+    due_this_week = t3.toggle("Due this week", key="actions_filter_due_this_week",
                               help=f"Still open and due {monday:%a %d/%m} to {sunday:%a %d/%m}")
-    overdue_only = t4.toggle("Overdue only", key="filter_overdue")
+    overdue_only = t4.toggle("Overdue only", key="actions_filter_overdue")
 filters = ActionFilters(
     team_ids=tuple(team_ids), owner_ids=tuple(owner_ids), theme_ids=tuple(theme_ids), statuses=tuple(statuses),
     due_this_week=due_this_week, overdue=overdue_only, due_from=due_from, due_to=due_to,
@@ -63,11 +66,11 @@ if due_from and due_to and due_from > due_to:
 tabs = st.tabs(["Actions", "Update several", "Chase list", "Counts by team and owner", "Charts"], key="actions_tab",
                on_change="rerun")
 drawers = (
-    lambda: ui.list_tab(user, ui.load_page(scope, filters, day, ui.page_offset(filters)), filters, day),
-    lambda: ui.bulk_tab(user, ui.load_page(scope, filters, day, ui.page_offset(filters)), filters, day),
-    lambda: ui.chase_tab(user, day),
-    lambda: ui.counts_tab(scope, day),
-    lambda: ui.charts_tab(scope, day, filters),
+    lambda: list_tab(user, load_page(scope, filters, day, page_offset(filters)), filters, day),
+    lambda: bulk_tab(user, load_page(scope, filters, day, page_offset(filters)), filters, day),
+    lambda: chase_tab(user, day),
+    lambda: counts_tab(scope, day),
+    lambda: charts_tab(scope, day, filters),
 )
 for tab, draw in zip(tabs, drawers):
     if tab.open:

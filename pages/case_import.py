@@ -9,18 +9,8 @@ user = require("case_import")
 
 import streamlit as st  # noqa: E402
 
-from core.case_import import (  # noqa: E402
-    COLUMN_LABELS,
-    CP1252,
-    CREATE,
-    SKIP,
-    UNCHANGED,
-    UPDATE,
-    problem_rows,
-    preview_rows,
-    read_case_file,
-    template_rows,
-)
+from core.case_file import COLUMN_LABELS, CP1252, read_case_file, template_rows  # noqa: E402
+from core.case_import import CREATE, SKIP, UNCHANGED, UPDATE, preview_rows, problem_rows  # noqa: E402
 from core.exports import to_csv  # noqa: E402
 from db.admin import apply_case_import, preview_case_import  # noqa: E402
 from db.engine import write_session  # noqa: E402

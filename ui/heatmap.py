@@ -21,20 +21,8 @@ from streamlit.errors import StreamlitAPIException
 from core.authz import Scope
 from core.grades import Grade, grade_text
 from core.exports import to_csv
-from core.heatmap import (
-    MIN_AUDITS,
-    AuditKind,
-    Colour,
-    Grid,
-    HeatmapFilters,
-    Unit,
-    View,
-    cell_record,
-    default_filters,
-    legend,
-    rank_rows_by_red_rate,
-    scope_from_cache_key,
-)
+from core.heatmap import MIN_AUDITS, AuditKind, Colour, Grid, Unit, View, cell_record, legend, rank_rows_by_red_rate
+from core.heatmap_filters import HeatmapFilters, default_filters, scope_from_cache_key
 from db.engine import read_session, write_session
 from db.events import record
 from db.queries.heatmap import CellAudits, HeatmapOptions, cell_audits, heatmap, heatmap_options

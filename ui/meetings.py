@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.agenda import AgendaItem, fmt
 from core.authz import Scope
+from core.periods import week_of
 from core.risks import SEVERITIES, STATUSES
 from core.workdays import week_start
 from db.engine import read_session
@@ -96,7 +97,7 @@ def week_label(monday: date, today: date, programme_start: date | None) -> str:
     label = f"Week of {fmt(monday)}"
     notes = []
     if programme_start and monday >= week_start(programme_start):
-        notes.append(f"programme week {(monday - week_start(programme_start)).days // 7 + 1}")
+        notes.append(f"programme week {week_of(week_start(programme_start), monday)}")
     if monday == week_start(today):
         notes.append("this week")
     elif monday == week_start(today) - timedelta(weeks=1):
@@ -135,7 +136,7 @@ def editor_state(signature: str, fresh) -> EditorState:
     someone else's save may have reordered. Without pending edits it shows fresh rows.
     """
     gen = generation("risk_log")
-    key = f"risk_log_editor_{gen}"
+    key = f"risks_log_editor_{gen}"
     state = st.session_state.get(key) or {}
     pending = bool(state.get("edited_rows"))
     snapshot = st.session_state.get("_risk_log_snapshot")
@@ -145,7 +146,7 @@ def editor_state(signature: str, fresh) -> EditorState:
     if pending:
         # The filters changed under unsaved edits: those edits belong to other rows.
         next_generation("risk_log")
-        gen, key, discarded = gen + 1, f"risk_log_editor_{gen + 1}", True
+        gen, key, discarded = gen + 1, f"risks_log_editor_{gen + 1}", True
     rows = fresh()
     st.session_state["_risk_log_snapshot"] = (gen, signature, rows)
     return EditorState(key, rows, discarded)

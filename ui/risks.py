@@ -60,13 +60,13 @@ def log_tab(ctx: RiskContext) -> None:
     f1, f2, f3 = st.columns(3)
     f4, f5 = st.columns([3, 1], vertical_alignment="bottom")
     statuses = f1.multiselect("Status", list(STATUSES), default=["open", "monitoring"], format_func=STATUSES.get,
-                              key="log_status", placeholder="Any status")
-    severities = f2.multiselect("Severity", list(SEVERITIES), format_func=SEVERITIES.get, key="log_severity",
+                              key="risks_log_status", placeholder="Any status")
+    severities = f2.multiselect("Severity", list(SEVERITIES), format_func=SEVERITIES.get, key="risks_log_severity",
                                 placeholder="Any severity")
     team = f3.selectbox("Team", [None, *teams], format_func=lambda t: "All teams" if t is None else teams[t],
-                        key="log_team")
-    search = f4.text_input("Search descriptions", key="log_search", placeholder="Words in the description")
-    due_only = f5.toggle("Due for review only", key="log_due", help=f"Review date on or before {fmt(today)}.")
+                        key="risks_log_team")
+    search = f4.text_input("Search descriptions", key="risks_log_search", placeholder="Words in the description")
+    due_only = f5.toggle("Due for review only", key="risks_log_due", help=f"Review date on or before {fmt(today)}.")
 
     def fetch():
         with session() as s:
@@ -125,7 +125,7 @@ def log_tab(ctx: RiskContext) -> None:
         return
     save, discard, _ = st.columns([2, 2, 4])
     label = f"Save changes to {len(edits)} entr{'y' if len(edits) == 1 else 'ies'}"
-    if save.button(label, type="primary", icon=":material/save:", key="log_save"):
+    if save.button(label, type="primary", icon=":material/save:", key="risks_log_save"):
         try:
             with write_session() as w:
                 changed = update_many(w, scope, edits, today)
@@ -137,7 +137,7 @@ def log_tab(ctx: RiskContext) -> None:
             flash("risks", "Saved changes to " + ", ".join(f"#{i}" for i in changed) + ".")
             next_generation("risk_log")
             st.rerun()
-    if discard.button("Discard my changes", key="log_discard"):
+    if discard.button("Discard my changes", key="risks_log_discard"):
         next_generation("risk_log")
         st.rerun()
 
@@ -149,7 +149,7 @@ def agenda_tab(ctx: RiskContext) -> None:
     default = default_agenda_week(today)
     week = st.selectbox(
         "Week to review", weeks, index=weeks.index(default) if default in weeks else 0,
-        format_func=lambda d: week_label(d, today, ctx.programme_start), key="agenda_week",
+        format_func=lambda d: week_label(d, today, ctx.programme_start), key="risks_agenda_week",
     )
     as_of = AgendaWeek(week, today).as_of
     items = agenda_for(scope, week, today)
@@ -165,13 +165,13 @@ def agenda_tab(ctx: RiskContext) -> None:
     g = generation("agenda")
     sections = agenda_sections(items, AGENDA_ITEMS_PER_RULE)
     shown = [item for section in sections for item in section.shown]
-    with st.form(f"agenda_form_{g}"):
+    with st.form(f"risks_agenda_form_{g}"):
         for section in sections:
             if not section.shown:
                 continue
             st.markdown(f"##### {section.heading} ({section.found})")
             for item in section.shown:
-                st.checkbox(md_escape(item.title), key=f"agenda_{g}_{week}_{item.key}")
+                st.checkbox(md_escape(item.title), key=f"risks_agenda_item_{g}_{week}_{item.key}")
                 note = SEVERITY_BADGES.get(item.severity, "") + " " + md_escape(item.reason)
                 if item.existing_risk_id is not None and item.rule != "risk_review":
                     note += f" Already in the log as #{item.existing_risk_id}: ticking sets its next review."
@@ -185,16 +185,16 @@ def agenda_tab(ctx: RiskContext) -> None:
         st.divider()
         c1, c2, c3 = st.columns(3)
         meeting_on = c1.date_input("Meeting held on", value=today, min_value=week, max_value=today,
-                                   format="DD/MM/YYYY", key=f"agenda_meeting_on_{g}")
-        review_on = c2.date_input("Next review", value=None, format="DD/MM/YYYY", key=f"agenda_review_on_{g}",
+                                   format="DD/MM/YYYY", key=f"risks_agenda_meeting_on_{g}")
+        review_on = c2.date_input("Next review", value=None, format="DD/MM/YYYY", key=f"risks_agenda_review_on_{g}",
                                   help="Leave empty for a week after the meeting.")
         agenda_owner = c3.selectbox("Owner of new entries", list(people), format_func=people.get,
-                                    index=ctx.default_owner_index, key=f"agenda_owner_{g}")
+                                    index=ctx.default_owner_index, key=f"risks_agenda_owner_{g}")
         submitted = st.form_submit_button("Add ticked items to the log", type="primary",
                                           icon=":material/playlist_add:")
     if not submitted:
         return
-    keys = [item.key for item in shown if st.session_state.get(f"agenda_{g}_{week}_{item.key}")]
+    keys = [item.key for item in shown if st.session_state.get(f"risks_agenda_item_{g}_{week}_{item.key}")]
     try:
         with write_session() as w:
             outcome = turn_into_entries(
@@ -221,24 +221,24 @@ def add_tab(ctx: RiskContext) -> None:
     scope, today, teams, practitioners, people = (ctx.user.scope, ctx.today, ctx.teams, ctx.practitioners,
                                                   ctx.people)
     g = generation("risk_form")
-    with st.form(f"risk_form_{g}"):
+    with st.form(f"risks_add_form_{g}"):
         c1, c2 = st.columns(2)
         new_team = c1.selectbox("Team", [None, *teams], format_func=lambda t: "Choose a team" if t is None else teams[t],
-                                key=f"risk_team_{g}")
+                                key=f"risks_add_team_{g}")
         new_practitioner = c2.selectbox(
             "Practitioner (optional)", [None, *practitioners],
             format_func=lambda p: "None: the entry is about the team" if p is None else practitioners[p],
-            key=f"risk_practitioner_{g}",
+            key=f"risks_add_practitioner_{g}",
         )
-        description = st.text_area("Description", key=f"risk_description_{g}", max_chars=2000,
+        description = st.text_area("Description", key=f"risks_add_description_{g}", max_chars=2000,
                                    help="No children's names, dates of birth or addresses: use case references.")
         c1, c2, c3 = st.columns(3)
         severity = c1.selectbox("Severity", list(SEVERITIES), index=1, format_func=SEVERITIES.get,
-                                key=f"risk_severity_{g}")
-        new_owner = c2.selectbox("Owner", list(people), format_func=people.get, key=f"risk_owner_{g}",
+                                key=f"risks_add_severity_{g}")
+        new_owner = c2.selectbox("Owner", list(people), format_func=people.get, key=f"risks_add_owner_{g}",
                                  index=ctx.default_owner_index)
         review = c3.date_input("Review on", value=next_review(today), min_value=today, format="DD/MM/YYYY",
-                               key=f"risk_review_{g}")
+                               key=f"risks_add_review_{g}")
         add = st.form_submit_button("Add to the log", type="primary", icon=":material/add:")
     if not add:
         return

@@ -1,6 +1,6 @@
 """The suggested risks-and-issues agenda: its input rows from SQL, and ticked items into the log.
 
-``suggested_agenda`` feeds ``core.agenda.build_agenda`` with the chosen week's
+``suggested_agenda`` feeds ``core.agenda_rules.build_agenda`` with the chosen week's
 audits (and the weeks its rules look back on), remedial actions, safeguarding
 concerns, moderations and open entries of the log, all limited to the user's
 scope. ``turn_into_entries`` writes the items a chair ticked into the log in one
@@ -26,9 +26,9 @@ from core.agenda import (
     ModerationFact,
     RiskFact,
     SafeguardingFact,
-    build_agenda,
     fmt,
 )
+from core.agenda_rules import build_agenda
 from core.authz import Scope, may_open
 from core.meetings import MeetingDraft
 from core.risks import OPEN_STATUSES, RiskDraft

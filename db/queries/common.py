@@ -1,8 +1,6 @@
 """Building blocks shared by the read queries: scope filters and reported grades."""
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import and_, case, func
 from sqlmodel import col, select
 
@@ -35,13 +33,6 @@ def submitted(statement):
 
 def current_programme(session) -> Programme | None:
     return session.exec(select(Programme).where(Programme.active == True).order_by(col(Programme.start_date).desc())).first()  # noqa: E712
-
-
-def programme_week(programme: Programme, day: date) -> int:
-    """1-based programme week of ``day`` (0 before the start)."""
-    if day < programme.start_date:
-        return 0
-    return (day - programme.start_date).days // 7 + 1
 
 
 # A draft's remedial actions are stored with it, but they do not exist for the tracker,

@@ -21,17 +21,9 @@ from sqlalchemy import and_, case, distinct, func
 from sqlmodel import Session, col, select
 
 from core.authz import Scope
-from core.heatmap import (
-    AuditKind,
-    Cell,
-    CellCounts,
-    Grid,
-    HeatmapFilters,
-    View,
-    week_commencing,
-    week_label,
-    week_of,
-)
+from core.heatmap import AuditKind, Cell, CellCounts, Grid, View
+from core.heatmap_filters import HeatmapFilters, week_label
+from core.periods import week_dates, week_of
 from core.templates import LIVED_EXPERIENCE_DOMAIN
 from db.models import Answer, Audit, Case, Practitioner, Question, Team, Theme, User
 from db.queries.common import current_programme, in_scope, reported_answer, reported_overall
@@ -291,7 +283,7 @@ def cell_audits(
         except ValueError:
             return CellAudits(0, ())
         week_start = start or EPOCH_MONDAY
-        first = week_commencing(week_start, week)
+        first = week_dates(week_start, week)[0]
         condition = [Audit.team_id == row_id, col(Audit.audit_date) >= first,
                      col(Audit.audit_date) <= first + timedelta(days=6)]
     else:

@@ -14,10 +14,11 @@ from sqlmodel import Session, col, select
 
 from core.actions import overdue_cutoff
 from core.authz import Scope
+from core.periods import week_of
 from db.meetings import visible as visible_meetings
 from db.models import Audit, Meeting, Moderation, ProgrammeTarget, RemedialAction, Theme
 from db.queries.common import (
-    action_of_submitted_audit, current_programme, in_scope, programme_week, rag_expression, reported_overall, submitted,
+    action_of_submitted_audit, current_programme, in_scope, rag_expression, reported_overall, submitted,
 )
 
 OPEN_STATUSES = ("open", "reopened")
@@ -119,7 +120,7 @@ def overview(session: Session, scope: Scope, today: date) -> Overview:
         programme_name=programme.name if programme else None,
         programme_start=programme.start_date if programme else None,
         programme_weeks=programme.weeks if programme else 0,
-        current_week=min(programme.weeks, programme_week(programme, today)) if programme else 0,
+        current_week=min(programme.weeks, max(0, week_of(programme.start_date, today))) if programme else 0,
         themes=themes,
         rag=rag,
         moderations_completed=moderation_counts.get("completed", 0),

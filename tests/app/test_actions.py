@@ -124,7 +124,7 @@ def test_a_manager_sees_only_their_teams_actions_and_counts():
     at = run("manager")
     frame = list_frame(at)
     assert set(frame["Team"]) == {"Assessment North"}
-    assert at.multiselect(key="filter_team").options == ["Assessment North"]
+    assert at.multiselect(key="actions_filter_team").options == ["Assessment North"]
     managed = listed(at)
     at.session_state["actions_tab"] = "Counts by team and owner"
     at.run()
@@ -145,25 +145,25 @@ def test_filters_team_status_overdue_and_due_this_week(app_db):
     at = run("support")
     everything = listed(at)
     teams = ids_by_name(app_db, Team)
-    at.multiselect(key="filter_team").select(teams["Child Protection"]).run()
+    at.multiselect(key="actions_filter_team").select(teams["Child Protection"]).run()
     frame = list_frame(at)
     assert set(frame["Team"]) == {"Child Protection"} and 0 < listed(at) < everything
-    at.multiselect(key="filter_team").unselect(teams["Child Protection"]).run()
+    at.multiselect(key="actions_filter_team").unselect(teams["Child Protection"]).run()
     assert listed(at) == everything
 
-    at.toggle(key="filter_overdue").set_value(True).run()
+    at.toggle(key="actions_filter_overdue").set_value(True).run()
     frame = list_frame(at)
     assert listed(at) == int(metric(at, "Overdue")) and all(d.startswith("OVERDUE") for d in frame["Due"])
-    at.toggle(key="filter_overdue").set_value(False).run()
+    at.toggle(key="actions_filter_overdue").set_value(False).run()
 
-    at.multiselect(key="filter_status").select("done").run()
+    at.multiselect(key="actions_filter_status").select("done").run()
     frame = list_frame(at)
     assert set(frame["Status"]) == {"Done, to verify"}
     # A done action shows its due date (a date, not its status) and no urgency.
     assert all(str(d)[:4] == "2026" for d in frame["Due on"]) and set(frame["Due"]) == {""}
-    at.multiselect(key="filter_status").unselect("done").run()
+    at.multiselect(key="actions_filter_status").unselect("done").run()
 
-    at.toggle(key="filter_due_this_week").set_value(True).run()
+    at.toggle(key="actions_filter_due_this_week").set_value(True).run()
     frame = list_frame(at)
     assert len(frame) > 0
     sunday = THIS_MONDAY + timedelta(days=6)  # "this week": Monday to Sunday of today's week
@@ -176,10 +176,10 @@ def test_owner_and_theme_filters(app_db):
 
     at = run("support")
     owner = list_frame(at)["Owner"][0]
-    at.multiselect(key="filter_owner").select(ids_by_name(app_db, Practitioner)[owner]).run()
+    at.multiselect(key="actions_filter_owner").select(ids_by_name(app_db, Practitioner)[owner]).run()
     assert set(list_frame(at)["Owner"]) == {owner}
-    at.multiselect(key="filter_owner").set_value([]).run()
-    at.multiselect(key="filter_theme").select(ids_by_name(app_db, Theme)["Neglect"]).run()
+    at.multiselect(key="actions_filter_owner").set_value([]).run()
+    at.multiselect(key="actions_filter_theme").select(ids_by_name(app_db, Theme)["Neglect"]).run()
     frame = list_frame(at)
     assert set(frame["Theme"]) == {"Neglect"} and len(frame) > 10
 
@@ -193,7 +193,7 @@ def test_marking_done_is_refused_without_a_note_then_works_with_one(app_db):
     assert any("without a note" in e.value for e in at.error)
     assert stored(app_db, action.id).status == "open"
 
-    at.text_area(key=f"done_note_{action.id}").input("Chronology updated with the 2024 referrals.")
+    at.text_area(key=f"actions_detail_done_note_{action.id}").input("Chronology updated with the 2024 referrals.")
     button(at, "Mark done").click().run()
     assert not at.exception
     assert any("Marked done" in s.value for s in at.success)
@@ -202,7 +202,7 @@ def test_marking_done_is_refused_without_a_note_then_works_with_one(app_db):
         "done", "Chronology updated with the 2024 referrals.", DEMO_TODAY)
     # What the page shows after the save's rerun (the cached list must not be stale): the list is paged,
     # overdue first, so look among the done actions, where it is now "to verify".
-    at.multiselect(key="filter_status").set_value(["done"]).run()
+    at.multiselect(key="actions_filter_status").set_value(["done"]).run()
     shown = list_frame(at)
     assert shown.loc[shown["Action no."] == action.id, "Status"].tolist() == ["Done, to verify"]
 
@@ -215,7 +215,7 @@ def test_an_auditor_verifies_after_ticking_that_the_record_was_checked(app_db):
     button(at, "Verify").click().run()
     assert any("Tick the box" in e.value for e in at.error)
     assert stored(app_db, action.id).status == "done"
-    at.checkbox(key=f"verify_checked_{action.id}").check()
+    at.checkbox(key=f"actions_detail_verify_checked_{action.id}").check()
     button(at, "Verify").click().run()
     assert any("Verified" in s.value for s in at.success)
     row = stored(app_db, action.id)
@@ -228,7 +228,7 @@ def test_an_auditor_reopens_with_a_reason(app_db):
     pick(at, action.id)
     button(at, "Reopen").click().run()
     assert any("why the action is reopened" in e.value.lower() for e in at.error)
-    at.text_area(key=f"reopen_reason_{action.id}").input("The chronology still stops in 2023.")
+    at.text_area(key=f"actions_detail_reopen_reason_{action.id}").input("The chronology still stops in 2023.")
     button(at, "Reopen").click().run()
     row = stored(app_db, action.id)
     assert row.status == "reopened" and row.reopen_reason == "The chronology still stops in 2023."
@@ -252,10 +252,10 @@ def test_changing_the_due_date_needs_a_reason_and_is_logged(app_db):
     new_due = DEMO_TODAY + timedelta(days=14 + (2 - DEMO_TODAY.weekday()))
     at = run("support")
     pick(at, action.id)
-    at.date_input(key=f"due_new_{action.id}").set_value(new_due)
+    at.date_input(key=f"actions_detail_due_new_{action.id}").set_value(new_due)
     button(at, "Change the due date").click().run()
     assert any("needs a reason" in e.value for e in at.error)
-    at.text_input(key=f"due_reason_{action.id}").input("Practitioner on leave this week")
+    at.text_input(key=f"actions_detail_due_reason_{action.id}").input("Practitioner on leave this week")
     button(at, "Change the due date").click().run()
     assert stored(app_db, action.id).due_on == new_due
     with read_session(get_engine(app_db)) as s:
@@ -276,7 +276,7 @@ def test_someone_elses_save_in_between_is_reported_not_overwritten(app_db):
     with write_session(get_engine(app_db)) as s:
         db_actions.mark_done(s, Scope(99, "someone", frozenset({Role.ADMIN})), action.id, version=action.version,
                              note="Done by someone else first.", completed_on=DEMO_TODAY, today=DEMO_TODAY)
-    at.text_area(key=f"done_note_{action.id}").input("My own note of the same work.")
+    at.text_area(key=f"actions_detail_done_note_{action.id}").input("My own note of the same work.")
     button(at, "Mark done").click().run()
     assert any("Someone else changed this action" in e.value for e in at.error)
     assert stored(app_db, action.id).completion_note == "Done by someone else first."
@@ -288,7 +288,7 @@ def test_a_manager_cannot_see_or_change_another_teams_action_even_by_widget_valu
     with read_session(get_engine(app_db)) as s:
         audit = s.get(Audit, other.audit_id)
         case_reference = s.get(Case, audit.case_id).reference
-    at = page_test(PAGE, "manager", action_pick=other.id)
+    at = page_test(PAGE, "manager", actions_list_pick=other.id)
     at.run()
     assert not at.exception
     assert case_reference not in texts(at)
@@ -304,7 +304,7 @@ def test_a_manager_cannot_see_or_change_another_teams_action_even_by_widget_valu
     # Filtering by the other team through the widget's state shows nothing either.
     with read_session(get_engine(app_db)) as s:
         other_team = s.exec(select(Audit.team_id).where(Audit.id == other.audit_id)).one()
-    at = page_test(PAGE, "manager", filter_team=[other_team])
+    at = page_test(PAGE, "manager", actions_filter_team=[other_team])
     at.run()
     listed = frames(at, "Raised by", "Due")
     assert not listed or set(listed[0]["Team"]) <= {"Assessment North"}
@@ -315,7 +315,7 @@ def test_a_manager_marks_their_own_teams_action_done(app_db):
     own = actions(app_db, status="open", team="Assessment North")[0]
     at = run("manager")
     pick(at, own.id)
-    at.text_area(key=f"done_note_{own.id}").input("Strategy discussion held and minuted.")
+    at.text_area(key=f"actions_detail_done_note_{own.id}").input("Strategy discussion held and minuted.")
     button(at, "Mark done").click().run()
     assert stored(app_db, own.id).status == "done"
 
@@ -362,7 +362,7 @@ def test_only_the_open_tab_is_drawn_and_chase_list_counts_and_charts_show():
     assert f"{overdue} overdue actions" in shown
     assert "grouped by team and owner" in shown
     # One team at a time on screen, the team with the most overdue actions first.
-    picker = at.selectbox(key="chase_team")
+    picker = at.selectbox(key="actions_chase_team")
     first = picker.options[0]
     team_overdue = int(first.split(" · ")[1].split()[0])
     assert [len(frame) for frame in chase_tables(at)] == [team_overdue]
@@ -397,7 +397,7 @@ def test_the_list_shows_one_page_and_counts_what_is_not_shown(app_db):
     assert len(second) == 50 and not set(first) & set(second)
     assert any(f"showing 51 to 100, {total - 50:,} not shown" in m.value for m in at.markdown)
     # A new filter starts again on its first page.
-    at.toggle(key="filter_overdue").set_value(True).run()
+    at.toggle(key="actions_filter_overdue").set_value(True).run()
     assert any("showing" not in m.value and m.value.startswith(f"**{metric(at, 'Overdue')} actions**")
                for m in at.markdown)
 
@@ -413,6 +413,6 @@ def test_the_charts_follow_the_filters_overdue_only_included():
 
     at = run("support", actions_tab="Charts")
     everything = raised(at)
-    at.toggle(key="filter_overdue").set_value(True).run()
+    at.toggle(key="actions_filter_overdue").set_value(True).run()
     assert raised(at) == int(metric(at, "Overdue")) < everything
     assert any("match the filters" in c.value for c in at.caption)

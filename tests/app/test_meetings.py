@@ -81,8 +81,8 @@ def test_a_manager_sees_only_meetings_about_their_team_or_that_they_attended():
 
 def test_manager_form_offers_only_their_team_and_its_practitioners():
     at = page_test("pages/meetings.py", "manager").run()
-    assert at.multiselect(key="meeting_teams_0").options == ["Assessment North"]
-    practitioners = at.multiselect(key="meeting_practitioners_0").options
+    assert at.multiselect(key="meetings_record_teams_0").options == ["Assessment North"]
+    practitioners = at.multiselect(key="meetings_record_practitioners_0").options
     assert practitioners and all(p.endswith("(Assessment North)") for p in practitioners)
 
 
@@ -94,18 +94,18 @@ def test_recording_a_meeting_keeps_what_was_typed_on_error_then_saves(app_db):
     with db(app_db) as s:
         team_id = s.exec(select(Team.id).where(Team.name == "Child in Need West")).one()
     notes = "Talked through what Good looks like for lived experience."
-    at.text_area(key="meeting_notes_0").input(notes)
-    at.text_area(key="meeting_follow_ups_0").input("Re-audit two cases in January.")
-    at.multiselect(key="meeting_teams_0").select(team_id)
+    at.text_area(key="meetings_record_notes_0").input(notes)
+    at.text_area(key="meetings_record_follow_ups_0").input("Re-audit two cases in January.")
+    at.multiselect(key="meetings_record_teams_0").select(team_id)
     button(at, "Record meeting").click().run()
     assert "The meeting was not recorded" in texts(at)
     assert "Choose the type of meeting" in texts(at)
     assert count(app_db, Meeting) == before
     # Nothing typed is lost.
-    assert at.text_area(key="meeting_notes_0").value == notes
-    assert at.multiselect(key="meeting_teams_0").value == [team_id]
+    assert at.text_area(key="meetings_record_notes_0").value == notes
+    assert at.multiselect(key="meetings_record_teams_0").value == [team_id]
 
-    at.selectbox(key="meeting_kind_0").select("reflective")
+    at.selectbox(key="meetings_record_kind_0").select("reflective")
     button(at, "Record meeting").click().run()
     assert not at.exception
     assert f"Recorded the reflective meeting of {DEMO_TODAY:%d %b %Y}." in texts(at)  # e.g. 26 Nov 2026, 04 Jan 2027
@@ -116,7 +116,7 @@ def test_recording_a_meeting_keeps_what_was_typed_on_error_then_saves(app_db):
         event = s.exec(select(Event).where(Event.action == "meeting.record")).one()
         assert event.username == "auditor" and event.after["teams"] == [team_id]
     # The form starts afresh for the next meeting.
-    assert at.text_area(key="meeting_notes_1").value == ""
+    assert at.text_area(key="meetings_record_notes_1").value == ""
     assert int({m.label: m.value for m in at.metric}["Reflective"]) == reflective + 1
 
 
@@ -145,16 +145,16 @@ def test_the_log_shows_open_entries_in_scope(app_db, username):
 
 def test_log_filters(app_db):
     at = page_test("pages/risks.py", "auditor").run()
-    at.multiselect(key="log_status").set_value(["closed"]).run()
+    at.multiselect(key="risks_log_status").set_value(["closed"]).run()
     table = at.data_editor[0].value
     assert set(table["Status"]) == {"Closed"}
     assert len(table) == count(app_db, RiskIssue, RiskIssue.status == "closed")
-    at.multiselect(key="log_status").set_value([]).run()
-    at.toggle(key="log_due").set_value(True).run()
+    at.multiselect(key="risks_log_status").set_value([]).run()
+    at.toggle(key="risks_log_due").set_value(True).run()
     due = at.data_editor[0].value
     assert len(due) == int({m.label: m.value for m in at.metric}["Due for review"]) > 0
     assert all(d <= DEMO_TODAY for d in pd.to_datetime(due["Review on"]).dt.date)
-    at.text_input(key="log_search").input("staffing gaps").run()
+    at.text_input(key="risks_log_search").input("staffing gaps").run()
     found = at.data_editor[0].value
     assert len(found) > 0 and all("Staffing gaps" in d for d in found["Description"])
 
@@ -162,7 +162,7 @@ def test_log_filters(app_db):
 def test_inline_status_change_is_saved_and_logged(app_db):
     at = page_test("pages/risks.py", "auditor").run()
     first = int(at.data_editor[0].value["#"].iloc[0])
-    at.session_state["risk_log_editor_0"] = {
+    at.session_state["risks_log_editor_0"] = {
         "edited_rows": {0: {"Status": "Closed"}}, "added_rows": [], "deleted_rows": []}
     at.run()
     button(at, "Save changes to 1 entry").click().run()
@@ -179,7 +179,7 @@ def test_inline_status_change_is_saved_and_logged(app_db):
 def test_inline_change_to_an_entry_someone_else_changed_is_refused_and_kept(app_db):
     at = page_test("pages/risks.py", "auditor").run()
     first = int(at.data_editor[0].value["#"].iloc[0])
-    at.session_state["risk_log_editor_0"] = {
+    at.session_state["risks_log_editor_0"] = {
         "edited_rows": {0: {"Severity": "Low"}}, "added_rows": [], "deleted_rows": []}
     at.run()
     with db(app_db) as s:
@@ -201,13 +201,13 @@ def test_inline_change_to_an_entry_someone_else_changed_is_refused_and_kept(app_
 def test_adding_an_entry_by_hand(app_db):
     before = count(app_db, RiskIssue)
     at = page_test("pages/risks.py", "manager").run()
-    assert at.selectbox(key="risk_team_0").options == ["Choose a team", "Assessment North"]
-    at.text_area(key="risk_description_0").input("Supervision records are missing for two months.")
+    assert at.selectbox(key="risks_add_team_0").options == ["Choose a team", "Assessment North"]
+    at.text_area(key="risks_add_description_0").input("Supervision records are missing for two months.")
     button(at, "Add to the log").click().run()
     assert "Say which team or practitioner the entry is about." in texts(at)
-    assert at.text_area(key="risk_description_0").value.startswith("Supervision records")
-    at.selectbox(key="risk_team_0").select_index(1)
-    at.selectbox(key="risk_severity_0").select("high")
+    assert at.text_area(key="risks_add_description_0").value.startswith("Supervision records")
+    at.selectbox(key="risks_add_team_0").select_index(1)
+    at.selectbox(key="risks_add_severity_0").select("high")
     button(at, "Add to the log").click().run()
     assert count(app_db, RiskIssue) == before + 1
     assert "to the log." in texts(at)
@@ -223,7 +223,7 @@ def test_the_agenda_drafts_this_week_and_ticked_items_become_entries(app_db):
     # The entries go to the risks-and-issues meeting held today, made if there is none yet.
     held_today = count(app_db, Meeting, Meeting.kind == "risks_and_issues", Meeting.held_on == DEMO_TODAY)
     at = page_test("pages/risks.py", "auditor").run()
-    assert at.selectbox(key="agenda_week").value == AGENDA_MONDAY
+    assert at.selectbox(key="risks_agenda_week").value == AGENDA_MONDAY
     shown = texts(at)
     # Concerns raised by the end of the reviewed week (today, for the current week) and not acknowledged
     # then: counted from the rows (the demo leaves its latest concern unacknowledged).
@@ -241,7 +241,7 @@ def test_the_agenda_drafts_this_week_and_ticked_items_become_entries(app_db):
     # (on the reference day: "Nothing this week for: Moderation disagreements.").
     nothing = [line for line in shown.splitlines() if line.startswith("Nothing this week for: ")]
     assert "Moderation disagreements (" in shown or "Moderation disagreements" in "".join(nothing)
-    prefix = f"agenda_0_{AGENDA_WEEK}_"
+    prefix = f"risks_agenda_item_0_{AGENDA_WEEK}_"
     ticks = [c for c in at.checkbox if c.key.startswith(prefix + "red_practitioner") or
              c.key.startswith(prefix + "overdue_actions")][:2]
     assert len(ticks) == 2
@@ -283,9 +283,9 @@ def test_a_manager_agenda_is_about_their_team_only():
 
 def test_an_earlier_week_can_be_chosen():
     at = page_test("pages/risks.py", "auditor").run()
-    at.selectbox(key="agenda_week").select(date(2026, 11, 16)).run()
+    at.selectbox(key="risks_agenda_week").select(date(2026, 11, 16)).run()
     assert "Drafted from the data on 22 Nov 2026." in texts(at)
-    assert any(c.key.startswith("agenda_0_2026-11-16_") for c in at.checkbox)
+    assert any(c.key.startswith("risks_agenda_item_0_2026-11-16_") for c in at.checkbox)
 
 
 def test_free_text_in_the_agenda_is_shown_as_text(app_db):
@@ -336,7 +336,7 @@ def test_editor_edits_map_cells_to_changes_with_what_was_seen():
 
 def test_a_manager_of_one_team_has_it_chosen_and_an_auditor_of_all_teams_chooses():
     manager = page_test("pages/meetings.py", "manager").run()  # Sam Patel manages Assessment North only
-    teams = manager.multiselect(key="meeting_teams_0")
+    teams = manager.multiselect(key="meetings_record_teams_0")
     assert teams.options == ["Assessment North"] and teams.indices == [0]  # chosen already
     auditor = page_test("pages/meetings.py", "auditor").run()  # sees every team: nothing preset
-    assert auditor.multiselect(key="meeting_teams_0").value == []
+    assert auditor.multiselect(key="meetings_record_teams_0").value == []

@@ -162,8 +162,8 @@ def test_a_provider_user_can_save_and_an_idle_one_cannot(jo, monkeypatch):
     at.run()
     at.switch_page("pages/risks.py").run()
     assert not at.exception and [t.value for t in at.title] == ["Risks and issues"], texts(at)
-    at.selectbox(key="risk_team_0").select_index(1)  # the first team
-    at.text_area(key="risk_description_0").input("Supervision has lapsed in this team for six weeks.")
+    at.selectbox(key="risks_add_team_0").select_index(1)  # the first team
+    at.text_area(key="risks_add_description_0").input("Supervision has lapsed in this team for six weeks.")
     next(b for b in at.button if b.label == "Add to the log").click().run()
     assert not [e.value for e in at.error], [e.value for e in at.error]
     with Session(get_engine(jo)) as s:
@@ -172,8 +172,8 @@ def test_a_provider_user_can_save_and_an_idle_one_cannot(jo, monkeypatch):
                                                                Event.object_id == str(saved.id)))] == ["jo.smith"]
 
     at.session_state["_oidc_last_activity"] = datetime.now(timezone.utc) - timedelta(minutes=31)
-    at.text_area(key="risk_description_1").input("A second entry typed after a long break.")
-    at.selectbox(key="risk_team_1").select_index(1)
+    at.text_area(key="risks_add_description_1").input("A second entry typed after a long break.")
+    at.selectbox(key="risks_add_team_1").select_index(1)
     next(b for b in at.button if b.label == "Add to the log").click().run()
     with Session(get_engine(jo)) as s:
         assert not s.exec(select(RiskIssue).where(RiskIssue.description.startswith("A second entry"))).all()

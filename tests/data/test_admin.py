@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 
 import db.admin as admin
 from core.authz import Role, Scope
-from core.case_import import CREATE, SKIP, UPDATE, read_case_file
+from core.case_file import read_case_file
+from core.case_import import CREATE, SKIP, UPDATE
 from core.passwords import verify_password
 from core.templates import TEMPLATE_DIR, TemplateError
 from db.engine import get_engine, write_session

@@ -19,7 +19,8 @@ from sqlalchemy import inspect
 from sqlmodel import Session, select
 
 from core.authz import Role, Scope
-from core.heatmap import AuditKind, CellCounts, Colour, HeatmapFilters, View, highest_red_rate
+from core.heatmap import AuditKind, CellCounts, Colour, View, highest_red_rate
+from core.heatmap_filters import HeatmapFilters
 from core.templates import LIVED_EXPERIENCE_DOMAIN
 from db import migrate
 from db.demo import DEMO_MANAGER_TEAM

@@ -132,7 +132,7 @@ def test_the_audit_page_an_action_and_the_case_list_show_hostile_text_as_text(ho
     at.query_params["audit"] = str(audit_id)
     assert _check(at.run(), "the Audit page")
     assert any("\\*\\*b\\*\\*" in t.value.to_csv() for t in at.table)  # the actions table, escaped
-    at = page_test("pages/actions.py", "auditor", action_pick=action_id).run()
+    at = page_test("pages/actions.py", "auditor", actions_list_pick=action_id).run()
     assert _check(at, "an action")
     with Session(get_engine(hostile_db)) as s:
         case_id = s.exec(select(Case.id).order_by(Case.id)).first()

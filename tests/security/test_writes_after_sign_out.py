@@ -275,12 +275,12 @@ def _bulk(at, app_db):
 
 
 def _risk_edit(at, app_db):
-    at.session_state["risk_log_editor_0"] = {"edited_rows": {0: {"Status": "Closed"}}, "added_rows": [], "deleted_rows": []}
+    at.session_state["risks_log_editor_0"] = {"edited_rows": {0: {"Status": "Closed"}}, "added_rows": [], "deleted_rows": []}
     at.run()
 
 
 def _agenda(at, app_db):
-    tick = next(c for c in at.checkbox if c.key and c.key.startswith("agenda_") and "overdue_actions" in c.key)
+    tick = next(c for c in at.checkbox if c.key and c.key.startswith("risks_agenda_item_") and "overdue_actions" in c.key)
     tick.check()
 
 
@@ -324,31 +324,31 @@ WRITES = [
           lambda at: label(at, "Record agreed grades and feedback").click()),
     # Remedial actions
     Write("Mark done", ACTIONS, "support", lambda at, db: _action(at, db, then=lambda at, i: at.text_area(
-        key=f"done_note_{i}").input("Chronology updated with the 2024 referrals.")),
+        key=f"actions_detail_done_note_{i}").input("Chronology updated with the 2024 referrals.")),
           lambda at: label(at, "Mark done").click()),
     Write("Verify", ACTIONS, "auditor", lambda at, db: _action(at, db, "done", then=lambda at, i: at.checkbox(
-        key=f"verify_checked_{i}").check()), lambda at: label(at, "Verify").click()),
+        key=f"actions_detail_verify_checked_{i}").check()), lambda at: label(at, "Verify").click()),
     Write("Reopen", ACTIONS, "auditor", lambda at, db: _action(at, db, "done", then=lambda at, i: at.text_area(
-        key=f"reopen_reason_{i}").input("The chronology still stops in 2023.")), lambda at: label(at, "Reopen").click()),
+        key=f"actions_detail_reopen_reason_{i}").input("The chronology still stops in 2023.")), lambda at: label(at, "Reopen").click()),
     Write("Change the due date", ACTIONS, "support", lambda at, db: _action(at, db, then=lambda at, i: (
-        at.date_input(key=f"due_new_{i}").set_value(DEMO_TODAY.replace(day=30)),
-        at.text_input(key=f"due_reason_{i}").input("Practitioner on leave this week"))),
+        at.date_input(key=f"actions_detail_due_new_{i}").set_value(DEMO_TODAY.replace(day=30)),
+        at.text_input(key=f"actions_detail_due_reason_{i}").input("Practitioner on leave this week"))),
           lambda at: label(at, "Change the due date").click()),
     Write("Save changes (bulk)", ACTIONS, "support", _bulk, lambda at: label(at, "Save changes").click()),
     Write("Download the list (CSV)", ACTIONS, "support", nothing, lambda at: at.get("download_button")[0].click()),
     # Meetings, risks and issues
     Write("Record meeting", "pages/meetings.py", "auditor", lambda at, db: (
-        at.selectbox(key="meeting_kind_0").select("reflective"),
-        at.multiselect(key="meeting_teams_0").select(ids(db, Team, name="Child in Need West")[0]),
-        at.text_area(key="meeting_notes_0").input("Reflective session on neglect cases, chronology gaps."),
-        at.text_area(key="meeting_follow_ups_0").input("Re-audit two cases in January.")),
+        at.selectbox(key="meetings_record_kind_0").select("reflective"),
+        at.multiselect(key="meetings_record_teams_0").select(ids(db, Team, name="Child in Need West")[0]),
+        at.text_area(key="meetings_record_notes_0").input("Reflective session on neglect cases, chronology gaps."),
+        at.text_area(key="meetings_record_follow_ups_0").input("Re-audit two cases in January.")),
           lambda at: label(at, "Record meeting").click()),
     Write("Save changes (risk log)", RISKS, "auditor", _risk_edit, lambda at: label(at, "Save changes to 1 entry").click()),
     Write("Add ticked items to the log", RISKS, "auditor", _agenda,
           lambda at: label(at, "Add ticked items to the log").click()),
     Write("Add to the log", RISKS, "manager", lambda at, db: (
-        at.text_area(key="risk_description_0").input("Supervision records are missing for two months."),
-        at.selectbox(key="risk_team_0").select_index(1)), lambda at: label(at, "Add to the log").click()),
+        at.text_area(key="risks_add_description_0").input("Supervision records are missing for two months."),
+        at.selectbox(key="risks_add_team_0").select_index(1)), lambda at: label(at, "Add to the log").click()),
     # Progress
     Write("Prepare the board report", "pages/progress.py", "sponsor", nothing,
           lambda at: at.button(key="progress_prepare_report").click()),

@@ -9,19 +9,12 @@ import pytest
 from openpyxl import load_workbook
 
 from core.actions import (
-    ActionCounts,
     ActionState,
     ActionStatus,
-    ActionView,
     BulkEdit,
     IllegalTransition,
     Transition,
-    actions_csv,
-    actions_xlsx,
     available_transitions,
-    chase_csv,
-    chase_rows,
-    chase_xlsx,
     completion_in_time,
     is_overdue,
     may_make,
@@ -33,12 +26,21 @@ from core.actions import (
     problems_for_reopen,
     problems_for_verify,
     settable_statuses,
-    sort_key,
     this_week,
     transition_problems,
     urgency,
-    weekly_activity,
     working_days_overdue,
+)
+from core.action_views import (
+    ActionCounts,
+    ActionView,
+    actions_csv,
+    actions_xlsx,
+    chase_csv,
+    chase_rows,
+    chase_xlsx,
+    sort_key,
+    weekly_activity,
 )
 from core.authz import Role, Scope
 

@@ -1,4 +1,4 @@
-"""Unit tests of the case-list import (core.case_import): reading files, every kind of fault, the plan."""
+"""Unit tests of the case-list import (core.case_file, core.case_import): reading files, every kind of fault, the plan."""
 from __future__ import annotations
 
 import io
@@ -7,8 +7,8 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
+from core.case_file import CP1252, field_for_header, match_columns, read_case_file
 from core.case_import import (
-    CP1252,
     CREATE,
     SKIP,
     UNCHANGED,
@@ -17,13 +17,10 @@ from core.case_import import (
     KnownCase,
     KnownPractitioner,
     KnownTeam,
-    field_for_header,
-    match_columns,
     name_problem,
     plan_import,
     preview_rows,
     problem_rows,
-    read_case_file,
     summary,
 )
 

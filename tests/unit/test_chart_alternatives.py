@@ -24,16 +24,16 @@ CHARTS: dict[tuple[str, str, str], str] = {
     # RAG heatmaps: "The heatmap as a table" (every cell's counts and judgement).
     ("pages/heatmaps.py", "<module>", "frame"): "dataframe",
     # Meetings: counts by week, then the week x type table.
-    ("pages/meetings.py", "<module>", "chart"): "dataframe",
+    ("ui/meetings_tabs.py", "counts_tab", "chart"): "dataframe",
     # Moderation agreement: the 4x4 grade matrix and agreement over time, each with its table.
     ("ui/agreement.py", "statistics_tab", "matrix"): "chart_table",
     ("ui/agreement.py", "statistics_tab", "over_time"): "chart_table",
     # Progress (and presentation mode): every chart is headed by its finding and followed by a caption (n, period).
     ("ui/progress.py", "draw_chart", "drawn"): "caption",
     # Remedial actions, Charts tab: weekly counts and the two rates by team, each with its table.
-    ("ui/actions.py", "charts_tab", "weekly"): "chart_table",
-    ("ui/actions.py", "charts_tab", "in_time"): "chart_table",
-    ("ui/actions.py", "charts_tab", "verified"): "chart_table",
+    ("ui/actions_reports.py", "charts_tab", "weekly"): "chart_table",
+    ("ui/actions_reports.py", "charts_tab", "in_time"): "chart_table",
+    ("ui/actions_reports.py", "charts_tab", "verified"): "chart_table",
 }
 
 

@@ -15,21 +15,18 @@ from core.heatmap import (
     Cell,
     CellCounts,
     Colour,
-    HeatmapFilters,
     Unit,
     View,
     cell_record,
-    default_filters,
     highest_red_rate,
     is_suppressed,
     legend,
     rank_rows_by_red_rate,
-    scope_from_cache_key,
     suppress,
     text_colour,
-    week_label,
-    week_of,
 )
+from core.heatmap_filters import HeatmapFilters, default_filters, scope_from_cache_key, week_label
+from core.periods import week_of
 
 AUDITOR = Scope(1, "auditor", frozenset({Role.AUDITOR}))
 MANAGER = Scope(2, "manager", frozenset({Role.MANAGER}), frozenset({7, 3}))

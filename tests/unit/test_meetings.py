@@ -1,4 +1,4 @@
-"""Unit tests for the agenda rules (core.agenda) and the meeting and risk-log rules, worked by hand."""
+"""Unit tests for the agenda rules (core.agenda, core.agenda_rules) and the meeting and risk-log rules, worked by hand."""
 from __future__ import annotations
 
 from datetime import date
@@ -8,8 +8,9 @@ import pytest
 from core.agenda import (
     MODERATION_DISAGREEMENT, OVERDUE_ACTIONS, RED_PRACTITIONER, RED_SHARE_RISE, RISK_REVIEW, RULES, SAFEGUARDING,
     ActionFact, AgendaInputs, AgendaRules, AgendaWeek, AuditFact, ModerationFact, RiskFact, SafeguardingFact,
-    build_agenda, by_rule, default_agenda_week, was_overdue,
+    by_rule, default_agenda_week,
 )
+from core.agenda_rules import build_agenda, was_overdue
 from core.meetings import MeetingDraft, meeting_problems
 from core.risks import RiskDraft, change_problems, next_review, risk_problems
 
@@ -336,3 +337,23 @@ def test_each_rule_shows_its_most_serious_items_first_and_counts_the_rest():
     assert overdue.heading == "Overdue remedial actions by team"
     empty = next(s for s in sections if s.rule == RED_SHARE_RISE)
     assert empty.shown == () and empty.not_shown == 0
+
+
+def test_the_week_by_type_table_has_a_column_per_type_that_occurs_in_kind_order_and_a_total():
+    from types import SimpleNamespace as Row
+
+    from core.meetings import weekly_table
+
+    nov2, oct26 = date(2026, 11, 2), date(2026, 10, 26)
+    counts = [Row(week_start=nov2, kind="workshop", meetings=1), Row(week_start=nov2, kind="mentoring", meetings=2),
+              Row(week_start=oct26, kind="risks_and_issues", meetings=1),
+              Row(week_start=oct26, kind="reflective", meetings=1),
+              Row(week_start=nov2, kind="mentoring", meetings=1)]  # the same week and type again: added up
+    table = weekly_table(counts)
+    # No coaching meeting: no Coaching column. Oldest week first; 0 where a week had none of a type.
+    assert [list(row) for row in table] == [["Week", "Mentoring", "Reflective", "Workshop", "Risks and issues", "Total"]] * 2
+    assert table == [
+        {"Week": oct26, "Mentoring": 0, "Reflective": 1, "Workshop": 0, "Risks and issues": 1, "Total": 2},
+        {"Week": nov2, "Mentoring": 3, "Reflective": 0, "Workshop": 1, "Risks and issues": 0, "Total": 4},
+    ]
+    assert weekly_table([]) == []
