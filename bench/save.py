@@ -87,8 +87,9 @@ def _new_case(scope: Scope, team_id: int, practitioner_id: int, engine: Engine) 
         reference = f"BS{secrets.randbelow(10**8):08d}"
         if casereference.problem_with(reference) is None:
             try:
-                return audits.create_case(scope, reference=reference, team_id=team_id,
-                                          practitioner_id=practitioner_id, kind="external", engine=engine)
+                with write_session(engine) as session:
+                    return audits.create_case(session, scope, reference=reference, team_id=team_id,
+                                              practitioner_id=practitioner_id, kind="external")
             except audits.AuditEntryError:  # the random reference exists already: draw again
                 continue
 
@@ -120,7 +121,8 @@ def median_save_ms(database_url: str, saves: int = 200) -> float:
     for number, case in enumerate(cases):
         form = _form(case, theme_id, question_ids, today, number)
         started = time.perf_counter()
-        result = audits.submit(form, scope=scope, today=today, engine=engine)
+        with write_session(engine) as session:  # one save, one transaction, as the entry page does
+            result = audits.submit(session, form, scope=scope, today=today)
         timings.append((time.perf_counter() - started) * 1000)
         if not result.ok:
             raise RuntimeError(f"a benchmark submission was not saved: {result.outcome} {result.message}")

@@ -1,10 +1,10 @@
 """Entering audits: finding and adding cases, drafts, submission and amendment, the
 user's own audits, one audit read-only, and acknowledging safeguarding concerns.
 
-Every write runs in one ``write_session`` (audit, answers and actions together:
-all or nothing) and records what changed in the event log in the same
-transaction. Saves are optimistic: the caller passes the ``Audit.version`` it
-loaded, and a save based on an older version returns a conflict carrying both
+Every write takes the caller's ``Session``: the ui layer opens one ``write_session``
+per user action, so the audit, its answers and its actions are saved together (all or
+nothing) with the event that records what changed. Saves are optimistic: the caller
+passes the ``Audit.version`` it loaded, and a save based on an older version returns a conflict carrying both
 versions instead of overwriting someone else's work.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import Engine, func, insert, update
+from sqlalchemy import func, insert, update
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
@@ -33,7 +33,6 @@ from core.audit_rules import (
 )
 from core.authz import Scope
 from core.workdays import default_due_date
-from db.engine import write_session
 from db.events import changes, record
 from db.models import (
     Answer,
@@ -306,13 +305,13 @@ def question_rules(session: Session, template_version_id: int) -> list[QuestionR
 
 # ------------------------------------------------------------------ cases
 def create_case(
+    session: Session,
     scope: Scope,
     *,
     reference: str,
     team_id: int | None,
     practitioner_id: int | None,
     kind: str,
-    engine: Engine | None = None,
 ) -> CaseChoice:
     """Add a case by its pseudonymised reference; refuse anything that identifies a child."""
     if kind not in entry_kinds(scope.roles):
@@ -323,23 +322,22 @@ def create_case(
     allowed = entry_team_ids(scope, kind)
     if allowed is not None and team_id not in allowed:
         raise AuditEntryError("You can add cases only to the teams you manage.")
-    with write_session(engine) as session:
-        team = session.get(Team, team_id)
-        if team is None:
-            raise AuditEntryError("That team does not exist.")
-        if session.exec(select(Case.id).where(func.upper(Case.reference) == normalised)).first() is not None:
-            raise AuditEntryError(f"{normalised} is already a case: pick it from the list.")
-        if practitioner_id is not None:
-            practitioner = session.get(Practitioner, practitioner_id)
-            if practitioner is None or practitioner.team_id != team_id:
-                raise AuditEntryError("The allocated practitioner must be in the case's team.")
-        case = Case(reference=normalised, team_id=team_id, practitioner_id=practitioner_id,
-                    service_area=team.service_area)
-        session.add(case)
-        session.flush()
-        record(session, scope.username, "case.create", "case", case.id,
-               after={"reference": normalised, "team_id": team_id, "practitioner_id": practitioner_id})
-        choice = case_choice(session, case.id)
+    team = session.get(Team, team_id)
+    if team is None:
+        raise AuditEntryError("That team does not exist.")
+    if session.exec(select(Case.id).where(func.upper(Case.reference) == normalised)).first() is not None:
+        raise AuditEntryError(f"{normalised} is already a case: pick it from the list.")
+    if practitioner_id is not None:
+        practitioner = session.get(Practitioner, practitioner_id)
+        if practitioner is None or practitioner.team_id != team_id:
+            raise AuditEntryError("The allocated practitioner must be in the case's team.")
+    case = Case(reference=normalised, team_id=team_id, practitioner_id=practitioner_id,
+                service_area=team.service_area)
+    session.add(case)
+    session.flush()
+    record(session, scope.username, "case.create", "case", case.id,
+           after={"reference": normalised, "team_id": team_id, "practitioner_id": practitioner_id})
+    choice = case_choice(session, case.id)
     if choice is None:  # the row was written above, in this very session
         raise RuntimeError(f"case {case.id} vanished while being created")
     return choice
@@ -569,6 +567,7 @@ def _conflict(session: Session, audit: Audit) -> SaveResult:
 
 
 def _save(
+    session: Session,
     form: AuditInput,
     *,
     scope: Scope,
@@ -576,123 +575,121 @@ def _save(
     audit_id: int | None,
     expected_version: int | None,
     today: date,
-    engine: Engine | None,
 ) -> SaveResult:
     form = replace(form)  # the caller's input is never changed here
     kinds = entry_kinds(scope.roles)
     if not kinds:
         return SaveResult("refused", message="Only auditors and managers enter audits.")
-    with write_session(engine) as session:
-        audit = session.get(Audit, audit_id) if audit_id is not None else None
-        if audit_id is not None:
-            if audit is None or not _visible(audit, scope):
-                return SaveResult("refused", message="This audit does not exist or you cannot see it.")
-            if (refusal := _refusal(session, audit, scope)) is not None:
-                return SaveResult("refused", audit_id=audit.id, message=refusal)
-            if expected_version is not None and audit.version != expected_version:
-                return _conflict(session, audit)
-            if audit.status == "submitted" and not submit:
-                return SaveResult("refused", audit_id=audit.id,
-                                  message="A submitted audit cannot go back to draft: save it as an amendment.")
-            kind = audit.kind
-            if audit.status == "submitted":
-                # The case and theme of a submitted audit are fixed; only its content is amended.
-                form.case_id, form.theme_id = audit.case_id, audit.theme_id
-        else:
-            kind = form.kind if form.kind in kinds else kinds[0]
-        form.kind = kind
+    audit = session.get(Audit, audit_id) if audit_id is not None else None
+    if audit_id is not None:
+        if audit is None or not _visible(audit, scope):
+            return SaveResult("refused", message="This audit does not exist or you cannot see it.")
+        if (refusal := _refusal(session, audit, scope)) is not None:
+            return SaveResult("refused", audit_id=audit.id, message=refusal)
+        if expected_version is not None and audit.version != expected_version:
+            return _conflict(session, audit)
+        if audit.status == "submitted" and not submit:
+            return SaveResult("refused", audit_id=audit.id,
+                              message="A submitted audit cannot go back to draft: save it as an amendment.")
+        kind = audit.kind
+        if audit.status == "submitted":
+            # The case and theme of a submitted audit are fixed; only its content is amended.
+            form.case_id, form.theme_id = audit.case_id, audit.theme_id
+    else:
+        kind = form.kind if form.kind in kinds else kinds[0]
+    form.kind = kind
 
-        if problems := draft_problems(form):
-            return SaveResult("invalid", audit_id=audit_id, problems=problems,
-                              message="Choose the case and the theme before saving.")
-        case = session.get(Case, form.case_id)
-        allowed = entry_team_ids(scope, kind)
-        if case is None or (allowed is not None and case.team_id not in allowed):
-            return SaveResult("invalid", audit_id=audit_id,
-                              problems=[FieldProblem("case", "You can audit only cases of the teams you manage.")],
-                              message="That case is not one you can audit.")
-        chosen = _questions_for(session, audit, form.theme_id)
-        if chosen is None:
-            return SaveResult("invalid", audit_id=audit_id, problems=[FieldProblem("theme", "This theme has no questions yet.")],
-                              message="That theme has no template yet.")
-        version_id, questions = chosen
-        if submit and (problems := submission_problems(form, questions, today)):
-            count = len(problems)
-            return SaveResult("invalid", audit_id=audit_id, problems=problems,
-                              message=f"{count} thing{'s' if count != 1 else ''} to put right before this audit can be "
-                                      "submitted: see the messages next to the fields. Nothing you typed is lost.")
+    if problems := draft_problems(form):
+        return SaveResult("invalid", audit_id=audit_id, problems=problems,
+                          message="Choose the case and the theme before saving.")
+    case = session.get(Case, form.case_id)
+    allowed = entry_team_ids(scope, kind)
+    if case is None or (allowed is not None and case.team_id not in allowed):
+        return SaveResult("invalid", audit_id=audit_id,
+                          problems=[FieldProblem("case", "You can audit only cases of the teams you manage.")],
+                          message="That case is not one you can audit.")
+    chosen = _questions_for(session, audit, form.theme_id)
+    if chosen is None:
+        return SaveResult("invalid", audit_id=audit_id, problems=[FieldProblem("theme", "This theme has no questions yet.")],
+                          message="That theme has no template yet.")
+    version_id, questions = chosen
+    if submit and (problems := submission_problems(form, questions, today)):
+        count = len(problems)
+        return SaveResult("invalid", audit_id=audit_id, problems=problems,
+                          message=f"{count} thing{'s' if count != 1 else ''} to put right before this audit can be "
+                                  "submitted: see the messages next to the fields. Nothing you typed is lost.")
 
-        creating = audit is None
+    creating = audit is None
+    if creating:
+        programme = current_programme(session)
+        audit = Audit(
+            case_id=case.id, theme_id=form.theme_id, template_version_id=version_id,
+            programme_id=programme.id if programme else None, kind=kind, auditor_id=scope.user_id,
+            team_id=case.team_id, practitioner_id=case.practitioner_id, status="draft",
+        )
+        before: dict = {}
+        old_questions: list[QuestionRule] = []
+    else:
+        old_questions = question_rules(session, audit.template_version_id) if audit.template_version_id != version_id else questions
+        before = _snapshot(audit, old_questions, _form_of(session, audit))
+        if audit.status == "draft":
+            # A draft may still move to another case or theme.
+            audit.case_id, audit.team_id, audit.practitioner_id = case.id, case.team_id, case.practitioner_id
+            audit.theme_id, audit.template_version_id = form.theme_id, version_id
+    was_submitted = audit.status == "submitted"
+    _apply_fields(audit, form)
+    if submit and not was_submitted:
+        audit.status = "submitted"
+        audit.submitted_at = utcnow()
+    try:
         if creating:
-            programme = current_programme(session)
-            audit = Audit(
-                case_id=case.id, theme_id=form.theme_id, template_version_id=version_id,
-                programme_id=programme.id if programme else None, kind=kind, auditor_id=scope.user_id,
-                team_id=case.team_id, practitioner_id=case.practitioner_id, status="draft",
-            )
-            before: dict = {}
-            old_questions: list[QuestionRule] = []
-        else:
-            old_questions = question_rules(session, audit.template_version_id) if audit.template_version_id != version_id else questions
-            before = _snapshot(audit, old_questions, _form_of(session, audit))
-            if audit.status == "draft":
-                # A draft may still move to another case or theme.
-                audit.case_id, audit.team_id, audit.practitioner_id = case.id, case.team_id, case.practitioner_id
-                audit.theme_id, audit.template_version_id = form.theme_id, version_id
-        was_submitted = audit.status == "submitted"
-        _apply_fields(audit, form)
-        if submit and not was_submitted:
-            audit.status = "submitted"
-            audit.submitted_at = utcnow()
-        try:
-            if creating:
-                session.add(audit)
-            session.flush()
-            _apply_answers(session, audit, questions, form, creating)
-            _apply_actions(session, audit, form, scope, today, creating)
-            session.flush()
-        except StaleDataError:
-            # Another transaction changed the audit or one of its actions between our read and write.
-            session.rollback()
-            fresh = session.get(Audit, audit.id) if not creating else None
-            if fresh is None:
-                return SaveResult("refused", message="This audit changed while saving; open it again.")
-            return _conflict(session, fresh)
-        after = _snapshot(audit, questions, form)
-        if creating:
-            record(session, scope.username, "audit.create", "audit", audit.id,
-                   after={k: v for k, v in after.items() if v not in (None, "", [])} | {"status": "draft"})
-            if submit:
-                record(session, scope.username, "audit.submit", "audit", audit.id,
-                       before={"status": "draft"}, after={"status": "submitted"})
-        else:
-            old, new = changes(before, after)
-            action = "audit.amend" if was_submitted else ("audit.submit" if submit else "audit.save")
-            record(session, scope.username, action, "audit", audit.id, before=old, after=new)
-        return SaveResult("saved", audit_id=audit.id, version=audit.version, status=audit.status,
-                          message="Submitted." if submit and not was_submitted else
-                          ("Amendment saved." if was_submitted else "Draft saved."))
+            session.add(audit)
+        session.flush()
+        _apply_answers(session, audit, questions, form, creating)
+        _apply_actions(session, audit, form, scope, today, creating)
+        session.flush()
+    except StaleDataError:
+        # Another transaction changed the audit or one of its actions between our read and write.
+        session.rollback()
+        fresh = session.get(Audit, audit.id) if not creating else None
+        if fresh is None:
+            return SaveResult("refused", message="This audit changed while saving; open it again.")
+        return _conflict(session, fresh)
+    after = _snapshot(audit, questions, form)
+    if creating:
+        record(session, scope.username, "audit.create", "audit", audit.id,
+               after={k: v for k, v in after.items() if v not in (None, "", [])} | {"status": "draft"})
+        if submit:
+            record(session, scope.username, "audit.submit", "audit", audit.id,
+                   before={"status": "draft"}, after={"status": "submitted"})
+    else:
+        old, new = changes(before, after)
+        action = "audit.amend" if was_submitted else ("audit.submit" if submit else "audit.save")
+        record(session, scope.username, action, "audit", audit.id, before=old, after=new)
+    return SaveResult("saved", audit_id=audit.id, version=audit.version, status=audit.status,
+                      message="Submitted." if submit and not was_submitted else
+                      ("Amendment saved." if was_submitted else "Draft saved."))
 
 
-def save_draft(form: AuditInput, *, scope: Scope, audit_id: int | None = None, expected_version: int | None = None,
-               today: date, engine: Engine | None = None) -> SaveResult:
+def save_draft(session: Session, form: AuditInput, *, scope: Scope, audit_id: int | None = None,
+               expected_version: int | None = None, today: date) -> SaveResult:
     """Create or save a draft: anything may be missing except the case and the theme."""
-    return _save(form, scope=scope, submit=False, audit_id=audit_id, expected_version=expected_version,
-                 today=today, engine=engine)
+    return _save(session, form, scope=scope, submit=False, audit_id=audit_id, expected_version=expected_version,
+                 today=today)
 
 
-def submit(form: AuditInput, *, scope: Scope, audit_id: int | None = None, expected_version: int | None = None,
-           today: date, engine: Engine | None = None) -> SaveResult:
+def submit(session: Session, form: AuditInput, *, scope: Scope, audit_id: int | None = None,
+           expected_version: int | None = None, today: date) -> SaveResult:
     """Validate everything and submit (a new audit or a draft)."""
-    return _save(form, scope=scope, submit=True, audit_id=audit_id, expected_version=expected_version,
-                 today=today, engine=engine)
+    return _save(session, form, scope=scope, submit=True, audit_id=audit_id, expected_version=expected_version,
+                 today=today)
 
 
-def amend(form: AuditInput, *, scope: Scope, audit_id: int, expected_version: int, today: date,
-          engine: Engine | None = None) -> SaveResult:
+def amend(session: Session, form: AuditInput, *, scope: Scope, audit_id: int, expected_version: int,
+          today: date) -> SaveResult:
     """Save a change to a submitted audit (its author, until it is moderated); validates everything."""
-    return _save(form, scope=scope, submit=True, audit_id=audit_id, expected_version=expected_version,
-                 today=today, engine=engine)
+    return _save(session, form, scope=scope, submit=True, audit_id=audit_id, expected_version=expected_version,
+                 today=today)
 
 
 # ------------------------------------------------------------------ the user's audits
@@ -792,24 +789,23 @@ def acknowledgement_refusal(scope: Scope, team_id: int, raised_by_id: int) -> st
     return None
 
 
-def acknowledge_concern(scope: Scope, audit_id: int, *, engine: Engine | None = None) -> str | None:
+def acknowledge_concern(session: Session, scope: Scope, audit_id: int) -> str | None:
     """Acknowledge the safeguarding concern of ``audit_id``; None on success, else why not."""
-    with write_session(engine) as session:
-        concern = next((c for c in unacknowledged_concerns(session, scope) if c.audit_id == audit_id), None)
-        if concern is None:
-            return "This concern has already been acknowledged, or you cannot see it."
-        if (refusal := acknowledgement_refusal(scope, concern.team_id, concern.raised_by_id)) is not None:
-            return refusal
-        now = utcnow()
-        # A bulk UPDATE, so the audit's version does not change: acknowledging a concern
-        # must not make its author's next amendment look like a conflict.
-        session.execute(
-            update(Audit)
-            .where(col(Audit.id) == audit_id, col(Audit.safeguarding_ack_at).is_(None))
-            .values(safeguarding_ack_by_id=scope.user_id, safeguarding_ack_at=now)
-        )
-        record(session, scope.username, "audit.safeguarding_ack", "audit", audit_id,
-               before={"safeguarding_ack_at": None}, after={"safeguarding_ack_at": now})
+    concern = next((c for c in unacknowledged_concerns(session, scope) if c.audit_id == audit_id), None)
+    if concern is None:
+        return "This concern has already been acknowledged, or you cannot see it."
+    if (refusal := acknowledgement_refusal(scope, concern.team_id, concern.raised_by_id)) is not None:
+        return refusal
+    now = utcnow()
+    # A bulk UPDATE, so the audit's version does not change: acknowledging a concern
+    # must not make its author's next amendment look like a conflict.
+    session.execute(
+        update(Audit)
+        .where(col(Audit.id) == audit_id, col(Audit.safeguarding_ack_at).is_(None))
+        .values(safeguarding_ack_by_id=scope.user_id, safeguarding_ack_at=now)
+    )
+    record(session, scope.username, "audit.safeguarding_ack", "audit", audit_id,
+           before={"safeguarding_ack_at": None}, after={"safeguarding_ack_at": now})
     return None
 
 
@@ -866,10 +862,9 @@ def audit_detail(session: Session, scope: Scope, audit_id: int) -> AuditDetail |
     )
 
 
-def record_view(scope: Scope, audit_id: int, *, engine: Engine | None = None) -> None:
+def record_view(session: Session, scope: Scope, audit_id: int) -> None:
     """Viewing audit data is attributable: log who opened which audit."""
-    with write_session(engine) as session:
-        record(session, scope.username, "audit.view", "audit", audit_id)
+    record(session, scope.username, "audit.view", "audit", audit_id)
 
 
 __all__ = [

@@ -43,7 +43,7 @@ from core.autosave import DEFAULT_SECONDS, autosave_due, changed_fields, uk_time
 from core.grades import OVERALL_GRADES, Grade, rag_of
 from core.workdays import default_due_date
 from db import audits as audit_db
-from db.engine import read_session
+from db.engine import read_session, write_session
 from db.users import SignedInUser
 from ui import widgets
 from ui.cache import cached_query
@@ -160,7 +160,8 @@ def requested_audit_id() -> int | None:
 # ------------------------------------------------------------------ safeguarding concerns
 @refusable
 def _acknowledge(scope: Scope, audit_id: int) -> None:
-    problem = audit_db.acknowledge_concern(scope, audit_id)
+    with write_session() as session:
+        problem = audit_db.acknowledge_concern(session, scope, audit_id)
     st.session_state["_concern_message"] = problem or "Concern acknowledged. It is recorded in the audit's trail."
 
 
@@ -499,8 +500,9 @@ def _create_case(scope: Scope, kind: str) -> None:
     team_id = st.session_state.get(WIDGET + "new_case.team_id")
     practitioner_id = st.session_state.get(WIDGET + "new_case.practitioner_id")
     try:
-        case = audit_db.create_case(scope, reference=reference, team_id=team_id, practitioner_id=practitioner_id,
-                                    kind=kind)
+        with write_session() as session:
+            case = audit_db.create_case(session, scope, reference=reference, team_id=team_id,
+                                        practitioner_id=practitioner_id, kind=kind)
     except ValueError as error:
         st.session_state["_new_case_error"] = str(error)
         return
@@ -791,13 +793,10 @@ def save_form(scope: Scope, action: str, questions: list[QuestionRule], *,
     form = state.collect(questions)
     meta = state.meta
     common = dict(scope=scope, today=widgets.today())
+    write = {"draft": audit_db.save_draft, "submit": audit_db.submit}.get(action, audit_db.amend)
     try:
-        if action == "draft":
-            result = audit_db.save_draft(form, audit_id=meta["audit_id"], expected_version=meta["version"], **common)
-        elif action == "submit":
-            result = audit_db.submit(form, audit_id=meta["audit_id"], expected_version=meta["version"], **common)
-        else:
-            result = audit_db.amend(form, audit_id=meta["audit_id"], expected_version=meta["version"], **common)
+        with write_session() as session:  # one user action, one transaction
+            result = write(session, form, audit_id=meta["audit_id"], expected_version=meta["version"], **common)
     except WriteRefused as error:
         # Signed out, deactivated or without the role since the form was drawn: not saved, and
         # everything typed stays in the form for when the user is back (ui.guard.check_write).
@@ -1118,7 +1117,8 @@ def log_view_once(scope: Scope, audit_id: int) -> None:
     """Views of audit data are attributable; once per session and audit keeps the log readable."""
     seen: set = st.session_state.setdefault(VIEWED, set())
     if audit_id not in seen:
-        audit_db.record_view(scope, audit_id)
+        with write_session() as session:
+            audit_db.record_view(session, scope, audit_id)
         seen.add(audit_id)
 
 

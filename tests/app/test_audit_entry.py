@@ -15,6 +15,7 @@ from db.models import Audit, Moderation, RemedialAction, User
 from db.users import load_signed_in
 from tests.app.conftest import page_test, texts
 from tests.conftest import DEMO_TODAY
+from tests.writes import one_action
 
 ENTRY, MY_AUDITS, VIEW, OVERVIEW = "pages/audit_entry.py", "pages/my_audits.py", "pages/audit_view.py", "pages/overview.py"
 NARRATIVE = (
@@ -317,7 +318,7 @@ def test_the_author_amends_a_submitted_audit(app_db):
     form_scope = scope(app_db, "auditor")
     theme, questions = neglect(app_db)
     case = a_case(app_db, "auditor", "external", "Child Protection")
-    result = audits.submit(AuditInput(
+    result = one_action(audits.submit, AuditInput(
         case_id=case.id, theme_id=theme.id, work_date=DEMO_TODAY - timedelta(days=3), audit_date=DEMO_TODAY,
         answers={q.id: AnswerInput(2, "Partly evidenced.") for q in questions}, lived_experience="Not described.",
         overall_grade=2, overall_rationale="Some analysis.", impact_for_child="A little."), scope=form_scope,
@@ -454,7 +455,7 @@ def test_the_audit_page_refuses_other_teams_to_a_manager_and_needs_an_audit(app_
 def test_the_manager_acknowledges_a_concern_on_the_overview_and_it_leaves_every_page(app_db):
     case = a_case(app_db, "auditor", "external", "Assessment North")
     theme, questions = neglect(app_db)
-    result = audits.submit(AuditInput(
+    result = one_action(audits.submit, AuditInput(
         case_id=case.id, theme_id=theme.id, work_date=DEMO_TODAY - timedelta(days=3), audit_date=DEMO_TODAY,
         answers={q.id: AnswerInput(1, "Not evidenced.") for q in questions}, lived_experience="Not described.",
         overall_grade=1, overall_rationale="Unsafe.", impact_for_child="Nothing yet.", no_action_reason="Case closed today by the court.",

@@ -20,6 +20,7 @@ from db.models import Answer, Audit, Case, Event, Moderation, RemedialAction, Te
 from db.templates import load_template
 from db.users import load_signed_in
 from tests.conftest import DEMO_TODAY
+from tests.writes import one_action
 
 NARRATIVE = (
     "Maya is seven and lives with her mother and two brothers. The record shows she often arrives at school "
@@ -85,7 +86,7 @@ def test_submitting_stores_audit_answers_and_actions_with_the_trail(demo_url, de
     case = a_case(demo_session, scope, team="Neglect and Long-term")
     before = count(demo_session, Audit, Audit.kind == "external", Audit.status == "submitted")
 
-    result = audits.submit(complete_form(demo_session, case), scope=scope, today=DEMO_TODAY, engine=engine)
+    result = one_action(audits.submit, complete_form(demo_session, case), scope=scope, today=DEMO_TODAY, engine=engine)
 
     assert result.ok and result.status == "submitted" and result.version == 1
     assert count(demo_session, Audit, Audit.kind == "external", Audit.status == "submitted") == before + 1
@@ -111,7 +112,7 @@ def test_a_draft_saves_with_fields_missing_and_resumes(demo_url, demo_session):
     draft = AuditInput(case_id=case.id, theme_id=theme.id, answers={first.id: AnswerInput(3, "")},
                        actions=[ActionInput("Update the chronology.", None, None)])
 
-    saved = audits.save_draft(draft, scope=scope, today=DEMO_TODAY, engine=engine)
+    saved = one_action(audits.save_draft, draft, scope=scope, today=DEMO_TODAY, engine=engine)
     assert saved.ok and saved.status == "draft"
 
     loaded = audits.load_for_edit(fresh(demo_session), scope, saved.audit_id)
@@ -127,7 +128,7 @@ def test_a_draft_saves_with_fields_missing_and_resumes(demo_url, demo_session):
 
 def test_a_draft_needs_a_case_and_a_theme(demo_url, demo_session):
     scope = scope_of(demo_session, "auditor")
-    result = audits.save_draft(AuditInput(), scope=scope, today=DEMO_TODAY, engine=get_engine(demo_url))
+    result = one_action(audits.save_draft, AuditInput(), scope=scope, today=DEMO_TODAY, engine=get_engine(demo_url))
     assert result.outcome == "invalid"
     assert {p.field for p in result.problems} == {"case", "theme"}
 
@@ -142,7 +143,7 @@ def test_submitting_an_incomplete_audit_stores_nothing_and_lists_every_problem(d
     form.actions = []
     before = count(demo_session, Audit)
 
-    result = audits.submit(form, scope=scope, today=DEMO_TODAY, engine=engine)
+    result = one_action(audits.submit, form, scope=scope, today=DEMO_TODAY, engine=engine)
 
     assert result.outcome == "invalid" and "before this audit can be submitted" in result.message
     assert {p.field for p in result.problems} == {f"q{questions[0].id}.rationale", "no_action_reason"}
@@ -160,7 +161,7 @@ def test_a_failing_action_leaves_no_audit_behind(demo_url, demo_session, monkeyp
     events_before = count(demo_session, Event)
 
     with pytest.raises(IntegrityError):
-        audits.submit(form, scope=scope, today=DEMO_TODAY, engine=engine)
+        one_action(audits.submit, form, scope=scope, today=DEMO_TODAY, engine=engine)
 
     assert count(demo_session, Audit) == audits_before
     assert count(demo_session, Answer) == answers_before
@@ -173,13 +174,13 @@ def test_the_second_save_of_the_same_version_is_told_and_gets_both_versions(demo
     scope = scope_of(demo_session, "auditor")
     case = a_case(demo_session, scope)
     form = complete_form(demo_session, case)
-    created = audits.save_draft(form, scope=scope, today=DEMO_TODAY, engine=engine)
+    created = one_action(audits.save_draft, form, scope=scope, today=DEMO_TODAY, engine=engine)
 
     tab_one = replace(form, overall_rationale="Tab one: risk analysis missing.")
     tab_two = replace(form, overall_rationale="Tab two: no contingency plan.")
-    first = audits.save_draft(tab_one, scope=scope, audit_id=created.audit_id, expected_version=created.version,
+    first = one_action(audits.save_draft, tab_one, scope=scope, audit_id=created.audit_id, expected_version=created.version,
                               today=DEMO_TODAY, engine=engine)
-    second = audits.save_draft(tab_two, scope=scope, audit_id=created.audit_id, expected_version=created.version,
+    second = one_action(audits.save_draft, tab_two, scope=scope, audit_id=created.audit_id, expected_version=created.version,
                                today=DEMO_TODAY, engine=engine)
 
     assert first.ok and first.version == created.version + 1
@@ -189,7 +190,7 @@ def test_the_second_save_of_the_same_version_is_told_and_gets_both_versions(demo
     assert tab_two.overall_rationale == "Tab two: no contingency plan."  # the loser's input is untouched
     assert fresh(demo_session).get(Audit, created.audit_id).overall_rationale == "Tab one: risk analysis missing."
     # Keeping one's own version after seeing both: save again on top of the winner's version.
-    kept = audits.save_draft(tab_two, scope=scope, audit_id=created.audit_id, expected_version=second.their_version,
+    kept = one_action(audits.save_draft, tab_two, scope=scope, audit_id=created.audit_id, expected_version=second.their_version,
                              today=DEMO_TODAY, engine=engine)
     assert kept.ok
     assert fresh(demo_session).get(Audit, created.audit_id).overall_rationale == "Tab two: no contingency plan."
@@ -204,7 +205,7 @@ def test_a_save_racing_another_between_read_and_write_is_a_conflict_too(demo_url
     engine = get_engine(demo_url)
     scope = scope_of(demo_session, "auditor")
     form = complete_form(demo_session, a_case(demo_session, scope))
-    draft = audits.save_draft(form, scope=scope, today=DEMO_TODAY, engine=engine)
+    draft = one_action(audits.save_draft, form, scope=scope, today=DEMO_TODAY, engine=engine)
     apply_fields = audits._apply_fields
 
     def someone_else_saves_first(audit, form):
@@ -216,7 +217,7 @@ def test_a_save_racing_another_between_read_and_write_is_a_conflict_too(demo_url
         apply_fields(audit, form)
 
     monkeypatch.setattr(audits, "_apply_fields", someone_else_saves_first)
-    result = audits.save_draft(replace(form, overall_rationale="Mine."), scope=scope, audit_id=draft.audit_id,
+    result = one_action(audits.save_draft, replace(form, overall_rationale="Mine."), scope=scope, audit_id=draft.audit_id,
                                expected_version=draft.version, today=DEMO_TODAY, engine=engine)
 
     assert result.outcome == "conflict" and result.their_version == draft.version + 1
@@ -228,11 +229,11 @@ def test_the_author_amends_until_moderation_and_the_trail_shows_what_changed(dem
     engine = get_engine(demo_url)
     scope = scope_of(demo_session, "auditor")
     form = complete_form(demo_session, a_case(demo_session, scope))
-    submitted = audits.submit(form, scope=scope, today=DEMO_TODAY, engine=engine)
+    submitted = one_action(audits.submit, form, scope=scope, today=DEMO_TODAY, engine=engine)
     amended_form = replace(form, overall_rationale="Risk is not analysed; no contingency plan.")
     amended_form.actions = form.actions[:1]
 
-    amended = audits.amend(amended_form, scope=scope, audit_id=submitted.audit_id, expected_version=submitted.version,
+    amended = one_action(audits.amend, amended_form, scope=scope, audit_id=submitted.audit_id, expected_version=submitted.version,
                            today=DEMO_TODAY, engine=engine)
 
     assert amended.ok and amended.status == "submitted" and amended.message == "Amendment saved."
@@ -242,13 +243,13 @@ def test_the_author_amends_until_moderation_and_the_trail_shows_what_changed(dem
     assert last.before["overall_rationale"] == "Risk is not analysed."
     assert count(demo_session, RemedialAction, RemedialAction.audit_id == submitted.audit_id) == 1
     # Back to draft is not a thing.
-    assert audits.save_draft(amended_form, scope=scope, audit_id=submitted.audit_id, expected_version=amended.version,
+    assert one_action(audits.save_draft, amended_form, scope=scope, audit_id=submitted.audit_id, expected_version=amended.version,
                              today=DEMO_TODAY, engine=engine).outcome == "refused"
 
     with write_session(engine) as session:
         other = session.exec(select(User).where(User.username == "b.okafor")).one()
         session.add(Moderation(audit_id=submitted.audit_id, moderator_id=other.id, status="graded"))
-    refused = audits.amend(amended_form, scope=scope, audit_id=submitted.audit_id, expected_version=amended.version,
+    refused = one_action(audits.amend, amended_form, scope=scope, audit_id=submitted.audit_id, expected_version=amended.version,
                            today=DEMO_TODAY, engine=engine)
     assert refused.outcome == "refused" and "moderated" in refused.message
     assert audits.load_for_edit(fresh(demo_session), scope, submitted.audit_id).editable is False
@@ -258,7 +259,7 @@ def test_an_amendment_keeps_actions_that_were_already_done(demo_url, demo_sessio
     engine = get_engine(demo_url)
     scope = scope_of(demo_session, "auditor")
     form = complete_form(demo_session, a_case(demo_session, scope))
-    submitted = audits.submit(form, scope=scope, today=DEMO_TODAY, engine=engine)
+    submitted = one_action(audits.submit, form, scope=scope, today=DEMO_TODAY, engine=engine)
     with write_session(engine) as session:
         done = session.exec(select(RemedialAction).where(RemedialAction.audit_id == submitted.audit_id)
                             .order_by(RemedialAction.id)).first()
@@ -268,7 +269,7 @@ def test_an_amendment_keeps_actions_that_were_already_done(demo_url, demo_sessio
     # The author rewrites the done action and removes the open one: only the removal happens.
     loaded.form.actions = [replace(loaded.form.actions[0], description="Something else entirely.")]
 
-    result = audits.amend(loaded.form, scope=scope, audit_id=submitted.audit_id, expected_version=loaded.version,
+    result = one_action(audits.amend, loaded.form, scope=scope, audit_id=submitted.audit_id, expected_version=loaded.version,
                           today=DEMO_TODAY, engine=engine)
 
     assert result.ok
@@ -281,13 +282,13 @@ def test_others_see_a_submitted_audit_read_only_and_never_someone_elses_draft(de
     engine = get_engine(demo_url)
     auditor = scope_of(demo_session, "auditor")
     form = complete_form(demo_session, a_case(demo_session, auditor, team="Assessment North"))
-    draft = audits.save_draft(form, scope=auditor, today=DEMO_TODAY, engine=engine)
+    draft = one_action(audits.save_draft, form, scope=auditor, today=DEMO_TODAY, engine=engine)
     manager, support, sponsor = (scope_of(demo_session, u) for u in ("manager", "support", "sponsor"))
 
     assert audits.load_for_edit(fresh(demo_session), manager, draft.audit_id) is None
     assert audits.audit_detail(fresh(demo_session), support, draft.audit_id) is None
 
-    submitted = audits.submit(form, scope=auditor, audit_id=draft.audit_id, expected_version=draft.version,
+    submitted = one_action(audits.submit, form, scope=auditor, audit_id=draft.audit_id, expected_version=draft.version,
                               today=DEMO_TODAY, engine=engine)
     assert submitted.ok
     seen = audits.load_for_edit(fresh(demo_session), manager, draft.audit_id)
@@ -295,7 +296,7 @@ def test_others_see_a_submitted_audit_read_only_and_never_someone_elses_draft(de
     detail = audits.audit_detail(fresh(demo_session), support, draft.audit_id)
     assert detail.status == "submitted" and len(detail.actions) == 2 and len(detail.answers) == 8
     assert audits.audit_detail(fresh(demo_session), sponsor, draft.audit_id) is None
-    result = audits.amend(form, scope=manager, audit_id=draft.audit_id, expected_version=submitted.version,
+    result = one_action(audits.amend, form, scope=manager, audit_id=draft.audit_id, expected_version=submitted.version,
                           today=DEMO_TODAY, engine=engine)
     assert result.outcome == "refused"
 
@@ -309,16 +310,16 @@ def test_a_manager_enters_internal_audits_of_their_own_teams_only(demo_url, demo
     assert cases and {c.team_id for c in cases} == {north.id}
     assert [t.name for t in audits.team_choices(demo_session, manager, "internal")] == ["Assessment North"]
     with pytest.raises(audits.AuditEntryError, match="teams you manage"):
-        audits.create_case(manager, reference="MOS123456", team_id=south.id, practitioner_id=None, kind="internal",
+        one_action(audits.create_case, manager, reference="MOS123456", team_id=south.id, practitioner_id=None, kind="internal",
                            engine=engine)
 
     form = complete_form(demo_session, cases[0], kind="internal")
-    result = audits.submit(form, scope=manager, today=DEMO_TODAY, engine=engine)
+    result = one_action(audits.submit, form, scope=manager, today=DEMO_TODAY, engine=engine)
     assert result.ok
     assert fresh(demo_session).get(Audit, result.audit_id).kind == "internal"
 
     other = demo_session.exec(select(Case).where(Case.team_id == south.id)).first()
-    refused = audits.submit(replace(form, case_id=other.id), scope=manager, today=DEMO_TODAY, engine=engine)
+    refused = one_action(audits.submit, replace(form, case_id=other.id), scope=manager, today=DEMO_TODAY, engine=engine)
     assert refused.outcome == "invalid" and refused.problems[0].field == "case"
 
 
@@ -330,7 +331,7 @@ def test_a_case_reference_that_identifies_a_child_is_refused(demo_url, demo_sess
     scope = scope_of(demo_session, "auditor")
     team = demo_session.exec(select(Team)).first()
     with pytest.raises(ValueError, match=reason):
-        audits.create_case(scope, reference=reference, team_id=team.id, practitioner_id=None, kind="external",
+        one_action(audits.create_case, scope, reference=reference, team_id=team.id, practitioner_id=None, kind="external",
                            engine=get_engine(demo_url))
     assert count(demo_session, Case, Case.reference == reference.upper()) == 0
 
@@ -341,18 +342,18 @@ def test_a_new_case_is_added_with_team_and_practitioner_once(demo_url, demo_sess
     team = demo_session.exec(select(Team).where(Team.name == "Child Protection")).one()
     practitioner = audits.practitioner_choices(demo_session, team.id)[0]
 
-    case = audits.create_case(scope, reference=" mos-778812 ", team_id=team.id, practitioner_id=practitioner.id,
+    case = one_action(audits.create_case, scope, reference=" mos-778812 ", team_id=team.id, practitioner_id=practitioner.id,
                               kind="external", engine=engine)
 
     assert (case.reference, case.team, case.practitioner) == ("MOS-778812", "Child Protection", practitioner.name)
     assert [c.reference for c in audits.find_cases(fresh(demo_session), scope, "external", "mos-778")] == ["MOS-778812"]
     assert count(demo_session, Event, Event.action == "case.create", Event.object_id == str(case.id)) == 1
     with pytest.raises(audits.AuditEntryError, match="already a case"):
-        audits.create_case(scope, reference="MOS-778812", team_id=team.id, practitioner_id=None, kind="external",
+        one_action(audits.create_case, scope, reference="MOS-778812", team_id=team.id, practitioner_id=None, kind="external",
                            engine=engine)
     other_team = demo_session.exec(select(Team).where(Team.name == "Front Door (MASH)")).one()
     with pytest.raises(audits.AuditEntryError, match="in the case's team"):
-        audits.create_case(scope, reference="MOS-778813", team_id=other_team.id, practitioner_id=practitioner.id,
+        one_action(audits.create_case, scope, reference="MOS-778813", team_id=other_team.id, practitioner_id=practitioner.id,
                            kind="external", engine=engine)
 
 
@@ -360,7 +361,7 @@ def test_a_safeguarding_concern_stays_on_top_until_someone_else_acknowledges_it(
     engine = get_engine(demo_url)
     auditor, manager, sponsor = (scope_of(demo_session, u) for u in ("auditor", "manager", "sponsor"))
     case = a_case(demo_session, auditor, team="Assessment North")
-    result = audits.submit(complete_form(demo_session, case), scope=auditor, today=DEMO_TODAY, engine=engine)
+    result = one_action(audits.submit, complete_form(demo_session, case), scope=auditor, today=DEMO_TODAY, engine=engine)
 
     concerns = audits.unacknowledged_concerns(fresh(demo_session), manager)
     assert concerns[0].audit_id == result.audit_id and concerns[0].case_reference == case.reference
@@ -368,30 +369,30 @@ def test_a_safeguarding_concern_stays_on_top_until_someone_else_acknowledges_it(
     assert result.audit_id in [c.audit_id for c in audits.unacknowledged_concerns(fresh(demo_session), auditor)]
     assert audits.unacknowledged_concerns(fresh(demo_session), sponsor) == []
 
-    assert "someone else" in audits.acknowledge_concern(auditor, result.audit_id, engine=engine)
-    assert audits.acknowledge_concern(manager, result.audit_id, engine=engine) is None
+    assert "someone else" in one_action(audits.acknowledge_concern, auditor, result.audit_id, engine=engine)
+    assert one_action(audits.acknowledge_concern, manager, result.audit_id, engine=engine) is None
 
     assert result.audit_id not in [c.audit_id for c in audits.unacknowledged_concerns(fresh(demo_session), manager)]
     audit = fresh(demo_session).get(Audit, result.audit_id)
     assert audit.safeguarding_ack_by_id == manager.user_id and audit.safeguarding_ack_at is not None
     assert audit.version == result.version  # acknowledging does not make the author's next save a conflict
     assert events(demo_session, result.audit_id)[-1].action == "audit.safeguarding_ack"
-    assert "already been acknowledged" in audits.acknowledge_concern(manager, result.audit_id, engine=engine)
+    assert "already been acknowledged" in one_action(audits.acknowledge_concern, manager, result.audit_id, engine=engine)
 
 
 def test_a_concern_in_another_team_is_not_the_managers(demo_url, demo_session):
     engine = get_engine(demo_url)
     auditor, manager = scope_of(demo_session, "auditor"), scope_of(demo_session, "manager")
     case = a_case(demo_session, auditor, team="Neglect and Long-term")
-    result = audits.submit(complete_form(demo_session, case), scope=auditor, today=DEMO_TODAY, engine=engine)
+    result = one_action(audits.submit, complete_form(demo_session, case), scope=auditor, today=DEMO_TODAY, engine=engine)
     assert result.audit_id not in [c.audit_id for c in audits.unacknowledged_concerns(fresh(demo_session), manager)]
-    assert audits.acknowledge_concern(manager, result.audit_id, engine=engine) is not None
+    assert one_action(audits.acknowledge_concern, manager, result.audit_id, engine=engine) is not None
 
 
 def test_an_audit_keeps_the_questions_of_its_template_version(demo_url, demo_session):
     engine = get_engine(demo_url)
     scope = scope_of(demo_session, "auditor")
-    draft = audits.save_draft(complete_form(demo_session, a_case(demo_session, scope)), scope=scope,
+    draft = one_action(audits.save_draft, complete_form(demo_session, a_case(demo_session, scope)), scope=scope,
                               today=DEMO_TODAY, engine=engine)
     questions = "\n".join(
         f'[[questions]]\nkey = "q{i}"\ndomain = "Assessment quality"\ntext = "New question {i}?"\nguidance = "G."\n'
@@ -406,7 +407,7 @@ def test_an_audit_keeps_the_questions_of_its_template_version(demo_url, demo_ses
     assert new_version.version == 2
     assert [q.text for q in audits.question_rules(fresh(demo_session), new_version.template_version_id)][0] == "New question 0?"
     # Saving the old draft again keeps its version's questions and answers.
-    saved = audits.save_draft(old.form, scope=scope, audit_id=draft.audit_id, expected_version=old.version,
+    saved = one_action(audits.save_draft, old.form, scope=scope, audit_id=draft.audit_id, expected_version=old.version,
                               today=DEMO_TODAY, engine=engine)
     assert saved.ok
     assert fresh(demo_session).get(Audit, draft.audit_id).template_version_id == old.template_version_id
@@ -417,7 +418,7 @@ def test_my_audits_lists_drafts_first_with_filters(demo_url, demo_session):
     engine = get_engine(demo_url)
     scope = scope_of(demo_session, "auditor")
     case = a_case(demo_session, scope)
-    draft = audits.save_draft(complete_form(demo_session, case), scope=scope, today=DEMO_TODAY, engine=engine)
+    draft = one_action(audits.save_draft, complete_form(demo_session, case), scope=scope, today=DEMO_TODAY, engine=engine)
 
     rows = audits.my_audits(fresh(demo_session), scope, limit=10_000)
     assert rows[0].audit_id == draft.audit_id and rows[0].status == "draft"
@@ -447,8 +448,8 @@ def test_a_drafts_actions_do_not_count_until_it_is_submitted(demo_url, demo_sess
     scope = scope_of(demo_session, "auditor")
     before = overview(fresh(demo_session), scope, DEMO_TODAY).actions["open"]
     form = complete_form(demo_session, a_case(demo_session, scope))
-    draft = audits.save_draft(form, scope=scope, today=DEMO_TODAY, engine=engine)
+    draft = one_action(audits.save_draft, form, scope=scope, today=DEMO_TODAY, engine=engine)
     assert overview(fresh(demo_session), scope, DEMO_TODAY).actions["open"] == before
-    assert audits.submit(form, scope=scope, audit_id=draft.audit_id, expected_version=draft.version,
+    assert one_action(audits.submit, form, scope=scope, audit_id=draft.audit_id, expected_version=draft.version,
                          today=DEMO_TODAY, engine=engine).ok
     assert overview(fresh(demo_session), scope, DEMO_TODAY).actions["open"] == before + 2

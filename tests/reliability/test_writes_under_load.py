@@ -19,6 +19,7 @@ from db import audits
 from db.engine import create_db_engine, get_engine, is_sqlite, write_session
 from db.models import Answer, Audit, RemedialAction
 from db.transfer import integrity_check
+from tests.writes import one_action
 
 ROOT = Path(__file__).resolve().parents[2]
 THREADS, SAVES = 8, 50
@@ -44,7 +45,7 @@ def _hammer(engine, setup_engine=None) -> tuple[int, list[str]]:
     def worker(offset: int):
         for number in range(offset, THREADS * SAVES, THREADS):
             try:
-                result = audits.submit(_form(cases[number], theme_id, question_ids, today, number), scope=scope,
+                result = one_action(audits.submit, _form(cases[number], theme_id, question_ids, today, number), scope=scope,
                                        today=today, engine=engine)
                 if not result.ok:
                     problems.append(f"{result.outcome}: {result.message}")
@@ -90,12 +91,13 @@ from bench.save import _form
 from tests.reliability.test_writes_under_load import _setup
 from db import audits
 from db.engine import get_engine
+from tests.writes import one_action
 engine = get_engine(sys.argv[1])
 scope, theme_id, question_ids, cases = _setup(engine, 400)
 print("ready", flush=True)
 for number, case in enumerate(cases):
-    result = audits.submit(_form(case, theme_id, question_ids, clock.today(), number), scope=scope,
-                           today=clock.today(), engine=engine)
+    result = one_action(audits.submit, _form(case, theme_id, question_ids, clock.today(), number), scope=scope,
+                        today=clock.today(), engine=engine)
     print("saved", number, flush=True)
 '''
 
