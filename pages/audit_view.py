@@ -9,7 +9,7 @@ import streamlit as st  # noqa: E402
 
 from core.actions import urgency  # noqa: E402
 from core.grades import Grade  # noqa: E402
-from db.audits import audit_detail  # noqa: E402
+from db.audits.detail import audit_detail  # noqa: E402
 from ui import audit_form as form  # noqa: E402
 from ui.widgets import rag_badge, session, today  # noqa: E402
 from ui.text import plain  # noqa: E402

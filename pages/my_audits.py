@@ -10,7 +10,7 @@ from dataclasses import replace  # noqa: E402
 from math import ceil  # noqa: E402
 
 from core.grades import grade_text  # noqa: E402
-from db.audits import MyAuditFilters, count_my_audits, my_audits  # noqa: E402
+from db.audits.my_audits import MyAuditFilters, count_my_audits, my_audits  # noqa: E402
 from ui import audit_form as form  # noqa: E402
 from ui.widgets import session  # noqa: E402
 from ui.text import plain  # noqa: E402

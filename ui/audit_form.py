@@ -42,7 +42,23 @@ from core.authz import Scope
 from core.autosave import DEFAULT_SECONDS, autosave_due, changed_fields, uk_time
 from core.grades import OVERALL_GRADES, Grade, rag_of
 from core.workdays import default_due_date
-from db import audits as audit_db
+from db.audits.choices import (
+    CaseChoice,
+    Choice,
+    ThemeChoice,
+    case_choice,
+    create_case,
+    find_cases,
+    practitioner_choices,
+    question_rules,
+    team_choices,
+    theme_choices,
+)
+from db.audits.detail import record_view
+from db.audits.my_audits import MyAuditFilters, my_audits
+from db.audits.safeguarding import acknowledge_concern, acknowledgement_refusal, unacknowledged_concerns
+from db.audits.saving import EditableAudit, SaveResult, amend, load_for_edit, save_draft, submit
+from db.models import utcnow
 from db.engine import read_session, write_session
 from db.users import SignedInUser
 from ui import widgets
@@ -78,38 +94,38 @@ CASE_SEARCH_LIMIT = 200
 
 
 @cached_query
-def case_options(scope: Scope, kind: str, query: str = "", limit: int = CASE_LIST_LIMIT) -> list[audit_db.CaseChoice]:
+def case_options(scope: Scope, kind: str, query: str = "", limit: int = CASE_LIST_LIMIT) -> list[CaseChoice]:
     with read_session() as session:
-        return audit_db.find_cases(session, scope, kind, query, limit=limit)
+        return find_cases(session, scope, kind, query, limit=limit)
 
 
 @cached_query
-def theme_options() -> list[audit_db.ThemeChoice]:
+def theme_options() -> list[ThemeChoice]:
     with read_session() as session:
-        return audit_db.theme_choices(session)
+        return theme_choices(session)
 
 
 @cached_query
 def questions_of(template_version_id: int) -> list[QuestionRule]:
     with read_session() as session:
-        return audit_db.question_rules(session, template_version_id)
+        return question_rules(session, template_version_id)
 
 
 @cached_query
-def team_options(scope: Scope, kind: str) -> list[audit_db.Choice]:
+def team_options(scope: Scope, kind: str) -> list[Choice]:
     with read_session() as session:
-        return audit_db.team_choices(session, scope, kind)
+        return team_choices(session, scope, kind)
 
 
 @cached_query
-def practitioner_options(team_id: int) -> list[audit_db.Choice]:
+def practitioner_options(team_id: int) -> list[Choice]:
     with read_session() as session:
-        return audit_db.practitioner_choices(session, team_id)
+        return practitioner_choices(session, team_id)
 
 
-def one_case(case_id: int) -> audit_db.CaseChoice | None:
+def one_case(case_id: int) -> CaseChoice | None:
     with read_session() as session:
-        return audit_db.case_choice(session, case_id)
+        return case_choice(session, case_id)
 
 
 def memo(name: str, *args, load):
@@ -132,7 +148,7 @@ def memo_questions(template_version_id: int) -> list[QuestionRule]:
     return memo("questions", template_version_id, load=lambda: questions_of(template_version_id))
 
 
-def memo_practitioners(team_id: int) -> list[audit_db.Choice]:
+def memo_practitioners(team_id: int) -> list[Choice]:
     return memo("practitioners", team_id, load=lambda: practitioner_options(team_id))
 
 
@@ -161,7 +177,7 @@ def requested_audit_id() -> int | None:
 @refusable
 def _acknowledge(scope: Scope, audit_id: int) -> None:
     with write_session() as session:
-        problem = audit_db.acknowledge_concern(session, scope, audit_id)
+        problem = acknowledge_concern(session, scope, audit_id)
     st.session_state["_concern_message"] = problem or "Concern acknowledged. It is recorded in the audit's trail."
 
 
@@ -181,10 +197,10 @@ def concerns_banner(user: SignedInUser) -> None:
     told that concerns are with the managers and auditors, without the case or its text.
     A fragment: acknowledging reruns the banner, not the page under it."""
     with read_session() as session:
-        concerns = audit_db.unacknowledged_concerns(session, user.scope)
+        concerns = unacknowledged_concerns(session, user.scope)
     flash_acknowledgement()
     shown = [c for c in concerns if c.raised_by_id == user.id
-             or audit_db.acknowledgement_refusal(user.scope, c.team_id, c.raised_by_id) is None]
+             or acknowledgement_refusal(user.scope, c.team_id, c.raised_by_id) is None]
     others = len(concerns) - len(shown)
     if others and not shown:
         st.info(f"{others} safeguarding concern{'s are' if others != 1 else ' is'} awaiting acknowledgement by the "
@@ -210,7 +226,7 @@ def concerns_banner(user: SignedInUser) -> None:
 def acknowledge_control(user: SignedInUser, audit_id: int, team_id: int, raised_by_id: int, where=None) -> None:
     """The Acknowledge button of one concern, for those who may press it."""
     where = where or st
-    if audit_db.acknowledgement_refusal(user.scope, team_id, raised_by_id) is None:
+    if acknowledgement_refusal(user.scope, team_id, raised_by_id) is None:
         where.button("Acknowledge", key=f"acknowledge-{audit_id}", type="primary", icon=":material/done:",
                      on_click=_acknowledge, args=(user.scope, audit_id))
     elif raised_by_id == user.id:
@@ -260,7 +276,7 @@ def _values_from(form: AuditInput, questions: list[QuestionRule]) -> tuple[dict,
     return values, rows
 
 
-def _data_from(loaded: audit_db.EditableAudit) -> dict:
+def _data_from(loaded: EditableAudit) -> dict:
     data = _blank(loaded.kind)
     values, rows = _values_from(loaded.form, loaded.questions)
     data["meta"] = {"audit_id": loaded.audit_id, "version": loaded.version, "status": loaded.status,
@@ -411,7 +427,7 @@ def open_form(user: SignedInUser) -> FormState | None:
     switching = st.session_state.get(CURRENT) != form_id
     if audit_id is not None and (form_id not in store or (switching and not _dirty(store[form_id]))):
         with read_session() as session:
-            loaded = audit_db.load_for_edit(session, user.scope, audit_id)
+            loaded = load_for_edit(session, user.scope, audit_id)
         if loaded is None:
             st.error("This audit does not exist, or you cannot see it.")
             return None
@@ -455,7 +471,7 @@ def live_problems(state: FormState, questions: list[QuestionRule], today: date) 
 
 
 # ------------------------------------------------------------------ sections
-def case_section(user: SignedInUser, state: FormState, problems: dict[str, list[str]]) -> audit_db.CaseChoice | None:
+def case_section(user: SignedInUser, state: FormState, problems: dict[str, list[str]]) -> CaseChoice | None:
     """Kind, case (type-ahead, or a new reference with team and practitioner). Returns the case."""
     kinds = entry_kinds(user.roles)
     if state.submitted:
@@ -501,7 +517,7 @@ def _create_case(scope: Scope, kind: str) -> None:
     practitioner_id = st.session_state.get(WIDGET + "new_case.practitioner_id")
     try:
         with write_session() as session:
-            case = audit_db.create_case(session, scope, reference=reference, team_id=team_id,
+            case = create_case(session, scope, reference=reference, team_id=team_id,
                                         practitioner_id=practitioner_id, kind=kind)
     except ValueError as error:
         st.session_state["_new_case_error"] = str(error)
@@ -623,7 +639,7 @@ def _question_group(state: FormState, group: list[QuestionRule], problems: dict[
 # no action); the limiting-judgement warning is computed whenever the overall part reruns.
 @st.fragment
 def form_part(user: SignedInUser | None, part: str, questions: list[QuestionRule],
-              case: audit_db.CaseChoice | None = None, domain: str | None = None) -> None:
+              case: CaseChoice | None = None, domain: str | None = None) -> None:
     """One part of the form (a question group; lived experience; the judgement: overall,
     safeguarding, actions and learning), rerun on its own when one of its widgets changes; then
     autosave."""
@@ -716,7 +732,7 @@ def _remove_action(number: int) -> None:
         st.session_state.pop(f"{ACTION}{number}.{part}", None)
 
 
-def actions_section(state: FormState, case: audit_db.CaseChoice, questions: list[QuestionRule],
+def actions_section(state: FormState, case: CaseChoice, questions: list[QuestionRule],
                     problems: dict[str, list[str]]) -> None:
     st.header("Remedial actions")
     st.caption("Specific fixes on this case. The owner defaults to the allocated practitioner; the due date to 5 "
@@ -783,7 +799,7 @@ def field_label(name: str, questions: list[QuestionRule]) -> str:
 
 
 def save_form(scope: Scope, action: str, questions: list[QuestionRule], *,
-              autosave: bool = False) -> audit_db.SaveResult:
+              autosave: bool = False) -> SaveResult:
     """The one way the form writes: Save draft, Submit, Save amendment and autosave all come
     here, so every check made before a write applies to each of them alike.
 
@@ -793,20 +809,20 @@ def save_form(scope: Scope, action: str, questions: list[QuestionRule], *,
     form = state.collect(questions)
     meta = state.meta
     common = dict(scope=scope, today=widgets.today())
-    write = {"draft": audit_db.save_draft, "submit": audit_db.submit}.get(action, audit_db.amend)
+    write = {"draft": save_draft, "submit": submit}.get(action, amend)
     try:
         with write_session() as session:  # one user action, one transaction
             result = write(session, form, audit_id=meta["audit_id"], expected_version=meta["version"], **common)
     except WriteRefused as error:
         # Signed out, deactivated or without the role since the form was drawn: not saved, and
         # everything typed stays in the form for when the user is back (ui.guard.check_write).
-        state.data["result"] = audit_db.SaveResult("refused", message=str(error))
+        state.data["result"] = SaveResult("refused", message=str(error))
         return
     except Exception as error:
         if not is_unavailable(error):
             raise
         # The database is down or read-only: nothing was saved, everything typed stays in the form.
-        result = audit_db.SaveResult("refused", message=UNAVAILABLE_MESSAGE)
+        result = SaveResult("refused", message=UNAVAILABLE_MESSAGE)
     if autosave:
         _after_autosave(scope, state, result)
         return result
@@ -817,7 +833,7 @@ def save_form(scope: Scope, action: str, questions: list[QuestionRule], *,
         state.data["conflict"] = {"result": result, "action": action}
     elif result.ok:
         with read_session() as session:
-            loaded = audit_db.load_for_edit(session, scope, result.audit_id)
+            loaded = load_for_edit(session, scope, result.audit_id)
         form_id = str(result.audit_id)
         fresh = _data_from(loaded) if loaded is not None and loaded.editable else _blank(form.kind)
         fresh["result"] = result
@@ -838,7 +854,7 @@ def _save(scope: Scope, action: str, questions: list[QuestionRule]) -> None:
     save_form(scope, action, questions)
 
 
-def _after_autosave(scope: Scope, state: FormState, result: audit_db.SaveResult) -> None:
+def _after_autosave(scope: Scope, state: FormState, result: SaveResult) -> None:
     data = state.data
     if result.outcome == "conflict":
         # Someone else saved this draft: stop autosaving and show both versions, as Save draft does.
@@ -852,7 +868,7 @@ def _after_autosave(scope: Scope, state: FormState, result: audit_db.SaveResult)
     if any(r["action_id"] is None and (r["description"] or "").strip() for r in state.rows):
         # The action rows just created now have ids: give them to their rows, or the next save adds them again.
         with read_session() as session:
-            loaded = audit_db.load_for_edit(session, scope, result.audit_id)
+            loaded = load_for_edit(session, scope, result.audit_id)
         known = {r["action_id"] for r in state.rows}
         fresh = iter(a.action_id for a in (loaded.form.actions if loaded else []) if a.action_id not in known)
         for row in state.rows:
@@ -862,7 +878,7 @@ def _after_autosave(scope: Scope, state: FormState, result: audit_db.SaveResult)
     data["baseline"] = _autosave_view(data)
     data["pending_since"] = None
     data["autosave_problem"] = None
-    data["autosaved_at"] = audit_db.utcnow()
+    data["autosaved_at"] = utcnow()
     if state.form_id != str(result.audit_id):
         # A new audit became a draft: the form is now that draft (the URL too, so a reload reopens it).
         store = st.session_state[STORE]
@@ -931,12 +947,12 @@ def _take_theirs(questions: list[QuestionRule]) -> None:
     state.replace_with(data)
 
 
-def conflict_view(user: SignedInUser, state: FormState, case: audit_db.CaseChoice,
+def conflict_view(user: SignedInUser, state: FormState, case: CaseChoice,
                   questions: list[QuestionRule]) -> None:
     conflict = state.data.get("conflict")
     if not conflict:
         return
-    result: audit_db.SaveResult = conflict["result"]
+    result: SaveResult = conflict["result"]
     when = ""
     if result.saved_at:
         saved_at = result.saved_at if result.saved_at.tzinfo else result.saved_at.replace(tzinfo=timezone.utc)
@@ -958,11 +974,11 @@ def conflict_view(user: SignedInUser, state: FormState, case: audit_db.CaseChoic
                 args=(questions,))
 
 
-def save_buttons(user: SignedInUser, state: FormState, case: audit_db.CaseChoice, questions: list[QuestionRule],
+def save_buttons(user: SignedInUser, state: FormState, case: CaseChoice, questions: list[QuestionRule],
                  problems: dict[str, list[str]]) -> None:
     st.divider()
     conflict_view(user, state, case, questions)
-    result: audit_db.SaveResult | None = state.data.get("result")
+    result: SaveResult | None = state.data.get("result")
     if state.data.get("show_problems"):
         if problems:
             count = sum(len(v) for v in problems.values())
@@ -998,7 +1014,7 @@ def save_buttons(user: SignedInUser, state: FormState, case: audit_db.CaseChoice
 
 
 # ------------------------------------------------------------------ after Submit; restored drafts
-def _confirmation(loaded: audit_db.EditableAudit) -> dict:
+def _confirmation(loaded: EditableAudit) -> dict:
     """What the confirmation of a submitted audit shows (kept in the session for the next runs)."""
     owners = {p.id: p.name for p in practitioner_options(loaded.case.team_id)}
     return {
@@ -1080,7 +1096,7 @@ def unfinished_drafts(user: SignedInUser, state: FormState) -> None:
     if not state.is_new or state.dirty():
         return
     with read_session() as session:
-        drafts = audit_db.my_audits(session, user.scope, audit_db.MyAuditFilters(status="draft"), limit=5)
+        drafts = my_audits(session, user.scope, MyAuditFilters(status="draft"), limit=5)
     if not drafts:
         return
     with st.container(border=True, key="unfinished-drafts"):
@@ -1118,7 +1134,7 @@ def log_view_once(scope: Scope, audit_id: int) -> None:
     seen: set = st.session_state.setdefault(VIEWED, set())
     if audit_id not in seen:
         with write_session() as session:
-            audit_db.record_view(session, scope, audit_id)
+            record_view(session, scope, audit_id)
         seen.add(audit_id)
 
 

@@ -11,7 +11,7 @@ import pytest
 from db.events import READ_ACTIONS
 
 EVENTS_WRITTEN_BY_SAVES = [
-    # audits (db/audits.py)
+    # audits (db/audits/)
     "case.create", "audit.create", "audit.submit", "audit.save", "audit.amend", "audit.safeguarding_ack",
     # remedial actions (db/actions.py)
     "action.done", "action.verified", "action.reopened", "action.due_changed",
