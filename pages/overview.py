@@ -8,7 +8,7 @@ import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from db.queries.overview import overview  # noqa: E402
-from ui.audit_form import concerns_banner  # noqa: E402
+from ui.audit_form.safeguarding import concerns_banner  # noqa: E402
 from ui.widgets import RAG_SCALE, rag_legend, session, today  # noqa: E402
 from ui.text import plain  # noqa: E402
 

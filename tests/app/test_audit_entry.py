@@ -109,7 +109,7 @@ def test_an_auditor_chooses_any_teams_case_and_a_manager_only_their_teams(app_db
 
 
 def test_with_very_many_cases_the_database_finds_the_reference_typed(app_db, monkeypatch):
-    monkeypatch.setattr("ui.audit_form.CASE_LIST_LIMIT", 10)
+    monkeypatch.setattr("ui.audit_form.sections.CASE_LIST_LIMIT", 10)
     case = a_case(app_db, "auditor", "external", "Child Protection")
     at = page_test(ENTRY, "auditor").run()
     assert at.selectbox(key="ae.case_id").options == []
