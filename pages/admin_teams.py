@@ -5,7 +5,7 @@ user = require("admin_teams")
 
 import streamlit as st  # noqa: E402
 
-from db.admin import (  # noqa: E402
+from db.admin_teams import (  # noqa: E402
     create_practitioner,
     create_team,
     list_practitioners,

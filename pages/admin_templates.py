@@ -6,7 +6,7 @@ user = require("admin_templates")
 import streamlit as st  # noqa: E402
 
 from core.templates import MAX_QUESTIONS, MIN_QUESTIONS, TemplateError  # noqa: E402
-from db.admin import check_template_upload, load_template_upload, template_questions, template_versions  # noqa: E402
+from db.templates import check_template_upload, load_template_upload, template_questions, template_versions  # noqa: E402
 from db.engine import write_session  # noqa: E402
 from ui.admin import flash, show_flash, show_questions, table  # noqa: E402
 from ui.text import plain  # noqa: E402

@@ -22,7 +22,7 @@ from core.case_import import (  # noqa: E402
     template_rows,
 )
 from core.exports import to_csv  # noqa: E402
-from db.admin import apply_case_import, preview_case_import  # noqa: E402
+from db.case_import import apply_case_import, preview_case_import  # noqa: E402
 from db.engine import write_session  # noqa: E402
 from db.users import UserError  # noqa: E402
 from ui.admin import table  # noqa: E402

@@ -7,7 +7,7 @@ from datetime import timedelta  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from db.admin import (  # noqa: E402
+from db.event_log import (  # noqa: E402
     EVENT_COLUMNS,
     EventFilter,
     event_filter_options,
