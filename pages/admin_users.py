@@ -25,7 +25,7 @@ from ui.widgets import session  # noqa: E402
 
 ROLE_VALUES = [r.value for r in Role]
 
-st.title("Users")
+st.title("Users", anchor=False)
 st.caption("Everyone who can sign in, their roles and the teams managers see. Every change is in the event log.")
 show_flash()
 

@@ -20,7 +20,7 @@ from ui.audit_form.state import live_problems, open_form  # noqa: E402
 from ui.widgets import rag_legend, today  # noqa: E402
 from ui.text import plain  # noqa: E402
 
-st.title("Enter an audit")
+st.title("Enter an audit", anchor=False)
 concerns_banner(user)
 
 if submitted_confirmation():
@@ -44,7 +44,7 @@ if case is None or questions is None:
     st.stop()
 
 problems = live_problems(state, questions, today())
-st.header(f"{plain(theme)} questions")
+st.header(f"{plain(theme)} questions", anchor=False)
 rag_legend()
 questions_section(state, questions, problems, user)
 form_part(user, "lived", questions)

@@ -15,7 +15,7 @@ from ui.audit_form.view import audit_link, log_view_once, requested_audit_id, sh
 from ui.widgets import rag_badge, session, today  # noqa: E402
 from ui.text import plain  # noqa: E402
 
-st.title("Audit")
+st.title("Audit", anchor=False)
 flash_acknowledgement()
 audit_id = requested_audit_id()
 if audit_id is None:
@@ -28,7 +28,7 @@ if audit is None:
     st.stop()
 log_view_once(user.scope, audit.audit_id)
 
-st.subheader(f"{plain(audit.case_reference)} · {plain(audit.theme)}")
+st.subheader(f"{plain(audit.case_reference)} · {plain(audit.theme)}", anchor=False)
 st.caption(
     f"{audit.kind.title()} audit by {plain(audit.author)} · template version {audit.template_version} · "
     + (f"submitted {audit.submitted_at:%d %b %Y}" if audit.status == "submitted" and audit.submitted_at else
@@ -65,7 +65,7 @@ if audit.safeguarding_concern:
         show_text("What was done", audit.safeguarding_action)
         show_text("Who was told", audit.safeguarding_told)
 
-st.header("Overall judgement")
+st.header("Overall judgement", anchor=False)
 st.markdown(f"**Overall grade** {rag_badge(audit.overall_grade)}"
             + (f" · moderated {rag_badge(audit.moderated_overall_grade)}" if audit.moderated_overall_grade is not None
                else ""))
@@ -74,10 +74,10 @@ show_text("What difference has the work made for the child?", audit.impact_for_c
 if audit.limiting_override_reason:
     show_text("Reason for overriding the limiting judgement", audit.limiting_override_reason)
 
-st.header("The child's lived experience")
+st.header("The child's lived experience", anchor=False)
 show_text("What life is like for this child", audit.lived_experience)
 
-st.header("Remedial actions")
+st.header("Remedial actions", anchor=False)
 if audit.actions:
     st.table(pd.DataFrame([{
         # st.table draws its cells as Markdown: every text cell goes through the text seam.
@@ -90,12 +90,12 @@ else:
     if audit.no_action_reason:
         show_text("Reason for raising no action", audit.no_action_reason)
 
-st.header("Questions")
+st.header("Questions", anchor=False)
 by_domain: dict[str, list] = {}
 for answer in audit.answers:  # grouped by domain as on the entry form
     by_domain.setdefault(answer.domain, []).append(answer)
 for domain, answers in by_domain.items():
-    st.subheader(plain(domain))
+    st.subheader(plain(domain), anchor=False)
     for answer in answers:
         moderated = (f" · moderated {rag_badge(answer.moderated_grade)}"
                      if answer.moderated_grade is not None and answer.moderated_grade != answer.grade else "")
@@ -103,5 +103,5 @@ for domain, answers in by_domain.items():
         st.text(answer.rationale or "-")
 
 if audit.learning_points:
-    st.header("Learning points")
+    st.header("Learning points", anchor=False)
     st.text(audit.learning_points)

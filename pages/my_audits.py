@@ -19,7 +19,7 @@ from ui.text import plain  # noqa: E402
 
 PAGE_SIZE = 50  # rows a person reads on one screen; the rest are a page away
 
-st.title("My audits")
+st.title("My audits", anchor=False)
 concerns_banner(user)
 
 themes = {t.id: t.name for t in theme_options()}
@@ -42,7 +42,7 @@ pages = max(1, ceil(counts["submitted"] / PAGE_SIZE))
 
 
 if status in ("all", "draft"):
-    st.subheader(f"Drafts ({counts['draft']})")
+    st.subheader(f"Drafts ({counts['draft']})", anchor=False)
     if counts["draft"] > len(drafts):
         st.caption(f"The {len(drafts)} most recently saved are shown; narrow the filters to find the others.")
     if not drafts:
@@ -56,7 +56,7 @@ if status in ("all", "draft"):
                             container=link)
 
 if status in ("all", "submitted"):
-    st.subheader(f"Submitted ({counts['submitted']})")
+    st.subheader(f"Submitted ({counts['submitted']})", anchor=False)
     if not counts["submitted"]:
         st.caption("No submitted audits match these filters.")
     else:

@@ -33,7 +33,7 @@ def _remove_action(number: int) -> None:
 
 def actions_section(state: FormState, case: CaseChoice, questions: list[QuestionRule],
                     problems: dict[str, list[str]]) -> None:
-    st.header("Remedial actions")
+    st.header("Remedial actions", anchor=False)
     st.caption("Specific fixes on this case. The owner defaults to the allocated practitioner; the due date to 5 "
                "working days after the audit date (weekends and England and Wales bank holidays skipped).")
     owners = {p.id: p.name for p in memo_practitioners(case.team_id)}
@@ -52,7 +52,8 @@ def actions_section(state: FormState, case: CaseChoice, questions: list[Question
             row["due_on"] = row["due_default"] = default_due
             st.session_state[due_key] = default_due
         with st.container(border=True, key=f"action-{row['row']}"):
-            text, owner, due, remove = st.columns([7, 3, 2, 1.6], vertical_alignment="bottom")
+            # Wide enough at 1366 px for the whole date (dd/mm/yyyy) and the Remove button's icon and label.
+            text, owner, due, remove = st.columns([5.5, 3, 2.5, 2], vertical_alignment="bottom")
             text.text_input(f"Action {index + 1}", key=state.bind_action(row, "description"),
                             placeholder="e.g. See the child alone and record their words")
             choices = list(owners) + ([row["owner_id"]] if row["owner_id"] and row["owner_id"] not in owners else [])

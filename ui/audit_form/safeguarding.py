@@ -74,7 +74,7 @@ def acknowledge_control(user: SignedInUser, audit_id: int, team_id: int, raised_
 
 
 def safeguarding_section(state: FormState, problems: dict[str, list[str]]) -> None:
-    st.header("Immediate safeguarding concern")
+    st.header("Immediate safeguarding concern", anchor=False)
     st.radio("Is there an immediate safeguarding concern?", [False, True], horizontal=True,
              key=state.bind("safeguarding_concern", False, [False, True]), format_func=lambda v: "Yes" if v else "No")
     if state.get("safeguarding_concern"):

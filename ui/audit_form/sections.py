@@ -169,7 +169,7 @@ def questions_section(state: FormState, questions: list[QuestionRule], problems:
     for q in sorted(questions, key=lambda q: q.position):
         domains.setdefault(q.domain, []).append(q)
     for domain in domains:
-        st.subheader(plain(domain))
+        st.subheader(plain(domain), anchor=False)
         form_part(user, "questions", questions, domain=domain)
 
 
@@ -217,7 +217,7 @@ def form_part(user: SignedInUser | None, part: str, questions: list[QuestionRule
 
 
 def lived_experience_section(state: FormState, questions: list[QuestionRule], problems: dict[str, list[str]]) -> None:
-    st.header("The child's lived experience")
+    st.header("The child's lived experience", anchor=False)
     st.caption(
         "What is life like for this child, as evidenced in the record: their day, who they are with, what they "
         "say and show, and what it means for them. A Good or Outstanding on a lived-experience question needs "
@@ -233,7 +233,7 @@ def lived_experience_section(state: FormState, questions: list[QuestionRule], pr
 
 
 def overall_section(state: FormState, questions: list[QuestionRule], problems: dict[str, list[str]]) -> None:
-    st.header("Overall judgement")
+    st.header("Overall judgement", anchor=False)
     st.caption("Your judgement, not an average. An Inadequate on lived experience or risk usually limits it.")
     _grade_widget(state, "overall_grade", [int(g) for g in OVERALL_GRADES], "Overall grade")
     show_messages(problems, "overall_grade")
@@ -257,5 +257,5 @@ def overall_section(state: FormState, questions: list[QuestionRule], problems: d
 
 
 def learning_section(state: FormState) -> None:
-    st.header("Learning points")
+    st.header("Learning points", anchor=False)
     st.text_area("Learning points / what good looks like", key=state.bind("learning_points", ""), height=80)
