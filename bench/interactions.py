@@ -103,7 +103,7 @@ def time_exports(engine, repeat: int) -> dict:
     from core import clock
     from core.exports import to_csv, to_xlsx
     from db import actions as db_actions
-    from db import admin
+    from db.event_log import EventFilter, export_events, search_events
     from db.moderation.stats import FeedbackRow, feedback_log
     from db.users import load_signed_in
     from ui import actions as ui_actions
@@ -127,8 +127,8 @@ def time_exports(engine, repeat: int) -> dict:
 
     def events(fmt: str) -> tuple[bytes, int]:
         with Session(engine) as session:
-            data = admin.export_events(session, admin_scope, admin.EventFilter(), fmt)
-            _, count = admin.search_events(session, admin_scope, admin.EventFilter(), limit=1)
+            data = export_events(session, admin_scope, EventFilter(), fmt)
+            _, count = search_events(session, admin_scope, EventFilter(), limit=1)
         return data, count
 
     everything = db_actions.ActionFilters()

@@ -1,11 +1,11 @@
 """The audit-entry benchmark: median milliseconds to submit one audit (10 answers, 2 remedial
-actions) through exactly the functions the entry page calls (``db.audits.submit``).
+actions) through exactly the functions the entry page calls (``db.audits.saving.submit``).
 
 ``median_save_ms(database_url, saves=200)`` is what ``python -m bench`` reports as
 ``save_ms``. It needs a migrated database (it normally already holds many audits);
 it adds what it needs and finds missing: a 10-question template for a ``bench_save``
 theme (through ``db.templates.load_template``), an auditor, a team with a
-practitioner, and one new case per save (added through ``db.audits.create_case``,
+practitioner, and one new case per save (added through ``db.audits.choices.create_case``,
 outside the timing). Run on its own:
 ``python -m bench.save --database-url sqlite:///path.db [--saves 200]``.
 """
@@ -25,7 +25,8 @@ from core.audit_rules import ActionInput, AnswerInput, AuditInput
 from core.authz import Role, Scope
 from core.templates import LIVED_EXPERIENCE_DOMAIN, QuestionSpec, TemplateSpec
 from core.workdays import default_due_date
-from db import audits
+from db.audits.choices import AuditEntryError, CaseChoice, create_case, question_rules, theme_choices
+from db.audits.saving import submit
 from db.engine import get_engine, write_session
 from db.models import Practitioner, Team, User, UserRole
 from db.templates import load_template, theme_by_code
@@ -82,18 +83,19 @@ def _prepare(engine: Engine) -> tuple[Scope, int, int, int]:
         return scope, theme_id, practitioner.team_id, practitioner.id
 
 
-def _new_case(scope: Scope, team_id: int, practitioner_id: int, engine: Engine) -> audits.CaseChoice:
+def _new_case(scope: Scope, team_id: int, practitioner_id: int, engine: Engine) -> CaseChoice:
     while True:
         reference = f"BS{secrets.randbelow(10**8):08d}"
         if casereference.problem_with(reference) is None:
             try:
-                return audits.create_case(scope, reference=reference, team_id=team_id,
-                                          practitioner_id=practitioner_id, kind="external", engine=engine)
-            except audits.AuditEntryError:  # the random reference exists already: draw again
+                with write_session(engine) as session:
+                    return create_case(session, scope, reference=reference, team_id=team_id,
+                                              practitioner_id=practitioner_id, kind="external")
+            except AuditEntryError:  # the random reference exists already: draw again
                 continue
 
 
-def _form(case: audits.CaseChoice, theme_id: int, question_ids: list[int], today: date, number: int) -> AuditInput:
+def _form(case: CaseChoice, theme_id: int, question_ids: list[int], today: date, number: int) -> AuditInput:
     grades = (1, 2, 2, 1, 2, 3, 2, 1, 2, 0)
     due = default_due_date(today)
     return AuditInput(
@@ -108,19 +110,20 @@ def _form(case: audits.CaseChoice, theme_id: int, question_ids: list[int], today
 
 
 def median_save_ms(database_url: str, saves: int = 200) -> float:
-    """Median milliseconds of ``db.audits.submit`` for ``saves`` new audits of 10 answers and 2 actions."""
+    """Median milliseconds of ``db.audits.saving.submit`` for ``saves`` new audits of 10 answers and 2 actions."""
     engine = get_engine(database_url)
     scope, theme_id, team_id, practitioner_id = _prepare(engine)
     with write_session(engine) as session:
-        version = next(t for t in audits.theme_choices(session) if t.id == theme_id).template_version_id
-        question_ids = [q.id for q in audits.question_rules(session, version)]
+        version = next(t for t in theme_choices(session) if t.id == theme_id).template_version_id
+        question_ids = [q.id for q in question_rules(session, version)]
     today = clock.today()
     cases = [_new_case(scope, team_id, practitioner_id, engine) for _ in range(saves)]
     timings = []
     for number, case in enumerate(cases):
         form = _form(case, theme_id, question_ids, today, number)
         started = time.perf_counter()
-        result = audits.submit(form, scope=scope, today=today, engine=engine)
+        with write_session(engine) as session:  # one save, one transaction, as the entry page does
+            result = submit(session, form, scope=scope, today=today)
         timings.append((time.perf_counter() - started) * 1000)
         if not result.ok:
             raise RuntimeError(f"a benchmark submission was not saved: {result.outcome} {result.message}")

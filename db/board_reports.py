@@ -6,20 +6,18 @@ figures themselves: they can be rebuilt from the data).
 """
 from __future__ import annotations
 
-from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from core.periods import Period
-from db.engine import write_session
 from db.events import record
 
 PREPARED = "board_report.prepared"
 DOWNLOADED = "board_report.downloaded"
 
 
-def log_board_report(username: str, action: str, period: Period, scope_label: str, *, engine: Engine | None = None,
+def log_board_report(session: Session, username: str, action: str, period: Period, scope_label: str,
                      **detail) -> None:
-    """Record that ``username`` prepared (or downloaded) the report of ``period``."""
-    with write_session(engine) as session:
-        record(session, username, action, "board_report", period.key, after={
-            "period": period.title, "start": period.start, "end": period.end, "teams": scope_label, **detail,
-        })
+    """Record, in the caller's transaction, that ``username`` prepared (or downloaded) the report of ``period``."""
+    record(session, username, action, "board_report", period.key, after={
+        "period": period.title, "start": period.start, "end": period.end, "teams": scope_label, **detail,
+    })

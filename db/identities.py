@@ -252,7 +252,7 @@ def create_provider_account(
 
     The email is required: it links their provider identity at their first sign-in.
     """
-    from db.admin import create_account  # db.admin imports db.users; kept local to avoid a cycle at import
+    from db.admin_users import create_account  # it imports db.users; kept local to avoid a cycle at import
 
     if method != PROVIDER:
         raise UserError("Use the password form for users who sign in with a password.")

@@ -5,7 +5,7 @@ user = require("admin_teams")
 
 import streamlit as st  # noqa: E402
 
-from db.admin import (  # noqa: E402
+from db.admin_teams import (  # noqa: E402
     create_practitioner,
     create_team,
     list_practitioners,
@@ -23,7 +23,7 @@ from ui.admin import flash, show_flash, table  # noqa: E402
 from ui.widgets import session, today  # noqa: E402
 from ui.text import plain  # noqa: E402
 
-st.title("Teams and practitioners")
+st.title("Teams and practitioners", anchor=False)
 st.caption("Audits keep the team they were done in: renaming a team or moving a practitioner never rewrites them.")
 show_flash()
 
@@ -61,7 +61,7 @@ with teams_tab:
           [[t.name, t.service_area, t.active, t.practitioners, t.cases, ", ".join(t.managers)] for t in teams])
     left, right = st.columns(2)
     with left, st.form("add_team"):
-        st.subheader("Add a team")
+        st.subheader("Add a team", anchor=False)
         name = st.text_input("Team name", key="new_team_name")
         area = st.text_input("Service area", key="new_team_area",
                              help="e.g. Assessment, Safeguarding and CIN, Children looked after")
@@ -69,7 +69,7 @@ with teams_tab:
             attempt(lambda s: create_team(s, scope=user.scope, name=name, service_area=area), f"Team '{name}' added.",
                     clear=("new_team_name", "new_team_area"))
     with right:
-        st.subheader("Change a team")
+        st.subheader("Change a team", anchor=False)
         if teams:
             team_id = st.selectbox("Team", list(all_teams), format_func=all_teams.get, key="edit_team")
             team = next(t for t in teams if t.id == team_id)
@@ -97,14 +97,14 @@ with practitioners_tab:
 
     left, right = st.columns(2)
     with left, st.form("add_practitioner"):
-        st.subheader("Add a practitioner")
+        st.subheader("Add a practitioner", anchor=False)
         name = st.text_input("Name", key="new_practitioner_name")
         team_id = st.selectbox("Team", list(active_teams), format_func=active_teams.get, key="new_practitioner_team")
         if st.form_submit_button("Add practitioner", type="primary"):
             attempt(lambda s: create_practitioner(s, scope=user.scope, name=name, team_id=team_id, on=today()),
                     f"{name.strip()} added to {active_teams.get(team_id, '')}.", clear=("new_practitioner_name",))
     with right:
-        st.subheader("Change a practitioner")
+        st.subheader("Change a practitioner", anchor=False)
         by_id = {p.id: p for p in shown}  # the team chosen under "Show" narrows this list too
         changed = st.session_state.pop("_practitioner_changed", None)
         if changed in by_id:

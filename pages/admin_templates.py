@@ -6,13 +6,13 @@ user = require("admin_templates")
 import streamlit as st  # noqa: E402
 
 from core.templates import MAX_QUESTIONS, MIN_QUESTIONS, TemplateError  # noqa: E402
-from db.admin import check_template_upload, load_template_upload, template_questions, template_versions  # noqa: E402
+from db.templates import check_template_upload, load_template_upload, template_questions, template_versions  # noqa: E402
 from db.engine import write_session  # noqa: E402
 from ui.admin import flash, show_flash, show_questions, table  # noqa: E402
 from ui.text import plain  # noqa: E402
 from ui.widgets import session  # noqa: E402
 
-st.title("Audit templates")
+st.title("Audit templates", anchor=False)
 st.caption(
     "Each theme's questions, by version. Audits keep the version they were entered with; a changed question set is "
     "loaded as a new, higher version."
@@ -28,7 +28,7 @@ table(["Theme", "Code", "Version", "Newest", "Questions", "Audits using it", "Lo
        for v in versions],
       column_config={"Loaded (UK time)": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")})
 
-st.subheader("Preview a version")
+st.subheader("Preview a version", anchor=False)
 by_id = {v.id: v for v in versions}
 if by_id:
     chosen = st.selectbox("Template", list(by_id), key="template_preview",
@@ -37,7 +37,7 @@ if by_id:
         questions = template_questions(s, user.scope, chosen)
     show_questions(questions)
 
-st.subheader("Load a new version")
+st.subheader("Load a new version", anchor=False)
 st.caption(
     f"A TOML file with `theme` (a code such as neglect), `name`, `version`, an optional `description` and "
     f"{MIN_QUESTIONS} to {MAX_QUESTIONS} `[[questions]]`, each with `key`, `domain`, `text`, `guidance` and "

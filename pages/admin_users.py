@@ -6,9 +6,9 @@ user = require("admin_users")
 import streamlit as st  # noqa: E402
 
 from core.authz import Role  # noqa: E402
-from db.admin import (  # noqa: E402
+from db.admin_teams import list_teams  # noqa: E402
+from db.admin_users import (  # noqa: E402
     create_account,
-    list_teams,
     list_users,
     reset_password,
     set_user_active,
@@ -25,7 +25,7 @@ from ui.widgets import session  # noqa: E402
 
 ROLE_VALUES = [r.value for r in Role]
 
-st.title("Users")
+st.title("Users", anchor=False)
 st.caption("Everyone who can sign in, their roles and the teams managers see. Every change is in the event log.")
 show_flash()
 

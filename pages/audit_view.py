@@ -9,14 +9,15 @@ import streamlit as st  # noqa: E402
 
 from core.actions import urgency  # noqa: E402
 from core.grades import Grade  # noqa: E402
-from db.audits import audit_detail  # noqa: E402
-from ui import audit_form as form  # noqa: E402
+from db.audits.detail import audit_detail  # noqa: E402
+from ui.audit_form.safeguarding import acknowledge_control, flash_acknowledgement  # noqa: E402
+from ui.audit_form.view import audit_link, log_view_once, requested_audit_id, show_text  # noqa: E402
 from ui.widgets import rag_badge, session, today  # noqa: E402
 from ui.text import plain  # noqa: E402
 
-st.title("Audit")
-form.flash_acknowledgement()
-audit_id = form.requested_audit_id()
+st.title("Audit", anchor=False)
+flash_acknowledgement()
+audit_id = requested_audit_id()
 if audit_id is None:
     st.info("Open an audit from My audits, the heatmaps, the action tracker or a safeguarding concern.")
     st.stop()
@@ -25,9 +26,9 @@ with session() as s:
 if audit is None:
     st.error("This audit does not exist, or you cannot see it (a moderator sees it after submitting blind grades).")
     st.stop()
-form.log_view_once(user.scope, audit.audit_id)
+log_view_once(user.scope, audit.audit_id)
 
-st.subheader(f"{plain(audit.case_reference)} · {plain(audit.theme)}")
+st.subheader(f"{plain(audit.case_reference)} · {plain(audit.theme)}", anchor=False)
 st.caption(
     f"{audit.kind.title()} audit by {plain(audit.author)} · template version {audit.template_version} · "
     + (f"submitted {audit.submitted_at:%d %b %Y}" if audit.status == "submitted" and audit.submitted_at else
@@ -35,9 +36,9 @@ st.caption(
 )
 if audit.author_id == user.id:
     if audit.status == "draft":
-        form.audit_link(audit.audit_id, "Continue this draft", page="pages/audit_entry.py", icon=":material/edit:")
+        audit_link(audit.audit_id, "Continue this draft", page="pages/audit_entry.py", icon=":material/edit:")
     elif audit.moderated_overall_grade is None and audit.moderation_status not in ("graded", "completed"):
-        form.audit_link(audit.audit_id, "Amend this audit", page="pages/audit_entry.py", icon=":material/edit:")
+        audit_link(audit.audit_id, "Amend this audit", page="pages/audit_entry.py", icon=":material/edit:")
 
 if audit.moderated_overall_grade is not None:
     st.info(f"Moderated: the agreed overall grade is {Grade(audit.moderated_overall_grade).label} (first graded "
@@ -60,23 +61,23 @@ if audit.safeguarding_concern:
                        f"{audit.safeguarding_acknowledged_at:%d %b %Y}", icon=":material/warning:")
         else:
             st.error("Immediate safeguarding concern · not yet acknowledged", icon=":material/warning:")
-            form.acknowledge_control(user, audit.audit_id, audit.team_id, audit.author_id)
-        form.show_text("What was done", audit.safeguarding_action)
-        form.show_text("Who was told", audit.safeguarding_told)
+            acknowledge_control(user, audit.audit_id, audit.team_id, audit.author_id)
+        show_text("What was done", audit.safeguarding_action)
+        show_text("Who was told", audit.safeguarding_told)
 
-st.header("Overall judgement")
+st.header("Overall judgement", anchor=False)
 st.markdown(f"**Overall grade** {rag_badge(audit.overall_grade)}"
             + (f" · moderated {rag_badge(audit.moderated_overall_grade)}" if audit.moderated_overall_grade is not None
                else ""))
-form.show_text("Rationale", audit.overall_rationale)
-form.show_text("What difference has the work made for the child?", audit.impact_for_child)
+show_text("Rationale", audit.overall_rationale)
+show_text("What difference has the work made for the child?", audit.impact_for_child)
 if audit.limiting_override_reason:
-    form.show_text("Reason for overriding the limiting judgement", audit.limiting_override_reason)
+    show_text("Reason for overriding the limiting judgement", audit.limiting_override_reason)
 
-st.header("The child's lived experience")
-form.show_text("What life is like for this child", audit.lived_experience)
+st.header("The child's lived experience", anchor=False)
+show_text("What life is like for this child", audit.lived_experience)
 
-st.header("Remedial actions")
+st.header("Remedial actions", anchor=False)
 if audit.actions:
     st.table(pd.DataFrame([{
         # st.table draws its cells as Markdown: every text cell goes through the text seam.
@@ -87,14 +88,14 @@ if audit.actions:
 else:
     st.caption("No remedial action raised.")
     if audit.no_action_reason:
-        form.show_text("Reason for raising no action", audit.no_action_reason)
+        show_text("Reason for raising no action", audit.no_action_reason)
 
-st.header("Questions")
+st.header("Questions", anchor=False)
 by_domain: dict[str, list] = {}
 for answer in audit.answers:  # grouped by domain as on the entry form
     by_domain.setdefault(answer.domain, []).append(answer)
 for domain, answers in by_domain.items():
-    st.subheader(plain(domain))
+    st.subheader(plain(domain), anchor=False)
     for answer in answers:
         moderated = (f" · moderated {rag_badge(answer.moderated_grade)}"
                      if answer.moderated_grade is not None and answer.moderated_grade != answer.grade else "")
@@ -102,5 +103,5 @@ for domain, answers in by_domain.items():
         st.text(answer.rationale or "-")
 
 if audit.learning_points:
-    st.header("Learning points")
+    st.header("Learning points", anchor=False)
     st.text(audit.learning_points)

@@ -12,7 +12,7 @@ import streamlit as st  # noqa: E402
 from core.case_file import COLUMN_LABELS, CP1252, read_case_file, template_rows  # noqa: E402
 from core.case_import import CREATE, SKIP, UNCHANGED, UPDATE, preview_rows, problem_rows  # noqa: E402
 from core.exports import to_csv  # noqa: E402
-from db.admin import apply_case_import, preview_case_import  # noqa: E402
+from db.case_import import apply_case_import, preview_case_import  # noqa: E402
 from db.engine import write_session  # noqa: E402
 from db.users import UserError  # noqa: E402
 from ui.admin import table  # noqa: E402
@@ -21,7 +21,7 @@ from ui.text import plain  # noqa: E402
 
 ROUND, SHOWN, RESULT, CONFIRM = "case_import_round", "case_import_shown", "case_import_result", "case_import_confirm"
 
-st.title("Case import")
+st.title("Case import", anchor=False)
 st.caption(
     "Upload the case list exported from your case-management system (LCS, Mosaic, Liquidlogic...) as CSV or "
     "Excel (.xlsx), with the columns case reference, team, allocated practitioner and, optionally, service area. "
@@ -79,7 +79,7 @@ if not raw.readable:
 with session() as s:
     preview = preview_case_import(s, user.scope, raw)
 
-st.subheader("What the import would do")
+st.subheader("What the import would do", anchor=False)
 c1, c2, c3, c4, c5 = st.columns(5)
 c1.metric("New cases", preview.count(CREATE))
 c2.metric("Cases updated", preview.count(UPDATE))
@@ -92,14 +92,14 @@ st.caption(plain(f"{uploaded.name} · {raw.encoding or 'Excel workbook'} · head
 
 problem_columns, problems = problem_rows(preview)
 if problems:
-    st.subheader(f"Problems ({len(problems)})")
+    st.subheader(f"Problems ({len(problems)})", anchor=False)
     table(problem_columns, problems)
     st.download_button("Download the problems (CSV)", to_csv(problem_columns, problems),
                        file_name="case-import-problems.csv", mime="text/csv", on_click="ignore")
 else:
     st.success("No problems found.")
 
-st.subheader("Every row")
+st.subheader("Every row", anchor=False)
 row_columns, rows = preview_rows(preview)
 table(row_columns, rows)
 

@@ -7,7 +7,7 @@ from datetime import timedelta  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from db.admin import (  # noqa: E402
+from db.event_log import (  # noqa: E402
     EVENT_COLUMNS,
     EventFilter,
     event_filter_options,
@@ -23,7 +23,7 @@ from ui.widgets import session, today  # noqa: E402
 SHOW_AT_MOST = 500
 EXPORT = "event_log_export"
 
-st.title("Event log")
+st.title("Event log", anchor=False)
 st.caption(
     "Who did what, to which object, and when (UK time). The log is append-only: nobody can change or delete an "
     "entry, here or in the database itself."
@@ -59,7 +59,7 @@ table([*EVENT_COLUMNS[:-2], "Changes (before -> after)"],
       column_config={"When (UK time)": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm:ss"),
                      "Changes (before -> after)": st.column_config.TextColumn(width="large")})
 
-st.subheader("Export")
+st.subheader("Export", anchor=False)
 st.caption("Exports hold every matching event and are themselves recorded in the log.")
 left, right = st.columns(2)
 for column, fmt, label in ((left, "csv", "Prepare CSV"), (right, "xlsx", "Prepare Excel")):

@@ -10,17 +10,19 @@ from dataclasses import replace  # noqa: E402
 from math import ceil  # noqa: E402
 
 from core.grades import grade_text  # noqa: E402
-from db.audits import MyAuditFilters, count_my_audits, my_audits  # noqa: E402
-from ui import audit_form as form  # noqa: E402
+from db.audits.my_audits import MyAuditFilters, count_my_audits, my_audits  # noqa: E402
+from ui.audit_form.reads import theme_options  # noqa: E402
+from ui.audit_form.safeguarding import concerns_banner  # noqa: E402
+from ui.audit_form.view import audit_link  # noqa: E402
 from ui.widgets import session  # noqa: E402
 from ui.text import plain  # noqa: E402
 
 PAGE_SIZE = 50  # rows a person reads on one screen; the rest are a page away
 
-st.title("My audits")
-form.concerns_banner(user)
+st.title("My audits", anchor=False)
+concerns_banner(user)
 
-themes = {t.id: t.name for t in form.theme_options()}
+themes = {t.id: t.name for t in theme_options()}
 status_filter, theme_filter, from_filter, to_filter, reference_filter = st.columns([2, 2, 2, 2, 3])
 status = status_filter.selectbox("Status", ["all", "draft", "submitted"], key="my_audits.status",
                                  format_func={"all": "All", "draft": "Drafts", "submitted": "Submitted"}.get)
@@ -40,7 +42,7 @@ pages = max(1, ceil(counts["submitted"] / PAGE_SIZE))
 
 
 if status in ("all", "draft"):
-    st.subheader(f"Drafts ({counts['draft']})")
+    st.subheader(f"Drafts ({counts['draft']})", anchor=False)
     if counts["draft"] > len(drafts):
         st.caption(f"The {len(drafts)} most recently saved are shown; narrow the filters to find the others.")
     if not drafts:
@@ -50,11 +52,11 @@ if status in ("all", "draft"):
             what, when, link = st.columns([5, 3, 2], vertical_alignment="center")
             what.markdown(f"**{plain(row.case_reference)}** · {plain(row.theme)} · {plain(row.team)}")
             when.caption(f"Audit date {row.audit_date:%d %b %Y}" if row.audit_date else "No audit date yet")
-            form.audit_link(row.audit_id, "Resume", page="pages/audit_entry.py", icon=":material/edit:",
+            audit_link(row.audit_id, "Resume", page="pages/audit_entry.py", icon=":material/edit:",
                             container=link)
 
 if status in ("all", "submitted"):
-    st.subheader(f"Submitted ({counts['submitted']})")
+    st.subheader(f"Submitted ({counts['submitted']})", anchor=False)
     if not counts["submitted"]:
         st.caption("No submitted audits match these filters.")
     else:
@@ -86,9 +88,9 @@ if status in ("all", "submitted"):
         )
         if chosen is not None:
             view, amend = st.columns(2)
-            form.audit_link(chosen, "View it", icon=":material/description:", container=view)
+            audit_link(chosen, "View it", icon=":material/description:", container=view)
             if by_id[chosen].moderated:
                 amend.caption("Moderated: it can no longer be amended.")
             else:
-                form.audit_link(chosen, "Amend it", page="pages/audit_entry.py", icon=":material/edit:",
+                audit_link(chosen, "Amend it", page="pages/audit_entry.py", icon=":material/edit:",
                                 container=amend)

@@ -8,14 +8,14 @@ import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from db.queries.overview import overview  # noqa: E402
-from ui.audit_form import concerns_banner  # noqa: E402
+from ui.audit_form.safeguarding import concerns_banner  # noqa: E402
 from ui.widgets import RAG_SCALE, rag_legend, session, today  # noqa: E402
 from ui.text import plain  # noqa: E402
 
 with session() as s:
     data = overview(s, user.scope, today())
 
-st.title("Overview")
+st.title("Overview", anchor=False)
 if data.programme_name is None:
     st.info("No programme has been set up yet. An administrator sets one up under Administration.")
     st.stop()
@@ -62,7 +62,7 @@ with left:
     if data.targets_apply:
         themes = pd.DataFrame([{"Theme": t.theme, "Done": t.external, "Target": t.target, "Internal": t.internal}
                                for t in data.themes])
-        st.subheader("External audits against target")
+        st.subheader("External audits against target", anchor=False)
         bars = alt.Chart(themes).mark_bar(color="#1d4f91").encode(
             y=alt.Y("Theme:N", sort=None, title=None), x=alt.X("Done:Q", title="Audits"),
             tooltip=["Theme", "Done", "Target"],
@@ -76,7 +76,7 @@ with left:
     else:
         themes = pd.DataFrame([{"Theme": t.theme, "External": t.external, "Internal": t.internal}
                                for t in data.themes])
-        st.subheader("Audits of your teams by theme")
+        st.subheader("Audits of your teams by theme", anchor=False)
         st.altair_chart(
             alt.Chart(themes).mark_bar(color="#1d4f91").encode(
                 y=alt.Y("Theme:N", sort=None, title=None), x=alt.X("External:Q", title="External audits"),
@@ -88,7 +88,7 @@ with left:
                    "so they are not drawn against your teams' audits.")
     st.dataframe(themes, hide_index=True, width="stretch")
 with right:
-    st.subheader("RAG mix of all audits")
+    st.subheader("RAG mix of all audits", anchor=False)
     rag = pd.DataFrame(
         [{"RAG": letter, "Audits": n, "Share": share(n, data.audits_all)} for letter, n in data.rag.items()]
     )
@@ -106,7 +106,7 @@ with right:
     st.dataframe(rag, hide_index=True, width="stretch")
     rag_legend()
 
-st.subheader("Remedial actions")
+st.subheader("Remedial actions", anchor=False)
 st.caption(f"Actions raised on submitted audits of {scope_note}, as they stand today ({today():%d %b %Y}).")
 a1, a2, a3, a4 = st.columns(4)
 a1.metric("Open", data.actions["open"])

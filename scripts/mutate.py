@@ -134,7 +134,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "sponsor_aggregates_only", "A sponsor never opens one audit (aggregates only)",
-        "db/audits.py",
+        "db/audits/access.py",
         "if audit is None or scope.aggregates_only or not scope.can_see_team(audit.team_id):",
         "if audit is None or not scope.can_see_team(audit.team_id):",
         ("tests/data/test_audit_entry.py::test_others_see_a_submitted_audit_read_only_and_never_someone_elses_draft",),

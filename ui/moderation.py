@@ -98,9 +98,9 @@ def case_details(details: CaseDetails) -> None:
 def blind_form(case: BlindCase) -> tuple[bool, dict[int, int | None], dict[int, str], int | None, str]:
     """The blind grading form. Nothing of the first audit is on it: no preset grade, no text.
 
-    Grades use audit entry's own one-click grade buttons (``ui.audit_form.grade_buttons``), the
+    Grades use audit entry's own one-click grade buttons (``ui.audit_form.grades.grade_buttons``), the
     RAG badge beside each changing as it is chosen; what is typed is kept across reruns by key."""
-    from ui.audit_form import grade_buttons  # audit entry's widget, shared rather than copied
+    from ui.audit_form.grades import grade_buttons  # audit entry's widget, shared rather than copied
 
     grades: dict[int, int | None] = {}
     rationales: dict[int, str] = {}

@@ -22,7 +22,7 @@ from core.periods import Period, custom_period, default_period, parse_period, pe
 from core.progress import Headline, ProgressReport, report_audience
 from core.progress_charts import ProgressChart
 from db.board_reports import DOWNLOADED, PREPARED, log_board_report
-from db.engine import read_session
+from db.engine import read_session, write_session
 from db.queries.progress import programme_dates, progress_report
 from ui.cache import cached_query
 from ui.errors import refusable
@@ -205,6 +205,12 @@ def draw_table(table: ReportTable, *, expanded: bool = False) -> None:
 
 
 # ------------------------------------------------------------------ the board report
+def _log_report(username: str, action: str, period: Period, scope_label: str, **detail) -> None:
+    """Preparing or downloading the report is one user action: one transaction for its log entry."""
+    with write_session() as session:
+        log_board_report(session, username, action, period, scope_label, **detail)
+
+
 def board_report_section(report: ProgressReport, username: str) -> None:
     """Prepare the PDF and Excel of the chosen period (with progress shown), then offer both."""
     st.subheader("Board report")
@@ -223,8 +229,8 @@ def board_report_section(report: ProgressReport, username: str) -> None:
         with st.status(f"Preparing the board report for {report.period.name}...", expanded=True) as status:
             bar = st.progress(0.0, text="Reading the figures")
             files = build_board_report(report, lambda fraction, step: bar.progress(min(1.0, fraction), text=step))
-            log_board_report(username, PREPARED, report.period, report.scope_label,
-                             pdf_bytes=len(files.pdf), xlsx_bytes=len(files.xlsx))
+            _log_report(username, PREPARED, report.period, report.scope_label,
+                        pdf_bytes=len(files.pdf), xlsx_bytes=len(files.xlsx))
             status.update(label=f"Board report ready in {time.perf_counter() - started:.1f} s", state="complete",
                           expanded=False)
         st.session_state[_FILES] = (report, files)
@@ -233,11 +239,11 @@ def board_report_section(report: ProgressReport, username: str) -> None:
     pdf, excel = st.columns(2)
     pdf.download_button("Download PDF", files.pdf, file_name=f"{files.file_stem}.pdf", mime="application/pdf",
                         icon=":material/picture_as_pdf:", key="progress_download_pdf", width="stretch",
-                        on_click=refusable(log_board_report), args=(username, DOWNLOADED, report.period, report.scope_label),
+                        on_click=refusable(_log_report), args=(username, DOWNLOADED, report.period, report.scope_label),
                         kwargs={"format": "pdf"})
     excel.download_button(
         "Download Excel", files.xlsx, file_name=f"{files.file_stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/table_view:",
-        key="progress_download_xlsx", width="stretch", on_click=refusable(log_board_report),
+        key="progress_download_xlsx", width="stretch", on_click=refusable(_log_report),
         args=(username, DOWNLOADED, report.period, report.scope_label), kwargs={"format": "xlsx"},
     )

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-import db.audits as audits
+from db.audits.choices import CaseChoice, find_cases, practitioner_choices, question_rules, team_choices, theme_choices
+from db.audits.saving import submit
 from core.audit_rules import AnswerInput, AuditInput
 from core.workdays import default_due_date
 from db.engine import get_engine, write_session
@@ -15,6 +16,7 @@ from db.models import Audit, Moderation, RemedialAction, User
 from db.users import load_signed_in
 from tests.app.conftest import page_test, texts
 from tests.conftest import DEMO_TODAY
+from tests.writes import one_action
 
 ENTRY, MY_AUDITS, VIEW, OVERVIEW = "pages/audit_entry.py", "pages/my_audits.py", "pages/audit_view.py", "pages/overview.py"
 NARRATIVE = (
@@ -35,16 +37,16 @@ def scope(app_db, username: str):
 
 def neglect(app_db):
     with db(app_db) as session:
-        theme = next(t for t in audits.theme_choices(session) if t.code == "neglect")
-        return theme, audits.question_rules(session, theme.template_version_id)
+        theme = next(t for t in theme_choices(session) if t.code == "neglect")
+        return theme, question_rules(session, theme.template_version_id)
 
 
-def a_case(app_db, username: str, kind: str, team: str) -> audits.CaseChoice:
+def a_case(app_db, username: str, kind: str, team: str) -> CaseChoice:
     with db(app_db) as session:
-        return next(c for c in audits.find_cases(session, scope(app_db, username), kind) if c.team == team)
+        return next(c for c in find_cases(session, scope(app_db, username), kind) if c.team == team)
 
 
-def start(at, app_db, case: audits.CaseChoice):
+def start(at, app_db, case: CaseChoice):
     """Choose the case and the Neglect theme, and date the work."""
     theme, questions = neglect(app_db)
     at.run()
@@ -107,7 +109,7 @@ def test_an_auditor_chooses_any_teams_case_and_a_manager_only_their_teams(app_db
 
 
 def test_with_very_many_cases_the_database_finds_the_reference_typed(app_db, monkeypatch):
-    monkeypatch.setattr("ui.audit_form.CASE_LIST_LIMIT", 10)
+    monkeypatch.setattr("ui.audit_form.sections.CASE_LIST_LIMIT", 10)
     case = a_case(app_db, "auditor", "external", "Child Protection")
     at = page_test(ENTRY, "auditor").run()
     assert at.selectbox(key="ae.case_id").options == []
@@ -209,9 +211,9 @@ def test_a_red_audit_without_actions_asks_why(app_db):
 def test_a_new_case_reference_that_is_a_name_is_refused_and_a_real_one_is_added(app_db):
     at = page_test(ENTRY, "auditor").run()
     with db(app_db) as session:
-        team = next(t for t in audits.team_choices(session, scope(app_db, "auditor"), "external")
+        team = next(t for t in team_choices(session, scope(app_db, "auditor"), "external")
                     if t.name == "Child Protection")
-        practitioner = audits.practitioner_choices(session, team.id)[0]
+        practitioner = practitioner_choices(session, team.id)[0]
     at.text_input(key="ae.new_case.reference").input("Jane Smith")
     at.selectbox(key="ae.new_case.team_id").set_value(team.id).run()
     at.selectbox(key="ae.new_case.practitioner_id").set_value(practitioner.id)
@@ -317,7 +319,7 @@ def test_the_author_amends_a_submitted_audit(app_db):
     form_scope = scope(app_db, "auditor")
     theme, questions = neglect(app_db)
     case = a_case(app_db, "auditor", "external", "Child Protection")
-    result = audits.submit(AuditInput(
+    result = one_action(submit, AuditInput(
         case_id=case.id, theme_id=theme.id, work_date=DEMO_TODAY - timedelta(days=3), audit_date=DEMO_TODAY,
         answers={q.id: AnswerInput(2, "Partly evidenced.") for q in questions}, lived_experience="Not described.",
         overall_grade=2, overall_rationale="Some analysis.", impact_for_child="A little."), scope=form_scope,
@@ -454,7 +456,7 @@ def test_the_audit_page_refuses_other_teams_to_a_manager_and_needs_an_audit(app_
 def test_the_manager_acknowledges_a_concern_on_the_overview_and_it_leaves_every_page(app_db):
     case = a_case(app_db, "auditor", "external", "Assessment North")
     theme, questions = neglect(app_db)
-    result = audits.submit(AuditInput(
+    result = one_action(submit, AuditInput(
         case_id=case.id, theme_id=theme.id, work_date=DEMO_TODAY - timedelta(days=3), audit_date=DEMO_TODAY,
         answers={q.id: AnswerInput(1, "Not evidenced.") for q in questions}, lived_experience="Not described.",
         overall_grade=1, overall_rationale="Unsafe.", impact_for_child="Nothing yet.", no_action_reason="Case closed today by the court.",

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-import db.audits as audits
+from db.audits.saving import save_draft, submit
 from core.audit_rules import AnswerInput, AuditInput
 from db.engine import get_engine
 from db.models import Answer, Audit
@@ -26,6 +26,7 @@ from tests.app.test_audit_entry import (
     stored,
 )
 from tests.conftest import DEMO_TODAY
+from tests.writes import one_action
 
 
 def drafts_of_auditor(app_db) -> list[Audit]:
@@ -96,7 +97,7 @@ def test_an_autosaved_action_keeps_its_identity_through_later_saves(app_db, monk
 def test_a_draft_reopened_in_a_new_session_says_when_it_was_saved_and_a_new_form_lists_it(app_db):
     theme, questions = neglect(app_db)
     case = a_case(app_db, "auditor", "external", "Neglect and Long-term")
-    result = audits.save_draft(
+    result = one_action(save_draft,
         AuditInput(case_id=case.id, theme_id=theme.id, answers={questions[0].id: AnswerInput(3, "Seen alone.")}),
         scope=scope(app_db, "auditor"), today=DEMO_TODAY, engine=get_engine(app_db))
     saved_at = stored(app_db, id=result.audit_id)[0].updated_at
@@ -146,7 +147,7 @@ def test_after_submit_a_confirmation_shows_the_rag_in_words_the_actions_due_and_
 def _concern(app_db) -> tuple[int, str]:
     case = a_case(app_db, "auditor", "external", "Assessment North")
     theme, questions = neglect(app_db)
-    result = audits.submit(AuditInput(
+    result = one_action(submit, AuditInput(
         case_id=case.id, theme_id=theme.id, work_date=DEMO_TODAY - timedelta(days=3), audit_date=DEMO_TODAY,
         answers={q.id: AnswerInput(1, "Not evidenced.") for q in questions}, lived_experience="Not described.",
         overall_grade=1, overall_rationale="Unsafe.", impact_for_child="Nothing yet.", no_action_reason="Case closed today by the court.",
@@ -172,13 +173,13 @@ def test_autosave_never_overwrites_a_draft_saved_elsewhere_meanwhile(app_db, mon
     theme, questions = neglect(app_db)
     case = a_case(app_db, "auditor", "external", "Neglect and Long-term")
     auditor = scope(app_db, "auditor")
-    first = audits.save_draft(AuditInput(case_id=case.id, theme_id=theme.id), scope=auditor, today=DEMO_TODAY,
+    first = one_action(save_draft, AuditInput(case_id=case.id, theme_id=theme.id), scope=auditor, today=DEMO_TODAY,
                               engine=get_engine(app_db))
     at = page_test(ENTRY, "auditor")
     at.query_params["audit"] = str(first.audit_id)
     at.run()
     # Another tab saves the draft first.
-    other = audits.save_draft(
+    other = one_action(save_draft,
         AuditInput(case_id=case.id, theme_id=theme.id, answers={questions[0].id: AnswerInput(4, "Other tab.")}),
         scope=auditor, audit_id=first.audit_id, expected_version=first.version, today=DEMO_TODAY,
         engine=get_engine(app_db))

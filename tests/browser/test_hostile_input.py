@@ -7,10 +7,12 @@ import pytest
 from sqlmodel import Session, select
 
 from bench.save import _form, _new_case, _prepare
-from db import audits
+from db.audits.choices import question_rules, theme_choices
+from db.audits.saving import submit
 from db.engine import create_db_engine, write_session
 from db.models import Meeting, MeetingTeam, RiskIssue, User
 from tests.browser.conftest import open_app, sign_in
+from tests.writes import one_action
 
 pytestmark = pytest.mark.browser
 PAYLOAD = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>**bold** =HYPERLINK("x")'
@@ -23,14 +25,14 @@ def hostile_audit(server):
     try:
         scope, theme_id, team_id, practitioner_id = _prepare(engine)
         with Session(engine) as session:
-            version = next(t for t in audits.theme_choices(session) if t.id == theme_id).template_version_id
-            question_ids = [q.id for q in audits.question_rules(session, version)]
+            version = next(t for t in theme_choices(session) if t.id == theme_id).template_version_id
+            question_ids = [q.id for q in question_rules(session, version)]
         case = _new_case(scope, team_id, practitioner_id, engine)
         form = _form(case, theme_id, question_ids, date.today(), 1)
         form.overall_rationale = PAYLOAD
         form.lived_experience = form.lived_experience + " " + PAYLOAD
         form.actions[0].description = PAYLOAD
-        result = audits.submit(form, scope=scope, today=date.today(), engine=engine)
+        result = one_action(submit, form, scope=scope, today=date.today(), engine=engine)
         assert result.ok, result.message
         with write_session(engine) as session:
             auditor = session.exec(select(User).where(User.username == "auditor")).one()

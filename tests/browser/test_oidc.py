@@ -154,13 +154,13 @@ def test_an_identity_that_is_not_set_up_sees_the_message_and_nothing_else(page, 
 
 
 def test_a_deactivated_user_is_refused_at_their_next_click(page, oidc_server, provider):
-    import db.admin as admin
+    from db.admin_users import set_user_active
     from db.users import load_signed_in
 
     provider_sign_in(page, oidc_server, provider, LEE[0])
     page.wait_for_selector("h1:has-text('Overview')")
     with write_session(get_engine(oidc_server.database_url)) as s:
-        admin.set_user_active(s, scope=load_signed_in(s, "admin").scope, username="lee.hart", active=False)
+        set_user_active(s, scope=load_signed_in(s, "admin").scope, username="lee.hart", active=False)
     page.locator("[data-testid='stSidebarNav'] a", has_text="Remedial actions").first.click()
     wait_idle(page)
     page.get_by_text("Your account is not set up for this app").wait_for()

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from db.audits import audit_detail, blind_for
+from db.audits.access import blind_for
+from db.audits.detail import audit_detail
 from db.models import Audit, Moderation, User
 from db.users import load_signed_in
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-import db.admin as admin
+from db.admin_users import set_user_active, update_account
 import db.identities as ids
 from core.authz import Role
 from core.identity import INACTIVE, NOT_SET_UP, Identity
@@ -91,7 +91,7 @@ def test_a_deactivated_user_is_refused_at_once(engine):
     with Session(engine) as s:
         assert ids.load_by_identity(s, jo()).username == "jo.smith"
     with write_session(engine) as s:
-        admin.set_user_active(s, scope=scope_of(s, "admin"), username="jo.smith", active=False)
+        set_user_active(s, scope=scope_of(s, "admin"), username="jo.smith", active=False)
     with Session(engine) as s:
         assert ids.load_by_identity(s, jo()) is None
     with write_session(engine) as s:
@@ -103,7 +103,7 @@ def test_roles_are_the_apps_own_and_re_read(engine):
     add_provider_user(engine)
     with write_session(engine) as s:
         ids.sign_in(s, jo(), provider="default")
-        admin.update_account(s, scope=scope_of(s, "admin"), username="jo.smith", display_name="Jo Smith",
+        update_account(s, scope=scope_of(s, "admin"), username="jo.smith", display_name="Jo Smith",
                              email="jo.smith@council.gov.uk", roles=[Role.SUPPORT], managed_team_ids=[])
     with Session(engine) as s:
         assert ids.load_by_identity(s, jo()).roles == frozenset({Role.SUPPORT})

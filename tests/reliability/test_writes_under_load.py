@@ -15,10 +15,12 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from bench.save import _form, _new_case, _prepare
-from db import audits
+from db.audits.choices import question_rules, theme_choices
+from db.audits.saving import submit
 from db.engine import create_db_engine, get_engine, is_sqlite, write_session
 from db.models import Answer, Audit, RemedialAction
 from db.transfer import integrity_check
+from tests.writes import one_action
 
 ROOT = Path(__file__).resolve().parents[2]
 THREADS, SAVES = 8, 50
@@ -27,14 +29,14 @@ THREADS, SAVES = 8, 50
 def _setup(engine, count: int):
     scope, theme_id, team_id, practitioner_id = _prepare(engine)
     with write_session(engine) as session:
-        version = next(t for t in audits.theme_choices(session) if t.id == theme_id).template_version_id
-        question_ids = [q.id for q in audits.question_rules(session, version)]
+        version = next(t for t in theme_choices(session) if t.id == theme_id).template_version_id
+        question_ids = [q.id for q in question_rules(session, version)]
     cases = [_new_case(scope, team_id, practitioner_id, engine) for _ in range(count)]
     return scope, theme_id, question_ids, cases
 
 
 def _hammer(engine, setup_engine=None) -> tuple[int, list[str]]:
-    """8 threads x 50 audit submissions through db.audits.submit; returns (stored, problems seen by users)."""
+    """8 threads x 50 audit submissions through db.audits.saving.submit; returns (stored, problems seen by users)."""
     scope, theme_id, question_ids, cases = _setup(setup_engine or engine, THREADS * SAVES)
     with Session(engine) as session:
         before = session.exec(select(func.count()).select_from(Audit)).one()
@@ -44,7 +46,7 @@ def _hammer(engine, setup_engine=None) -> tuple[int, list[str]]:
     def worker(offset: int):
         for number in range(offset, THREADS * SAVES, THREADS):
             try:
-                result = audits.submit(_form(cases[number], theme_id, question_ids, today, number), scope=scope,
+                result = one_action(submit, _form(cases[number], theme_id, question_ids, today, number), scope=scope,
                                        today=today, engine=engine)
                 if not result.ok:
                     problems.append(f"{result.outcome}: {result.message}")
@@ -88,14 +90,16 @@ import sys
 from core import clock
 from bench.save import _form
 from tests.reliability.test_writes_under_load import _setup
-from db import audits
+from db.audits.choices import question_rules, theme_choices
+from db.audits.saving import submit
 from db.engine import get_engine
+from tests.writes import one_action
 engine = get_engine(sys.argv[1])
 scope, theme_id, question_ids, cases = _setup(engine, 400)
 print("ready", flush=True)
 for number, case in enumerate(cases):
-    result = audits.submit(_form(case, theme_id, question_ids, clock.today(), number), scope=scope,
-                           today=clock.today(), engine=engine)
+    result = one_action(submit, _form(case, theme_id, question_ids, clock.today(), number), scope=scope,
+                        today=clock.today(), engine=engine)
     print("saved", number, flush=True)
 '''
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-import db.audits as audits
+from db.audits.choices import practitioner_choices, team_choices
 from core.casereference import problem_with
 from db.engine import get_engine
 from db.models import Case, Practitioner, Team
@@ -53,8 +53,8 @@ def test_real_case_system_references_are_accepted(reference):
 def _add_case(at, app_db, reference: str):
     with Session(get_engine(app_db)) as session:
         scope = load_signed_in(session, "auditor").scope
-        team = next(t for t in audits.team_choices(session, scope, "external") if t.name == "Child Protection")
-        practitioner = audits.practitioner_choices(session, team.id)[0]
+        team = next(t for t in team_choices(session, scope, "external") if t.name == "Child Protection")
+        practitioner = practitioner_choices(session, team.id)[0]
     at.text_input(key="ae.new_case.reference").input(reference)
     at.selectbox(key="ae.new_case.team_id").set_value(team.id).run()
     at.selectbox(key="ae.new_case.practitioner_id").set_value(practitioner.id)

@@ -21,6 +21,7 @@ from db.models import (
 from streamlit.testing.v1.element_tree import Table
 
 from tests.app.conftest import page_test
+from tests.writes import one_action
 
 # What the sweep typed (issue 14), in one value.
 HOSTILE = "![i](http://x.invalid/i.png) [l](http://x.invalid) **b** :red[x] $x$ www.x.invalid"
@@ -183,7 +184,7 @@ def test_bidirectional_controls_are_dropped_from_bulk_inserted_answers_and_actio
     """Answers and actions are written with ``session.execute(insert(...), rows)``: the same seam holds."""
     from datetime import timedelta
 
-    import db.audits as audits
+    from db.audits.saving import submit
     from core.audit_rules import ActionInput, AnswerInput, AuditInput
     from db.models import Answer
     from tests.app.test_audit_entry import a_case, neglect, scope
@@ -191,7 +192,7 @@ def test_bidirectional_controls_are_dropped_from_bulk_inserted_answers_and_actio
 
     case = a_case(app_db, "auditor", "external", "Assessment North")
     theme, questions = neglect(app_db)
-    result = audits.submit(AuditInput(
+    result = one_action(submit, AuditInput(
         case_id=case.id, theme_id=theme.id, work_date=DEMO_TODAY - timedelta(days=3), audit_date=DEMO_TODAY,
         answers={q.id: AnswerInput(2, "Seen \u202eenola\u202c and heard.") for q in questions},
         lived_experience="Described.", overall_grade=2, overall_rationale="The plan follows from the analysis.",

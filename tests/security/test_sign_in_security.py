@@ -15,7 +15,7 @@ from streamlit_authenticator.models.cookie_model import CookieModel
 from core.authz import Scope
 from core.config import ConfigError, Settings
 from core.passwords import hash_password
-from db.admin import reset_password
+from db.admin_users import reset_password
 from db.bootstrap import check_users_safe
 from db.engine import get_engine, write_session
 from db.models import Event, User

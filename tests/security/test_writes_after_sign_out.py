@@ -25,6 +25,7 @@ from tests.app.conftest import page_test, sign_in, texts
 from tests.app.test_audit_entry import a_case, complete_red_audit, start
 from tests.app.test_moderation import assigned_manager_audit, fill_blind
 from tests.conftest import DEMO_TODAY
+from tests.writes import one_action
 from ui.auth import LAST_ACTIVITY, SIGNED_IN_AT
 
 SIGN_IN_BOOKKEEPING = ("login.success", "login.failure", "login.delayed", "page.refused", "logout")
@@ -150,11 +151,10 @@ def _new_case(at, app_db):
 def _concern(at, app_db):
     from tests.app.test_audit_entry import neglect, scope
     from core.audit_rules import AnswerInput, AuditInput
-    import db.audits as audits
-
+    from db.audits.saving import submit
     case = a_case(app_db, "auditor", "external", "Assessment North")
     theme, questions = neglect(app_db)
-    result = audits.submit(AuditInput(
+    result = one_action(submit, AuditInput(
         case_id=case.id, theme_id=theme.id, work_date=DEMO_TODAY - timedelta(days=3), audit_date=DEMO_TODAY,
         answers={q.id: AnswerInput(1, "Not evidenced.") for q in questions}, lived_experience="Not described.",
         overall_grade=1, overall_rationale="Unsafe.", impact_for_child="Nothing yet.",

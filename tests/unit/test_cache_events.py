@@ -11,7 +11,7 @@ import pytest
 from db.events import READ_ACTIONS
 
 EVENTS_WRITTEN_BY_SAVES = [
-    # audits (db/audits.py)
+    # audits (db/audits/)
     "case.create", "audit.create", "audit.submit", "audit.save", "audit.amend", "audit.safeguarding_ack",
     # remedial actions (db/actions.py)
     "action.done", "action.verified", "action.reopened", "action.due_changed",
@@ -20,7 +20,7 @@ EVENTS_WRITTEN_BY_SAVES = [
     "audit.moderated_grades", "moderation.acknowledged",
     # meetings, risks and issues (db/meetings.py, db/risks.py, db/queries/agenda.py)
     "meeting.record", "risk.create", "risk.update", "risk.review",
-    # administration (db/admin.py, db/users.py, db/templates.py, db/demo.py)
+    # administration (db/admin_users.py, db/admin_teams.py, db/case_import.py, db/users.py, db/templates.py, db/demo.py)
     "user.create", "user.update", "user.teams", "user.activate", "user.deactivate", "user.roles",
     "user.password_reset", "user.password_change", "team.create", "team.update", "team.activate",
     "team.deactivate", "practitioner.create", "practitioner.rename", "practitioner.activate",
