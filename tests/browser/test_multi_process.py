@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import Server, go_to, open_app, sign_in, wait_idle
+from tests.browser.conftest import Server, go_to, sign_in, wait_idle
 from tests.conftest import _copy, _require_pg
 
 pytestmark = pytest.mark.browser

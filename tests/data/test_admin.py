@@ -4,7 +4,6 @@ written before confirmation, all or nothing), the event log, templates."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func
@@ -37,7 +36,7 @@ from db.templates import check_template_upload, load_template_upload, template_q
 from db.engine import get_engine, write_session
 from db.events import record
 from db.models import (
-    Audit, Case, Event, ManagedTeam, Practitioner, PractitionerMove, Question, Team, TemplateVersion, User,
+    Audit, Case, Event, Practitioner, PractitionerMove, Question, Team, TemplateVersion, User,
 )
 from db.users import UserError, load_signed_in
 from tests.conftest import DEMO_TODAY

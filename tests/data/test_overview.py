@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from core.actions import overdue_cutoff
 from core.authz import Role, Scope
-from db.models import ManagedTeam, RemedialAction, Team, User
+from db.models import ManagedTeam, RemedialAction, User
 from db.queries.overview import overview
 from tests.conftest import DEMO_TODAY
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import threading
 
-import pytest
 
 from tests.app.conftest import page_test, texts
 from tests.app.test_audit_entry import ENTRY, NARRATIVE, a_case, complete_red_audit, errors, start, stored

@@ -4,7 +4,6 @@ the idle timeout from the last activity in any tab, revocation, a refusal logged
 deactivated user's live cookie, a read-only database at sign-in, unsafe start-up."""
 from __future__ import annotations
 
-import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
