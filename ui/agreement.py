@@ -185,8 +185,8 @@ def statistics_tab(scope: Scope, options: FilterOptions, questions: dict[str, st
     chosen = audit_filters(options, "stats", ("auditor", "team", "theme"), st.columns(3))
     f4, f5, f6 = st.columns([2, 1, 1])
     question_keys = f4.multiselect("Question", list(questions), format_func=questions.get, key="stats_questions")
-    date_from = f5.date_input("Moderated from", value=None, key="stats_from")
-    date_to = f6.date_input("Moderated to", value=None, key="stats_to")
+    date_from = f5.date_input("Moderated from", value=None, format="DD/MM/YYYY", key="stats_from")
+    date_to = f6.date_input("Moderated to", value=None, format="DD/MM/YYYY", key="stats_to")
     f7, f8 = st.columns(2)
     level = f7.radio("Compare", ["questions", "overall"], horizontal=True, key="stats_level",
                      format_func={"questions": "Every question's grade", "overall": "Overall judgements"}.get,

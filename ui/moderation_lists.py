@@ -92,8 +92,8 @@ def queue_tab(user, options: FilterOptions) -> None:
     scope = user.scope
     chosen = audit_filters(options, "queue", ("team", "theme", "auditor"), st.columns(3))
     f4, f5, f6 = st.columns(3)
-    date_from = f4.date_input("Audited from", value=None, key="queue_from")
-    date_to = f5.date_input("Audited to", value=None, key="queue_to")
+    date_from = f4.date_input("Audited from", value=None, format="DD/MM/YYYY", key="queue_from")
+    date_to = f5.date_input("Audited to", value=None, format="DD/MM/YYYY", key="queue_to")
     kind = f6.selectbox("Kind", list(KINDS), format_func=KINDS.get, key="queue_kind")
     filters = QueueFilter(chosen["team"], chosen["theme"], chosen["auditor"], date_from, date_to, kind or None)
     page = cached_queue(scope, filters)

@@ -1,0 +1,24 @@
+"""One date format in every widget (issue 17): every date picker a user types into reads dd/mm/yyyy.
+
+The pages are listed literally, with the pickers each shows (AppTest draws every tab at once)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.app.conftest import page_test
+
+PICKERS = [
+    ("pages/agreement.py", "manager", {"Moderated from", "Moderated to"}),
+    ("pages/moderation.py", "auditor", {"Audited from", "Audited to"}),
+    ("pages/actions.py", "support", {"Due from", "Due to"}),
+    ("pages/meetings.py", "manager", {"Date held", "From", "To"}),
+]
+
+
+@pytest.mark.parametrize(("path", "username", "labels"), PICKERS, ids=[p[0] for p in PICKERS])
+def test_every_date_picker_reads_day_month_year(path, username, labels):
+    at = page_test(path, username).run()
+    assert not at.exception
+    formats = {d.label: d.proto.format for d in at.date_input}
+    assert labels <= set(formats), f"pickers shown: {sorted(formats)}"
+    assert {label: formats[label] for label in labels} == {label: "DD/MM/YYYY" for label in labels}
