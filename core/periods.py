@@ -85,8 +85,8 @@ def programme_end(start: date, weeks: int) -> date:
 
 
 def week_of(start: date, day: date) -> int:
-    """The programme week of ``day``: the app's one rule for "which week" (the SQL twin is
-    ``db.queries.progress.programme_week_of``; ``tests/data/test_week_and_rag_rules.py`` holds them together).
+    """The programme week of ``day``: the app's one rule for "which week" (SQL groups by day and the
+    days are put into weeks with it; ``tests/data/test_week_and_rag_rules.py`` has the hand count).
 
     Week 1 is the seven days from ``start`` (Monday to Sunday, as every programme starts on a
     Monday), week 2 the next seven, and so on; weekends and bank holidays count like any day.

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from core.actions import completion_in_time, overdue_cutoff
 from core.authz import Scope
 from core.periods import Period, previous_period, programme_end
+from core.periods import week_of as programme_week
 from core.progress import (
     AUDIT_KINDS,
     LIVENESS_BUCKETS,
@@ -140,7 +141,7 @@ class _Span:
         day = _as_day(day)
         if self.weekly_last is None or day is None or not self.start <= day <= self.weekly_last:
             return None
-        return (day - self.start).days // 7 + 1
+        return programme_week(self.start, day)
 
     def period_key(self, column):
         """SQL naming the period a date column falls in (the periods never overlap: the one before

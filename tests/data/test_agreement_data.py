@@ -16,7 +16,8 @@ from db.models import Answer, Audit, Case, Moderation, ModerationAnswer, Program
     Theme
 from db.moderation.grading import load_comparison, load_comparisons
 from db.moderation.stats import StatsFilter, agreement_counts, agreement_pairs
-from db.queries.progress import _agreement
+from core.periods import Period
+from db.queries.progress import period_figures
 from db.users import create_user
 
 PROGRAMME_START = date(2026, 9, 7)  # a Monday: 14 and 16 Sep are week 2, 22 Sep week 3
@@ -141,7 +142,9 @@ def test_the_progress_figures_and_the_agreement_page_count_the_same_pairs(fx):
     """Progress counts agreement in its own SQL (Answer.moderated_grade); the agreement page in
     db.moderation.stats (ModerationAnswer.agreed_grade). Both, on the same rows, by hand."""
     session, ids = fx
-    agreement, by_team = _agreement(session, _auditor(), date(2026, 9, 7), date(2026, 9, 30))
+    figures = period_figures(session, _auditor(), Period("sep", "September", date(2026, 9, 7), date(2026, 9, 30)),
+                             as_of=date(2026, 9, 30))
+    agreement, by_team = figures.agreement, figures.agreement_by_team
     # audits, answers, exact, within one, first higher, first lower, overall judgements, overall exact
     assert (agreement.audits, agreement.answers, agreement.exact, agreement.within_one, agreement.first_higher,
             agreement.first_lower) == (3, 8, 4, 8, 2, 2)

@@ -1,12 +1,11 @@
-"""The rules that exist twice, once in Python and once in SQL, run on the same rows on SQLite and
-PostgreSQL against hand counts: the programme week of a date (``core.periods.week_of`` and
-``db.queries.progress.programme_week_of``) and the RAG of a grade (``core.grades.rag_of`` and
-``db.queries.common.rag_expression``)."""
+"""One rule each, against hand counts: the programme week of a date (``core.periods.week_of``, the only
+implementation: the Progress queries group by day in SQL and put days into weeks with it), and the RAG
+of a grade, which exists twice (``core.grades.rag_of`` and ``db.queries.common.rag_expression`` in SQL),
+run on the same rows on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import Column, Date, Integer, MetaData, Table, func, insert, select
 
 from core.agenda_rules import is_red
@@ -14,7 +13,6 @@ from core.grades import effective_grade, rag_of
 from core.periods import week_of
 from db.engine import get_engine
 from db.queries.common import rag_expression
-from db.queries.progress import programme_week_of
 
 START = date(2026, 9, 7)  # a Monday, the demo programme's start on the reference day
 
@@ -55,27 +53,9 @@ def _run(db_url: str, rows: list[dict], columns) -> list[tuple]:
     return result
 
 
-def _sql_weeks(db_url: str, cases: list[tuple[date, int]]) -> list[tuple[date, int]]:
-    rows = _run(db_url, [{"day": day} for day, _ in cases], lambda t: (t.c.day, programme_week_of(t.c.day, START)))
-    return [(day, int(week)) for day, week in rows]
-
-
 def test_python_week_of_gives_the_hand_count_before_on_and_after_the_start():
     for day, week in WEEKS_BEFORE_THE_START + WEEKS_FROM_THE_START:
         assert week_of(START, day) == week, day
-
-
-def test_sql_programme_week_agrees_with_the_hand_count_and_python_from_the_start(db_url):
-    assert _sql_weeks(db_url, WEEKS_FROM_THE_START) == WEEKS_FROM_THE_START
-    assert [(day, week_of(START, day)) for day, _ in WEEKS_FROM_THE_START] == WEEKS_FROM_THE_START
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "programme_week_of divides in SQL, which truncates towards zero: the six days before the start "
-    "come out as week 1 and the week before them as 0. No caller sees it today (every query keeps "
-    "rows from the start on), but the SQL is not yet the Python rule before the start."))
-def test_sql_programme_week_before_the_start_is_the_python_rule(db_url):
-    assert _sql_weeks(db_url, WEEKS_BEFORE_THE_START) == WEEKS_BEFORE_THE_START
 
 
 # (first grade, moderated grade, RAG of the grade reporting uses), by the domain's table:
