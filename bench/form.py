@@ -39,7 +39,7 @@ NARRATIVE = (
 
 # A click's time is measured in the page: from the click to the script state returning to notRunning
 # after having been running (a MutationObserver on the app's data-test-script-state attribute).
-_WATCH = """() => {
+WATCH_RUN = """() => {
   const app = document.querySelector("[data-testid='stApp']");
   // A click landing while a run is still going joins that run: it counts as running already.
   window.__bench = {start: performance.now(), ran: app.getAttribute('data-test-script-state') === 'running',
@@ -79,7 +79,7 @@ def timed(page, action, what: str = "", retry: bool = True) -> float | None:
         page.wait_for_selector(IDLE, timeout=60_000)
         time.sleep(0.3)  # the auditor reads the badge before the next click (not counted)
         page.wait_for_selector(IDLE, timeout=60_000)
-        page.evaluate(_WATCH)
+        page.evaluate(WATCH_RUN)
         action()
         try:
             page.wait_for_function("window.__bench.ran", timeout=15_000, polling=10)
