@@ -19,13 +19,14 @@ from db.admin_teams import (  # noqa: E402
 )
 from db.engine import write_session  # noqa: E402
 from db.users import UserError  # noqa: E402
-from ui.admin import flash, show_flash, table  # noqa: E402
+from ui.admin import table  # noqa: E402
+from ui.flash import flash, show_flash  # noqa: E402
 from ui.widgets import session, today  # noqa: E402
 from ui.text import plain  # noqa: E402
 
 st.title("Teams and practitioners", anchor=False)
 st.caption("Audits keep the team they were done in: renaming a team or moving a practitioner never rewrites them.")
-show_flash()
+show_flash("admin")
 
 
 def attempt(action, success: str, clear: tuple[str, ...] = (), practitioner_id: int | None = None) -> None:
@@ -38,7 +39,7 @@ def attempt(action, success: str, clear: tuple[str, ...] = (), practitioner_id: 
     except UserError as error:
         st.error(plain(str(error)))
     else:
-        flash(success(outcome) if callable(success) else success)
+        flash("admin", success(outcome) if callable(success) else success)
         for key in clear:
             st.session_state.pop(key, None)
         if practitioner_id is not None:

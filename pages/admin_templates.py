@@ -8,7 +8,8 @@ import streamlit as st  # noqa: E402
 from core.templates import MAX_QUESTIONS, MIN_QUESTIONS, TemplateError  # noqa: E402
 from db.templates import check_template_upload, load_template_upload, template_questions, template_versions  # noqa: E402
 from db.engine import write_session  # noqa: E402
-from ui.admin import flash, show_flash, show_questions, table  # noqa: E402
+from ui.admin import show_questions, table  # noqa: E402
+from ui.flash import flash, show_flash  # noqa: E402
 from ui.text import plain  # noqa: E402
 from ui.widgets import session  # noqa: E402
 
@@ -17,7 +18,7 @@ st.caption(
     "Each theme's questions, by version. Audits keep the version they were entered with; a changed question set is "
     "loaded as a new, higher version."
 )
-show_flash()
+show_flash("admin")
 
 with session() as s:
     versions = template_versions(s, user.scope)
@@ -67,5 +68,5 @@ if uploaded is not None:
                 st.error(plain(str(error)))
             else:
                 st.session_state["template_upload_round"] = round_ + 1
-                flash(f"{spec.name} version {spec.version} loaded: new audits of this theme use it.")
+                flash("admin", f"{spec.name} version {spec.version} loaded: new audits of this theme use it.")
                 st.rerun()

@@ -17,7 +17,8 @@ from db.admin_users import (  # noqa: E402
 from db.engine import write_session  # noqa: E402
 from db.identities import create_provider_account, sign_in_rows  # noqa: E402
 from db.users import UserError  # noqa: E402
-from ui.admin import flash, role_label, show_flash, suggest_password, table  # noqa: E402
+from ui.admin import role_label, suggest_password, table  # noqa: E402
+from ui.flash import flash, show_flash  # noqa: E402
 from ui.auth import settings  # noqa: E402
 from ui.oidc import SIGN_IN_LABELS, draw_sign_in_admin  # noqa: E402
 from ui.text import plain  # noqa: E402
@@ -27,7 +28,7 @@ ROLE_VALUES = [r.value for r in Role]
 
 st.title("Users", anchor=False)
 st.caption("Everyone who can sign in, their roles and the teams managers see. Every change is in the event log.")
-show_flash()
+show_flash("admin")
 
 with session() as s:
     users = list_users(s, user.scope)
@@ -88,7 +89,7 @@ with add_tab:
                 st.error(plain(str(error)))
             else:
                 created = username.strip().lower()
-                flash(f"User '{created}' created. They sign in through {config.oidc_provider_label} with the email "
+                flash("admin", f"User '{created}' created. They sign in through {config.oidc_provider_label} with the email "
                       "address given; no password of this app's." if new_method == "provider" else
                       f"User '{created}' created. Their temporary password is {password}: they must change it "
                       "when they first sign in.")
@@ -115,7 +116,7 @@ with change_tab:
             except UserError as error:
                 st.error(plain(str(error)))
             else:
-                flash(f"Saved {chosen}: changed {', '.join(changed)}." if changed else "Nothing to change.")
+                flash("admin", f"Saved {chosen}: changed {', '.join(changed)}." if changed else "Nothing to change.")
                 st.rerun()
     if target.active:
         st.caption("A deactivated user is signed out at once and cannot sign in; their audits stay.")
@@ -127,14 +128,14 @@ with change_tab:
             except UserError as error:
                 st.error(plain(str(error)))
             else:
-                flash(f"{chosen} is deactivated and signed out.")
+                flash("admin", f"{chosen} is deactivated and signed out.")
                 st.rerun()
     else:
         st.info(f"{plain(chosen)} is deactivated.")
         if st.button(f"Reactivate {plain(chosen)}"):
             with write_session() as s:
                 set_user_active(s, scope=user.scope, username=chosen, active=True)
-            flash(f"{chosen} is active again.")
+            flash("admin", f"{chosen} is active again.")
             st.rerun()
 
 with reset_tab:
@@ -152,7 +153,7 @@ with reset_tab:
             except UserError as error:
                 st.error(plain(str(error)))
             else:
-                flash(f"Password of {whose} reset to {temporary}: they must change it at their next sign-in.")
+                flash("admin", f"Password of {whose} reset to {temporary}: they must change it at their next sign-in.")
                 st.session_state.pop("reset_password_value", None)
                 st.rerun()
     st.caption("To change your own password, use My account.")

@@ -6,7 +6,8 @@ user = require("meetings")
 import streamlit as st  # noqa: E402
 
 from db.meetings import manager_options, practitioner_options, team_options, user_options  # noqa: E402
-from ui.meetings import programme_dates, show_flash, unique_labels  # noqa: E402
+from ui.flash import show_flash  # noqa: E402
+from ui.meetings import programme_dates, unique_labels  # noqa: E402
 from ui.meetings_tabs import counts_tab, history_tab, record_tab  # noqa: E402
 from ui.widgets import session, today  # noqa: E402
 

@@ -5,7 +5,7 @@ user = require("risks")
 
 import streamlit as st  # noqa: E402
 
-from ui.meetings import show_flash  # noqa: E402
+from ui.flash import show_flash  # noqa: E402
 from ui.risks import add_tab, agenda_tab, log_tab, risk_context  # noqa: E402
 from ui.widgets import today  # noqa: E402
 

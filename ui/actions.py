@@ -22,7 +22,6 @@ from ui.cache import cached_query
 from ui.errors import refusable
 from ui.text import plain
 
-FLASH = "actions_flash"
 
 OVERDUE_STYLE = "background-color: #fde2e1; color: #7a1212"
 DUE_SOON_STYLE = "background-color: #fff4d6"
@@ -34,17 +33,6 @@ FIELD_LABELS = {
 
 
 # ------------------------------------------------------------------ small helpers
-def flash(message: str, kind: str = "success") -> None:
-    """A message that survives the rerun after a save."""
-    st.session_state[FLASH] = (kind, message)
-
-
-def show_flash() -> None:
-    kind, message = st.session_state.pop(FLASH, (None, None))
-    if message:
-        getattr(st, kind)(plain(message))
-
-
 def show_problems(problems: dict[str, list[str]]) -> None:
     for field_name, messages in problems.items():
         for message in messages:

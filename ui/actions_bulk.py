@@ -13,7 +13,8 @@ from db import actions as db_actions
 from db.actions import ActionFilters, ActionPage
 from db.engine import write_session
 from db.users import SignedInUser
-from ui.actions import FIELD_LABELS, flash
+from ui.actions import FIELD_LABELS
+from ui.flash import flash
 from ui.actions_list import pager
 from ui.text import plain
 
@@ -165,10 +166,10 @@ def _save_bulk(user: SignedInUser, snapshot: dict, edited: pd.DataFrame, today: 
     st.session_state[BULK_SEQUENCE] = st.session_state.get(BULK_SEQUENCE, 0) + 1
     saved = f"Saved {len(result.updated)} action{'s' if len(result.updated) != 1 else ''}."
     if result.rejected:
-        flash(f"{saved} {len(result.rejected)} row{'s were' if len(result.rejected) != 1 else ' was'} not saved "
+        flash("actions", f"{saved} {len(result.rejected)} row{'s were' if len(result.rejected) != 1 else ' was'} not saved "
               "(nothing of them was written): see the Problem column, fix and save again.", "warning")
     else:
-        flash(saved)
+        flash("actions", saved)
     st.rerun()
 
 

@@ -17,9 +17,10 @@ from db.actions import ActionConflict, ActionError, ActionFilters, ActionPage
 from db.engine import write_session
 from db.users import SignedInUser
 from ui.actions import (
-    DUE_SOON_STYLE, OVERDUE_STYLE, VERIFIED_STYLE, XLSX, download, flash, list_csv_file, list_xlsx_file, load_history,
+    DUE_SOON_STYLE, OVERDUE_STYLE, VERIFIED_STYLE, XLSX, download, list_csv_file, list_xlsx_file, load_history,
     load_one, show_problems,
 )
+from ui.flash import flash
 from ui.text import plain
 
 
@@ -153,7 +154,7 @@ def _run(command: Callable, success: str, view: ActionView, **kwargs) -> None:
         show_problems(exc.problems)
         return
     st.session_state[_seen_key(view.id)] = (updated.status, updated.version)
-    flash(success)
+    flash("actions", success)
     st.rerun()
 
 

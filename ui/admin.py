@@ -11,21 +11,9 @@ import streamlit as st
 from core.authz import Role
 from ui.text import plain
 
-_FLASH = "_admin_flash"
 # No look-alike characters (0/O, 1/l/I): the admin reads the password out to the person.
 # bandit B105: an alphabet, not a password
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # nosec B105
-
-
-def flash(message: str) -> None:
-    """Show ``message`` as a success note on the next run (after ``st.rerun``)."""
-    st.session_state[_FLASH] = message
-
-
-def show_flash() -> None:
-    message = st.session_state.pop(_FLASH, None)
-    if message:
-        st.success(plain(message), icon=":material/check_circle:")
 
 
 def suggest_password() -> str:

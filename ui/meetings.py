@@ -55,17 +55,6 @@ def programme_dates() -> tuple[date | None, int]:
 
 
 # ------------------------------------------------------------------ messages and form resets
-def flash(name: str, message: str) -> None:
-    """Show ``message`` once, on the next run (after ``st.rerun``)."""
-    st.session_state[f"_flash_{name}"] = message
-
-
-def show_flash(name: str) -> None:
-    message = st.session_state.pop(f"_flash_{name}", None)
-    if message:
-        st.success(plain(message), icon=":material/check_circle:")
-
-
 def generation(name: str) -> int:
     """A counter in widget keys: bumping it gives a form fresh, empty widgets."""
     return st.session_state.setdefault(f"_gen_{name}", 0)

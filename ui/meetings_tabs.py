@@ -15,7 +15,8 @@ from core.meetings import MEETING_KINDS, MENTORING_KINDS, MeetingDraft, kind_lab
 from db.engine import write_session
 from db.meetings import MeetingError, WeekCount, manager_summary, meeting_history, record_meeting, totals_by_kind
 from db.users import SignedInUser
-from ui.meetings import counts_for, default_teams, flash, generation, next_generation, show_problems
+from ui.flash import flash
+from ui.meetings import counts_for, default_teams, generation, next_generation, show_problems
 from ui.widgets import session
 
 # Not red, amber or green: those colours mean RAG grades everywhere else.

@@ -38,7 +38,7 @@ from db.identities import (
 )
 from db.identities import sign_in as record_sign_in
 from db.users import SignedInUser, UserError
-from ui.admin import flash
+from ui.flash import flash
 from ui.text import plain
 
 __all__ = ["SIGN_IN_LABELS", "draw_sign_in_admin", "draw_provider_button", "draw_sign_in_page", "provider_user",
@@ -285,5 +285,5 @@ def _admin_write(change, message: str, config: Settings) -> None:
     except UserError as error:
         st.error(plain(str(error)))
     else:
-        flash(message)
+        flash("admin", message)
         st.rerun()

@@ -19,8 +19,9 @@ from db.meetings import practitioner_options, team_options, user_options
 from db.queries.agenda import AgendaError, turn_into_entries
 from db.risks import RiskConflict, RiskError, create_risk, risk_log, update_many
 from db.users import SignedInUser
+from ui.flash import flash
 from ui.meetings import (
-    agenda_for, agenda_weeks, editor_edits, editor_state, flash, generation, md_escape, next_generation,
+    agenda_for, agenda_weeks, editor_edits, editor_state, generation, md_escape, next_generation,
     programme_dates, show_problems, unique_labels, week_label,
 )
 from ui.widgets import session

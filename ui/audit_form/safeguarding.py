@@ -11,6 +11,7 @@ from db.users import SignedInUser
 from ui.audit_form.state import FormState, show_messages
 from ui.audit_form.view import audit_link
 from ui.errors import refusable
+from ui.flash import flash, show_flash
 from ui.text import plain
 
 
@@ -18,14 +19,15 @@ from ui.text import plain
 def _acknowledge(scope: Scope, audit_id: int) -> None:
     with write_session() as session:
         problem = acknowledge_concern(session, scope, audit_id)
-    st.session_state["_concern_message"] = problem or "Concern acknowledged. It is recorded in the audit's trail."
+    if problem:
+        flash("concern", problem, "warning")
+    else:
+        flash("concern", "Concern acknowledged. It is recorded in the audit's trail.")
 
 
 def flash_acknowledgement() -> None:
     """The outcome of the last Acknowledge click, once."""
-    message = st.session_state.pop("_concern_message", None)
-    if message:
-        (st.success if message.startswith("Concern acknowledged") else st.warning)(plain(message))
+    show_flash("concern")
 
 
 @st.fragment

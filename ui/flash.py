@@ -1,0 +1,33 @@
+"""A message that survives the rerun after a save: the one way a page says what was saved (or why not).
+
+``flash("actions", "Saved 3 actions.")`` before ``st.rerun()``; the page calls ``show_flash("actions")``
+near its top and the message is drawn once, as plain text (``ui.text.plain``: messages quote what
+users typed). Each page (or part of one) has its own slot, so a message is never shown on another page.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+import streamlit as st
+
+from ui.text import plain
+
+Kind = Literal["success", "info", "warning", "error"]
+_ICONS = {"success": ":material/check_circle:", "info": ":material/info:", "warning": ":material/warning:",
+          "error": ":material/error:"}
+
+
+def _key(slot: str) -> str:
+    return f"_flash_{slot}"
+
+
+def flash(slot: str, message: str, kind: Kind = "success") -> None:
+    """Show ``message`` once, in ``slot``, on the next run."""
+    st.session_state[_key(slot)] = (kind, message)
+
+
+def show_flash(slot: str) -> None:
+    """Draw the message waiting in ``slot``, if any, and forget it."""
+    kind, message = st.session_state.pop(_key(slot), (None, None))
+    if message:
+        getattr(st, kind)(plain(message), icon=_ICONS[kind])
