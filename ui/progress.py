@@ -17,7 +17,8 @@ import pandas as pd
 import streamlit as st
 
 from core.authz import Scope
-from core.board_report import ReportTable, build_board_report
+from core.board_report import build_board_report
+from core.board_report_tables import ReportTable
 from core.periods import Period, custom_period, default_period, parse_period, period_options
 from core.progress import Headline, ProgressReport, report_audience
 from core.progress_charts import ProgressChart

@@ -11,7 +11,8 @@ from pypdf import PdfReader
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from core.board_report import build_board_report, report_tables
+from core.board_report import build_board_report
+from core.board_report_tables import report_tables
 from core.periods import percent
 from db.engine import get_engine
 from db.models import Event, Practitioner, Programme

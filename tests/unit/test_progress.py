@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from core.authz import Role, Scope
-from core.board_report import file_stem, headline_sheet_rows, moderation_table, report_tables, team_table, theme_table
+from core.board_report import file_stem
+from core.board_report_tables import headline_sheet_rows, moderation_table, report_tables, team_table, theme_table
 from core.forecast import burn_up, complete_weeks, current_pace, forecast, planned_by
 from core.periods import (
     Change,
