@@ -11,6 +11,7 @@ from core.board_report_tables import PRIVACY_NOTE, ReportTable, headline_table, 
 from core.periods import one_decimal, short_date
 from core.progress import ProgressReport
 from core.progress_charts import ProgressChart
+from core.progress_findings import headlines, narrative
 
 
 def _text(value: Any) -> str:
@@ -83,7 +84,7 @@ def build_pdf(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]])
     pdf.ln(1.5)
     pdf.set_font(FONT, size=7.5)
     pdf.set_text_color(80, 80, 80)
-    for item in report.headlines():  # what each figure counts, and its period
+    for item in headlines(report):  # what each figure counts, and its period
         pdf.multi_cell(0, 3.6, f"{item.label}: {item.help}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(20, 20, 20)
     pdf.ln(3)
@@ -91,7 +92,7 @@ def build_pdf(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]])
     since = f"What changed since {report.previous.period.name}" if report.previous else "What happened in the period"
     pdf.cell(0, 8, since, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=10)
-    for line in report.narrative():
+    for line in narrative(report):
         pdf.multi_cell(0, 5.2, f"- {line}", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(0.8)
 

@@ -19,6 +19,7 @@ from core.progress import (
     Agreement,
     ProgressReport,
 )
+from core.progress_findings import headlines
 
 PRIVACY_NOTE = "Aggregate and team-level figures only: no case references, practitioner names or free text from audits."
 
@@ -48,7 +49,7 @@ def _mean(value: float | None) -> float | None:
 def headline_table(report: ProgressReport) -> ReportTable:
     """The headline figures as printed: each share with its n beside it ("22% of 136 audits")."""
     previous = report.previous.period.name if report.previous else "Previous period"
-    rows = [[h.label, h.value, h.previous, _delta_words(h.delta)] for h in report.headlines()]
+    rows = [[h.label, h.value, h.previous, _delta_words(h.delta)] for h in headlines(report)]
     return ReportTable("headlines", "Headline figures", ["Figure", report.period.name, previous, "Change"], rows,
                        "A share is printed with its n: '22% of 136 audits' is 30 of 136.")
 
@@ -64,7 +65,7 @@ def headline_sheet_rows(report: ProgressReport) -> list[tuple[list[Any], bool]]:
     """
     previous = report.previous.period.title if report.previous else None
     rows = []
-    for h in report.headlines():
+    for h in headlines(report):
         rows.append(([h.label, report.period.title, h.number, h.n, previous if h.has_previous else None,
                       h.previous_number if h.has_previous else None, h.previous_n if h.has_previous else None,
                       _delta_words(h.delta), h.help], h.is_share))

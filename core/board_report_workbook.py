@@ -12,6 +12,7 @@ from core.board_report_tables import HEADLINE_SHEET_COLUMNS, PRIVACY_NOTE, headl
 from core.exports import safe_cell, to_xlsx
 from core.progress import ProgressReport
 from core.progress_charts import ProgressChart
+from core.progress_findings import narrative
 
 
 def build_xlsx(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]]) -> bytes:
@@ -25,7 +26,7 @@ def build_xlsx(report: ProgressReport, charts: list[tuple[ProgressChart, bytes]]
     }
     headline = headline_sheet_rows(report)
     sheets["Headline figures"] = (HEADLINE_SHEET_COLUMNS, [row for row, _ in headline])
-    sheets["What changed"] = (["What changed since the previous period"], [[line] for line in report.narrative()])
+    sheets["What changed"] = (["What changed since the previous period"], [[line] for line in narrative(report)])
     sheets["Charts"] = (["Chart", "What it shows (n and period)"], [[c.title, c.caption] for c, _ in charts])
     for table in report_tables(report)[1:]:
         sheets[_sheet_name(table.key)] = (table.columns, table.rows)
