@@ -21,8 +21,8 @@ from core.board_report import build_board_report
 from core.board_report_tables import ReportTable
 from core.periods import Period, custom_period, default_period, parse_period, period_options
 from core.progress import ProgressReport, report_audience
-from core.progress_findings import Headline, headlines, narrative
 from core.progress_charts import ProgressChart
+from core.progress_findings import Headline, headlines, narrative
 from db.board_reports import DOWNLOADED, PREPARED, log_board_report
 from db.engine import read_session, write_session
 from db.queries.progress import programme_dates, progress_report

@@ -47,6 +47,7 @@ from core.progress import (
     withholds_small_teams,
     withheld_groups,
 )
+from core.progress_charts import agreement_chart
 from core.progress_findings import (
     finding_actions,
     finding_agreement,
@@ -59,7 +60,6 @@ from core.progress_findings import (
     headlines,
     narrative,
 )
-from core.progress_charts import agreement_chart
 
 START = date(2026, 9, 7)  # a Monday: the demo programme's start as seeded on 26 Nov 2026
 WEEKS = 12
