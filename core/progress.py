@@ -1,11 +1,10 @@
-"""The programme's progress figures as plain data, and what they say.
+"""The programme's progress figures as plain data.
 
 ``db.queries.progress`` fills these classes from SQL (aggregates and team-level
 figures only: no case references, practitioner names or free text can be held
 here). The Progress page and the board report both read one ``ProgressReport``,
-so every number on the dashboard is the number in the report. Chart titles state
-a finding computed from the figures ("Red audits fell from 45% to 12%"), and the
-narrative says what changed since the previous period in numbers, not adjectives.
+so every number on the dashboard is the number in the report. What the figures
+say (headline figures, chart findings, the narrative) is in ``core.progress_findings``.
 """
 from __future__ import annotations
 
@@ -15,18 +14,7 @@ from datetime import date
 from core.authz import Role, Scope
 from core.forecast import BurnUpPoint, Forecast, burn_up, forecast, planned_by
 from core.heatmap import MIN_AUDITS
-from core.periods import (
-    Change,
-    Period,
-    count_change_words,
-    one_decimal,
-    percent,
-    round_half_up,
-    share,
-    share_change_words,
-    short_date,
-    week_of,
-)
+from core.periods import Change, Period, round_half_up, share, week_of
 
 MEETING_KINDS = ("mentoring", "reflective")
 OTHER_MEETING_KINDS = ("workshop", "coaching")
@@ -251,57 +239,6 @@ class WeeklySeries:
 
 
 @dataclass(frozen=True)
-class Headline:
-    """One headline figure: a count, or a share with its n, in the period and the one before.
-
-    Numbers stay numbers (``number`` is a count, or a share from 0 to 1) so that a workbook can
-    store them as numbers; ``value``, ``previous`` and ``delta`` are the same figures as printed.
-    """
-
-    label: str  # what it counts
-    number: int | float | None
-    previous_number: int | float | None = None
-    n: int | None = None  # a share's denominator; for a count against a target, the target
-    previous_n: int | None = None
-    unit: str = ""  # what n counts ("audits", "graded answers")
-    is_share: bool = False
-    has_previous: bool = False
-    higher_is_better: bool = True
-    help: str = ""  # what it counts and its period, in a sentence
-    short: str = ""  # for a small tile on the page; the report prints ``label``
-
-    @property
-    def tile_label(self) -> str:
-        return self.short or self.label
-
-    def _text(self, number: int | float | None, n: int | None) -> str:
-        if self.is_share:
-            return f"{percent(number)} of {n or 0} {self.unit}".rstrip()
-        if n is not None:
-            return f"{number} of {n}"
-        return "-" if number is None else str(number)
-
-    @property
-    def value(self) -> str:
-        return self._text(self.number, self.n)
-
-    @property
-    def previous(self) -> str | None:
-        return self._text(self.previous_number, self.previous_n) if self.has_previous else None
-
-    @property
-    def delta(self) -> str | None:
-        """e.g. "+32", "-17 pp"; None when there is nothing to compare."""
-        if not self.has_previous:
-            return None
-        if self.is_share:
-            return _points(Change(self.number, self.previous_number))
-        if self.number is None or self.previous_number is None:
-            return None
-        return _signed(self.number - self.previous_number)
-
-
-@dataclass(frozen=True)
 class ProgressReport:
     """The figures of one period, the period before, and the weekly series to its end."""
 
@@ -368,9 +305,6 @@ class ProgressReport:
         return round_half_up(planned_by(self.total_target, self.programme_weeks, self.through_week))
 
     # ---------------------------------------------------------------- comparisons
-    def _previous_label(self) -> str:
-        return self.previous.period.label if self.previous else ""
-
     def red_change(self) -> Change:
         previous = self.previous.rag.share("R") if self.previous and self.previous.rag.total else None
         return Change(self.current.rag.share("R"), previous)
@@ -393,227 +327,6 @@ class ProgressReport:
 
     def weakest_domain(self) -> DomainFigures | None:
         return self.current.domains[0] if self.current.domains and self.current.domains[0].answers else None
-
-    # ---------------------------------------------------------------- headline figures
-    def headlines(self) -> list[Headline]:
-        cur, prev = self.current, self.previous
-        had = prev is not None
-        label = self.period.label
-        items = [
-            Headline("External audits submitted in the period", cur.external, prev.external if prev else None,
-                     has_previous=had, help=f"Submitted external audits with an audit date in {self.period.phrase}.",
-                     short=f"External audits, {label}"),
-        ]
-        items.append(Headline(
-            f"External audits, programme start to the end of week {self.through_week}", self.done_to_date(),
-            n=self.total_target,
-            help=(f"Submitted external audits from week 1 to week {self.through_week}, against the programme target "
-                  f"of {self.total_target}; straight-line plan by this week: {self.planned_to_date}."
-                  if self.total_target is not None else
-                  f"Submitted external audits of {self.scope_label} from week 1 to week {self.through_week}."),
-            short=f"External audits, weeks 1-{self.through_week}"))
-        red, green = self.red_change(), self.green_change()
-        graded_before = prev.rag.total if prev else None
-        items += [
-            Headline("Red audits (Inadequate overall)", red.current, red.previous, cur.rag.total, graded_before,
-                     "audits", True, had, higher_is_better=False,
-                     help=f"Share of the audits in {self.period.phrase} (external and internal) graded Inadequate "
-                          "overall, moderated grade where moderated.", short=f"Red audits, {label}"),
-            Headline("Green audits (Good or Outstanding overall)", green.current, green.previous, cur.rag.total,
-                     graded_before, "audits", True, had,
-                     help=f"Share of the audits in {self.period.phrase} (external and internal) graded Good or "
-                          "Outstanding overall, moderated grade where moderated.", short=f"Green audits, {label}"),
-        ]
-        agreement = self.agreement_change()
-        items.append(Headline("Moderation: exact agreement of first and moderated grades", agreement.current,
-                              agreement.previous, cur.agreement.answers, prev.agreement.answers if prev else None,
-                              "graded answers", True, had,
-                              help=f"Graded answers of the {cur.agreement.audits} moderations completed in "
-                                   f"{self.period.phrase} whose first grade equals the moderated grade.",
-                              short=f"Exact agreement, {label}"))
-        in_time = self.in_time_change()
-        items.append(Headline("Remedial actions done within 5 working days of being raised", in_time.current,
-                              in_time.previous, cur.actions.due, prev.actions.due if prev else None, "actions", True,
-                              had,
-                              help=f"Of the actions raised in {self.period.phrase} that were done or whose 5 working "
-                                   f"days had passed by {short_date(self.as_of)}: {cur.actions.in_time} of "
-                                   f"{cur.actions.due} done within 5 working days.",
-                              short=f"Actions in 5 working days, {label}"))
-        items.append(Headline("Mentoring and reflective meetings held", cur.mentoring,
-                              prev.mentoring if prev else None, has_previous=had,
-                              help=f"Mentoring and reflective meetings held in {self.period.phrase}.",
-                              short=f"Mentoring meetings, {label}"))
-        live = self.live_change()
-        external = cur.liveness_of("external")
-        items.append(Headline(f"External audits of work from the {LIVE_DAYS} days before the audit", live.current,
-                              live.previous, external.audits,
-                              prev.liveness_of("external").audits if prev else None, "audits", True, had,
-                              help=f"External audits in {self.period.phrase} with the date of the work audited; mean "
-                                   f"{one_decimal(external.mean_days)} days between the work audited and the audit.",
-                              short=f"Audits within {LIVE_DAYS} days, {label}"))
-        return items
-
-    # ---------------------------------------------------------------- findings (chart titles)
-    def finding_burn_up(self) -> str:
-        done = self.done_to_date()
-        if self.total_target is None:
-            return f"{done} external audits done in {self.scope_label} by the end of week {self.through_week}"
-        plan = self.planned_to_date or 0
-        gap = done - plan
-        position = ("on the straight-line plan" if gap == 0 else
-                    f"{abs(gap)} {'ahead of' if gap > 0 else 'behind'} the straight-line plan of {plan}")
-        return (f"{done} of {self.total_target} planned audits done by the end of week {self.through_week} "
-                f"({percent(share(done, self.total_target))}), {position}")
-
-    def finding_themes(self) -> str:
-        forecasts = [f for f in self.forecasts() if f.name != "All themes"]
-        if not forecasts:
-            leader = max(self.current.themes, key=lambda t: self.done_to_date(t.theme), default=None)
-            if leader is None:
-                return "No external audits yet"
-            return f"{leader.theme} has the most external audits: {self.done_to_date(leader.theme)}"
-        met = [f for f in forecasts if f.status == "met"]
-        track = [f for f in forecasts if f.status == "on track"]
-        behind = [f for f in forecasts if f.status == "not at current pace"]
-        parts = [f"{len(met)} of {len(forecasts)} themes have met their target"]
-        if track:
-            parts.append(f"{len(track)} on track")
-        if behind:
-            parts.append(f"{len(behind)} not at the current pace")
-        return ", ".join(parts)
-
-    def finding_rag_by_week(self) -> str:
-        change = self.red_change()
-        if change.current is None:
-            return f"No audits graded in {self.period.phrase}"
-        if change.previous is None:
-            return f"{percent(change.current)} of audits in {self.period.phrase} were Red ({self.current.rag.red} of " \
-                   f"{self.current.rag.total})"
-        return (f"Red audits {share_change_words(change)} from {self._previous_label()} to {self.period.label}")
-
-    def finding_rag_by_theme(self) -> str:
-        graded = [t for t in self.current.themes if t.rag.total]
-        if not graded:
-            return f"No audits graded in {self.period.phrase}"
-        worst = max(graded, key=lambda t: (t.rag.share("R") or 0, t.rag.total))
-        if not worst.rag.red:
-            return f"No theme had a Red audit in {self.period.phrase}"
-        return (f"{worst.theme} had the highest share of Red audits in {self.period.phrase}: "
-                f"{percent(worst.rag.share('R'))} of {worst.rag.total}")
-
-    def finding_domains(self) -> str:
-        weakest = self.weakest_domain()
-        if weakest is None:
-            return f"No graded answers in {self.period.phrase}"
-        return (f"{weakest.domain} is the weakest domain: {percent(weakest.rag.share('R'))} of "
-                f"{weakest.answers} answers Inadequate, mean grade {one_decimal(weakest.mean_grade)} of 4")
-
-    def finding_agreement(self) -> str:
-        agreement = self.current.agreement
-        if not agreement.answers:
-            return f"No moderations completed in {self.period.phrase}"
-        change = self.agreement_change()
-        words = share_change_words(change)
-        if change.previous is not None:
-            first = f"Exact agreement {words} ({self._previous_label()} to {self.period.label})"
-        else:
-            first = f"Moderators agreed exactly with {percent(change.current)} of first grades in {self.period.phrase}"
-        generous = agreement.generous_share
-        if generous is None:
-            return first
-        return f"{first}; the first grade was the higher one in {percent(generous)} of disagreements"
-
-    def finding_actions(self) -> str:
-        actions = self.current.actions
-        if not actions.raised and not actions.due:
-            return f"No remedial actions raised in {self.period.phrase}"
-        if not actions.due:
-            return f"{actions.raised} remedial actions raised in {self.period.phrase}, none due yet"
-        change = self.in_time_change()
-        text = (f"{percent(change.current)} of remedial actions raised in {self.period.phrase} were done within 5 "
-                f"working days ({actions.in_time} of {actions.due})")
-        if change.previous is not None:
-            text += f"; {percent(change.previous)} in {self._previous_label()}"
-        return text
-
-    def finding_meetings(self) -> str:
-        current = self.current.mentoring
-        previous = self.previous.mentoring if self.previous else None
-        if previous is None:
-            return f"{current} mentoring and reflective meetings in {self.period.phrase}"
-        difference = current - previous
-        if difference == 0:
-            return (f"{current} mentoring and reflective meetings in {self.period.phrase}, "
-                    f"as in {self._previous_label()}")
-        return (f"{current} mentoring and reflective meetings in {self.period.phrase}, "
-                f"{'up' if difference > 0 else 'down'} {abs(difference)} on {self._previous_label()}")
-
-    def finding_liveness(self) -> str:
-        external = self.current.liveness_of("external")
-        if not external.audits:
-            return f"No external audits with a date of the work audited in {self.period.phrase}"
-        return (f"{percent(external.live_share)} of external audits in {self.period.phrase} looked at work from the "
-                f"{LIVE_DAYS} days before "
-                f"(mean {one_decimal(external.mean_days)} days)")
-
-    # ---------------------------------------------------------------- the narrative
-    def narrative(self) -> list[str]:
-        """What changed since the previous period, sentence by sentence, in numbers."""
-        cur, prev = self.current, self.previous
-        lines = []
-        audits = (f"External audits: {count_change_words(cur.external, prev.external if prev else None)}; "
-                  f"{cur.internal} internal audits.")
-        if self.total_target is not None:
-            audits += (f" {self.done_to_date()} of {self.total_target} planned audits done by the end of week "
-                       f"{self.through_week} ({percent(share(self.done_to_date(), self.total_target))}); "
-                       f"the straight-line plan was {self.planned_to_date}.")
-        lines.append(audits)
-        red, green = self.red_change(), self.green_change()
-        if cur.rag.total:
-            lines.append(f"Of {cur.rag.total} audits graded, Red {share_change_words(red)} and Green "
-                         f"{share_change_words(green)}" + (f" (previous: {prev.rag.total} audits)." if prev else "."))
-        weakest = self.weakest_domain()
-        if weakest:
-            before = prev.domain(weakest.domain) if prev else None
-            change = Change(weakest.rag.share("R"), before.rag.share("R") if before and before.answers else None)
-            lines.append(f"Weakest domain: {weakest.domain}; the share of its answers graded Inadequate "
-                         f"{share_change_words(change)} ({weakest.answers} answers).")
-        agreement = cur.agreement
-        if agreement.answers:
-            lines.append(
-                f"Moderation: {agreement.audits} audits moderated; exact agreement "
-                f"{share_change_words(self.agreement_change())} on {agreement.answers} answers, "
-                f"within one grade {percent(agreement.within_one_share)}; the first grade was higher in "
-                f"{agreement.first_higher} and lower in {agreement.first_lower} answers.")
-        else:
-            lines.append("Moderation: no moderations completed in the period.")
-        actions = cur.actions
-        lines.append(
-            f"Remedial actions: {actions.raised} raised, {actions.done} done and {actions.verified} verified; "
-            f"done within 5 working days {share_change_words(self.in_time_change())} "
-            f"({actions.in_time} of {actions.due}); {actions.overdue_at_end} overdue on {short_date(cur.up_to)}.")
-        lines.append(f"Mentoring and reflective meetings: "
-                     f"{count_change_words(cur.mentoring, prev.mentoring if prev else None)}.")
-        external = cur.liveness_of("external")
-        if external.audits:
-            lines.append(f"External audits of work from the last {LIVE_DAYS} days "
-                         f"{share_change_words(self.live_change())}; mean {one_decimal(external.mean_days)} days "
-                         "between the work and the audit.")
-        forecasts = [f for f in self.forecasts() if f.name != "All themes"]
-        if forecasts:
-            lines.append("At the pace of the last 4 complete weeks: "
-                         + "; ".join(f"{f.name} {f.done} of {f.target}, {f.text}" for f in forecasts)
-                         + f". The programme ends on {short_date(forecasts[0].programme_ends)}.")
-        return lines
-
-
-def _signed(value: int) -> str:
-    return f"+{value}" if value > 0 else str(value)
-
-
-def _points(change: Change) -> str | None:
-    points = change.points
-    return None if points is None else f"{_signed(points)} pp"
 
 
 # ------------------------------------------------------------------ small numbers withheld (sponsors)

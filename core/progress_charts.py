@@ -18,6 +18,17 @@ from core.agreement import SMALL_N
 from core.grades import RAG_COLOURS, Rag
 from core.periods import one_decimal, percent, round_half_up, short_date, weeks_in
 from core.progress import AUDIT_KINDS, LIVE_DAYS, MEETING_KINDS, ProgressReport
+from core.progress_findings import (
+    finding_actions,
+    finding_agreement,
+    finding_burn_up,
+    finding_domains,
+    finding_liveness,
+    finding_meetings,
+    finding_rag_by_theme,
+    finding_rag_by_week,
+    finding_themes,
+)
 
 RAG_ORDER = ["R", "A", "G"]
 RAG_NAMES = {"R": "Red", "A": "Amber", "G": "Green"}
@@ -103,7 +114,7 @@ def burn_up_chart(report: ProgressReport, width: int | None = None, height: int 
             y="target:Q", x=alt.value(0), text="label:N"))
     chart = _size(alt.layer(*layers), width, height)
     n = report.done_to_date()
-    return ProgressChart("burn_up", report.finding_burn_up(),
+    return ProgressChart("burn_up", finding_burn_up(report),
                          f"n = {n} external audits from the programme's start to {short_date(report.current.up_to)}. "
                          f"Dashed: the straight-line plan; black line: the programme target. {report.period.title}.",
                          chart)
@@ -146,7 +157,7 @@ def themes_chart(report: ProgressReport, width: int | None = None, height: int =
                if targets is not None else
                f"n = {report.done_to_date()} external audits by theme in {report.scope_label}, {to_date}. "
                f"{report.period.title}.")
-    return ProgressChart("themes", report.finding_themes(), caption, _size(alt.layer(*layers), width, height))
+    return ProgressChart("themes", finding_themes(report), caption, _size(alt.layer(*layers), width, height))
 
 
 def rag_by_week_chart(report: ProgressReport, width: int | None = None, height: int = 300) -> ProgressChart:
@@ -170,7 +181,7 @@ def rag_by_week_chart(report: ProgressReport, width: int | None = None, height: 
         tooltip=["week:O", "rag:N", "audits:Q", "share:N"],
     )
     total = report.current.rag.total
-    return ProgressChart("rag_week", report.finding_rag_by_week(),
+    return ProgressChart("rag_week", finding_rag_by_week(report),
                          f"n = {total} audits (external and internal) in {report.period.phrase}; moderated grade "
                          f"where moderated. {_weeks_note(report)}.", _size(chart, width, height))
 
@@ -191,7 +202,7 @@ def rag_by_theme_chart(report: ProgressReport, width: int | None = None, height:
         order=alt.Order("order:Q"),
         tooltip=["theme:N", "rag:N", "audits:Q", "share:N"],
     )
-    return ProgressChart("rag_theme", report.finding_rag_by_theme(),
+    return ProgressChart("rag_theme", finding_rag_by_theme(report),
                          f"n = {report.current.rag.total} audits (external and internal) in {report.period.title}; "
                          "moderated grade where moderated.", _size(chart, width, height))
 
@@ -216,7 +227,7 @@ def domains_chart(report: ProgressReport, width: int | None = None, height: int 
     answers = sum(d.answers for d in report.current.domains)
     # Every domain needs room for its label, however many the templates have.
     height = max(height, 34 * len(report.current.domains) + 40)
-    return ProgressChart("domains", report.finding_domains(),
+    return ProgressChart("domains", finding_domains(report),
                          f"n = {answers} graded answers in {report.current.rag.total} audits, {report.period.title}; "
                          "weakest domain (lowest mean grade) first; moderated grade where moderated.",
                          _size(chart, width, height))
@@ -261,7 +272,7 @@ def agreement_chart(report: ProgressReport, width: int | None = None, height: in
     small = " Fewer than 10 moderations in the period: read with care." if 0 < agreement.audits < 10 else ""
     hollow = (f" Hollow points: weeks with fewer than {SMALL_N} moderations ({'weeks' if len(small_weeks) > 1 else 'week'} "
               f"{', '.join(str(w) for w in small_weeks)}), too few to read a trend into." if small_weeks else "")
-    return ProgressChart("agreement", report.finding_agreement(),
+    return ProgressChart("agreement", finding_agreement(report),
                          f"n = {agreement.answers} graded answers in {agreement.audits} moderations completed in "
                          f"{report.period.phrase}; first grade against the moderated grade, by week the moderation was "
                          f"completed. {_weeks_note(report)}.{small}{hollow}", _size(chart, width, height))
@@ -288,7 +299,7 @@ def actions_chart(report: ProgressReport, width: int | None = None, height: int 
         tooltip=["week:O", "measure:N", "actions:Q"],
     )
     actions = report.current.actions
-    return ProgressChart("actions", report.finding_actions(),
+    return ProgressChart("actions", finding_actions(report),
                          f"n = {actions.raised} raised, {actions.done} done, {actions.verified} verified in "
                          f"{report.period.phrase}; within 5 working days of being raised, of the {actions.due} due by "
                          f"{short_date(report.as_of)}. {_weeks_note(report)}.", _size(chart, width, height))
@@ -311,7 +322,7 @@ def meetings_chart(report: ProgressReport, width: int | None = None, height: int
         opacity=_opacity(report),
         tooltip=["week:O", "kind:N", "meetings:Q"],
     )
-    return ProgressChart("meetings", report.finding_meetings(),
+    return ProgressChart("meetings", finding_meetings(report),
                          f"n = {report.current.mentoring} mentoring and reflective meetings in {report.period.phrase}. "
                          f"{_weeks_note(report)}.", _size(chart, width, height))
 
@@ -335,7 +346,7 @@ def liveness_chart(report: ProgressReport, width: int | None = None, height: int
     rule = alt.Chart(pd.DataFrame([{"days": LIVE_DAYS}])).mark_rule(color="#111", strokeDash=[2, 2]).encode(y="days:Q")
     external, internal = report.current.liveness_of("external"), report.current.liveness_of("internal")
     return ProgressChart(
-        "liveness", report.finding_liveness(),
+        "liveness", finding_liveness(report),
         f"n = {external.audits} external and {internal.audits} internal audits with the date of the work in "
         f"{report.period.phrase}; internal audits: {percent(internal.live_share)} within {LIVE_DAYS} days, mean "
         f"{one_decimal(internal.mean_days)} days. Dotted line: {LIVE_DAYS} days. {_weeks_note(report)}.",

@@ -6,7 +6,7 @@ user = require("progress")
 
 import streamlit as st  # noqa: E402
 
-from core.board_report import (  # noqa: E402
+from core.board_report_tables import (  # noqa: E402
     actions_table,
     domain_table,
     forecast_table,

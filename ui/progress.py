@@ -17,10 +17,12 @@ import pandas as pd
 import streamlit as st
 
 from core.authz import Scope
-from core.board_report import ReportTable, build_board_report
+from core.board_report import build_board_report
+from core.board_report_tables import ReportTable
 from core.periods import Period, custom_period, default_period, parse_period, period_options
-from core.progress import Headline, ProgressReport, report_audience
+from core.progress import ProgressReport, report_audience
 from core.progress_charts import ProgressChart
+from core.progress_findings import Headline, headlines, narrative
 from db.board_reports import DOWNLOADED, PREPARED, log_board_report
 from db.engine import read_session, write_session
 from db.queries.progress import programme_dates, progress_report
@@ -157,10 +159,10 @@ def draw_presentation(report: ProgressReport, charts: list[ProgressChart]) -> No
 
 # ------------------------------------------------------------------ drawing
 def draw_headlines(report: ProgressReport, columns: int = 4) -> None:
-    headlines: list[Headline] = report.headlines()
+    items: list[Headline] = headlines(report)
     previous = report.previous.period.name if report.previous else None
-    for start in range(0, len(headlines), columns):
-        for column, item in zip(st.columns(columns), headlines[start:start + columns]):
+    for start in range(0, len(items), columns):
+        for column, item in zip(st.columns(columns), items[start:start + columns]):
             # The tile says its period and, for a share, its n; the help says what it counts.
             help_text = f"{item.label}. {item.help}"
             if previous and item.previous is not None:
@@ -173,7 +175,7 @@ def draw_headlines(report: ProgressReport, columns: int = 4) -> None:
 def draw_narrative(report: ProgressReport) -> None:
     since = f"What changed since {report.previous.period.name}" if report.previous else "What happened in the period"
     st.subheader(plain(since))
-    st.markdown("\n".join(f"- {plain(line)}" for line in report.narrative()))
+    st.markdown("\n".join(f"- {plain(line)}" for line in narrative(report)))
 
 
 CHART_FRAME = 150  # pixels around a progress chart's plot: axes, y title and legend

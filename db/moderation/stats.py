@@ -24,7 +24,7 @@ from db.moderation.common import (
     start_of,
 )
 from db.queries.common import in_scope
-from db.queries.progress import as_date
+from db.queries.progress_sources import as_date
 
 
 # ------------------------------------------------------------------ statistics

@@ -12,7 +12,9 @@ from dataclasses import replace
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from core.board_report import build_pdf, build_xlsx, report_tables
+from core.board_report_pdf import build_pdf
+from core.board_report_tables import report_tables
+from core.board_report_workbook import build_xlsx
 from core.progress import RagCounts, TeamFigures
 from tests.unit.test_progress import _report
 

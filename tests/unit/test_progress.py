@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from core.authz import Role, Scope
-from core.board_report import file_stem, headline_sheet_rows, moderation_table, report_tables, team_table, theme_table
+from core.board_report import file_stem
+from core.board_report_tables import headline_sheet_rows, moderation_table, report_tables, team_table, theme_table
 from core.forecast import burn_up, complete_weeks, current_pace, forecast, planned_by
 from core.periods import (
     Change,
@@ -47,6 +48,18 @@ from core.progress import (
     withheld_groups,
 )
 from core.progress_charts import agreement_chart
+from core.progress_findings import (
+    finding_actions,
+    finding_agreement,
+    finding_burn_up,
+    finding_domains,
+    finding_liveness,
+    finding_meetings,
+    finding_rag_by_week,
+    finding_themes,
+    headlines,
+    narrative,
+)
 
 START = date(2026, 9, 7)  # a Monday: the demo programme's start as seeded on 26 Nov 2026
 WEEKS = 12
@@ -244,58 +257,58 @@ def _report(with_previous: bool = True) -> ProgressReport:
 
 def test_chart_titles_state_their_findings():
     report = _report()
-    assert report.finding_rag_by_week() == "Red audits fell from 40% to 20% from Month 1 to Month 2"
-    assert report.finding_burn_up() == (
+    assert finding_rag_by_week(report) == "Red audits fell from 40% to 20% from Month 1 to Month 2"
+    assert finding_burn_up(report) == (
         "16 of 24 planned audits done by the end of week 8 (67%), on the straight-line plan")
-    assert report.finding_domains() == (
+    assert finding_domains(report) == (
         "Lived experience and voice is the weakest domain: 30% of 10 answers Inadequate, mean grade 1.7 of 4")
-    assert report.finding_agreement() == (
+    assert finding_agreement(report) == (
         "Moderators agreed exactly with 75% of first grades in Month 2; the first grade was the higher one in 80% "
         "of disagreements")
-    assert report.finding_actions() == (
+    assert finding_actions(report) == (
         "80% of remedial actions raised in Month 2 were done within 5 working days (4 of 5); 50% in Month 1")
-    assert report.finding_meetings() == "15 mentoring and reflective meetings in Month 2, up 5 on Month 1"
+    assert finding_meetings(report) == "15 mentoring and reflective meetings in Month 2, up 5 on Month 1"
     # 8 to go at 2 a week is 28 days from 1 Nov: 29 Nov, the programme's last day.
-    assert report.finding_themes() == "0 of 1 themes have met their target, 1 on track"
+    assert finding_themes(report) == "0 of 1 themes have met their target, 1 on track"
     assert report.forecasts()[0].forecast_on == date(2026, 11, 29)
-    assert report.finding_liveness() == (
+    assert finding_liveness(report) == (
         "100% of external audits in Month 2 looked at work from the 7 days before (mean 4.0 days)")
 
 
 def test_without_a_previous_period_nothing_is_compared():
     report = _report(with_previous=False)
-    assert report.finding_rag_by_week() == "20% of audits in Month 2 were Red (2 of 10)"
-    headlines = {h.label: h for h in report.headlines()}
-    red = headlines["Red audits (Inadequate overall)"]
+    assert finding_rag_by_week(report) == "20% of audits in Month 2 were Red (2 of 10)"
+    figures = {h.label: h for h in headlines(report)}
+    red = figures["Red audits (Inadequate overall)"]
     assert red.previous is None and red.delta is None
-    assert not any("before" in line for line in report.narrative())
+    assert not any("before" in line for line in narrative(report))
 
 
 def test_headlines_and_narrative_give_the_numbers():
     report = _report()
-    headlines = {h.label: (h.value, h.previous, h.delta) for h in report.headlines()}
-    assert headlines["External audits submitted in the period"] == ("8", "10", "-2")
-    assert headlines["External audits, programme start to the end of week 8"] == ("16 of 24", None, None)
+    figures = {h.label: (h.value, h.previous, h.delta) for h in headlines(report)}
+    assert figures["External audits submitted in the period"] == ("8", "10", "-2")
+    assert figures["External audits, programme start to the end of week 8"] == ("16 of 24", None, None)
     # Shares carry their n: 2 Red of 10 graded audits; 4 of 10 in Month 1.
-    assert headlines["Red audits (Inadequate overall)"] == ("20% of 10 audits", "40% of 10 audits", "-20 pp")
-    assert headlines["Remedial actions done within 5 working days of being raised"] == (
+    assert figures["Red audits (Inadequate overall)"] == ("20% of 10 audits", "40% of 10 audits", "-20 pp")
+    assert figures["Remedial actions done within 5 working days of being raised"] == (
         "80% of 5 actions", "50% of 4 actions", "+30 pp")
-    assert headlines["Moderation: exact agreement of first and moderated grades"] == (
+    assert figures["Moderation: exact agreement of first and moderated grades"] == (
         "75% of 20 graded answers", "- of 0 graded answers", None)
-    assert headlines["Mentoring and reflective meetings held"] == ("15", "10", "+5")
+    assert figures["Mentoring and reflective meetings held"] == ("15", "10", "+5")
     # Every tile names its period.
-    assert [h.tile_label for h in report.headlines()] == [
+    assert [h.tile_label for h in headlines(report)] == [
         "External audits, Month 2", "External audits, weeks 1-8", "Red audits, Month 2", "Green audits, Month 2",
         "Exact agreement, Month 2", "Actions in 5 working days, Month 2", "Mentoring meetings, Month 2",
         "Audits within 7 days, Month 2"]
-    narrative = " ".join(report.narrative())
-    assert "External audits: 8, down 2 on the 10 before; 2 internal audits." in narrative
-    assert "Red fell from 40% to 20% and Green rose from 20% to 40%" in narrative
-    assert "Inadequate fell from 60% to 30%" in narrative
-    assert "6 raised, 5 done and 4 verified" in narrative
-    assert "Mentoring and reflective meetings: 15, up 5 on the 10 before." in narrative
+    text = " ".join(narrative(report))
+    assert "External audits: 8, down 2 on the 10 before; 2 internal audits." in text
+    assert "Red fell from 40% to 20% and Green rose from 20% to 40%" in text
+    assert "Inadequate fell from 60% to 30%" in text
+    assert "6 raised, 5 done and 4 verified" in text
+    assert "Mentoring and reflective meetings: 15, up 5 on the 10 before." in text
     for adjective in ("good", "poor", "excellent", "worrying", "significant", "strong"):
-        assert adjective not in narrative.lower().split()
+        assert adjective not in text.lower().split()
 
 
 def test_report_tables_keep_numbers_numeric_and_total_the_themes():
