@@ -102,9 +102,9 @@ def time_exports(engine, repeat: int) -> dict:
     """Every export the app offers, built as its download button builds it, over all the data."""
     from core import clock
     from core.exports import to_csv, to_xlsx
-    from db import actions as db_actions
     from db.event_log import EventFilter, export_events, search_events
     from db.moderation.stats import FeedbackRow, feedback_log
+    from db.queries import actions as action_queries
     from db.users import load_signed_in
     from ui import actions as ui_actions
     from ui.moderation import grade_text
@@ -114,7 +114,7 @@ def time_exports(engine, repeat: int) -> dict:
         support = load_signed_in(session, "bench_support").scope
         auditor = load_signed_in(session, "bench_auditor").scope
         admin_scope = load_signed_in(session, "bench_admin").scope
-        total, overdue = db_actions.count_actions(session, support, db_actions.ActionFilters(), today)
+        total, overdue = action_queries.count_actions(session, support, action_queries.ActionFilters(), today)
 
     def feedback(fmt: str) -> tuple[bytes, int]:
         with Session(engine) as session:
@@ -131,7 +131,7 @@ def time_exports(engine, repeat: int) -> dict:
             _, count = search_events(session, admin_scope, EventFilter(), limit=1)
         return data, count
 
-    everything = db_actions.ActionFilters()
+    everything = action_queries.ActionFilters()
     builds = {
         "actions_csv": lambda: (ui_actions.list_csv_file(support, everything, today), total),
         "actions_xlsx": lambda: (ui_actions.list_xlsx_file(support, everything, today), total),

@@ -8,7 +8,8 @@ from sqlmodel import select
 from core.config import ConfigError, Settings
 from core.passwords import is_bcrypt_hash, verify_password
 from db import migrate
-from db.demo import DEMO_PASSWORDS, is_seeded, seed_demo
+from db.demo import is_seeded, seed_demo
+from db.demo_accounts import DEMO_PASSWORDS
 from db.engine import read_session, write_session, get_engine
 from db.models import User
 from db.templates import sync_bundled_templates, templates_missing

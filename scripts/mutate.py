@@ -51,7 +51,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "overdue_sql_cutoff", "The SQL overdue filter: due before the latest working day on or before today",
-        "db/actions.py",
+        "db/queries/actions.py",
         "RemedialAction.due_on < cutoff)",
         "RemedialAction.due_on <= cutoff)",
         ("tests/data/test_actions.py::test_each_filter_returns_exactly_its_subset",

@@ -2,8 +2,8 @@
 
 The tabs are drawn by ``ui.actions_list`` (the list and one action), ``ui.actions_bulk`` (the bulk
 editor) and ``ui.actions_reports`` (chase list, counts, charts). Rules live in ``core.actions`` and
-SQL in ``db.actions``; these modules only draw and collect input. Text typed by users is always
-shown as text (escaped).
+SQL in ``db.queries.actions`` (reads) and ``db.actions`` (commands); these modules only draw and
+collect input. Text typed by users is always shown as text (escaped).
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import streamlit as st
 
 from core.action_views import ActionCharts, ActionCounts, ActionView, actions_csv, actions_xlsx, chase_csv, chase_xlsx
 from core.authz import Scope
-from db import actions as db_actions
-from db.actions import ActionFilters, ActionPage, FilterOptions
 from db.engine import read_session, write_session
 from db.events import record
+from db.queries import actions as action_queries
+from db.queries.actions import ActionFilters, ActionPage, FilterOptions
 from ui.cache import cached_query
 from ui.errors import refusable
 from ui.text import plain
@@ -65,57 +65,57 @@ PAGE_SIZE = 50  # rows a person reads on one screen; the rest are counted, never
 @cached_query
 def load_options(scope: Scope) -> FilterOptions:
     with read_session() as session:
-        return db_actions.filter_options(session, scope)
+        return action_queries.filter_options(session, scope)
 
 
 @cached_query
 def load_headline(scope: Scope, today: date) -> ActionCounts:
     with read_session() as session:
-        return db_actions.headline(session, scope, today)
+        return action_queries.headline(session, scope, today)
 
 
 @cached_query
 def load_page(scope: Scope, filters: ActionFilters, today: date, offset: int) -> ActionPage:
     with read_session() as session:
-        return db_actions.page_of_actions(session, scope, filters, today, offset=offset, limit=PAGE_SIZE)
+        return action_queries.page_of_actions(session, scope, filters, today, offset=offset, limit=PAGE_SIZE)
 
 
 @cached_query
 def load_counts(scope: Scope, today: date) -> tuple[list[ActionCounts], list[ActionCounts]]:
     with read_session() as session:
-        return db_actions.counts_by_team(session, scope, today), db_actions.counts_by_practitioner(session, scope, today)
+        return action_queries.counts_by_team(session, scope, today), action_queries.counts_by_practitioner(session, scope, today)
 
 
 @cached_query
 def load_chase(scope: Scope, today: date, include_due_this_week: bool, team_ids: tuple[int, ...] = ()
                ) -> list[ActionView]:
     with read_session() as session:
-        return db_actions.chase_list(session, scope, today, include_due_this_week=include_due_this_week,
+        return action_queries.chase_list(session, scope, today, include_due_this_week=include_due_this_week,
                                      team_ids=team_ids)
 
 
 @cached_query
 def load_chase_teams(scope: Scope, today: date) -> list:
     with read_session() as session:
-        return db_actions.chase_teams(session, scope, today)
+        return action_queries.chase_teams(session, scope, today)
 
 
 @cached_query
 def load_charts(scope: Scope, today: date, filters: ActionFilters) -> ActionCharts:
     with read_session() as session:
-        return db_actions.charts(session, scope, today, filters)
+        return action_queries.charts(session, scope, today, filters)
 
 
 # Files are built when the user clicks (st.download_button runs these then), never on a rerun.
 def list_csv_file(scope: Scope, filters: ActionFilters, today: date) -> bytes:
     with read_session() as session:
-        return actions_csv(db_actions.list_actions(session, scope, filters, today))
+        return actions_csv(action_queries.list_actions(session, scope, filters, today))
 
 
 def list_xlsx_file(scope: Scope, filters: ActionFilters, today: date) -> bytes:
     with read_session() as session:
-        views = db_actions.list_actions(session, scope, filters, today)
-        team_counts = db_actions.counts_by_team(session, scope, today)
+        views = action_queries.list_actions(session, scope, filters, today)
+        team_counts = action_queries.counts_by_team(session, scope, today)
     return actions_xlsx(views, team_counts)
 
 
@@ -129,9 +129,9 @@ def chase_xlsx_file(scope: Scope, today: date, include_due_this_week: bool) -> b
 
 def load_one(scope: Scope, action_id: int, today: date) -> ActionView | None:
     with read_session() as session:
-        return db_actions.get_action(session, scope, action_id, today)
+        return action_queries.get_action(session, scope, action_id, today)
 
 
 def load_history(scope: Scope, action_id: int) -> list:
     with read_session() as session:
-        return db_actions.history(session, scope, action_id)
+        return action_queries.history(session, scope, action_id)

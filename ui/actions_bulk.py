@@ -10,8 +10,8 @@ import streamlit as st
 from core.actions import ActionStatus, BulkEdit, settable_statuses, urgency
 from core.action_views import ActionView
 from db import actions as db_actions
-from db.actions import ActionFilters, ActionPage
 from db.engine import write_session
+from db.queries.actions import ActionFilters, ActionPage
 from db.users import SignedInUser
 from ui.actions import FIELD_LABELS
 from ui.flash import flash

@@ -13,8 +13,9 @@ from core.actions import OUTSTANDING, ActionStatus, Transition, available_transi
 from core.action_views import ActionView
 from core.authz import Scope, may_open, page
 from db import actions as db_actions
-from db.actions import ActionConflict, ActionError, ActionFilters, ActionPage
+from db.actions import ActionConflict, ActionError
 from db.engine import write_session
+from db.queries.actions import ActionFilters, ActionPage
 from db.users import SignedInUser
 from ui.actions import (
     DUE_SOON_STYLE, OVERDUE_STYLE, VERIFIED_STYLE, XLSX, download, list_csv_file, list_xlsx_file, load_history,

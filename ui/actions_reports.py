@@ -11,7 +11,7 @@ from core.actions import this_week, urgency
 from core.action_views import ActionCharts, ActionCounts, ActionView
 from core.authz import Scope
 from core.workdays import ACTION_DUE_WORKING_DAYS
-from db.actions import ActionFilters
+from db.queries.actions import ActionFilters
 from db.users import SignedInUser
 from ui.actions import (
     DUE_SOON_STYLE, OVERDUE_STYLE, XLSX, chase_csv_file, chase_xlsx_file, download, load_charts, load_chase,

@@ -22,7 +22,7 @@ from streamlit_authenticator.utilities.exceptions import LoginError
 
 from core.config import Settings, load_settings
 from db.bootstrap import prepare_database
-from db.demo import DEMO_ACCOUNTS, DEMO_PASSWORDS
+from db.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORDS
 from db.engine import get_engine, read_session, write_session
 from db.users import (
     SignedInUser, check_sign_in, load_signed_in, login_credentials, record_login, revoke_sessions, sign_in_wait,

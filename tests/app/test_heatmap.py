@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from core.authz import Role
 from core.templates import LIVED_EXPERIENCE_DOMAIN
-from db.demo import DEMO_MANAGER_TEAM
+from db.demo_story import DEMO_MANAGER_TEAM
 from db.engine import get_engine, write_session
 from db.events import record
 from db.models import Answer, Audit, Case, Practitioner, Question, Team, Theme, User

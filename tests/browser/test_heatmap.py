@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from core.templates import LIVED_EXPERIENCE_DOMAIN
-from db.demo import DEMO_MANAGER_TEAM
+from db.demo_story import DEMO_MANAGER_TEAM
 from db.engine import create_db_engine
 from db.models import Answer, Audit, Practitioner, Question, Team
 from tests.browser.conftest import go_to, screenshot, sign_in, wait_idle

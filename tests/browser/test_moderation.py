@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 FEEDBACK = "Lived experience was described rather than analysed; Good here means saying what the child's day is like."
 # Rationales the demo's first auditors wrote: none may show before the blind grades are in.
-# Fragments of every rationale the demo's first auditors write (db/demo.py FIRST_RATIONALES).
+# Fragments of every rationale the demo's first auditors write (db/demo_story.py FIRST_RATIONALES).
 FIRST_RATIONALES = ("Evidence in the record meets the standard", "Exceptional, well-evidenced practice",
                     "mostly description rather than analysis", "Not evidenced in the record",
                     "Consistently strong:", "Model practice on", "is evidenced and up to date", "Sound work on",

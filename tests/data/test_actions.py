@@ -10,9 +10,11 @@ from sqlmodel import col, select
 from core.actions import BulkEdit, is_overdue
 from core.authz import Role, Scope
 from db import actions as db_actions
-from db.actions import ActionConflict, ActionError, ActionFilters, ActionNotFound
+from db.actions import ActionConflict, ActionError, ActionNotFound
 from db.engine import get_engine, read_session, write_session
 from db.models import Audit, Event, RemedialAction, Team
+from db.queries import actions as action_queries
+from db.queries.actions import ActionFilters
 from db.users import load_signed_in
 from tests.conftest import DEMO_TODAY
 
@@ -60,8 +62,8 @@ def events_of(db, action_id: int) -> list[Event]:
 def test_every_role_sees_its_scope_and_a_manager_only_their_team(db):
     with read_session(db) as s:
         total = s.exec(select(func.count()).select_from(RemedialAction)).one()
-        support = db_actions.list_actions(s, scope_of(db, "support"), ActionFilters(), TODAY)
-        manager = db_actions.list_actions(s, scope_of(db, "manager"), ActionFilters(), TODAY)
+        support = action_queries.list_actions(s, scope_of(db, "support"), ActionFilters(), TODAY)
+        manager = action_queries.list_actions(s, scope_of(db, "manager"), ActionFilters(), TODAY)
     assert len(support) == total > 300
     assert manager and {v.team for v in manager} == {"Assessment North"}
     assert len(manager) == len([v for v in support if v.team == "Assessment North"])
@@ -71,15 +73,15 @@ def test_a_sponsor_gets_no_list_but_team_figures(db):
     sponsor = scope_of(db, "sponsor")
     with read_session(db) as s:
         with pytest.raises(PermissionError):
-            db_actions.list_actions(s, sponsor, ActionFilters(), TODAY)
+            action_queries.list_actions(s, sponsor, ActionFilters(), TODAY)
         with pytest.raises(PermissionError):
-            db_actions.counts_by_practitioner(s, sponsor, TODAY)
-        assert sum(c.total for c in db_actions.counts_by_team(s, sponsor, TODAY)) > 300
+            action_queries.counts_by_practitioner(s, sponsor, TODAY)
+        assert sum(c.total for c in action_queries.counts_by_team(s, sponsor, TODAY)) > 300
 
 
 def test_the_list_is_sorted_most_overdue_first(db):
     with read_session(db) as s:
-        views = db_actions.list_actions(s, scope_of(db, "support"), ActionFilters(), TODAY)
+        views = action_queries.list_actions(s, scope_of(db, "support"), ActionFilters(), TODAY)
     overdue = [v.days_overdue for v in views if v.overdue]
     assert overdue and overdue == sorted(overdue, reverse=True)
     assert all(v.overdue for v in views[:len(overdue)])  # every overdue action comes before any other
@@ -90,15 +92,15 @@ def test_the_list_is_sorted_most_overdue_first(db):
 def test_each_filter_returns_exactly_its_subset(db):
     support = scope_of(db, "support")
     with read_session(db) as s:
-        everything = db_actions.list_actions(s, support, ActionFilters(), TODAY)
+        everything = action_queries.list_actions(s, support, ActionFilters(), TODAY)
         some = everything[0]
 
         def ids(**kwargs):
-            return {v.id for v in db_actions.list_actions(s, support, ActionFilters(**kwargs), TODAY)}
+            return {v.id for v in action_queries.list_actions(s, support, ActionFilters(**kwargs), TODAY)}
 
         assert ids(team_ids=(some.team_id,)) == {v.id for v in everything if v.team_id == some.team_id}
         assert ids(owner_ids=(some.owner_id,)) == {v.id for v in everything if v.owner_id == some.owner_id}
-        themes = db_actions.filter_options(s, support).themes
+        themes = action_queries.filter_options(s, support).themes
         theme_id = next(i for i, name in themes.items() if name == some.theme)
         assert ids(theme_ids=(theme_id,)) == {v.id for v in everything if v.theme == some.theme}
         assert ids(statuses=("done",)) == {v.id for v in everything if v.status == "done"}
@@ -116,16 +118,16 @@ def test_a_manager_filtering_on_another_team_gets_nothing(db):
     manager = scope_of(db, "manager")
     with read_session(db) as s:
         other = s.exec(select(Team.id).where(Team.name == "Child Protection")).one()
-        assert db_actions.list_actions(s, manager, ActionFilters(team_ids=(other,)), TODAY) == []
-        assert set(db_actions.filter_options(s, manager).teams.values()) == {"Assessment North"}
+        assert action_queries.list_actions(s, manager, ActionFilters(team_ids=(other,)), TODAY) == []
+        assert set(action_queries.filter_options(s, manager).teams.values()) == {"Assessment North"}
 
 
 def test_counts_agree_with_the_list(db):
     support = scope_of(db, "support")
     with read_session(db) as s:
-        views = db_actions.list_actions(s, support, ActionFilters(), TODAY)
-        teams = db_actions.counts_by_team(s, support, TODAY)
-        people = db_actions.counts_by_practitioner(s, support, TODAY)
+        views = action_queries.list_actions(s, support, ActionFilters(), TODAY)
+        teams = action_queries.counts_by_team(s, support, TODAY)
+        people = action_queries.counts_by_practitioner(s, support, TODAY)
     for counts in (teams, people):
         assert sum(c.overdue for c in counts) == sum(v.overdue for v in views)
         assert sum(c.open for c in counts) == sum(v.status in ("open", "reopened") for v in views)
@@ -139,9 +141,9 @@ def test_counts_agree_with_the_list(db):
 def test_chase_list_is_the_overdue_actions_by_team_and_owner(db):
     support = scope_of(db, "support")
     with read_session(db) as s:
-        chase = db_actions.chase_list(s, support, TODAY)
-        wider = db_actions.chase_list(s, support, TODAY, include_due_this_week=True)
-        late = db_actions.list_actions(s, support, ActionFilters(overdue=True), TODAY)
+        chase = action_queries.chase_list(s, support, TODAY)
+        wider = action_queries.chase_list(s, support, TODAY, include_due_this_week=True)
+        late = action_queries.list_actions(s, support, ActionFilters(overdue=True), TODAY)
     assert {v.id for v in chase} == {v.id for v in late}
     assert [(v.team, v.owner_label) for v in chase] == sorted((v.team, v.owner_label) for v in chase)
     assert {v.id for v in chase} < {v.id for v in wider}
@@ -150,7 +152,7 @@ def test_chase_list_is_the_overdue_actions_by_team_and_owner(db):
 def test_chart_figures(db):
     support = scope_of(db, "support")
     with read_session(db) as s:
-        charts = db_actions.charts(s, support, TODAY)
+        charts = action_queries.charts(s, support, TODAY)
         total = s.exec(select(func.count()).select_from(RemedialAction)).one()
         verified = s.exec(select(func.count()).select_from(RemedialAction).where(
             col(RemedialAction.verified_on).is_not(None))).one()
@@ -268,8 +270,8 @@ def test_a_manager_cannot_see_or_change_another_teams_action(db):
     manager = scope_of(db, "manager")
     other = actions_where(db, status="open", other_than_team="Assessment North")[0]
     with read_session(db) as s:
-        assert db_actions.get_action(s, manager, other.id, TODAY) is None
-        assert db_actions.history(s, manager, other.id) == []
+        assert action_queries.get_action(s, manager, other.id, TODAY) is None
+        assert action_queries.history(s, manager, other.id) == []
     with pytest.raises(ActionNotFound):
         with write_session(db) as s:
             db_actions.mark_done(s, manager, other.id, version=other.version, note="Chronology updated fully.",
@@ -328,15 +330,15 @@ def test_bulk_update_keeps_a_row_together_and_reports_stale_and_foreign_rows(db)
 def test_an_overdue_action_moves_off_the_chase_list_when_done(db):
     support = scope_of(db, "support")
     with read_session(db) as s:
-        before = db_actions.chase_list(s, support, TODAY)
-        teams_before = {c.label: c for c in db_actions.counts_by_team(s, support, TODAY)}
+        before = action_queries.chase_list(s, support, TODAY)
+        teams_before = {c.label: c for c in action_queries.counts_by_team(s, support, TODAY)}
     target = before[0]
     with write_session(db) as s:
         db_actions.mark_done(s, support, target.id, version=target.version, note="Child seen alone; views recorded.",
                              completed_on=TODAY - timedelta(days=1), today=TODAY)
     with read_session(db) as s:
-        after = db_actions.chase_list(s, support, TODAY)
-        teams_after = {c.label: c for c in db_actions.counts_by_team(s, support, TODAY)}
+        after = action_queries.chase_list(s, support, TODAY)
+        teams_after = {c.label: c for c in action_queries.counts_by_team(s, support, TODAY)}
     assert target.id not in {v.id for v in after} and len(after) == len(before) - 1
     assert teams_after[target.team].overdue == teams_before[target.team].overdue - 1
     assert teams_after[target.team].done == teams_before[target.team].done + 1
@@ -405,9 +407,9 @@ def test_a_page_is_its_slice_of_the_whole_order_with_counts_of_the_rest(db):
     rows = _recount(db)
     order = _tracker_order(rows)
     with read_session(db) as s:
-        first = db_actions.page_of_actions(s, support, ActionFilters(), TODAY, offset=0, limit=50)
-        second = db_actions.page_of_actions(s, support, ActionFilters(), TODAY, offset=50, limit=50)
-        beyond = db_actions.page_of_actions(s, support, ActionFilters(), TODAY, offset=10_000, limit=50)
+        first = action_queries.page_of_actions(s, support, ActionFilters(), TODAY, offset=0, limit=50)
+        second = action_queries.page_of_actions(s, support, ActionFilters(), TODAY, offset=50, limit=50)
+        beyond = action_queries.page_of_actions(s, support, ActionFilters(), TODAY, offset=10_000, limit=50)
     assert [v.id for v in first.rows] == order[:50]
     assert [v.id for v in second.rows] == order[50:100]
     assert (first.total, first.overdue) == (len(rows), sum(1 for r in rows if r[1]))
@@ -421,8 +423,8 @@ def test_overdue_only_and_a_due_range_are_filtered_in_sql(db):
     support = scope_of(db, "support")
     rows = _recount(db)
     with read_session(db) as s:
-        late = db_actions.page_of_actions(s, support, ActionFilters(overdue=True), TODAY, limit=500)
-        ranged = db_actions.page_of_actions(
+        late = action_queries.page_of_actions(s, support, ActionFilters(overdue=True), TODAY, limit=500)
+        ranged = action_queries.page_of_actions(
             s, support, ActionFilters(due_from=date(2026, 11, 2), due_to=date(2026, 11, 13)), TODAY, limit=500)
     assert {v.id for v in late.rows} == {r[0] for r in rows if r[1]} and late.total == late.overdue > 5
     assert {v.id for v in ranged.rows} == {r[0] for r in rows if date(2026, 11, 2) <= r[3] <= date(2026, 11, 13)}
@@ -432,7 +434,7 @@ def test_overdue_only_and_a_due_range_are_filtered_in_sql(db):
 def test_the_headline_counts_every_action_in_scope(db):
     rows = _recount(db)
     with read_session(db) as s:
-        head = db_actions.headline(s, scope_of(db, "support"), TODAY)
+        head = action_queries.headline(s, scope_of(db, "support"), TODAY)
     assert (head.open, head.overdue, head.done, head.verified) == (
         sum(r[2] in ("open", "reopened") for r in rows), sum(1 for r in rows if r[1]),
         sum(r[2] == "done" for r in rows), sum(r[2] == "verified" for r in rows))
@@ -442,8 +444,8 @@ def test_the_charts_follow_the_filters(db):
     support = scope_of(db, "support")
     rows = _recount(db)
     with read_session(db) as s:
-        late = db_actions.charts(s, support, TODAY, ActionFilters(overdue=True))
-        done = db_actions.charts(s, support, TODAY, ActionFilters(statuses=("done",)))
+        late = action_queries.charts(s, support, TODAY, ActionFilters(overdue=True))
+        done = action_queries.charts(s, support, TODAY, ActionFilters(statuses=("done",)))
     assert sum(w.raised for w in late.by_week) == sum(1 for r in rows if r[1])
     assert sum(w.completed for w in late.by_week) == 0  # overdue actions are not done
     assert sum(w.raised for w in done.by_week) == sum(r[2] == "done" for r in rows)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
 from db import migrate
-from db.demo import EXTERNAL_AUDITS, MENTORING_MEETINGS, MODERATED_INTERNAL
+from db.demo_story import EXTERNAL_AUDITS, MENTORING_MEETINGS, MODERATED_INTERNAL
 from db.engine import create_db_engine, get_engine, is_sqlite, write_session
 from db.events import record
 from db.models import (

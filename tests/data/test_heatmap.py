@@ -23,7 +23,7 @@ from core.heatmap import AuditKind, CellCounts, Colour, View, highest_red_rate
 from core.heatmap_filters import HeatmapFilters
 from core.templates import LIVED_EXPERIENCE_DOMAIN
 from db import migrate
-from db.demo import DEMO_MANAGER_TEAM
+from db.demo_story import DEMO_MANAGER_TEAM
 from db.engine import get_engine, write_session
 from db.models import (
     Answer, Audit, Case, Practitioner, Programme, Question, TemplateVersion, Team, Theme, User,

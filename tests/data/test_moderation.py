@@ -16,7 +16,7 @@ from db.moderation import common as mc
 from db.moderation import grading as mg
 from db.moderation import queue as mq
 from db.moderation import stats as ms
-from db.demo import DEMO_MANAGER_TEAM, GENEROUS_MANAGER_TEAM, MODERATED_INTERNAL
+from db.demo_story import DEMO_MANAGER_TEAM, GENEROUS_MANAGER_TEAM, MODERATED_INTERNAL
 from db.models import Answer, Audit, Event, Moderation, ModerationAnswer, Question, Team, User
 from db.queries.overview import overview
 from db.users import load_signed_in

@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from core.authz import Role, Scope
 from core.board_report import build_board_report
 from core.periods import custom_period, parse_period
-from db.actions import charts
+from db.queries.actions import charts
 from db.engine import get_engine
 from db.models import Answer, Audit, Moderation, RemedialAction, Team, User
 from db.queries.common import current_programme
