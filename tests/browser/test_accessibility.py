@@ -81,7 +81,9 @@ def open_view(page, server, key: str) -> None:
         open_app(page, server, key)
     else:
         link.first.click()
-        page.wait_for_url(f"{server.url}/{address}")
+        # The page's own filters may follow in the query string (a manager's heatmap names the team).
+        target = f"{server.url}/{address}".rstrip("/")
+        page.wait_for_url(lambda url: url.split("?")[0].rstrip("/") == target)
     wait_idle(page)
 
 
