@@ -134,6 +134,7 @@ async def _run(args, password: str, username: str) -> dict:
 
         # Alone: one session on a fresh server (cold), then warm opens.
         server = Server(args.database_url, env=env, log_path=folder / "alone.log")
+        pages: list = []
         try:
             pages = await sessions(server)
             result["alone_cold_ms"] = round(await _open(pages[0], args.page))
@@ -150,11 +151,12 @@ async def _run(args, password: str, username: str) -> dict:
             result["together_warm_max_ms"] = round(max(together))
             result["server_rss_mb"], result["server_peak_rss_mb"] = (round(x) for x in _memory_mb(server.process.pid))
         finally:
-            for page in pages if "pages" in locals() else []:
+            for page in pages:
                 await page.context.close()
             server.stop()
         # Together, cold: a fresh server, every session clicks at once.
         server = Server(args.database_url, env=env, log_path=folder / "together.log")
+        pages = []
         try:
             pages = await sessions(server)
             cold = await _round(pages, args.page)
