@@ -42,6 +42,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date
 
+from core.actions import overdue_cutoff
 from core.agenda import (
     DEFAULT_RULES, DONE_ACTION_STATUSES, MODERATION_DISAGREEMENT, OPEN_RISK_STATUSES, OVERDUE_ACTIONS,
     RED_PRACTITIONER, RED_SHARE_RISE, RISK_REVIEW, SAFEGUARDING, ActionFact, AgendaInputs, AgendaItem, AgendaRules,
@@ -60,11 +61,11 @@ def _share(part: int, whole: int) -> float:
 
 
 def was_overdue(action: ActionFact, as_of: date) -> bool:
-    """Overdue on ``as_of``: raised by then, due before then, and not done by then.
-
-    A reopened action counts as not done, whatever its old completion date says.
+    """Overdue on ``as_of`` by the tracker's rule: raised by then, due before the last working day on or
+    before it (``core.actions.overdue_cutoff``: a Friday due date is not overdue that weekend), and not
+    done by then. A reopened action counts as not done, whatever its old completion date says.
     """
-    if action.raised_on > as_of or action.due_on >= as_of:
+    if action.raised_on > as_of or action.due_on >= overdue_cutoff(as_of):
         return False
     done_by_then = (
         action.status in DONE_ACTION_STATUSES and action.completed_on is not None and action.completed_on <= as_of

@@ -174,12 +174,14 @@ def test_overdue_actions_by_team_as_of_the_week(world):
     world.action(a, date(2026, 11, 20), "verified", date(2026, 11, 19))  # done in time
     world.action(a, date(2026, 11, 24), "done", date(2026, 11, 27))  # done after today (pre-dated): overdue today
     world.action(a, date(2026, 11, 27))  # not due yet
+    world.action(a, date(2026, 11, 18), "done", date(2026, 11, 23))  # late, but done by this week
     b = world.audit(date(2026, 11, 2), 2, practitioner=world.cara)
     world.action(b, date(2026, 11, 25), "reopened", date(2026, 11, 24))
     world.s.commit()
     items = [i for i in agenda(world) if i.rule == "overdue_actions"]
     assert [(i.team, i.reason.split(" overdue")[0]) for i in items] == [("Team A", "2 actions"), ("Team B", "1 action")]
-    # The week before, only the action due on 20 Nov was overdue (as of Sunday 22 Nov).
+    # The week before, as of Sunday 22 Nov, only the action due on Wednesday 18 Nov was overdue: by the
+    # tracker's rule a Friday (20 Nov) due date is not overdue until a working day has passed, the Monday.
     last = [i for i in agenda(world, week=LAST_WEEK) if i.rule == "overdue_actions"]
     assert [(i.team, i.reason.split(" overdue")[0]) for i in last] == [("Team A", "1 action")]
 

@@ -64,6 +64,22 @@ def test_was_overdue(fact, expected):
     assert was_overdue(fact, THURSDAY) is expected
 
 
+@pytest.mark.parametrize("as_of, expected", [
+    (date(2026, 11, 21), False),  # the Saturday after a Friday due date: no working day has passed
+    (date(2026, 11, 22), False),  # the Sunday: a past week's agenda is taken as of its Sunday
+    (date(2026, 11, 23), True),   # the Monday: one working day overdue, as the tracker says
+])
+def test_a_friday_due_date_is_overdue_on_the_agenda_when_the_tracker_says_so(as_of, expected):
+    assert was_overdue(action(7, date(2026, 11, 20)), as_of) is expected
+
+
+def test_over_christmas_the_overdue_day_waits_for_the_next_working_day():
+    # Due Thursday 24 December 2026; Friday 25 and Monday 28 (substitute Boxing Day) are bank holidays.
+    due_christmas_eve = action(8, date(2026, 12, 24))
+    assert was_overdue(due_christmas_eve, date(2026, 12, 28)) is False
+    assert was_overdue(due_christmas_eve, date(2026, 12, 29)) is True
+
+
 # ------------------------------------------------------------------ practitioners with repeated Red audits
 def test_two_red_audits_in_the_four_week_window_put_a_practitioner_on_the_agenda():
     inputs = AgendaInputs(audits=(
