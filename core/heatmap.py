@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from core.grades import Rag
+from core.grades import RAG_COLOURS, Rag
 
 # The one suppression threshold: a cell (or any aggregate a sponsor receives) behind fewer audits
 # than this shows no grades at all, only SUPPRESSED_TEXT. Import it from here; never restate it.
@@ -80,7 +80,7 @@ class AuditKind(StrEnum):
 MEAN_BANDS: tuple[tuple[float, str, str], ...] = (  # (mean below, fill, legend)
     (1.5, "#b2182b", "below 1.5: mostly Inadequate"),
     (2.0, "#ef8a62", "1.5 to 2: Inadequate to RI"),
-    (2.5, "#e69f00", "2 to 2.5: Requires improvement"),
+    (2.5, RAG_COLOURS[Rag.AMBER], "2 to 2.5: Requires improvement"),
     (3.0, "#a6d96a", "2.5 to 3: RI to Good"),
     (99.0, "#1b7837", "3 or above: Good or better"),
 )
@@ -89,7 +89,7 @@ MEAN_BANDS: tuple[tuple[float, str, str], ...] = (  # (mean below, fill, legend)
 SHARE_BANDS: dict[tuple[Rag, bool], tuple[str, str]] = {  # (rag, over half) -> (fill, legend)
     (Rag.RED, True): ("#b2182b", "Red, over half"),
     (Rag.RED, False): ("#f4a582", "Red the largest share"),
-    (Rag.AMBER, True): ("#e69f00", "Amber, over half"),
+    (Rag.AMBER, True): (RAG_COLOURS[Rag.AMBER], "Amber, over half"),
     (Rag.AMBER, False): ("#fdd9a0", "Amber the largest share"),
     (Rag.GREEN, True): ("#1b7837", "Green, over half"),
     (Rag.GREEN, False): ("#a6d96a", "Green the largest share"),

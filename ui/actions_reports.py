@@ -10,6 +10,7 @@ import streamlit as st
 from core.actions import this_week, urgency
 from core.action_views import ActionCharts, ActionCounts, ActionView
 from core.authz import Scope
+from core.grades import RAG_COLOURS, Rag
 from core.workdays import ACTION_DUE_WORKING_DAYS
 from db.queries.actions import ActionFilters
 from db.users import SignedInUser
@@ -79,7 +80,7 @@ def weekly_chart(charts: ActionCharts) -> alt.Chart:
         .encode(
             x=alt.X("Week:O", sort=None, title="Week beginning (Monday)", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("Actions:Q"),
-            color=alt.Color("What:N", sort=order, scale=alt.Scale(domain=order, range=["#1d4f91", "#e69f00", "#2e8540"]),
+            color=alt.Color("What:N", sort=order, scale=alt.Scale(domain=order, range=["#1d4f91", RAG_COLOURS[Rag.AMBER], RAG_COLOURS[Rag.GREEN]]),
                             title=None),
             strokeDash=alt.StrokeDash("What:N", sort=order, title=None),
             tooltip=["Week", "What", "Actions"],

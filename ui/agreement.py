@@ -14,7 +14,7 @@ import streamlit as st
 from core.agreement import SMALL_N, AgreementFigures, AgreementStats, TimeBucket, agreement_figures, kappa_note
 from core.authz import Scope
 from core.exports import to_csv, to_xlsx
-from core.grades import GRADE_LABELS, OVERALL_GRADES, Grade, grade_text, ink_on, mix
+from core.grades import GRADE_LABELS, OVERALL_GRADES, RAG_COLOURS, Grade, Rag, grade_text, ink_on, mix
 from db.engine import read_session, write_session
 from db.events import record
 from db.moderation.common import ModerationError
@@ -128,7 +128,7 @@ def over_time_chart(buckets: Sequence[TimeBucket]) -> alt.Chart:
         x=alt.X("Week:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("Share:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title="Grades agreeing"),
         color=alt.Color("Measure:N", sort=["Exact agreement", "Within one grade"],
-                        scale=alt.Scale(range=["#1d4f91", "#e69f00"]), legend=alt.Legend(orient="bottom", title=None)),
+                        scale=alt.Scale(range=["#1d4f91", RAG_COLOURS[Rag.AMBER]]), legend=alt.Legend(orient="bottom", title=None)),
         tooltip=["Week", "Measure", alt.Tooltip("Share:Q", format=".0%"), "Count", "Kappa", "Moderated audits",
                  "Grades", "Few moderated"],
     )
