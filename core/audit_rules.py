@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from core.authz import Role
-from core.grades import Grade
+from core.grades import Grade, Rag, rag_of
 from core.templates import LIVED_EXPERIENCE_DOMAIN
 
 # A narrative "of real substance": enough words, enough different words, not a placeholder.
@@ -197,7 +197,7 @@ def needs_limiting_override(form: AuditInput, questions: list[QuestionRule]) -> 
 
 def needs_no_action_reason(form: AuditInput) -> bool:
     """A Red (Inadequate) audit that raises no remedial action."""
-    return form.overall_grade == Grade.INADEQUATE and not form.raised_actions
+    return rag_of(form.overall_grade) is Rag.RED and not form.raised_actions
 
 
 def date_problems(form: AuditInput, today: date) -> list[FieldProblem]:

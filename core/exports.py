@@ -32,6 +32,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+from core.grades import Grade, Rag
+
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 UK_DATE = "%d/%m/%Y"
 UK_DATETIME = "%d/%m/%Y %H:%M"
@@ -89,8 +91,13 @@ def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 # ------------------------------------------------------------------ RAG
-_GRADE_RAG = {"inadequate": "R", "requires improvement": "A", "requires improvement to be good": "A",
-              "good": "G", "outstanding": "G", "red": "R", "amber": "A", "green": "G"}
+# Words a cell may hold for a RAG: each grade's name, by the one RAG rule (``core.grades.rag_of``), Ofsted's
+# long name for Requires improvement, and the RAG words themselves.
+_GRADE_RAG = {
+    **{grade.label.lower(): grade.rag.value for grade in Grade if grade.is_graded},
+    "requires improvement to be good": Rag.AMBER.value,
+    **{rag.label.lower(): rag.value for rag in Rag},
+}
 _LETTER = re.compile(r"^([RAG]) · ")
 
 

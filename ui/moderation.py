@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from core.grades import GRADE_LABELS, NO_RAG_TEXT_COLOUR, OVERALL_GRADES, Grade, grade_text, rag_of
+from core.grades import GRADE_LABELS, NO_RAG_TEXT_COLOUR, OVERALL_GRADES, Grade, grade_text, question_grades, rag_of
 from core.moderation import ComparisonLine, difference_text
 from db.engine import write_session
 from db.moderation.common import ModerationError
@@ -28,7 +28,6 @@ from ui.text import plain
 from ui.widgets import rag_badge, session
 
 OPEN_PARAM = "moderation"
-QUESTION_GRADES = (Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE)
 FLASH = "moderation_flash"
 # Background of a disagreeing row in the comparison, by its size in grades.
 DISAGREEMENT_SHADES = {1: "#fff3cd", 2: "#f8d7a8", 3: "#f5b7b1"}
@@ -110,7 +109,7 @@ def blind_form(case: BlindCase) -> tuple[bool, dict[int, int | None], dict[int, 
         if question.domain != domain:
             domain = question.domain
             st.subheader(plain(domain))
-        options = [int(g) for g in QUESTION_GRADES] + ([int(Grade.NOT_APPLICABLE)] if question.allow_na else [])
+        options = question_grades(question.allow_na)
         with st.container(border=True, key=f"blind-question-{mid}-{question.question_id}"):
             st.markdown(f"**{question.position}. {plain(question.text)}**" + (" *(limiting)*" if question.limiting else ""))
             if question.guidance:
@@ -193,7 +192,7 @@ def side_by_side(comparison: Comparison, *, editable: bool) -> dict[int, int | N
                 if editable:
                     # Not applicable is offered only where one of the graders used it (the template allowed it).
                     na = Grade.NOT_APPLICABLE in (line.first_grade, line.moderator_grade)
-                    options = [int(g) for g in QUESTION_GRADES] + ([int(Grade.NOT_APPLICABLE)] if na else [])
+                    options = question_grades(na)
                     preset = line.moderator_grade if line.moderator_grade in options else None
                     agreed[line.question_id] = st.selectbox(
                         f"Agreed grade, question {line.position}", options,

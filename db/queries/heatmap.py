@@ -26,7 +26,7 @@ from core.heatmap_filters import HeatmapFilters, week_label
 from core.periods import week_dates, week_of
 from core.templates import LIVED_EXPERIENCE_DOMAIN
 from db.models import Answer, Audit, Case, Practitioner, Question, Team, Theme, User
-from db.queries.common import current_programme, in_scope, reported_answer, reported_overall
+from db.queries.common import current_programme, in_scope, rag_expression, reported_answer, reported_overall
 
 # Week numbers without a programme count from this Monday; labels then show dates.
 EPOCH_MONDAY = date(2000, 1, 3)
@@ -128,11 +128,13 @@ def _audit_filters(session: Session, scope: Scope, filters: HeatmapFilters, stat
 
 
 def _rag_counts(grade):
-    """SQL sums for Red, Amber, Green, graded and the sum of grades (1-4 only)."""
+    """SQL sums for Red, Amber, Green (by the one SQL RAG rule, ``rag_expression``), graded and the sum of
+    grades (1-4 only: not applicable, 0, is neither graded nor counted)."""
+    letter = rag_expression(grade)
     return (
-        func.sum(case((grade == 1, 1), else_=0)),
-        func.sum(case((grade == 2, 1), else_=0)),
-        func.sum(case((grade >= 3, 1), else_=0)),
+        func.sum(case((letter == "R", 1), else_=0)),
+        func.sum(case((letter == "A", 1), else_=0)),
+        func.sum(case((letter == "G", 1), else_=0)),
         func.sum(case((grade >= 1, 1), else_=0)),
         func.sum(case((grade >= 1, grade), else_=0)),
     )

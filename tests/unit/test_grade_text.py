@@ -13,3 +13,11 @@ def test_each_grade_reads_as_its_rag_letter_and_words():
 def test_no_grade_reads_as_the_callers_placeholder():
     assert grade_text(None) == ""
     assert grade_text(None, missing="-") == "-"
+
+
+def test_a_question_offers_the_four_grades_best_first_and_not_applicable_only_where_allowed():
+    from core.grades import question_grades
+
+    # Outstanding 4, Good 3, Requires improvement 2, Inadequate 1; Not applicable 0 last.
+    assert question_grades() == [4, 3, 2, 1]
+    assert question_grades(allow_na=True) == [4, 3, 2, 1, 0]

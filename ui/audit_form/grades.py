@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.grades import Grade, rag_of
+from core.grades import Grade, question_grades, rag_of
 from ui.widgets import rag_badge
 
 GRADE_WORDS = {
@@ -13,15 +13,13 @@ GRADE_WORDS = {
 }
 
 
-QUESTION_GRADES = [int(g) for g in (Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE)]
-
 
 def grade_buttons(label: str, key: str, options: list[int] | None = None, where=None,
                   disabled: bool = False) -> int | None:
     """One-click grade buttons with the RAG badge right beside them, changing with the choice:
     colour and words, never colour alone. The one grade widget of audit entry and moderation.
     ``key`` is the session-state key holding the grade (an int of ``core.grades.Grade`` or None)."""
-    options = options if options is not None else QUESTION_GRADES
+    options = options if options is not None else question_grades()
     with (where or st).container(horizontal=True, vertical_alignment="bottom"):
         st.segmented_control(label, options, key=key, format_func=lambda g: GRADE_WORDS[Grade(g)], disabled=disabled)
         grade = st.session_state.get(key)

@@ -10,19 +10,20 @@ from core.audit_rules import (
     QuestionRule,
     entry_kinds,
     lived_experience_grade,
+    limiting_inadequate,
     needs_limiting_override,
     words,
 )
 from core.authz import Scope
 from core.autosave import uk_time
-from core.grades import OVERALL_GRADES, Grade
+from core.grades import OVERALL_GRADES, Grade, question_grades
 from db.audits.choices import CaseChoice, create_case
 from db.engine import write_session
 from db.users import SignedInUser
 from ui import widgets
 from ui.audit_form.actions import actions_section
 from ui.audit_form.autosave import autosave
-from ui.audit_form.grades import QUESTION_GRADES, grade_buttons
+from ui.audit_form.grades import grade_buttons
 from ui.audit_form.reads import (
     case_options,
     forget_memo,
@@ -179,7 +180,7 @@ def _question_group(state: FormState, group: list[QuestionRule], problems: dict[
             st.markdown(f"**{q.position}. {plain(q.text)}**")
             note = " · a limiting question: Inadequate here usually limits the overall grade" if q.limiting else ""
             st.caption(f"Good looks like: {plain(q.guidance)}{note}")
-            options = QUESTION_GRADES + ([int(Grade.NOT_APPLICABLE)] if q.allow_na else [])
+            options = question_grades(q.allow_na)
             _grade_widget(state, f"q.{q.key}.grade", options, f"Grade for question {q.position}")
             show_messages(problems, f"q{q.id}.grade")
             st.text_area(f"Rationale for question {q.position}", key=state.bind(f"q.{q.key}.rationale", ""),
@@ -244,7 +245,7 @@ def overall_section(state: FormState, questions: list[QuestionRule], problems: d
     show_messages(problems, "impact_for_child")
     form = state.collect(questions)
     if needs_limiting_override(form, questions) or state.get("limiting_override_reason"):
-        limiting = [q for q in questions if q.limiting and form.answer(q.id).grade == Grade.INADEQUATE]
+        limiting = limiting_inadequate(form, questions)
         if limiting:
             st.warning(
                 "The overall grade is Good or better although "
