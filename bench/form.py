@@ -119,6 +119,8 @@ def timed_grade(page, number: int, word: str, click) -> float:
 
 
 def enter_audits(page, server, audits: int, clicks_only: bool = False) -> dict[str, list[float]]:
+    from playwright.sync_api import expect
+
     from tests.browser.conftest import go_to, sign_in, wait_idle
 
     times: dict[str, list[float]] = {"grade_click_ms": [], "rationale_blur_ms": [], "save_draft_ms": [],
@@ -166,12 +168,22 @@ def enter_audits(page, server, audits: int, clicks_only: bool = False) -> dict[s
             box.fill(text)
             timed(page, lambda: box.press("Tab"))
         overall = page.get_by_role("radiogroup", name="Overall grade", exact=True)
-        times["grade_click_ms"].append(timed(page, lambda: overall.get_by_role("radio", name="Good", exact=True).click()))
+        # Never click a chosen grade again: a second click on a segmented control clears it. A fast run can
+        # pass without the page ever showing 'running', so the badge beside the grade is the sure sign.
+        clicked = timed(page, lambda: overall.get_by_role("radio", name="Good", exact=True).click(),
+                        f"audit {n + 1} overall grade", retry=False)
+        if clicked is not None:
+            times["grade_click_ms"].append(clicked)
+        badge = page.locator("[data-testid='stHorizontalBlock']", has=overall).last.locator(".stMarkdownBadge")
+        expect(badge).to_contain_text("Good", timeout=30_000)
         times["save_draft_ms"].append(timed(page, lambda: page.get_by_role("button", name="Save draft").click()))
         times["submit_ms"].append(timed(page, lambda: page.get_by_role("button", name="Submit audit").click()))
         body = page.inner_text("body")
         if "Audit submitted" not in body:
-            raise RuntimeError("the benchmark's audit was not submitted:\n" + body[-2000:])
+            shot = Path(tempfile.gettempdir()) / "bench-form-not-submitted.png"
+            page.screenshot(path=str(shot), full_page=True)
+            raise RuntimeError(f"audit {n + 1} of the benchmark was not submitted (screenshot {shot}):\n"
+                               + body[-2000:])
         page.get_by_role("button", name="Audit another Neglect case").click()
         wait_idle(page)
     return times
