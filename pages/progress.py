@@ -17,9 +17,9 @@ from core.board_report_tables import (  # noqa: E402
     theme_table,
     weekly_table,
 )
-from core.progress_charts import progress_charts  # noqa: E402
 from ui.progress import (  # noqa: E402
     board_report_section,
+    charts_for,
     choose_period,
     draw_chart,
     draw_headlines,
@@ -47,7 +47,7 @@ if presenting():
     period = choose_period(*dates, as_of, show=False)
     with st.spinner("Reading the figures..."):
         report = report_for(user.scope, period, as_of)
-    draw_presentation(report, progress_charts(report, height=560))
+    draw_presentation(report, list(charts_for(user.scope, period, as_of, large=True).values()))
     st.stop()
 
 st.title("Progress")
@@ -69,7 +69,7 @@ draw_headlines(report)
 draw_narrative(report)
 board_report_section(report, user.username)
 
-charts = {chart.key: chart for chart in progress_charts(report)}
+charts = charts_for(user.scope, period, as_of)
 st.header("Audits against the plan")
 draw_chart(charts["burn_up"])
 draw_chart(charts["themes"])

@@ -11,6 +11,7 @@ names); names are escaped before they reach Markdown and nothing goes to HTML.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -21,7 +22,7 @@ from core.board_report import build_board_report
 from core.board_report_tables import ReportTable
 from core.periods import Period, custom_period, default_period, parse_period, period_options
 from core.progress import ProgressReport, report_audience
-from core.progress_charts import ProgressChart
+from core.progress_charts import progress_charts
 from core.progress_findings import Headline, headlines, narrative
 from db.board_reports import DOWNLOADED, PREPARED, log_board_report
 from db.engine import read_session, write_session
@@ -60,6 +61,39 @@ def programme() -> tuple[date, int] | None:
 
 def report_for(scope: Scope, period: Period, as_of: date) -> ProgressReport | None:
     return _progress_report(report_audience(scope), period, as_of, _scope=scope)
+
+
+@dataclass(frozen=True)
+class DrawnChart:
+    """A progress chart ready to draw: its finding, caption and finished Vega-Lite spec."""
+
+    key: str
+    title: str
+    caption: str
+    spec: dict
+    height: int  # of the plot, in pixels
+
+
+@cached_query
+def _chart_specs(audience: tuple, period: Period, as_of: date, large: bool, *, _scope: Scope) -> list[DrawnChart]:
+    # Building nine Altair charts and validating their specs was about two thirds of a warm
+    # rerun of this page; the finished specs depend only on the report, so they are cached with it.
+    report = _progress_report(audience, period, as_of, _scope=_scope)
+    drawn = []
+    for chart in progress_charts(report, height=560 if large else 300):
+        spec = chart.chart
+        if large:  # readable from the back of a meeting room
+            spec = spec.configure_axis(labelFontSize=16, titleFontSize=16).configure_legend(
+                labelFontSize=16, titleFontSize=16, symbolSize=180)
+        height = spec.height if isinstance(spec.height, int) else 300
+        drawn.append(DrawnChart(chart.key, chart.title, chart.caption, spec.to_dict(), height))
+    return drawn
+
+
+def charts_for(scope: Scope, period: Period, as_of: date, *, large: bool = False) -> dict[str, DrawnChart]:
+    """The Progress charts of ``scope``'s report, by key, in the order the page shows them."""
+    specs = _chart_specs(report_audience(scope), period, as_of, large, _scope=scope)
+    return {chart.key: chart for chart in specs}
 
 
 # ------------------------------------------------------------------ choosing the period
@@ -135,7 +169,7 @@ def _go_to_slide(number: int) -> None:
     st.query_params[SLIDE] = str(number)
 
 
-def draw_presentation(report: ProgressReport, charts: list[ProgressChart]) -> None:
+def draw_presentation(report: ProgressReport, charts: list[DrawnChart]) -> None:
     """One slide at a time: the headline figures, then each chart, with Previous and Next."""
     count = len(charts) + 1
     number = _slide_number(count)
@@ -181,20 +215,15 @@ def draw_narrative(report: ProgressReport) -> None:
 CHART_FRAME = 150  # pixels around a progress chart's plot: axes, y title and legend
 
 
-def draw_chart(chart: ProgressChart, *, large: bool = False) -> None:
-    drawn = chart.chart
+def draw_chart(chart: DrawnChart, *, large: bool = False) -> None:
     if large:
         st.header(plain(chart.title), anchor=False)
-        # Readable from the back of a meeting room.
-        drawn = drawn.configure_axis(labelFontSize=16, titleFontSize=16).configure_legend(
-            labelFontSize=16, titleFontSize=16, symbolSize=180)
     else:
         st.subheader(plain(chart.title), anchor=False)
     # Streamlit draws a chart at its own default height whatever the spec says, which squeezed the
     # themes chart (two legend rows) to a sliver: give the plot its spec's height, as in the PDF,
     # plus room for the axes, the flat y title and a legend below.
-    plot = drawn.height if isinstance(drawn.height, int) else 300
-    st.altair_chart(drawn, width="stretch", height=plot + CHART_FRAME)
+    st.vega_lite_chart(chart.spec, width="stretch", height=chart.height + CHART_FRAME)
     st.caption(plain(chart.caption))
 
 
