@@ -26,7 +26,7 @@ from ui.cache import cached_query
 from ui.errors import refusable
 from ui.moderation import audit_filters
 from ui.text import plain
-from ui.widgets import chart_table, rag_badge
+from ui.widgets import ReadyChart, chart_table, draw_ready_chart, rag_badge, ready
 
 MATRIX_PALE, MATRIX_DARK = "#eef3fa", "#1d4f91"  # the agreement matrix: no grades to the most
 RECENT_ACKNOWLEDGED = 10
@@ -39,6 +39,14 @@ def cached_figures(scope: Scope, filters: StatsFilter, programme_start: date | N
     """Every figure of the Statistics tab, from grade pairs counted in SQL (two statements)."""
     with read_session() as session:
         return agreement_figures(agreement_counts(session, scope, filters), programme_start)
+
+
+@cached_query
+def cached_charts(scope: Scope, filters: StatsFilter, programme_start: date | None,
+                  second: str) -> tuple[ReadyChart, ReadyChart]:
+    """The grade-by-grade matrix and agreement over time, built once per figures."""
+    figures = cached_figures(scope, filters, programme_start)
+    return ready(matrix_heatmap(figures.stats, second=second)), ready(over_time_chart(figures.over_time))
 
 
 @cached_query
@@ -219,11 +227,11 @@ def statistics_tab(scope: Scope, options: FilterOptions, questions: dict[str, st
         note = kappa_note(stats, second=second.lower())
         if note:
             st.info(note, icon=":material/info:")
+        matrix, over_time = cached_charts(scope, filters, programme_start, second)
         left, right = st.columns(2)
         with left:
             st.subheader("Grade by grade")
-            matrix = matrix_heatmap(stats, second=second)
-            st.altair_chart(matrix, width="content")
+            draw_ready_chart(matrix, width="content")
             chart_table(matrix, pivot=("First grade", second, "Grades"))
             st.caption("Rows: the first grade; columns: the " + second.lower() + "; best grade first on both. "
                        "The diagonal (top left to bottom right) is agreement. Cells above the diagonal (top right) "
@@ -231,8 +239,7 @@ def statistics_tab(scope: Scope, options: FilterOptions, questions: dict[str, st
                        "(bottom left) are first grades lower: harsh.")
         with right:
             st.subheader("Agreement over time")
-            over_time = over_time_chart(figures.over_time)
-            st.altair_chart(over_time, width="stretch")
+            draw_ready_chart(over_time, width="stretch")
             chart_table(over_time, columns={"Week": "Week", "Measure": "Measure", "Count": "Grades agreeing",
                                             "Kappa": "Kappa", "Moderated audits": "Moderated audits"})
             st.caption(f"By week of moderation. Faint points: fewer than {SMALL_N} moderated audits that week. "

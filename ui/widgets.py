@@ -1,6 +1,7 @@
 """Small drawing helpers shared by pages. Text from users is always shown as text."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import altair as alt
@@ -56,6 +57,26 @@ def rag_bar(frame: pd.DataFrame, *, x: str, title: str, height: int = 260) -> al
     )
 
 
+@dataclass(frozen=True)
+class ReadyChart:
+    """A chart built once: its finished Vega-Lite spec and the rows it draws (its text alternative).
+
+    Building an Altair chart and validating its spec costs tens of milliseconds a chart, on every
+    rerun; a page caches ``ready(chart)`` with the figures it comes from and draws the spec."""
+
+    spec: dict
+    rows: pd.DataFrame
+
+
+def ready(chart: alt.TopLevelMixin) -> ReadyChart:
+    return ReadyChart(chart.to_dict(), chart_data(chart))
+
+
+def draw_ready_chart(chart: ReadyChart, **kwargs) -> None:
+    """Draw a ready chart (``kwargs`` as for ``st.vega_lite_chart``: width, height)."""
+    st.vega_lite_chart(chart.spec, **kwargs)
+
+
 def chart_data(chart: alt.TopLevelMixin) -> pd.DataFrame:
     """The rows an Altair chart draws (a layered chart: its first layer's, which all its layers share here)."""
     while not isinstance(getattr(chart, "data", None), pd.DataFrame) and getattr(chart, "layer", None):
@@ -63,14 +84,14 @@ def chart_data(chart: alt.TopLevelMixin) -> pd.DataFrame:
     return chart.data if isinstance(chart.data, pd.DataFrame) else pd.DataFrame()
 
 
-def chart_table(chart: alt.TopLevelMixin, *, columns: dict[str, str] | None = None,
+def chart_table(chart: alt.TopLevelMixin | ReadyChart, *, columns: dict[str, str] | None = None,
                 pivot: tuple[str, str, str] | None = None, title: str = "The chart as a table") -> None:
     """A chart's text alternative (WCAG 1.1.1): its figures as a table under it, folded away.
 
     ``columns`` picks, orders and names the columns ({chart's: shown}); ``pivot`` = (rows, columns, values) turns a long
     frame into a grid in the order the chart draws it.
     """
-    frame = chart_data(chart)
+    frame = chart.rows if isinstance(chart, ReadyChart) else chart_data(chart)
     if pivot is not None:
         index, across, values = pivot
         frame = frame.pivot_table(index=index, columns=across, values=values, aggfunc="sum", sort=False).reset_index()

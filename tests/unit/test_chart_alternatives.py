@@ -12,24 +12,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CHART_CALLS = {"altair_chart", "vega_lite_chart", "pyplot", "plotly_chart", "line_chart", "bar_chart", "area_chart",
                "scatter_chart", "bokeh_chart", "graphviz_chart", "pydeck_chart"}  # and st.map (not pandas' .map)
+# The project's own helper that draws a cached, ready chart (ui/widgets.py): a chart call wherever it is used.
+HELPERS = {"draw_ready_chart"}
 
 # (file, enclosing function or "<module>", the chart argument as written) -> the call drawing its alternative,
 # found after the chart in the same block (or a block nested in it), before the next chart.
 CHARTS: dict[tuple[str, str, str], str] = {
     # Overview: external audits against target, then the same figures as a table.
-    ("pages/overview.py", "<module>", "bars + ticks"): "dataframe",
-    ("pages/overview.py", "<module>", "alt.Chart(themes)"): "dataframe",  # a manager's teams by theme
+    # (a manager's Overview draws their teams' audits by theme in the same place, with the same table)
+    ("pages/overview.py", "<module>", "charts.themes"): "dataframe",
     # Overview: RAG mix, then the counts and shares as a table.
-    ("pages/overview.py", "<module>", "alt.Chart(rag)"): "dataframe",
+    ("pages/overview.py", "<module>", "charts.rag"): "dataframe",
     # RAG heatmaps: "The heatmap as a table" (every cell's counts and judgement).
     ("pages/heatmaps.py", "<module>", "frame"): "dataframe",
     # Meetings: counts by week, then the week x type table.
     ("ui/meetings_tabs.py", "counts_tab", "chart"): "dataframe",
     # Moderation agreement: the 4x4 grade matrix and agreement over time, each with its table.
     ("ui/agreement.py", "statistics_tab", "matrix"): "chart_table",
+    # The helper itself draws no alternative: each call of it is listed here with its own.
+    ("ui/widgets.py", "draw_ready_chart", "chart.spec"): None,
     ("ui/agreement.py", "statistics_tab", "over_time"): "chart_table",
     # Progress (and presentation mode): every chart is headed by its finding and followed by a caption (n, period).
-    ("ui/progress.py", "draw_chart", "drawn"): "caption",
+    ("ui/progress.py", "draw_chart", "chart.spec"): "caption",
     # Remedial actions, Charts tab: weekly counts and the two rates by team, each with its table.
     ("ui/actions_reports.py", "charts_tab", "weekly"): "chart_table",
     ("ui/actions_reports.py", "charts_tab", "in_time"): "chart_table",
@@ -46,6 +50,8 @@ def _name(call: ast.Call) -> str:
 
 
 def _is_chart(call: ast.Call) -> bool:
+    if isinstance(call.func, ast.Name):
+        return call.func.id in HELPERS
     if not isinstance(call.func, ast.Attribute):
         return False
     on_st = isinstance(call.func.value, ast.Name) and call.func.value.id == "st"
@@ -104,6 +110,6 @@ def test_every_listed_chart_is_followed_by_its_text_alternative():
             if any(_is_chart(c) for c in _calls(stmt)):
                 break  # the next chart: the alternative must come before it
             names += [_name(c) for c in _calls(stmt)]
-        if CHARTS.get(key) not in names:
+        if CHARTS.get(key) not in names and not (key in CHARTS and CHARTS[key] is None):
             missing.append((key, CHARTS.get(key)))
     assert not missing
