@@ -3,17 +3,14 @@ from ui.guard import require
 
 user = require("overview")
 
-import altair as alt  # noqa: E402
-import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from db.queries.overview import overview  # noqa: E402
 from ui.audit_form.safeguarding import concerns_banner  # noqa: E402
-from ui.widgets import RAG_SCALE, rag_legend, session, today  # noqa: E402
+from ui.overview import overview_charts, overview_figures, share  # noqa: E402
+from ui.widgets import draw_ready_chart, rag_legend, today  # noqa: E402
 from ui.text import plain  # noqa: E402
 
-with session() as s:
-    data = overview(s, user.scope, today())
+data = overview_figures(user.scope, today())
 
 st.title("Overview", anchor=False)
 if data.programme_name is None:
@@ -30,10 +27,6 @@ st.caption(
 
 # Unacknowledged safeguarding concerns stay on top, each with its Acknowledge button (never for a sponsor).
 concerns_banner(user)
-
-
-def share(count: int, total: int) -> str:
-    return f"{count / total:.0%}" if total else "-"
 
 
 # Each tile: the figure, then in words what it counts, over what period, out of what.
@@ -57,53 +50,26 @@ tiles[4].caption(f"Mentoring and reflective meetings, {period}"
                  + (": those about your teams or that you attended, as on the Meetings page" if scoped
                     else ", all teams"))
 
+charts = overview_charts(user.scope, today())
 left, right = st.columns([3, 2])
 with left:
     if data.targets_apply:
-        themes = pd.DataFrame([{"Theme": t.theme, "Done": t.external, "Target": t.target, "Internal": t.internal}
-                               for t in data.themes])
         st.subheader("External audits against target", anchor=False)
-        bars = alt.Chart(themes).mark_bar(color="#1d4f91").encode(
-            y=alt.Y("Theme:N", sort=None, title=None), x=alt.X("Done:Q", title="Audits"),
-            tooltip=["Theme", "Done", "Target"],
-        )
-        ticks = alt.Chart(themes).mark_tick(color="#111", thickness=3, size=24).encode(
-            y=alt.Y("Theme:N", sort=None), x="Target:Q", tooltip=["Theme", "Target"]
-        )
-        st.altair_chart(bars + ticks, width="stretch")
+        draw_ready_chart(charts.themes, width="stretch")
         st.caption(f"Bars: external audits done, {period}. Black tick: the programme's target. "
                    "Internal: managers' audits of their own teams (no target).")
     else:
-        themes = pd.DataFrame([{"Theme": t.theme, "External": t.external, "Internal": t.internal}
-                               for t in data.themes])
         st.subheader("Audits of your teams by theme", anchor=False)
-        st.altair_chart(
-            alt.Chart(themes).mark_bar(color="#1d4f91").encode(
-                y=alt.Y("Theme:N", sort=None, title=None), x=alt.X("External:Q", title="External audits"),
-                tooltip=["Theme", "External", "Internal"],
-            ),
-            width="stretch",
-        )
+        draw_ready_chart(charts.themes, width="stretch")
         st.caption(f"External audits of your teams, {period}. The programme's targets are for all teams together, "
                    "so they are not drawn against your teams' audits.")
-    st.dataframe(themes, hide_index=True, width="stretch")
+    st.dataframe(charts.themes_table, hide_index=True, width="stretch")
 with right:
     st.subheader("RAG mix of all audits", anchor=False)
-    rag = pd.DataFrame(
-        [{"RAG": letter, "Audits": n, "Share": share(n, data.audits_all)} for letter, n in data.rag.items()]
-    )
-    st.altair_chart(
-        alt.Chart(rag).mark_bar().encode(
-            x=alt.X("RAG:N", sort=["R", "A", "G"], title=None, axis=alt.Axis(labelAngle=0)),  # letters fit flat
-            y=alt.Y("Audits:Q"),
-            color=alt.Color("RAG:N", scale=RAG_SCALE, legend=None),
-            tooltip=["RAG", "Audits", "Share"],
-        ),
-        width="stretch",
-    )
+    draw_ready_chart(charts.rag, width="stretch")
     st.caption(f"Overall grades of {data.audits_all} submitted audits, internal and external ({whose}), {period}; "
                "the moderated grade where an audit was moderated.")
-    st.dataframe(rag, hide_index=True, width="stretch")
+    st.dataframe(charts.rag_table, hide_index=True, width="stretch")
     rag_legend()
 
 st.subheader("Remedial actions", anchor=False)

@@ -207,3 +207,31 @@ def test_the_data_version_is_read_once_per_run_and_again_after_this_runs_own_wri
     first, again, after_write = (int(n) for n in at.text[0].value.split())
     assert first == again and after_write > first
     assert len(reads) == 2  # the first call, then once more after the write; not three
+
+
+def test_the_cached_overview_shows_another_users_write_on_the_next_rerun(app_db):
+    """The Overview's figures and charts are cached per data version: a submitted audit's action
+    marked done by someone else must show at the user's next rerun, not when the cache expires."""
+    from sqlmodel import update
+
+    from db.events import record
+    from db.models import RemedialAction
+    from tests.writes import one_action
+
+    at = page_test("pages/overview.py", "admin").run()
+    before = {m.label: int(m.value) for m in at.metric}
+    engine = get_engine(app_db)
+    with Session(engine) as session:
+        action_id = session.exec(select(RemedialAction.id).where(RemedialAction.status == "open")).first()
+
+    def mark_done(session):
+        session.exec(update(RemedialAction).where(RemedialAction.id == action_id)
+                     .values(status="done", completed_on=DEMO_TODAY))
+        record(session, "support", "action.done", "remedial_action", action_id)
+
+    one_action(mark_done, engine=engine)
+    at.run()
+    after = {m.label: int(m.value) for m in at.metric}
+    # One open action fewer, one more done and awaiting verification (the tiles "Open" and "Done, ...").
+    assert after["Open"] == before["Open"] - 1
+    assert after["Done, awaiting verification"] == before["Done, awaiting verification"] + 1

@@ -1,0 +1,69 @@
+"""Streamlit glue of the Overview: its figures and charts, cached per data version and scope.
+
+Every signed-in user lands here, so the figures are read once per data version for everyone who
+sees the same teams, and the three charts are built and validated once with them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import altair as alt
+import pandas as pd
+
+from core.authz import Scope
+from db.engine import read_session
+from db.queries.overview import Overview, overview
+from ui.cache import cached_query
+from ui.widgets import RAG_SCALE, ReadyChart, ready
+
+
+def share(count: int, total: int) -> str:
+    return f"{count / total:.0%}" if total else "-"
+
+
+@dataclass(frozen=True)
+class OverviewCharts:
+    themes: ReadyChart  # external audits against target; a manager's teams: audits by theme
+    themes_table: pd.DataFrame
+    rag: ReadyChart  # the RAG mix of all audits
+    rag_table: pd.DataFrame
+
+
+@cached_query
+def overview_figures(scope: Scope, day: date) -> Overview:
+    with read_session() as session:
+        return overview(session, scope, day)
+
+
+@cached_query
+def overview_charts(scope: Scope, day: date) -> OverviewCharts:
+    data = overview_figures(scope, day)
+    if data.targets_apply:
+        themes = pd.DataFrame([{"Theme": t.theme, "Done": t.external, "Target": t.target, "Internal": t.internal}
+                               for t in data.themes])
+        bars = alt.Chart(themes).mark_bar(color="#1d4f91").encode(
+            y=alt.Y("Theme:N", sort=None, title=None), x=alt.X("Done:Q", title="Audits"),
+            tooltip=["Theme", "Done", "Target"],
+        )
+        ticks = alt.Chart(themes).mark_tick(color="#111", thickness=3, size=24).encode(
+            y=alt.Y("Theme:N", sort=None), x="Target:Q", tooltip=["Theme", "Target"]
+        )
+        themes_chart = bars + ticks
+    else:
+        themes = pd.DataFrame([{"Theme": t.theme, "External": t.external, "Internal": t.internal}
+                               for t in data.themes])
+        themes_chart = alt.Chart(themes).mark_bar(color="#1d4f91").encode(
+            y=alt.Y("Theme:N", sort=None, title=None), x=alt.X("External:Q", title="External audits"),
+            tooltip=["Theme", "External", "Internal"],
+        )
+    rag = pd.DataFrame(
+        [{"RAG": letter, "Audits": n, "Share": share(n, data.audits_all)} for letter, n in data.rag.items()]
+    )
+    rag_chart = alt.Chart(rag).mark_bar().encode(
+        x=alt.X("RAG:N", sort=["R", "A", "G"], title=None, axis=alt.Axis(labelAngle=0)),  # letters fit flat
+        y=alt.Y("Audits:Q"),
+        color=alt.Color("RAG:N", scale=RAG_SCALE, legend=None),
+        tooltip=["RAG", "Audits", "Share"],
+    )
+    return OverviewCharts(ready(themes_chart), themes, ready(rag_chart), rag)
