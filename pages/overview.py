@@ -29,7 +29,7 @@ st.caption(
 )
 
 # Unacknowledged safeguarding concerns stay on top, each with its Acknowledge button (never for a sponsor).
-concerns_banner(user)
+concerns_banner(user, "overview")
 
 
 def share(count: int, total: int) -> str:

@@ -110,42 +110,42 @@ class Write:
 
 def _entry_ready(at, app_db):
     start(at, app_db, a_case(app_db, "auditor", "external", "Neglect and Long-term"))
-    at.text_area(key="ae.overall_rationale").input("Typed before the break.").run()
+    at.text_area(key="audit_entry_form_overall_rationale").input("Typed before the break.").run()
 
 
 def _entry_complete(at, app_db):
     complete_red_audit(at, start(at, app_db, a_case(app_db, "auditor", "external", "Neglect and Long-term")))
-    at.text_area(key="ae.overall_rationale").input("Typed before the break.").run()
+    at.text_area(key="audit_entry_form_overall_rationale").input("Typed before the break.").run()
 
 
 def _entry_submitted(at, app_db):
     _entry_complete(at, app_db)
-    at.button(key="ae_btn_submit").click().run()
-    at.button(key="ae_btn_amend_submitted").click().run()  # the confirmation offers amending
-    at.text_area(key="ae.overall_rationale").input("Amended before the break.").run()
+    at.button(key="audit_entry_save_submit").click().run()
+    at.button(key="audit_entry_confirmation_amend").click().run()  # the confirmation offers amending
+    at.text_area(key="audit_entry_form_overall_rationale").input("Amended before the break.").run()
 
 
 def _entry_conflict(at, app_db):
     first = page_test("pages/audit_entry.py", "auditor")
     start(first, app_db, a_case(app_db, "auditor", "external", "Neglect and Long-term"))
-    first.text_area(key="ae.overall_rationale").input("Started.")
-    first.button(key="ae_btn_draft").click().run()
+    first.text_area(key="audit_entry_form_overall_rationale").input("Started.")
+    first.button(key="audit_entry_save_draft").click().run()
     at.query_params["audit"] = first.query_params["audit"]
     at.run()
-    first.text_area(key="ae.overall_rationale").input("Saved in another tab.")
-    first.button(key="ae_btn_draft").click().run()
-    at.text_area(key="ae.overall_rationale").input("Typed before the break.")
-    at.button(key="ae_btn_draft").click().run()
-    assert at.button(key="ae_btn_keep_mine")
+    first.text_area(key="audit_entry_form_overall_rationale").input("Saved in another tab.")
+    first.button(key="audit_entry_save_draft").click().run()
+    at.text_area(key="audit_entry_form_overall_rationale").input("Typed before the break.")
+    at.button(key="audit_entry_save_draft").click().run()
+    assert at.button(key="audit_entry_conflict_keep_mine")
 
 
 def _new_case(at, app_db):
     with Session(get_engine(app_db)) as s:
         team = s.exec(select(Team).where(Team.name == "Child Protection")).one()
         practitioner = s.exec(select(Practitioner.id).where(Practitioner.team_id == team.id)).first()
-    at.text_input(key="ae.new_case.reference").input("MOS-445566")
-    at.selectbox(key="ae.new_case.team_id").set_value(team.id).run()
-    at.selectbox(key="ae.new_case.practitioner_id").set_value(practitioner).run()
+    at.text_input(key="audit_entry_form_new_case_reference").input("MOS-445566")
+    at.selectbox(key="audit_entry_form_new_case_team_id").set_value(team.id).run()
+    at.selectbox(key="audit_entry_form_new_case_practitioner_id").set_value(practitioner).run()
 
 
 def _concern(at, app_db):
@@ -303,13 +303,13 @@ ACTIONS, RISKS, USERS, TEAMS = "pages/actions.py", "pages/risks.py", "pages/admi
 
 WRITES = [
     # Enter an audit (callbacks)
-    Write("Save draft", ENTRY, "auditor", _entry_ready, lambda at: at.button(key="ae_btn_draft").click()),
-    Write("Submit audit", ENTRY, "auditor", _entry_complete, lambda at: at.button(key="ae_btn_submit").click()),
-    Write("Save amendment", ENTRY, "auditor", _entry_submitted, lambda at: at.button(key="ae_btn_amend").click()),
-    Write("Keep mine", ENTRY, "auditor", _entry_conflict, lambda at: at.button(key="ae_btn_keep_mine").click()),
-    Write("Add case", ENTRY, "auditor", _new_case, lambda at: at.button(key="ae_btn_add_case").click()),
+    Write("Save draft", ENTRY, "auditor", _entry_ready, lambda at: at.button(key="audit_entry_save_draft").click()),
+    Write("Submit audit", ENTRY, "auditor", _entry_complete, lambda at: at.button(key="audit_entry_save_submit").click()),
+    Write("Save amendment", ENTRY, "auditor", _entry_submitted, lambda at: at.button(key="audit_entry_save_amend").click()),
+    Write("Keep mine", ENTRY, "auditor", _entry_conflict, lambda at: at.button(key="audit_entry_conflict_keep_mine").click()),
+    Write("Add case", ENTRY, "auditor", _new_case, lambda at: at.button(key="audit_entry_new_case_add").click()),
     Write("Acknowledge (concern)", OVERVIEW, "manager", _concern,
-          lambda at: at.button(key=f"acknowledge-{at.session_state['_test_concern']}").click()),
+          lambda at: at.button(key=f"overview_concern_acknowledge_{at.session_state['_test_concern']}").click()),
     # Moderation and agreement
     Write("Acknowledge this feedback", AGREEMENT, "manager", _feedback,
           lambda at: at.button(key=f"ack_{at.session_state['_test_moderation']}").click()),
@@ -456,11 +456,11 @@ def test_a_refused_save_draft_says_why_and_keeps_the_input(app_db):
 
     before = audit_writes()
     go_idle(at, app_db, "auditor")
-    at.button(key="ae_btn_draft").click().run()
+    at.button(key="audit_entry_save_draft").click().run()
     assert "Not saved. You were signed out after 30 minutes without activity." in [e.value for e in at.error][0]
     assert audit_writes() == before  # the click after the break wrote nothing
     restore(app_db, "auditor", ["auditor"])
     sign_in(at, "auditor")
     at.session_state[LAST_ACTIVITY] = datetime.now(timezone.utc)
     at.run()
-    assert at.text_area(key="ae.overall_rationale").value == "Typed before the break."
+    assert at.text_area(key="audit_entry_form_overall_rationale").value == "Typed before the break."
