@@ -77,7 +77,7 @@ def time_interactions(engine, repeat: int) -> dict:
                                  lambda at, i: at.toggle(key="actions_filter_overdue").set_value(True)),
         "actions_open_one": ("pages/actions.py", "bench_support", open_prepare, open_action),
         "agreement_filter_change": ("pages/agreement.py", "bench_auditor", no_prepare,
-                                    lambda at, i: at.multiselect(key="stats_teams").set_value([team(i)])),
+                                    lambda at, i: at.multiselect(key="agreement_stats_teams").set_value([team(i)])),
     }
     for name, (path, user, prepare, act) in steps.items():
         try:

@@ -191,19 +191,19 @@ def _agreed(at, app_db):
     _blind(at, app_db)
     label(at, "Submit my grades and open the comparison").click().run()
     moderation_id = at.session_state["_test_moderation"]
-    at.text_area(key=f"feedback_{moderation_id}").input("Look for the child's own words in the record, and say so.")
+    at.text_area(key=f"moderation_agreed_feedback_{moderation_id}").input("Look for the child's own words in the record, and say so.")
 
 
 def _assign(at, app_db):
     with Session(get_engine(app_db)) as s:
         patel = next(r.audit_id for r in mq.moderation_queue(s, load_signed_in(s, "auditor").scope)
                      if r.first_auditor == "Sam Patel")
-    at.selectbox(key="assign_audit").set_value(patel)
+    at.selectbox(key="moderation_assign_audit").set_value(patel)
 
 
 def _sample(at, app_db):
-    at.text_input(key="sample_seed").input("board-week-12")
-    at.number_input(key="sample_amount").set_value(10)
+    at.text_input(key="moderation_sample_seed").input("board-week-12")
+    at.number_input(key="moderation_sample_amount").set_value(10)
 
 
 def _action(at, app_db, status="open", *, then=None):
@@ -312,7 +312,7 @@ WRITES = [
           lambda at: at.button(key=f"overview_concern_acknowledge_{at.session_state['_test_concern']}").click()),
     # Moderation and agreement
     Write("Acknowledge this feedback", AGREEMENT, "manager", _feedback,
-          lambda at: at.button(key=f"ack_{at.session_state['_test_moderation']}").click()),
+          lambda at: at.button(key=f"agreement_mine_acknowledge_{at.session_state['_test_moderation']}").click()),
     Write("Download CSV (feedback)", AGREEMENT, "auditor", _feedback, lambda at: download(at, "Download CSV").click()),
     Write("Download Excel (feedback)", AGREEMENT, "auditor", _feedback,
           lambda at: download(at, "Download Excel").click()),
