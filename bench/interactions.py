@@ -70,7 +70,7 @@ def time_interactions(engine, repeat: int) -> dict:
     results = {}
     steps = {
         "heatmap_filter_change": ("pages/heatmaps.py", "bench_auditor", no_prepare,
-                                  lambda at, i: at.multiselect(key="hm_teams").set_value([team(i)])),
+                                  lambda at, i: at.multiselect(key="heatmaps_filter_teams").set_value([team(i)])),
         "actions_filter_change": ("pages/actions.py", "bench_support", no_prepare,
                                   lambda at, i: at.multiselect(key="actions_filter_team").set_value([team(i)])),
         "actions_overdue_only": ("pages/actions.py", "bench_support", set_overdue_off,
