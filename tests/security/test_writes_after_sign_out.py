@@ -218,13 +218,13 @@ def _action(at, app_db, status="open", *, then=None):
 
 
 def _user_to_change(at, app_db):
-    at.selectbox(key="change_user").set_value("sponsor").run()
+    at.selectbox(key="admin_users_change_user").set_value("sponsor").run()
 
 
 def _inactive_user(at, app_db):
     with write_session(get_engine(app_db)) as s:
         get_user(s, "sponsor").active = False
-    at.selectbox(key="change_user").set_value("sponsor").run()
+    at.selectbox(key="admin_users_change_user").set_value("sponsor").run()
 
 
 def _team(at, app_db, name="Assessment South", active=True):
@@ -235,7 +235,7 @@ def _team(at, app_db, name="Assessment South", active=True):
         elif name == "Assessment South":
             for p in s.exec(select(Practitioner).where(Practitioner.team_id == team.id)):
                 p.active = False  # a team can be deactivated once it has no active practitioners
-    at.selectbox(key="edit_team").set_value(team.id).run()
+    at.selectbox(key="admin_teams_change_team").set_value(team.id).run()
     at.session_state["_test_team"] = team.id
 
 
@@ -243,7 +243,7 @@ def _practitioner(at, app_db, active=True):
     with write_session(get_engine(app_db)) as s:
         p = s.exec(select(Practitioner).where(Practitioner.active == True).order_by(Practitioner.id)).first()  # noqa: E712
         p.active = active
-    at.selectbox(key="edit_practitioner").set_value(p.id).run()
+    at.selectbox(key="admin_teams_change_practitioner").set_value(p.id).run()
     at.session_state["_test_practitioner"] = p.id
     at.session_state["_test_practitioner_name"] = p.name
 
@@ -289,8 +289,8 @@ def _report(at, app_db):
 
 
 def _demo_events(at, app_db):
-    at.selectbox(key="log_user").set_value("demo")
-    at.date_input(key="log_to").set_value(datetime.now(timezone.utc).date() + timedelta(days=1)).run()
+    at.selectbox(key="event_log_filter_user").set_value("demo")
+    at.date_input(key="event_log_filter_to").set_value(datetime.now(timezone.utc).date() + timedelta(days=1)).run()
 
 
 def nothing(at, app_db):
@@ -362,35 +362,35 @@ WRITES = [
         at.text_input[2].input("a brand new password 2026")), lambda at: label(at, "Change password").click()),
     # Administration
     Write("Create user", USERS, "admin", lambda at, db: (
-        at.text_input(key="new_user_username").set_value("k.ward"), at.text_input(key="new_user_name").set_value("Kim Ward"),
-        at.multiselect(key="new_user_roles").set_value(["auditor"])), lambda at: label(at, "Create user").click()),
+        at.text_input(key="admin_users_add_username").set_value("k.ward"), at.text_input(key="admin_users_add_name").set_value("Kim Ward"),
+        at.multiselect(key="admin_users_add_roles").set_value(["auditor"])), lambda at: label(at, "Create user").click()),
     Write("Save changes (user)", USERS, "admin", lambda at, db: (
-        _user_to_change(at, db), at.multiselect(key="edit_roles_sponsor").set_value(["sponsor", "support"])),
+        _user_to_change(at, db), at.multiselect(key="admin_users_change_roles_sponsor").set_value(["sponsor", "support"])),
           lambda at: label(at, "Save changes").click()),
     Write("Deactivate user", USERS, "admin", _user_to_change, lambda at: label(at, "Deactivate sponsor").click()),
     Write("Reactivate user", USERS, "admin", _inactive_user, lambda at: label(at, "Reactivate sponsor").click()),
     Write("Reset password", USERS, "admin", lambda at, db: (
-        at.selectbox(key="reset_user").set_value("support"),
-        at.text_input(key="reset_password_value").set_value("Temporary-pass-2026")),
+        at.selectbox(key="admin_users_reset_user").set_value("support"),
+        at.text_input(key="admin_users_reset_password").set_value("Temporary-pass-2026")),
           lambda at: label(at, "Reset password").click()),
     Write("Add team", TEAMS, "admin", lambda at, db: (
-        at.text_input(key="new_team_name").set_value("Assessment East"),
-        at.text_input(key="new_team_area").set_value("Assessment")), lambda at: label(at, "Add team").click()),
+        at.text_input(key="admin_teams_add_team_name").set_value("Assessment East"),
+        at.text_input(key="admin_teams_add_team_area").set_value("Assessment")), lambda at: label(at, "Add team").click()),
     Write("Save team", TEAMS, "admin", lambda at, db: (_team(at, db), at.text_input(
-        key=f"edit_team_name_{at.session_state['_test_team']}").set_value("Assessment Central")),
+        key=f"admin_teams_change_team_name_{at.session_state['_test_team']}").set_value("Assessment Central")),
           lambda at: label(at, "Save team").click()),
     Write("Deactivate team", TEAMS, "admin", _team, lambda at: label(at, "Deactivate Assessment South").click()),
     Write("Reactivate team", TEAMS, "admin", lambda at, db: _team(at, db, active=False),
           lambda at: label(at, "Reactivate Assessment South").click()),
     Write("Add practitioner", TEAMS, "admin", lambda at, db: (
-        at.text_input(key="new_practitioner_name").set_value("Ada Newcomer"),
-        at.selectbox(key="new_practitioner_team").set_value(ids(db, Team, name="Assessment North")[0])),
+        at.text_input(key="admin_teams_add_practitioner_name").set_value("Ada Newcomer"),
+        at.selectbox(key="admin_teams_add_practitioner_team").set_value(ids(db, Team, name="Assessment North")[0])),
           lambda at: label(at, "Add practitioner").click()),
     Write("Rename practitioner", TEAMS, "admin", lambda at, db: (_practitioner(at, db), at.text_input(
-        key=f"rename_{at.session_state['_test_practitioner']}").set_value("Ada Renamed")),
+        key=f"admin_teams_rename_practitioner_name_{at.session_state['_test_practitioner']}").set_value("Ada Renamed")),
           lambda at: label(at, "Rename").click()),
     Write("Move practitioner", TEAMS, "admin", lambda at, db: (_practitioner(at, db), at.selectbox(
-        key=f"move_to_{at.session_state['_test_practitioner']}").set_value(
+        key=f"admin_teams_move_practitioner_team_{at.session_state['_test_practitioner']}").set_value(
         ids(db, Team, name="Assessment South")[0])), lambda at: label(at, "Move").click()),
     Write("Deactivate practitioner", TEAMS, "admin", _practitioner,
           lambda at: label(at, f"Deactivate {at.session_state['_test_practitioner_name']}").click()),
