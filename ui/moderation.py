@@ -54,6 +54,7 @@ def show_problems(error: ModerationError) -> None:
 
 # ------------------------------------------------------------------ the filters both pages share
 FILTER_FIELDS = {"team": "Team", "theme": "Theme", "auditor": "First auditor"}
+FILTER_KEYS = {"team": "teams", "theme": "themes", "auditor": "auditors"}  # each keyed <prefix>_<this>
 
 
 def audit_filters(options: FilterOptions, prefix: str, fields: Sequence[str], columns) -> dict[str, tuple[int, ...]]:
@@ -67,7 +68,7 @@ def audit_filters(options: FilterOptions, prefix: str, fields: Sequence[str], co
     for field, column in zip(fields, columns, strict=True):
         names = choices[field]
         chosen[field] = tuple(column.multiselect(FILTER_FIELDS[field], list(names), format_func=names.get,
-                                                 key=f"{prefix}_{field}s"))
+                                                 key=f"{prefix}_{FILTER_KEYS[field]}"))
     return chosen
 
 
