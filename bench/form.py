@@ -97,7 +97,7 @@ def timed(page, action, what: str = "", retry: bool = True) -> float | None:
 
 _GRADED = """([index, word]) => {
   const app = document.querySelector("[data-testid='stApp']");
-  const box = document.querySelectorAll("[class*='st-key-question-']")[index];
+  const box = document.querySelectorAll("[class*='st-key-audit_entry_question_']")[index];
   const badge = box && box.querySelector('.stMarkdownBadge');
   if (badge && badge.innerText.includes(word) && app.getAttribute('data-test-script-state') === 'notRunning')
     return performance.now();

@@ -70,14 +70,14 @@ def time_interactions(engine, repeat: int) -> dict:
     results = {}
     steps = {
         "heatmap_filter_change": ("pages/heatmaps.py", "bench_auditor", no_prepare,
-                                  lambda at, i: at.multiselect(key="hm_teams").set_value([team(i)])),
+                                  lambda at, i: at.multiselect(key="heatmaps_filter_teams").set_value([team(i)])),
         "actions_filter_change": ("pages/actions.py", "bench_support", no_prepare,
                                   lambda at, i: at.multiselect(key="actions_filter_team").set_value([team(i)])),
         "actions_overdue_only": ("pages/actions.py", "bench_support", set_overdue_off,
                                  lambda at, i: at.toggle(key="actions_filter_overdue").set_value(True)),
         "actions_open_one": ("pages/actions.py", "bench_support", open_prepare, open_action),
         "agreement_filter_change": ("pages/agreement.py", "bench_auditor", no_prepare,
-                                    lambda at, i: at.multiselect(key="stats_teams").set_value([team(i)])),
+                                    lambda at, i: at.multiselect(key="agreement_stats_teams").set_value([team(i)])),
     }
     for name, (path, user, prepare, act) in steps.items():
         try:

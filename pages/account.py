@@ -14,7 +14,7 @@ st.title("My account")
 st.markdown(f"Signed in as **{plain(user.display_name)}** ({plain(user.username)}).")
 st.caption("Roles: " + ", ".join(sorted(r.value for r in user.roles)))
 
-with st.form("change_password", clear_on_submit=False):
+with st.form("account_password_form", clear_on_submit=False):
     st.subheader("Change your password")
     current = st.text_input("Current password", type="password")
     new = st.text_input("New password", type="password", help="At least 12 characters, not containing your username.")

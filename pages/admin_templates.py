@@ -18,7 +18,7 @@ st.caption(
     "Each theme's questions, by version. Audits keep the version they were entered with; a changed question set is "
     "loaded as a new, higher version."
 )
-show_flash("admin")
+show_flash("admin_templates")
 
 with session() as s:
     versions = template_versions(s, user.scope)
@@ -32,7 +32,7 @@ table(["Theme", "Code", "Version", "Newest", "Questions", "Audits using it", "Lo
 st.subheader("Preview a version", anchor=False)
 by_id = {v.id: v for v in versions}
 if by_id:
-    chosen = st.selectbox("Template", list(by_id), key="template_preview",
+    chosen = st.selectbox("Template", list(by_id), key="admin_templates_preview_version",
                           format_func=lambda i: f"{by_id[i].theme} - version {by_id[i].version}")
     with session() as s:
         questions = template_questions(s, user.scope, chosen)
@@ -44,8 +44,8 @@ st.caption(
     f"{MIN_QUESTIONS} to {MAX_QUESTIONS} `[[questions]]`, each with `key`, `domain`, `text`, `guidance` and "
     "optionally `limiting` and `allow_na` (true or false). Start from a bundled file in audit_templates/."
 )
-round_ = st.session_state.get("template_upload_round", 0)
-uploaded = st.file_uploader("Template file (.toml)", type=["toml"], key=f"template_file_{round_}")
+round_ = st.session_state.get("admin_templates_load_round", 0)
+uploaded = st.file_uploader("Template file (.toml)", type=["toml"], key=f"admin_templates_load_file_{round_}")
 if uploaded is not None:
     data = uploaded.getvalue()
     with session() as s:
@@ -67,6 +67,6 @@ if uploaded is not None:
             except TemplateError as error:
                 st.error(plain(str(error)))
             else:
-                st.session_state["template_upload_round"] = round_ + 1
-                flash("admin", f"{spec.name} version {spec.version} loaded: new audits of this theme use it.")
+                st.session_state["admin_templates_load_round"] = round_ + 1
+                flash("admin_templates", f"{spec.name} version {spec.version} loaded: new audits of this theme use it.")
                 st.rerun()

@@ -28,7 +28,7 @@ ROLE_VALUES = [r.value for r in Role]
 
 st.title("Users", anchor=False)
 st.caption("Everyone who can sign in, their roles and the teams managers see. Every change is in the event log.")
-show_flash("admin")
+show_flash("admin_users")
 
 with session() as s:
     users = list_users(s, user.scope)
@@ -50,30 +50,31 @@ table(
 add_tab, change_tab, reset_tab, sign_in_tab = st.tabs(
     ["Add a user", "Change a user", "Reset a password", "Sign-in and provider identity"])
 
-NEW_USER_EMPTY = {"new_user_username": "", "new_user_name": "", "new_user_email": "", "new_user_roles": [],
-                  "new_user_teams": []}
+NEW_USER_EMPTY = {"admin_users_add_username": "", "admin_users_add_name": "", "admin_users_add_email": "",
+                  "admin_users_add_roles": [], "admin_users_add_teams": []}
+NEW_USER_CREATED = "admin_users_add_created"  # the last Create user worked: empty the form
 
 with add_tab:
-    if st.session_state.pop("_new_user_created", False):
+    if st.session_state.pop(NEW_USER_CREATED, False):
         # An empty form, and a new suggestion, for the next person. The values are SET before the widgets
         # are drawn: removing the keys is not enough, the browser sends the last values back on the rerun.
         st.session_state.update(NEW_USER_EMPTY)
-        st.session_state["new_user_password"] = suggest_password()
-    st.session_state.setdefault("new_user_password", suggest_password())
+        st.session_state["admin_users_add_password"] = suggest_password()
+    st.session_state.setdefault("admin_users_add_password", suggest_password())
     # Outside the form, so that the form drops the password for someone who signs in through the provider.
     new_method = st.radio("How they sign in", ["provider", "local"], format_func=SIGN_IN_LABELS.get,
-                          index=0 if config.provider_sign_in else 1, horizontal=True, key="new_user_method",
+                          index=0 if config.provider_sign_in else 1, horizontal=True, key="admin_users_add_method",
                           help="Through the provider, their first sign-in links their account by the email below.")
-    with st.form("add_user"):
-        username = st.text_input("Username", key="new_user_username",
+    with st.form("admin_users_add_form"):
+        username = st.text_input("Username", key="admin_users_add_username",
                                  help="Letters, digits, dots, hyphens and underscores, e.g. j.smith")
-        display_name = st.text_input("Full name", key="new_user_name")
-        email = st.text_input("Email (required to sign in through the provider)", key="new_user_email")
-        roles = st.multiselect("Roles", ROLE_VALUES, format_func=role_label, key="new_user_roles")
+        display_name = st.text_input("Full name", key="admin_users_add_name")
+        email = st.text_input("Email (required to sign in through the provider)", key="admin_users_add_email")
+        roles = st.multiselect("Roles", ROLE_VALUES, format_func=role_label, key="admin_users_add_roles")
         managed = st.multiselect("Teams they manage (managers only)", list(team_names), format_func=team_names.get,
-                                 key="new_user_teams")
+                                 key="admin_users_add_teams")
         password = "" if new_method == "provider" else st.text_input(
-            "Temporary password", key="new_user_password",
+            "Temporary password", key="admin_users_add_password",
             help="Give it to the person by phone or in person; they must choose their own at first sign-in.",
         )
         if st.form_submit_button("Create user", type="primary"):
@@ -89,25 +90,25 @@ with add_tab:
                 st.error(plain(str(error)))
             else:
                 created = username.strip().lower()
-                flash("admin", f"User '{created}' created. They sign in through {config.oidc_provider_label} with the email "
+                flash("admin_users", f"User '{created}' created. They sign in through {config.oidc_provider_label} with the email "
                       "address given; no password of this app's." if new_method == "provider" else
                       f"User '{created}' created. Their temporary password is {password}: they must change it "
                       "when they first sign in.")
-                st.session_state["_new_user_created"] = True
+                st.session_state[NEW_USER_CREATED] = True
                 st.rerun()
 
 with change_tab:
     chosen = st.selectbox("User", list(by_username), format_func=lambda n: f"{by_username[n].display_name} ({n})",
-                          key="change_user")
+                          key="admin_users_change_user")
     target = by_username[chosen]
-    with st.form(f"change_user_{chosen}"):
-        new_name = st.text_input("Full name", value=target.display_name, key=f"edit_name_{chosen}")
-        new_email = st.text_input("Email", value=target.email, key=f"edit_email_{chosen}")
+    with st.form(f"admin_users_change_form_{chosen}"):
+        new_name = st.text_input("Full name", value=target.display_name, key=f"admin_users_change_name_{chosen}")
+        new_email = st.text_input("Email", value=target.email, key=f"admin_users_change_email_{chosen}")
         new_roles = st.multiselect("Roles", ROLE_VALUES, default=[r for r in target.roles if r in ROLE_VALUES],
-                                   format_func=role_label, key=f"edit_roles_{chosen}")
+                                   format_func=role_label, key=f"admin_users_change_roles_{chosen}")
         new_teams = st.multiselect("Teams they manage (managers only)", list(team_names),
                                    default=[t for t in target.team_ids if t in team_names], format_func=team_names.get,
-                                   key=f"edit_teams_{chosen}")
+                                   key=f"admin_users_change_teams_{chosen}")
         if st.form_submit_button("Save changes", type="primary"):
             try:
                 with write_session() as s:
@@ -116,7 +117,7 @@ with change_tab:
             except UserError as error:
                 st.error(plain(str(error)))
             else:
-                flash("admin", f"Saved {chosen}: changed {', '.join(changed)}." if changed else "Nothing to change.")
+                flash("admin_users", f"Saved {chosen}: changed {', '.join(changed)}." if changed else "Nothing to change.")
                 st.rerun()
     if target.active:
         st.caption("A deactivated user is signed out at once and cannot sign in; their audits stay.")
@@ -128,24 +129,24 @@ with change_tab:
             except UserError as error:
                 st.error(plain(str(error)))
             else:
-                flash("admin", f"{chosen} is deactivated and signed out.")
+                flash("admin_users", f"{chosen} is deactivated and signed out.")
                 st.rerun()
     else:
         st.info(f"{plain(chosen)} is deactivated.")
         if st.button(f"Reactivate {plain(chosen)}"):
             with write_session() as s:
                 set_user_active(s, scope=user.scope, username=chosen, active=True)
-            flash("admin", f"{chosen} is active again.")
+            flash("admin_users", f"{chosen} is active again.")
             st.rerun()
 
 with reset_tab:
     st.caption("The user must choose a new password at their next sign-in. A reset also clears any wait after "
                "failed sign-ins.")
     others = [n for n in by_username if n != user.username and by_username[n].active]
-    st.session_state.setdefault("reset_password_value", suggest_password())
-    with st.form("reset_password"):
-        whose = st.selectbox("User", others, key="reset_user", format_func=lambda n: f"{by_username[n].display_name} ({n})")
-        temporary = st.text_input("Temporary password", key="reset_password_value")
+    st.session_state.setdefault("admin_users_reset_password", suggest_password())
+    with st.form("admin_users_reset_form"):
+        whose = st.selectbox("User", others, key="admin_users_reset_user", format_func=lambda n: f"{by_username[n].display_name} ({n})")
+        temporary = st.text_input("Temporary password", key="admin_users_reset_password")
         if st.form_submit_button("Reset password", type="primary"):
             try:
                 with write_session() as s:
@@ -153,8 +154,8 @@ with reset_tab:
             except UserError as error:
                 st.error(plain(str(error)))
             else:
-                flash("admin", f"Password of {whose} reset to {temporary}: they must change it at their next sign-in.")
-                st.session_state.pop("reset_password_value", None)
+                flash("admin_users", f"Password of {whose} reset to {temporary}: they must change it at their next sign-in.")
+                st.session_state.pop("admin_users_reset_password", None)
                 st.rerun()
     st.caption("To change your own password, use My account.")
 

@@ -21,7 +21,7 @@ from ui.widgets import rag_legend, today  # noqa: E402
 from ui.text import plain  # noqa: E402
 
 st.title("Enter an audit", anchor=False)
-concerns_banner(user)
+concerns_banner(user, "audit_entry")
 
 if submitted_confirmation():
     st.stop()

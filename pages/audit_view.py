@@ -16,7 +16,7 @@ from ui.widgets import rag_badge, session, today  # noqa: E402
 from ui.text import plain  # noqa: E402
 
 st.title("Audit", anchor=False)
-flash_acknowledgement()
+flash_acknowledgement("audit_view")
 audit_id = requested_audit_id()
 if audit_id is None:
     st.info("Open an audit from My audits, the heatmaps, the action tracker or a safeguarding concern.")
@@ -61,7 +61,7 @@ if audit.safeguarding_concern:
                        f"{audit.safeguarding_acknowledged_at:%d %b %Y}", icon=":material/warning:")
         else:
             st.error("Immediate safeguarding concern · not yet acknowledged", icon=":material/warning:")
-            acknowledge_control(user, audit.audit_id, audit.team_id, audit.author_id)
+            acknowledge_control(user, "audit_view", audit.audit_id, audit.team_id, audit.author_id)
         show_text("What was done", audit.safeguarding_action)
         show_text("Who was told", audit.safeguarding_told)
 

@@ -53,7 +53,7 @@ st.download_button("Download an example file", to_csv(columns, example), file_na
                    mime="text/csv", on_click="ignore", icon=":material/download:")
 
 round_ = st.session_state.get(ROUND, 0)
-uploaded = st.file_uploader("Case list (CSV or Excel)", type=["csv", "xlsx"], key=f"case_file_{round_}")
+uploaded = st.file_uploader("Case list (CSV or Excel)", type=["csv", "xlsx"], key=f"case_import_file_{round_}")
 if uploaded is None:
     st.session_state.pop(SHOWN, None)
     st.stop()
@@ -63,7 +63,7 @@ data = uploaded.getvalue()
 raw = read_case_file(uploaded.name, data)
 encoding = None
 if raw.has_bad_encoding:
-    if st.checkbox("Read this file as Windows-1252 (Excel's plain 'CSV' format)", key=f"case_file_cp1252_{round_}",
+    if st.checkbox("Read this file as Windows-1252 (Excel's plain 'CSV' format)", key=f"case_import_file_cp1252_{round_}",
                    help="Only if the file was saved by Excel as 'CSV (Comma delimited)'. Check the names below."):
         encoding = CP1252
 raw = read_case_file(uploaded.name, data, encoding=encoding) if encoding else raw

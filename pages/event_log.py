@@ -33,15 +33,15 @@ with session() as s:
     usernames, object_types = event_filter_options(s, user.scope)
 
 c1, c2, c3 = st.columns(3)
-who = c1.selectbox("User", [None, *usernames], format_func=lambda u: "Anyone" if u is None else u, key="log_user")
+who = c1.selectbox("User", [None, *usernames], format_func=lambda u: "Anyone" if u is None else u, key="event_log_filter_user")
 what = c2.selectbox("Object", [None, *object_types], format_func=lambda o: "Any object" if o is None else o,
-                    key="log_object")
-object_id = c3.text_input("Object id or username", key="log_object_id",
+                    key="event_log_filter_object")
+object_id = c3.text_input("Object id or username", key="event_log_filter_object_id",
                           help="An object's number (an audit, a team...) or a username for what was done to that user")
 c4, c5, c6 = st.columns(3)
-action = c4.text_input("Action contains", key="log_action", help="e.g. 'password', 'import', 'refused'")
-date_from = c5.date_input("From", value=today() - timedelta(days=30), format="DD/MM/YYYY", key="log_from")
-date_to = c6.date_input("To", value=None, format="DD/MM/YYYY", key="log_to", help="Leave empty for up to now")
+action = c4.text_input("Action contains", key="event_log_filter_action", help="e.g. 'password', 'import', 'refused'")
+date_from = c5.date_input("From", value=today() - timedelta(days=30), format="DD/MM/YYYY", key="event_log_filter_from")
+date_to = c6.date_input("To", value=None, format="DD/MM/YYYY", key="event_log_filter_to", help="Leave empty for up to now")
 filters = EventFilter(username=who, object_type=what, object_id=object_id or None, action=action or None,
                       date_from=date_from or None, date_to=date_to or None)
 
@@ -63,7 +63,7 @@ st.subheader("Export", anchor=False)
 st.caption("Exports hold every matching event and are themselves recorded in the log.")
 left, right = st.columns(2)
 for column, fmt, label in ((left, "csv", "Prepare CSV"), (right, "xlsx", "Prepare Excel")):
-    if column.button(label, key=f"prepare_{fmt}", disabled=total == 0):
+    if column.button(label, key=f"event_log_export_prepare_{fmt}", disabled=total == 0):
         with session() as s:
             data = export_events(s, user.scope, filters, fmt)
         with write_session() as s:

@@ -46,7 +46,7 @@ rank_by = None
 if filters.view is View.PRACTITIONER_DOMAIN:
     domains = list(options.domains)
     rank_by = st.selectbox(
-        "Rank practitioners by their share of Red grades in", domains, key="hm_rank_domain",
+        "Rank practitioners by their share of Red grades in", domains, key="heatmaps_rank_domain",
         index=domains.index(LIVED_EXPERIENCE_DOMAIN) if LIVED_EXPERIENCE_DOMAIN in domains else 0,
     )
 
@@ -72,7 +72,7 @@ if rank_by is not None:
 
 frame = view.frame
 event = st.vega_lite_chart(
-    frame, view.spec, on_select="rerun", selection_mode="cell", key=f"hm_chart_{filters.view.value}",
+    frame, view.spec, on_select="rerun", selection_mode="cell", key=f"heatmaps_chart_{filters.view.value}",
     width="stretch", height=view.height,
 )
 rag_legend()
@@ -90,7 +90,7 @@ for note in grid.notes:
 with st.expander("The heatmap as a table"):
     st.dataframe(view.table, hide_index=True, width="stretch")
     st.download_button("Download the table (CSV)", table_csv(view.table), f"heatmap-{filters.view.value}.csv",
-                       "text/csv", key="hm_table_csv", icon=":material/download:", on_click=log_table_export,
+                       "text/csv", key="heatmaps_table_csv", icon=":material/download:", on_click=log_table_export,
                        args=(user.username, filters, len(view.table)))
 
 if scope.aggregates_only:

@@ -20,17 +20,17 @@ from ui.text import plain  # noqa: E402
 PAGE_SIZE = 50  # rows a person reads on one screen; the rest are a page away
 
 st.title("My audits", anchor=False)
-concerns_banner(user)
+concerns_banner(user, "my_audits")
 
 themes = {t.id: t.name for t in theme_options()}
 status_filter, theme_filter, from_filter, to_filter, reference_filter = st.columns([2, 2, 2, 2, 3])
-status = status_filter.selectbox("Status", ["all", "draft", "submitted"], key="my_audits.status",
+status = status_filter.selectbox("Status", ["all", "draft", "submitted"], key="my_audits_filter_status",
                                  format_func={"all": "All", "draft": "Drafts", "submitted": "Submitted"}.get)
-theme_id = theme_filter.selectbox("Theme", [None, *themes], key="my_audits.theme",
+theme_id = theme_filter.selectbox("Theme", [None, *themes], key="my_audits_filter_theme",
                                   format_func=lambda t: "All themes" if t is None else themes[t])
-date_from = from_filter.date_input("Audited from", value=None, key="my_audits.from", format="DD/MM/YYYY")
-date_to = to_filter.date_input("Audited to", value=None, key="my_audits.to", format="DD/MM/YYYY")
-reference = reference_filter.text_input("Case reference contains", key="my_audits.reference")
+date_from = from_filter.date_input("Audited from", value=None, key="my_audits_filter_from", format="DD/MM/YYYY")
+date_to = to_filter.date_input("Audited to", value=None, key="my_audits_filter_to", format="DD/MM/YYYY")
+reference = reference_filter.text_input("Case reference contains", key="my_audits_filter_reference")
 
 filters = MyAuditFilters(status=None if status == "all" else status, theme_id=theme_id, date_from=date_from,
                          date_to=date_to, reference=reference)
@@ -48,7 +48,7 @@ if status in ("all", "draft"):
     if not drafts:
         st.caption("No drafts match. A draft saved from Enter an audit waits here until you submit it.")
     for row in drafts:
-        with st.container(border=True, key=f"draft-{row.audit_id}"):
+        with st.container(border=True, key=f"my_audits_draft_{row.audit_id}"):
             what, when, link = st.columns([5, 3, 2], vertical_alignment="center")
             what.markdown(f"**{plain(row.case_reference)}** · {plain(row.theme)} · {plain(row.team)}")
             when.caption(f"Audit date {row.audit_date:%d %b %Y}" if row.audit_date else "No audit date yet")
@@ -63,7 +63,7 @@ if status in ("all", "submitted"):
         page = 1
         if pages > 1:
             page = st.columns([1, 4])[0].number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1,
-                                                      step=1, key="my_audits.page")
+                                                      step=1, key="my_audits_submitted_page")
         with session() as s:
             submitted = my_audits(s, user.scope, replace(filters, status="submitted"), limit=PAGE_SIZE,
                                   offset=(page - 1) * PAGE_SIZE)
@@ -81,7 +81,7 @@ if status in ("all", "submitted"):
         )
         by_id = {r.audit_id: r for r in submitted}
         chosen = st.selectbox(
-            "Open one of these audits", list(by_id), index=None, key="my_audits.open",
+            "Open one of these audits", list(by_id), index=None, key="my_audits_submitted_open",
             format_func=lambda a: f"{by_id[a].case_reference} · {by_id[a].theme} · "
                                   f"{by_id[a].audit_date:%d %b %Y}" if by_id[a].audit_date else by_id[a].case_reference,
             placeholder="Type a case reference",

@@ -26,7 +26,7 @@ st.caption(
 )
 
 # Unacknowledged safeguarding concerns stay on top, each with its Acknowledge button (never for a sponsor).
-concerns_banner(user)
+concerns_banner(user, "overview")
 
 
 # Each tile: the figure, then in words what it counts, over what period, out of what.

@@ -190,16 +190,16 @@ def highlight_readings(frame: pd.DataFrame):
 def statistics_tab(scope: Scope, options: FilterOptions, questions: dict[str, str],
                    programme_start: date | None) -> None:
     """Filters, headline figures, the grade matrix, agreement over time and the first auditors."""
-    chosen = audit_filters(options, "stats", ("auditor", "team", "theme"), st.columns(3))
+    chosen = audit_filters(options, "agreement_stats", ("auditor", "team", "theme"), st.columns(3))
     f4, f5, f6 = st.columns([2, 1, 1])
-    question_keys = f4.multiselect("Question", list(questions), format_func=questions.get, key="stats_questions")
-    date_from = f5.date_input("Moderated from", value=None, format="DD/MM/YYYY", key="stats_from")
-    date_to = f6.date_input("Moderated to", value=None, format="DD/MM/YYYY", key="stats_to")
+    question_keys = f4.multiselect("Question", list(questions), format_func=questions.get, key="agreement_stats_questions")
+    date_from = f5.date_input("Moderated from", value=None, format="DD/MM/YYYY", key="agreement_stats_from")
+    date_to = f6.date_input("Moderated to", value=None, format="DD/MM/YYYY", key="agreement_stats_to")
     f7, f8 = st.columns(2)
-    level = f7.radio("Compare", ["questions", "overall"], horizontal=True, key="stats_level",
+    level = f7.radio("Compare", ["questions", "overall"], horizontal=True, key="agreement_stats_level",
                      format_func={"questions": "Every question's grade", "overall": "Overall judgements"}.get,
                      disabled=bool(question_keys))
-    against = f8.radio("First grade against", ["agreed", "blind"], horizontal=True, key="stats_against",
+    against = f8.radio("First grade against", ["agreed", "blind"], horizontal=True, key="agreement_stats_against",
                        format_func={"agreed": "the agreed (moderated) grade",
                                     "blind": "the moderator's blind grade"}.get)
     filters = StatsFilter(chosen["auditor"], chosen["team"], chosen["theme"], tuple(question_keys), date_from,
@@ -269,8 +269,8 @@ def statistics_tab(scope: Scope, options: FilterOptions, questions: dict[str, st
 def feedback_log_tab(user, scope: Scope, options: FilterOptions) -> None:
     """Every completed moderation's feedback, searchable, with CSV and Excel downloads."""
     g1, g2, g3 = st.columns([2, 1, 1])
-    search = g1.text_input("Search", key="log_search", placeholder="Auditor, moderator, team, case or words in the feedback")
-    chosen = audit_filters(options, "log", ("auditor", "team"), (g2, g3))
+    search = g1.text_input("Search", key="agreement_log_search", placeholder="Auditor, moderator, team, case or words in the feedback")
+    chosen = audit_filters(options, "agreement_log", ("auditor", "team"), (g2, g3))
     log_auditors, log_teams = chosen["auditor"], chosen["team"]
     log = cached_feedback(scope, search, log_auditors, log_teams)
     st.caption(f"{len(log)} reflective feedback record(s), newest first.")
@@ -341,7 +341,7 @@ def my_feedback_tab(scope: Scope, mine: list[FeedbackRow]) -> None:
                 st.text(comparison.feedback)
             st.dataframe(outcome_frame(comparison), hide_index=True, width="stretch")
             if may_acknowledge(scope, comparison):
-                if st.button("Acknowledge this feedback", key=f"ack_{row.moderation_id}", type="primary"):
+                if st.button("Acknowledge this feedback", key=f"agreement_mine_acknowledge_{row.moderation_id}", type="primary"):
                     try:
                         with write_session() as w:
                             acknowledge(w, scope, row.moderation_id)

@@ -264,7 +264,7 @@ def sign_in_form(auth: stauth.Authenticate | None = None) -> None:
     show_refused_write()
     if reason:
         st.info(reason)
-    with st.form("sign_in"):
+    with st.form("sign_in_form"):
         st.subheader("Sign in")
         username = st.text_input("Username", key="sign_in_username", autocomplete="username")
         password = st.text_input("Password", key="sign_in_password", type="password", autocomplete="current-password")

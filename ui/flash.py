@@ -2,7 +2,8 @@
 
 ``flash("actions", "Saved 3 actions.")`` before ``st.rerun()``; the page calls ``show_flash("actions")``
 near its top and the message is drawn once, as plain text (``ui.text.plain``: messages quote what
-users typed). Each page (or part of one) has its own slot, so a message is never shown on another page.
+users typed). Each page (or part of one) has its own slot, named after the page's key (``"actions"``,
+``"overview_concern"``), so a message is never shown on another page; it waits in ``<slot>_flash``.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ _ICONS = {"success": ":material/check_circle:", "info": ":material/info:", "warn
 
 
 def _key(slot: str) -> str:
-    return f"_flash_{slot}"
+    return f"{slot}_flash"
 
 
 def flash(slot: str, message: str, kind: Kind = "success") -> None:

@@ -29,7 +29,8 @@ from db.queries.heatmap import CellAudits, HeatmapOptions, cell_audits, heatmap,
 from ui.cache import cached_query
 from ui.text import plain
 
-PREFIX = "hm_"
+FILTER = "heatmaps_filter_"  # prefix of the filters' widget keys and state
+DRILL = "heatmaps_drill_"  # prefix of the drill-down's
 PERIODS = {"all": "All dates", "weeks": "Programme weeks", "dates": "Dates"}
 
 
@@ -64,75 +65,75 @@ def _clean(filters: HeatmapFilters, options: HeatmapOptions, scope: Scope) -> He
 def _seed_widgets(filters: HeatmapFilters, options: HeatmapOptions) -> None:
     """Put ``filters`` into the widgets' state (first run of the page in this session)."""
     state = st.session_state
-    state[PREFIX + "view"] = filters.view.value
-    state[PREFIX + "colour"] = filters.colour.value
-    state[PREFIX + "period"] = "weeks" if filters.weeks else "dates" if filters.dates else "all"
-    state[PREFIX + "weeks"] = filters.weeks or (1, max(2, options.programme_weeks))
+    state[FILTER + "view"] = filters.view.value
+    state[FILTER + "colour"] = filters.colour.value
+    state[FILTER + "period"] = "weeks" if filters.weeks else "dates" if filters.dates else "all"
+    state[FILTER + "weeks"] = filters.weeks or (1, max(2, options.programme_weeks))
     if filters.dates:
-        state[PREFIX + "dates"] = filters.dates
-    state[PREFIX + "teams"] = list(filters.team_ids)
-    state[PREFIX + "themes"] = list(filters.theme_codes)
-    state[PREFIX + "kind"] = filters.kind.value
-    state[PREFIX + "moderated"] = filters.moderated_only
-    state[PREFIX + "area"] = filters.service_area
-    state[PREFIX + "seeded"] = True
+        state[FILTER + "dates"] = filters.dates
+    state[FILTER + "teams"] = list(filters.team_ids)
+    state[FILTER + "themes"] = list(filters.theme_codes)
+    state[FILTER + "kind"] = filters.kind.value
+    state[FILTER + "moderated"] = filters.moderated_only
+    state[FILTER + "area"] = filters.service_area
+    state[FILTER + "seeded"] = True
 
 
 def filter_controls(options: HeatmapOptions, scope: Scope, today: date) -> HeatmapFilters:
     """Draw the filters (seeded from the URL on first run); return them and write them to the URL."""
-    if not st.session_state.get(PREFIX + "seeded") or PREFIX + "view" not in st.session_state:
+    if not st.session_state.get(FILTER + "seeded") or FILTER + "view" not in st.session_state:
         query = st.query_params.to_dict()
         start = HeatmapFilters.from_query(query) if query else default_filters(scope)
         _seed_widgets(_clean(start, options, scope), options)
 
     views = [v for v in View if v.team_level or scope.sees_practitioners]
     periods = [p for p in PERIODS if p != "weeks" or options.programme_weeks]
-    if st.session_state.get(PREFIX + "period") not in periods:
-        st.session_state[PREFIX + "period"] = "all"
+    if st.session_state.get(FILTER + "period") not in periods:
+        st.session_state[FILTER + "period"] = "all"
 
     with st.container(border=True):
         top = st.columns([3, 2, 3])
-        view = View(top[0].radio("Heatmap", [v.value for v in views], key=PREFIX + "view", horizontal=True,
+        view = View(top[0].radio("Heatmap", [v.value for v in views], key=FILTER + "view", horizontal=True,
                                  format_func=lambda v: View(v).label))
-        colour = Colour(top[1].radio("Colour by", [c.value for c in Colour], key=PREFIX + "colour", horizontal=True,
+        colour = Colour(top[1].radio("Colour by", [c.value for c in Colour], key=FILTER + "colour", horizontal=True,
                                      format_func=lambda c: Colour(c).label,
                                      help="Largest RAG share: the colour most of the cell's grades have (pale when "
                                           "under half). Mean grade: 1 Inadequate to 4 Outstanding, red through amber "
                                           "to green. The bands are fixed, so a colour always means the same."))
-        kind = AuditKind(top[2].radio("Audits", [k.value for k in AuditKind], key=PREFIX + "kind", horizontal=True,
+        kind = AuditKind(top[2].radio("Audits", [k.value for k in AuditKind], key=FILTER + "kind", horizontal=True,
                                       format_func=lambda k: AuditKind(k).label))
 
         left, middle, right = st.columns([2, 3, 3])
-        period = left.radio("Period", periods, key=PREFIX + "period", format_func=PERIODS.get)
+        period = left.radio("Period", periods, key=FILTER + "period", format_func=PERIODS.get)
         weeks = dates = None
         # A widget's state is dropped on runs that do not draw it: restore it before drawing.
         state = st.session_state
         if period == "weeks":
-            if PREFIX + "weeks" not in state:
-                state[PREFIX + "weeks"] = (1, max(2, options.programme_weeks))
-            weeks = middle.slider("Programme weeks", 1, max(2, options.programme_weeks), key=PREFIX + "weeks")
+            if FILTER + "weeks" not in state:
+                state[FILTER + "weeks"] = (1, max(2, options.programme_weeks))
+            weeks = middle.slider("Programme weeks", 1, max(2, options.programme_weeks), key=FILTER + "weeks")
         elif period == "dates":
-            if PREFIX + "dates_input" not in state:
-                state[PREFIX + "dates_input"] = state.get(PREFIX + "dates") or (options.programme_start or today, today)
-            chosen = middle.date_input("From and to", key=PREFIX + "dates_input", format="DD/MM/YYYY")
+            if FILTER + "dates_input" not in state:
+                state[FILTER + "dates_input"] = state.get(FILTER + "dates") or (options.programme_start or today, today)
+            chosen = middle.date_input("From and to", key=FILTER + "dates_input", format="DD/MM/YYYY")
             if isinstance(chosen, (tuple, list)) and len(chosen) == 2:
                 dates = (chosen[0], chosen[1])
-                state[PREFIX + "dates"] = dates
+                state[FILTER + "dates"] = dates
             else:  # the first day is picked, the last not yet
                 middle.caption("Choose the last day too.")
-                dates = state.get(PREFIX + "dates")
+                dates = state.get(FILTER + "dates")
         else:
             middle.caption("Every submitted audit, whatever its date.")
         team_names = {i: n for i, n, _ in options.teams}
         everyone = "All teams" if scope.team_ids is None else "All your teams"
-        teams = middle.multiselect("Teams", list(team_names), key=PREFIX + "teams", format_func=team_names.get,
+        teams = middle.multiselect("Teams", list(team_names), key=FILTER + "teams", format_func=team_names.get,
                                    placeholder=everyone)
         theme_names = dict(options.themes)
-        themes = right.multiselect("Themes", list(theme_names), key=PREFIX + "themes", format_func=theme_names.get,
+        themes = right.multiselect("Themes", list(theme_names), key=FILTER + "themes", format_func=theme_names.get,
                                    placeholder="All themes")
-        area = right.selectbox("Service area", ["", *options.service_areas], key=PREFIX + "area",
+        area = right.selectbox("Service area", ["", *options.service_areas], key=FILTER + "area",
                                format_func=lambda a: a or "All service areas")
-        moderated = right.checkbox("Moderated audits only", key=PREFIX + "moderated",
+        moderated = right.checkbox("Moderated audits only", key=FILTER + "moderated",
                                    help="Only audits that were moderated. Every heatmap uses the moderated grade "
                                         "wherever an audit was moderated.")
 
@@ -341,10 +342,10 @@ def clicked_cell(event) -> tuple[str, str] | None:
 def drill_down_picker(grid: Grid, clicked: tuple[str, str] | None) -> tuple[str | None, str | None]:
     """Select boxes for the row and column of the cell to open; a chart click fills them in.
     (Keyboard users and tests use the select boxes directly.)"""
-    row_key, col_key = PREFIX + "drill_row", PREFIX + "drill_col"
+    row_key, col_key = DRILL + "row", DRILL + "col"
     state = st.session_state
-    if clicked is not None and clicked != state.get(PREFIX + "last_click"):
-        state[PREFIX + "last_click"] = clicked
+    if clicked is not None and clicked != state.get(DRILL + "last_click"):
+        state[DRILL + "last_click"] = clicked
         state[row_key], state[col_key] = clicked
     rows, cols = dict(grid.rows), dict(grid.cols)
     if state.get(row_key) not in rows:

@@ -56,12 +56,13 @@ def programme_dates() -> tuple[date | None, int]:
 
 # ------------------------------------------------------------------ messages and form resets
 def generation(name: str) -> int:
-    """A counter in widget keys: bumping it gives a form fresh, empty widgets."""
-    return st.session_state.setdefault(f"_gen_{name}", 0)
+    """A counter in widget keys: bumping it gives a form fresh, empty widgets. ``name`` is the
+    page's key and the form's (``risks_add``); the counter waits in ``<name>_generation``."""
+    return st.session_state.setdefault(f"{name}_generation", 0)
 
 
 def next_generation(name: str) -> None:
-    st.session_state[f"_gen_{name}"] = generation(name) + 1
+    st.session_state[f"{name}_generation"] = generation(name) + 1
 
 
 def show_problems(problems: list[str], heading: str = "Nothing was saved:") -> None:
@@ -124,20 +125,20 @@ def editor_state(signature: str, fresh) -> EditorState:
     editor keeps showing the rows they were made on (a snapshot), not rows that
     someone else's save may have reordered. Without pending edits it shows fresh rows.
     """
-    gen = generation("risk_log")
+    gen = generation("risks_log")
     key = f"risks_log_editor_{gen}"
     state = st.session_state.get(key) or {}
     pending = bool(state.get("edited_rows"))
-    snapshot = st.session_state.get("_risk_log_snapshot")
+    snapshot = st.session_state.get("risks_log_snapshot")
     discarded = False
     if snapshot is not None and snapshot[0] == gen and snapshot[1] == signature and pending:
         return EditorState(key, snapshot[2], False)
     if pending:
         # The filters changed under unsaved edits: those edits belong to other rows.
-        next_generation("risk_log")
+        next_generation("risks_log")
         gen, key, discarded = gen + 1, f"risks_log_editor_{gen + 1}", True
     rows = fresh()
-    st.session_state["_risk_log_snapshot"] = (gen, signature, rows)
+    st.session_state["risks_log_snapshot"] = (gen, signature, rows)
     return EditorState(key, rows, discarded)
 
 

@@ -26,7 +26,7 @@ KIND_COLOURS = ["#1d4f91", "#6a9fd4", "#7b5ea7", "#2a9d8f", "#6b6b6b"]
 # ------------------------------------------------------------------ record
 def record_tab(user: SignedInUser, teams: dict, practitioners: dict, people: dict, today: date) -> None:
     scope = user.scope
-    g = generation("meeting_form")
+    g = generation("meetings_record")
     with st.form(f"meetings_record_form_{g}"):
         left, right = st.columns(2)
         kind = left.selectbox(
@@ -64,7 +64,7 @@ def record_tab(user: SignedInUser, teams: dict, practitioners: dict, people: dic
             show_problems(error.problems, "The meeting was not recorded. Please correct:")
         else:
             flash("meetings", f"Recorded the {kind_label(draft.kind).lower()} meeting of {held_on:%d %b %Y}.")
-            next_generation("meeting_form")
+            next_generation("meetings_record")
             st.rerun()
 
 

@@ -53,19 +53,21 @@ def show_problems(error: ModerationError) -> None:
 
 # ------------------------------------------------------------------ the filters both pages share
 FILTER_FIELDS = {"team": "Team", "theme": "Theme", "auditor": "First auditor"}
+FILTER_KEYS = {"team": "teams", "theme": "themes", "auditor": "auditors"}  # each keyed <prefix>_<this>
 
 
 def audit_filters(options: FilterOptions, prefix: str, fields: Sequence[str], columns) -> dict[str, tuple[int, ...]]:
     """The team, theme and first-auditor multiselects of the queue, the statistics and the
     feedback log: ``fields`` (of ``FILTER_FIELDS``) in that order, one in each of ``columns``,
-    keyed ``<prefix>_teams``, ``<prefix>_themes``, ``<prefix>_auditors``. Returns the chosen
+    keyed ``<prefix>_teams``, ``<prefix>_themes``, ``<prefix>_auditors``, where ``prefix`` is the
+    page's key and the part (``moderation_queue``, ``agreement_stats``). Returns the chosen
     ids per field (an empty tuple: any)."""
     choices = {"team": dict(options.teams), "theme": dict(options.themes), "auditor": dict(options.first_auditors)}
     chosen = {field: () for field in FILTER_FIELDS}
     for field, column in zip(fields, columns, strict=True):
         names = choices[field]
         chosen[field] = tuple(column.multiselect(FILTER_FIELDS[field], list(names), format_func=names.get,
-                                                 key=f"{prefix}_{field}s"))
+                                                 key=f"{prefix}_{FILTER_KEYS[field]}"))
     return chosen
 
 
@@ -110,20 +112,20 @@ def blind_form(case: BlindCase) -> tuple[bool, dict[int, int | None], dict[int, 
             domain = question.domain
             st.subheader(plain(domain))
         options = question_grades(question.allow_na)
-        with st.container(border=True, key=f"blind-question-{mid}-{question.question_id}"):
+        with st.container(border=True, key=f"moderation_blind_question_{mid}_{question.question_id}"):
             st.markdown(f"**{question.position}. {plain(question.text)}**" + (" *(limiting)*" if question.limiting else ""))
             if question.guidance:
                 st.caption(plain(question.guidance))
             grades[question.question_id] = grade_buttons(
-                f"Your grade for question {question.position}", f"blind_grade_{mid}_{question.question_id}", options)
+                f"Your grade for question {question.position}", f"moderation_blind_grade_{mid}_{question.question_id}", options)
             rationales[question.question_id] = st.text_area(
-                f"Your rationale for question {question.position}", key=f"blind_rationale_{mid}_{question.question_id}",
+                f"Your rationale for question {question.position}", key=f"moderation_blind_rationale_{mid}_{question.question_id}",
                 height=90, placeholder="What in the record supports your grade",
             )
     st.subheader("Overall judgement")
-    overall = grade_buttons("Your overall grade", f"blind_overall_{mid}", [int(g) for g in OVERALL_GRADES])
-    overall_rationale = st.text_area("Your overall rationale", key=f"blind_overall_rationale_{mid}", height=120)
-    submitted = st.button("Submit my grades and open the comparison", type="primary", key=f"blind_submit_{mid}")
+    overall = grade_buttons("Your overall grade", f"moderation_blind_overall_{mid}", [int(g) for g in OVERALL_GRADES])
+    overall_rationale = st.text_area("Your overall rationale", key=f"moderation_blind_overall_rationale_{mid}", height=120)
+    submitted = st.button("Submit my grades and open the comparison", type="primary", key=f"moderation_blind_submit_{mid}")
     return submitted, grades, rationales, overall, overall_rationale
 
 
@@ -197,7 +199,7 @@ def side_by_side(comparison: Comparison, *, editable: bool) -> dict[int, int | N
                     agreed[line.question_id] = st.selectbox(
                         f"Agreed grade, question {line.position}", options,
                         index=options.index(preset) if preset is not None else None,
-                        format_func=lambda g: GRADE_LABELS[Grade(g)], key=f"agreed_{mid}_{line.question_id}",
+                        format_func=lambda g: GRADE_LABELS[Grade(g)], key=f"moderation_agreed_grade_{mid}_{line.question_id}",
                     )
                 elif line.agreed_grade is not None:
                     st.markdown(f"Agreed: {rag_badge(line.agreed_grade)}")
@@ -207,7 +209,7 @@ def side_by_side(comparison: Comparison, *, editable: bool) -> dict[int, int | N
 def agreed_form(comparison: Comparison) -> tuple[bool, dict[int, int | None], int | None, str]:
     """Agreed grades (preset to the moderator's) beside both gradings, and the reflective feedback."""
     mid = comparison.details.moderation_id
-    with st.form(f"agreed_{mid}"):
+    with st.form(f"moderation_agreed_form_{mid}"):
         st.markdown("The agreed grade is what reporting uses from now on. It starts at your grade; change it where "
                     "the discussion with the first auditor settled elsewhere.")
         agreed = side_by_side(comparison, editable=True)
@@ -216,10 +218,10 @@ def agreed_form(comparison: Comparison) -> tuple[bool, dict[int, int | None], in
         agreed_overall = st.selectbox(
             "Agreed overall grade", overall_options,
             index=overall_options.index(preset) if preset is not None else None,
-            format_func=lambda g: GRADE_LABELS[Grade(g)], key=f"agreed_overall_{mid}",
+            format_func=lambda g: GRADE_LABELS[Grade(g)], key=f"moderation_agreed_overall_{mid}",
         )
         feedback = st.text_area(
-            "Reflective feedback for the first auditor", key=f"feedback_{mid}", height=160,
+            "Reflective feedback for the first auditor", key=f"moderation_agreed_feedback_{mid}", height=160,
             placeholder="What was missed, and what Good looks like here.",
         )
         submitted = st.form_submit_button("Record agreed grades and feedback", type="primary")

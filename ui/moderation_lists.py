@@ -72,8 +72,8 @@ def my_assignments_tab(mine: list[AssignmentRow], done_by_me: list[AssignmentRow
     else:
         st.dataframe(assignment_frame(mine), hide_index=True, width="stretch")
         labels = {r.moderation_id: f"{r.case_reference} · {r.team} · {r.theme} ({STATUS_WORDS[r.status]})" for r in mine}
-        chosen = st.selectbox("Moderation to open", list(labels), format_func=labels.get, key="open_choice")
-        if st.button("Open moderation", type="primary", key="open_button"):
+        chosen = st.selectbox("Moderation to open", list(labels), format_func=labels.get, key="moderation_mine_open_choice")
+        if st.button("Open moderation", type="primary", key="moderation_mine_open_button"):
             open_moderation(chosen)
             st.rerun()
     if done_by_me:
@@ -81,8 +81,8 @@ def my_assignments_tab(mine: list[AssignmentRow], done_by_me: list[AssignmentRow
             st.dataframe(assignment_frame(done_by_me), hide_index=True, width="stretch")
             labels = {r.moderation_id: f"{r.case_reference} · {r.team} · {r.theme}" for r in done_by_me}
             chosen = st.selectbox("Completed moderation to open", list(labels), format_func=labels.get,
-                                  key="open_done_choice")
-            if st.button("Open completed moderation", key="open_done_button"):
+                                  key="moderation_mine_done_choice")
+            if st.button("Open completed moderation", key="moderation_mine_done_button"):
                 open_moderation(chosen)
                 st.rerun()
 
@@ -90,11 +90,11 @@ def my_assignments_tab(mine: list[AssignmentRow], done_by_me: list[AssignmentRow
 def queue_tab(user, options: FilterOptions) -> None:
     """The filtered queue of unmoderated audits; assign one, or draw a reproducible sample."""
     scope = user.scope
-    chosen = audit_filters(options, "queue", ("team", "theme", "auditor"), st.columns(3))
+    chosen = audit_filters(options, "moderation_queue", ("team", "theme", "auditor"), st.columns(3))
     f4, f5, f6 = st.columns(3)
-    date_from = f4.date_input("Audited from", value=None, format="DD/MM/YYYY", key="queue_from")
-    date_to = f5.date_input("Audited to", value=None, format="DD/MM/YYYY", key="queue_to")
-    kind = f6.selectbox("Kind", list(KINDS), format_func=KINDS.get, key="queue_kind")
+    date_from = f4.date_input("Audited from", value=None, format="DD/MM/YYYY", key="moderation_queue_from")
+    date_to = f5.date_input("Audited to", value=None, format="DD/MM/YYYY", key="moderation_queue_to")
+    kind = f6.selectbox("Kind", list(KINDS), format_func=KINDS.get, key="moderation_queue_kind")
     filters = QueueFilter(chosen["team"], chosen["theme"], chosen["auditor"], date_from, date_to, kind or None)
     page = cached_queue(scope, filters)
     queue = page.rows
@@ -116,10 +116,10 @@ def queue_tab(user, options: FilterOptions) -> None:
     else:
         a1, a2, a3 = st.columns([3, 2, 1], vertical_alignment="bottom")
         queued = {r.audit_id: f"{r.case_reference} · {r.team} · {r.theme} · by {r.first_auditor}" for r in queue}
-        audit_id = a1.selectbox("Audit", list(queued), format_func=queued.get, key="assign_audit")
+        audit_id = a1.selectbox("Audit", list(queued), format_func=queued.get, key="moderation_assign_audit")
         moderator_id = a2.selectbox("Moderator", list(moderator_names), index=default_moderator,
-                                    format_func=moderator_names.get, key="assign_moderator")
-        if a3.button("Assign", key="assign_button"):
+                                    format_func=moderator_names.get, key="moderation_assign_moderator")
+        if a3.button("Assign", key="moderation_assign_button"):
             try:
                 with write_session() as w:
                     moderation_id = assign_one(w, scope, audit_id, moderator_id)
@@ -135,14 +135,14 @@ def queue_tab(user, options: FilterOptions) -> None:
     st.subheader("Draw a sample from this queue")
     st.caption("Random but reproducible: the same seed on the same queue draws the same audits. The seed is stored "
                "on every moderation of the sample. A moderator's own audits are never drawn for them.")
-    with st.form("sample"):
+    with st.form("moderation_sample_form"):
         s1, s2, s3, s4 = st.columns(4)
-        method = s1.radio("Method", list(SampleMethod), format_func=lambda m: m.label, key="sample_method")
+        method = s1.radio("Method", list(SampleMethod), format_func=lambda m: m.label, key="moderation_sample_method")
         amount = s2.number_input("Percentage, or number per first auditor", min_value=1, max_value=100, value=10,
-                                 key="sample_amount")
+                                 key="moderation_sample_amount")
         sample_moderator = s3.selectbox("Moderator", list(moderator_names), index=default_moderator,
-                                        format_func=moderator_names.get, key="sample_moderator")
-        seed = s4.text_input("Seed", value=today().isoformat(), key="sample_seed")
+                                        format_func=moderator_names.get, key="moderation_sample_moderator")
+        seed = s4.text_input("Seed", value=today().isoformat(), key="moderation_sample_seed")
         b1, b2 = st.columns(2)
         preview = b1.form_submit_button("Preview the sample")
         assign = b2.form_submit_button("Draw and assign", type="primary")

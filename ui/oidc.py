@@ -178,7 +178,7 @@ def draw_sign_in_page(config: Settings) -> bool:
     if config.provider_sign_in and refused():
         st.error(not_set_up_message(config))
         # The provider's cookie would otherwise bring the same identity straight back.
-        st.button("Sign out", key="oidc_refused_sign_out", on_click=st.logout)
+        st.button("Sign out", key="sign_in_provider_sign_out", on_click=st.logout)
         return True
     if config.auth_mode != "oidc":
         return False
@@ -199,7 +199,7 @@ def draw_provider_button(config: Settings, heading: bool = False) -> None:
         st.subheader("Sign in")
     else:
         st.divider()
-    st.button(f"Sign in with {config.oidc_provider_label}", key="oidc_sign_in", type="primary",
+    st.button(f"Sign in with {config.oidc_provider_label}", key="sign_in_provider", type="primary",
               icon=":material/login:", on_click=_login, args=(config,))
     st.caption(
         f"Signing out of Case audit ends your session in this app only: you may still be signed in to "
@@ -232,7 +232,7 @@ def draw_sign_in_admin(admin: SignedInUser, users: dict, methods: dict[int, Sign
     if not config.provider_sign_in:
         st.info("Sign-in through the identity provider is off (AUTH_MODE=local): set it up first, see docs/sso.md.")
     chosen = st.selectbox("User", list(users), format_func=lambda n: f"{users[n].display_name} ({n})",
-                          key="sign_in_user")
+                          key="admin_users_sign_in_user")
     if chosen is None:
         return
     if config.oidc_group_roles:
@@ -250,9 +250,9 @@ def draw_sign_in_admin(admin: SignedInUser, users: dict, methods: dict[int, Sign
         st.caption(f"Their first sign-in through the provider links their identity by the email on their "
                    f"account ({plain(users[chosen].email) or 'none: add one under Change a user'}), if the provider "
                    "vouches for it.")
-    with st.form(f"sign_in_method_{chosen}"):
+    with st.form(f"admin_users_sign_in_method_form_{chosen}"):
         method = st.radio("How they sign in", SIGN_IN_METHODS, index=SIGN_IN_METHODS.index(row.sign_in),
-                          format_func=SIGN_IN_LABELS.get, horizontal=True, key=f"sign_in_method_value_{chosen}",
+                          format_func=SIGN_IN_LABELS.get, horizontal=True, key=f"admin_users_sign_in_method_{chosen}",
                           help="'Identity provider' only: their password no longer works. Changing this ends "
                                "their sessions.")
         if st.form_submit_button("Save how they sign in", disabled=chosen == admin.username):
@@ -260,18 +260,18 @@ def draw_sign_in_admin(admin: SignedInUser, users: dict, methods: dict[int, Sign
                          f"{chosen} now signs in with: {SIGN_IN_LABELS[method]}.", config)
     if row.identity:
         st.caption("Unlinking ends their provider sessions. Their next sign-in links again by verified email.")
-        if st.button(f"Unlink the provider identity of {chosen}", key=f"unlink_{chosen}"):
+        if st.button(f"Unlink the provider identity of {chosen}", key=f"admin_users_sign_in_unlink_{chosen}"):
             _admin_write(lambda s: unlink_identity(s, scope=admin.scope, username=chosen),
                          f"The provider identity of {chosen} is unlinked.", config)
         return
     with read_session(get_engine(config.database_url)) as session:
         issuers = known_issuers(session)
-    with st.form(f"link_identity_{chosen}"):
+    with st.form(f"admin_users_sign_in_link_form_{chosen}"):
         st.caption("Link by hand when the provider sends no email address for them: the subject ('sub') is in "
                    "the event log's refused sign-in, or in the provider's admin centre (Entra ID: the user's "
                    "object ID is not the subject; use the refused sign-in's).")
-        issuer = st.text_input("Issuer", value=issuers[0] if issuers else "", key=f"link_issuer_{chosen}")
-        subject = st.text_input("Subject", key=f"link_subject_{chosen}")
+        issuer = st.text_input("Issuer", value=issuers[0] if issuers else "", key=f"admin_users_sign_in_link_issuer_{chosen}")
+        subject = st.text_input("Subject", key=f"admin_users_sign_in_link_subject_{chosen}")
         if st.form_submit_button("Link this identity"):
             _admin_write(lambda s: link_identity(s, scope=admin.scope, username=chosen, issuer=issuer,
                                                  subject=subject),
@@ -285,5 +285,5 @@ def _admin_write(change, message: str, config: Settings) -> None:
     except UserError as error:
         st.error(plain(str(error)))
     else:
-        flash("admin", message)
+        flash("admin_users", message)
         st.rerun()

@@ -35,8 +35,8 @@ PRESENT = "present"
 SLIDE = "slide"
 PERIOD = "period"
 CUSTOM = "custom"
-_FILES = "_progress_board_report"
-_WAS_PRESENTING = "_progress_was_presenting"
+_FILES = "progress_board_report"
+_WAS_PRESENTING = "progress_was_presenting"
 
 
 # ------------------------------------------------------------------ figures (cached per data version)

@@ -136,10 +136,10 @@ def log_tab(ctx: RiskContext) -> None:
             show_problems(error.problems)
         else:
             flash("risks", "Saved changes to " + ", ".join(f"#{i}" for i in changed) + ".")
-            next_generation("risk_log")
+            next_generation("risks_log")
             st.rerun()
     if discard.button("Discard my changes", key="risks_log_discard"):
-        next_generation("risk_log")
+        next_generation("risks_log")
         st.rerun()
 
 
@@ -163,7 +163,7 @@ def agenda_tab(ctx: RiskContext) -> None:
     if not items:
         st.success("Nothing for the agenda this week: no rule found anything to discuss.")
         return
-    g = generation("agenda")
+    g = generation("risks_agenda")
     sections = agenda_sections(items, AGENDA_ITEMS_PER_RULE)
     shown = [item for section in sections for item in section.shown]
     with st.form(f"risks_agenda_form_{g}"):
@@ -213,7 +213,7 @@ def agenda_tab(ctx: RiskContext) -> None:
         parts.append("set the next review of " + ", ".join(f"#{i}" for i in outcome.reviewed))
     meeting = "recorded the risks-and-issues meeting" if outcome.meeting_created else "linked to the meeting"
     flash("risks", f"Done: {' and '.join(parts)}; {meeting} of {meeting_on:%d/%m/%Y}. See the Log tab.")
-    next_generation("agenda")
+    next_generation("risks_agenda")
     st.rerun()
 
 
@@ -221,7 +221,7 @@ def agenda_tab(ctx: RiskContext) -> None:
 def add_tab(ctx: RiskContext) -> None:
     scope, today, teams, practitioners, people = (ctx.user.scope, ctx.today, ctx.teams, ctx.practitioners,
                                                   ctx.people)
-    g = generation("risk_form")
+    g = generation("risks_add")
     with st.form(f"risks_add_form_{g}"):
         c1, c2 = st.columns(2)
         new_team = c1.selectbox("Team", [None, *teams], format_func=lambda t: "Choose a team" if t is None else teams[t],
@@ -252,5 +252,5 @@ def add_tab(ctx: RiskContext) -> None:
         show_problems(error.problems)
     else:
         flash("risks", f"Added entry #{risk.id} to the log.")
-        next_generation("risk_form")
+        next_generation("risks_add")
         st.rerun()

@@ -39,19 +39,19 @@ def last_event(app_db, action: str) -> Event | None:
 def test_admin_adds_a_manager_with_a_temporary_password(app_db):
     at = page_test("pages/admin_users.py", "admin").run()
     assert "Pat Quinn" in texts(at)
-    suggested = at.text_input(key="new_user_password").value
+    suggested = at.text_input(key="admin_users_add_password").value
     assert len(suggested) == 19
-    at.text_input(key="new_user_username").set_value("k.ward")
-    at.text_input(key="new_user_name").set_value("Kim Ward")
-    at.multiselect(key="new_user_roles").set_value(["manager"])
+    at.text_input(key="admin_users_add_username").set_value("k.ward")
+    at.text_input(key="admin_users_add_name").set_value("Kim Ward")
+    at.multiselect(key="admin_users_add_roles").set_value(["manager"])
     with db(app_db) as s:
         front_door = s.exec(select(Team.id).where(Team.name == "Front Door (MASH)")).one()
-    at.multiselect(key="new_user_teams").set_value([front_door])
+    at.multiselect(key="admin_users_add_teams").set_value([front_door])
     at = button(at, "Create user").click().run()
     assert not at.exception
     assert f"User 'k.ward' created. Their temporary password is {suggested}" in texts(at)
-    assert at.text_input(key="new_user_password").value != suggested  # a fresh suggestion for the next person
-    assert at.text_input(key="new_user_username").value == "" and at.multiselect(key="new_user_roles").value == []
+    assert at.text_input(key="admin_users_add_password").value != suggested  # a fresh suggestion for the next person
+    assert at.text_input(key="admin_users_add_username").value == "" and at.multiselect(key="admin_users_add_roles").value == []
     with db(app_db) as s:
         kim = load_signed_in(s, "k.ward")
     assert kim.roles == {Role.MANAGER} and kim.managed_team_ids == {front_door} and kim.must_change_password
@@ -60,9 +60,9 @@ def test_admin_adds_a_manager_with_a_temporary_password(app_db):
 
 def test_a_manager_without_a_team_is_refused_with_a_reason(app_db):
     at = page_test("pages/admin_users.py", "admin").run()
-    at.text_input(key="new_user_username").set_value("k.ward")
-    at.text_input(key="new_user_name").set_value("Kim Ward")
-    at.multiselect(key="new_user_roles").set_value(["manager"])
+    at.text_input(key="admin_users_add_username").set_value("k.ward")
+    at.text_input(key="admin_users_add_name").set_value("Kim Ward")
+    at.multiselect(key="admin_users_add_roles").set_value(["manager"])
     at = button(at, "Create user").click().run()
     assert any("A manager needs at least one team" in e.value for e in at.error)
     with db(app_db) as s:
@@ -71,14 +71,14 @@ def test_a_manager_without_a_team_is_refused_with_a_reason(app_db):
 
 def test_admin_changes_a_users_roles_and_cannot_remove_their_own_admin_role(app_db):
     at = page_test("pages/admin_users.py", "admin").run()
-    at.selectbox(key="change_user").set_value("auditor").run()
-    at.multiselect(key="edit_roles_auditor").set_value(["auditor", "support"])
+    at.selectbox(key="admin_users_change_user").set_value("auditor").run()
+    at.multiselect(key="admin_users_change_roles_auditor").set_value(["auditor", "support"])
     at = button(at, "Save changes").click().run()
     assert "Saved auditor: changed roles." in texts(at)
     with db(app_db) as s:
         assert load_signed_in(s, "auditor").roles == {Role.AUDITOR, Role.SUPPORT}
-    at.selectbox(key="change_user").set_value("admin").run()
-    at.multiselect(key="edit_roles_admin").set_value(["auditor"])
+    at.selectbox(key="admin_users_change_user").set_value("admin").run()
+    at.multiselect(key="admin_users_change_roles_admin").set_value(["auditor"])
     at = button(at, "Save changes").click().run()
     assert any("You cannot remove your own admin role." in e.value for e in at.error)
     with db(app_db) as s:
@@ -88,13 +88,13 @@ def test_admin_changes_a_users_roles_and_cannot_remove_their_own_admin_role(app_
 
 def test_admin_deactivates_and_reactivates_a_user(app_db):
     at = page_test("pages/admin_users.py", "admin").run()
-    at.selectbox(key="change_user").set_value("sponsor").run()
+    at.selectbox(key="admin_users_change_user").set_value("sponsor").run()
     at = button(at, "Deactivate sponsor").click().run()
     assert "sponsor is deactivated and signed out." in texts(at)
     with db(app_db) as s:
         assert load_signed_in(s, "sponsor") is None
     assert "Your account is not active" in texts(page_test("pages/overview.py", "sponsor").run())
-    at.selectbox(key="change_user").set_value("sponsor").run()
+    at.selectbox(key="admin_users_change_user").set_value("sponsor").run()
     at = button(at, "Reactivate sponsor").click().run()
     assert "sponsor is active again." in texts(at)
     with db(app_db) as s:
@@ -103,13 +103,13 @@ def test_admin_deactivates_and_reactivates_a_user(app_db):
 
 def test_admin_resets_a_password(app_db):
     at = page_test("pages/admin_users.py", "admin").run()
-    at.selectbox(key="reset_user").set_value("support")
-    at.text_input(key="reset_password_value").set_value("Temporary-pass-2026")
+    at.selectbox(key="admin_users_reset_user").set_value("support")
+    at.text_input(key="admin_users_reset_password").set_value("Temporary-pass-2026")
     at = button(at, "Reset password").click().run()
     assert "Password of support reset to Temporary-pass-2026" in texts(at)
     with db(app_db) as s:
         assert s.exec(select(User.must_change_password).where(User.username == "support")).one() is True
-    assert "admin" not in at.selectbox(key="reset_user").options  # your own password: My account
+    assert "admin" not in at.selectbox(key="admin_users_reset_user").options  # your own password: My account
     # The user is now held on My account until they choose a new password.
     support = page_test("pages/case_import.py", "support").run()
     assert "You must choose a new password before going on." in texts(support)
@@ -119,19 +119,19 @@ def test_admin_resets_a_password(app_db):
 # ------------------------------------------------------------------ teams and practitioners
 def test_admin_adds_renames_and_cannot_deactivate_a_staffed_team(app_db):
     at = page_test("pages/admin_teams.py", "admin").run()
-    at.text_input(key="new_team_name").set_value("Assessment East")
-    at.text_input(key="new_team_area").set_value("Assessment")
+    at.text_input(key="admin_teams_add_team_name").set_value("Assessment East")
+    at.text_input(key="admin_teams_add_team_area").set_value("Assessment")
     at = button(at, "Add team").click().run()
     assert "Team 'Assessment East' added." in texts(at)
     assert "Assessment East" in at.dataframe[0].value["Team"].tolist()
     with db(app_db) as s:
         east = s.exec(select(Team).where(Team.name == "Assessment East")).one()
         north = s.exec(select(Team).where(Team.name == "Assessment North")).one()
-    at.selectbox(key="edit_team").set_value(east.id).run()
-    at.text_input(key=f"edit_team_name_{east.id}").set_value("Assessment Central")
+    at.selectbox(key="admin_teams_change_team").set_value(east.id).run()
+    at.text_input(key=f"admin_teams_change_team_name_{east.id}").set_value("Assessment Central")
     at = button(at, "Save team").click().run()
     assert "Team saved as 'Assessment Central'." in texts(at)
-    at.selectbox(key="edit_team").set_value(north.id).run()
+    at.selectbox(key="admin_teams_change_team").set_value(north.id).run()
     at = button(at, "Deactivate Assessment North").click().run()
     assert any("still has 8 active practitioner(s)" in e.value for e in at.error)
     with db(app_db) as s:
@@ -143,14 +143,14 @@ def test_admin_adds_and_moves_a_practitioner(app_db):
     with db(app_db) as s:
         north = s.exec(select(Team.id).where(Team.name == "Assessment North")).one()
         south = s.exec(select(Team.id).where(Team.name == "Assessment South")).one()
-    at.text_input(key="new_practitioner_name").set_value("Ada Newcomer")
-    at.selectbox(key="new_practitioner_team").set_value(north)
+    at.text_input(key="admin_teams_add_practitioner_name").set_value("Ada Newcomer")
+    at.selectbox(key="admin_teams_add_practitioner_team").set_value(north)
     at = button(at, "Add practitioner").click().run()
     assert "Ada Newcomer added to Assessment North." in texts(at)
     with db(app_db) as s:
         ada = s.exec(select(Practitioner).where(Practitioner.name == "Ada Newcomer")).one()
-    at.selectbox(key="edit_practitioner").set_value(ada.id).run()
-    at.selectbox(key=f"move_to_{ada.id}").set_value(south)
+    at.selectbox(key="admin_teams_change_practitioner").set_value(ada.id).run()
+    at.selectbox(key=f"admin_teams_move_practitioner_team_{ada.id}").set_value(south)
     at = button(at, "Move").click().run()
     assert "Ada Newcomer moved from Assessment North to Assessment South." in texts(at)
     with db(app_db) as s:
@@ -234,14 +234,14 @@ def test_event_log_search_and_export_are_logged_and_nothing_is_editable(app_db):
         oldest = s.exec(select(Event.at).order_by(Event.at)).first().date()
         newest = s.exec(select(Event.at).order_by(Event.at.desc())).first().date()
     # By default the window has no end ("up to now") and starts 30 days before today.
-    assert at.date_input(key="log_to").value is None
-    assert at.date_input(key="log_from").value == DEMO_TODAY - timedelta(days=30)
-    at.date_input(key="log_from").set_value(min(DEMO_TODAY, oldest)).run()
-    at.date_input(key="log_to").set_value(max(DEMO_TODAY, newest)).run()
-    at.selectbox(key="log_user").set_value("demo").run()
+    assert at.date_input(key="event_log_filter_to").value is None
+    assert at.date_input(key="event_log_filter_from").value == DEMO_TODAY - timedelta(days=30)
+    at.date_input(key="event_log_filter_from").set_value(min(DEMO_TODAY, oldest)).run()
+    at.date_input(key="event_log_filter_to").set_value(max(DEMO_TODAY, newest)).run()
+    at.selectbox(key="event_log_filter_user").set_value("demo").run()
     shown = at.dataframe[0].value
     assert len(shown) > 0 and set(shown["User"]) == {"demo"}
-    at.text_input(key="log_action").set_value("template").run()
+    at.text_input(key="event_log_filter_action").set_value("template").run()
     assert set(at.dataframe[0].value["Action"]) == {"template.load"}
     assert "5 event(s) match." in texts(at)
     at = button(at, "Prepare CSV").click().run()
@@ -281,7 +281,7 @@ def test_event_log_shows_before_and_after_as_changed_fields_old_to_new(app_db):
         record(s, "admin", "user.update", "user", "4242", before={"active": True, "display_name": "Sam Patel"},
                after={"active": False, "display_name": "Sam Patel-Jones"})
     at = page_test("pages/event_log.py", "admin").run()
-    at.text_input(key="log_object_id").set_value("4242").run()
+    at.text_input(key="event_log_filter_object_id").set_value("4242").run()
     shown = at.dataframe[0].value
     assert list(shown["Changes (before -> after)"]) == ["active: yes -> no; display name: Sam Patel -> Sam Patel-Jones"]
     assert "Before" not in shown.columns and '{"active"' not in shown.to_csv()

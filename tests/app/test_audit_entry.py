@@ -50,33 +50,33 @@ def start(at, app_db, case: CaseChoice):
     """Choose the case and the Neglect theme, and date the work."""
     theme, questions = neglect(app_db)
     at.run()
-    at.selectbox(key="ae.case_id").set_value(case.id).run()
-    at.selectbox(key="ae.theme_id").set_value(theme.id).run()
-    at.date_input(key="ae.work_date").set_value(DEMO_TODAY - timedelta(days=4)).run()
+    at.selectbox(key="audit_entry_form_case_id").set_value(case.id).run()
+    at.selectbox(key="audit_entry_form_theme_id").set_value(theme.id).run()
+    at.date_input(key="audit_entry_form_work_date").set_value(DEMO_TODAY - timedelta(days=4)).run()
     return questions
 
 
 def grade_all(at, questions, grade: int, skip_rationale: str | None = None) -> None:
     for q in questions:
-        at.segmented_control(key=f"ae.q.{q.key}.grade").set_value(grade)
+        at.segmented_control(key=f"audit_entry_form_question_grade_{q.key}").set_value(grade)
         if q.key != skip_rationale:
-            at.text_area(key=f"ae.q.{q.key}.rationale").input(f"{q.key}: the record shows little of this.")
+            at.text_area(key=f"audit_entry_form_question_rationale_{q.key}").input(f"{q.key}: the record shows little of this.")
     at.run()
 
 
 def complete_red_audit(at, questions, skip_rationale: str | None = None) -> None:
     grade_all(at, questions, 1, skip_rationale)
-    at.text_area(key="ae.lived_experience").input(NARRATIVE)
-    at.segmented_control(key="ae.overall_grade").set_value(1)
-    at.text_area(key="ae.overall_rationale").input("Neglect is described, not analysed.")
-    at.text_area(key="ae.impact_for_child").input("None yet.")
-    at.radio(key="ae.safeguarding_concern").set_value(True).run()
-    at.text_area(key="ae.safeguarding_action").input("Rang the team manager; strategy discussion booked.")
-    at.text_input(key="ae.safeguarding_told").input("Sam Patel, team manager")
-    at.button(key="ae_btn_add_action").click().run()
-    at.text_input(key="ae.action.1.description").input("Complete a GCP2 with the family.")
-    at.button(key="ae_btn_add_action").click().run()
-    at.text_input(key="ae.action.2.description").input("See Maya alone and record her words.").run()
+    at.text_area(key="audit_entry_form_lived_experience").input(NARRATIVE)
+    at.segmented_control(key="audit_entry_form_overall_grade").set_value(1)
+    at.text_area(key="audit_entry_form_overall_rationale").input("Neglect is described, not analysed.")
+    at.text_area(key="audit_entry_form_impact_for_child").input("None yet.")
+    at.radio(key="audit_entry_form_safeguarding_concern").set_value(True).run()
+    at.text_area(key="audit_entry_form_safeguarding_action").input("Rang the team manager; strategy discussion booked.")
+    at.text_input(key="audit_entry_form_safeguarding_told").input("Sam Patel, team manager")
+    at.button(key="audit_entry_action_add").click().run()
+    at.text_input(key="audit_entry_form_action_description_1").input("Complete a GCP2 with the family.")
+    at.button(key="audit_entry_action_add").click().run()
+    at.text_input(key="audit_entry_form_action_description_2").input("See Maya alone and record her words.").run()
 
 
 def stored(app_db, **where) -> list[Audit]:
@@ -96,29 +96,29 @@ def test_an_auditor_chooses_any_teams_case_and_a_manager_only_their_teams(app_db
     auditor = page_test(ENTRY, "auditor").run()
     assert not auditor.exception and auditor.title[0].value == "Enter an audit"
     assert "external audit" in texts(auditor)
-    auditor_cases = auditor.selectbox(key="ae.case_id").options
+    auditor_cases = auditor.selectbox(key="audit_entry_form_case_id").options
     assert {option.split(" · ")[1] for option in auditor_cases} >= {"Assessment North", "Child Protection",
                                                                      "Neglect and Long-term"}
     manager = page_test(ENTRY, "manager").run()
     assert "internal audit" in texts(manager)
-    assert {option.split(" · ")[1] for option in manager.selectbox(key="ae.case_id").options} == {"Assessment North"}
-    assert manager.selectbox(key="ae.new_case.team_id").options == ["Assessment North"]
+    assert {option.split(" · ")[1] for option in manager.selectbox(key="audit_entry_form_case_id").options} == {"Assessment North"}
+    assert manager.selectbox(key="audit_entry_form_new_case_team_id").options == ["Assessment North"]
     # Nothing to save before a case and a theme are chosen.
     assert "Choose the case and the theme" in texts(manager)
-    assert not any(b.key == "ae_btn_submit" for b in manager.button)
+    assert not any(b.key == "audit_entry_save_submit" for b in manager.button)
 
 
 def test_with_very_many_cases_the_database_finds_the_reference_typed(app_db, monkeypatch):
     monkeypatch.setattr("ui.audit_form.sections.CASE_LIST_LIMIT", 10)
     case = a_case(app_db, "auditor", "external", "Child Protection")
     at = page_test(ENTRY, "auditor").run()
-    assert at.selectbox(key="ae.case_id").options == []
-    at.text_input(key="ae.case_search").input(case.reference[-5:]).run()
-    options = at.selectbox(key="ae.case_id").options
+    assert at.selectbox(key="audit_entry_form_case_id").options == []
+    at.text_input(key="audit_entry_form_case_search").input(case.reference[-5:]).run()
+    options = at.selectbox(key="audit_entry_form_case_id").options
     assert 1 <= len(options) <= 10 and any(o.startswith(case.reference) for o in options)
-    at.selectbox(key="ae.case_id").set_value(case.id).run()
-    at.text_input(key="ae.case_search").input("").run()
-    assert at.selectbox(key="ae.case_id").value == case.id  # the chosen case stays on offer
+    at.selectbox(key="audit_entry_form_case_id").set_value(case.id).run()
+    at.text_input(key="audit_entry_form_case_search").input("").run()
+    assert at.selectbox(key="audit_entry_form_case_id").value == case.id  # the chosen case stays on offer
 
 
 @pytest.mark.parametrize("username", ["sponsor", "support", "admin"])
@@ -136,20 +136,20 @@ def test_filling_shows_each_grades_rag_colour_and_defaults_actions(app_db):
     questions = start(at, app_db, case)
     assert [c.value for c in at.caption if c.value.startswith("Good looks like")][0].startswith(
         "Good looks like: A current GCP2")
-    at.segmented_control(key=f"ae.q.{questions[0].key}.grade").set_value(1).run()
-    at.segmented_control(key=f"ae.q.{questions[1].key}.grade").set_value(2).run()
-    at.segmented_control(key="ae.overall_grade").set_value(4).run()
+    at.segmented_control(key=f"audit_entry_form_question_grade_{questions[0].key}").set_value(1).run()
+    at.segmented_control(key=f"audit_entry_form_question_grade_{questions[1].key}").set_value(2).run()
+    at.segmented_control(key="audit_entry_form_overall_grade").set_value(4).run()
     badges = [m.value for m in at.markdown if "-badge[" in m.value]
     assert ":red-badge[R · Inadequate]" in badges and ":orange-badge[A · Requires improvement]" in badges
     assert ":green-badge[G · Outstanding]" in badges and badges.count(":gray-badge[Not graded]") == 6
 
-    at.button(key="ae_btn_add_action").click().run()
-    assert at.selectbox(key="ae.action.1.owner_id").value == case.practitioner_id
-    assert at.date_input(key="ae.action.1.due_on").value == default_due_date(DEMO_TODAY)
+    at.button(key="audit_entry_action_add").click().run()
+    assert at.selectbox(key="audit_entry_form_action_owner_id_1").value == case.practitioner_id
+    assert at.date_input(key="audit_entry_form_action_due_on_1").value == default_due_date(DEMO_TODAY)
     # The due date follows the audit date while it is still the default.
     earlier = DEMO_TODAY - timedelta(days=1)
-    at.date_input(key="ae.audit_date").set_value(earlier).run()
-    assert at.date_input(key="ae.action.1.due_on").value == default_due_date(earlier)
+    at.date_input(key="audit_entry_form_audit_date").set_value(earlier).run()
+    assert at.date_input(key="audit_entry_form_action_due_on_1").value == default_due_date(earlier)
 
 
 def test_a_failed_rule_is_shown_at_its_field_keeps_every_input_and_is_fixed(app_db):
@@ -159,18 +159,18 @@ def test_a_failed_rule_is_shown_at_its_field_keeps_every_input_and_is_fixed(app_
     questions = start(at, app_db, a_case(app_db, "auditor", "external", "Neglect and Long-term"))
     complete_red_audit(at, questions, skip_rationale="drift")
 
-    at.button(key="ae_btn_submit").click().run()
+    at.button(key="audit_entry_save_submit").click().run()
 
     assert "1 thing to put right before this audit can be submitted" in errors(at)
     assert "Write the rationale for this grade: what in the record shows it." in errors(at)
     assert len(stored(app_db, status="submitted")) == submitted_before  # nothing submitted (autosave kept a draft)
-    assert at.text_area(key="ae.lived_experience").value == NARRATIVE
-    assert at.text_input(key="ae.action.2.description").value == "See Maya alone and record her words."
-    assert at.segmented_control(key="ae.overall_grade").value == 1
+    assert at.text_area(key="audit_entry_form_lived_experience").value == NARRATIVE
+    assert at.text_input(key="audit_entry_form_action_description_2").value == "See Maya alone and record her words."
+    assert at.segmented_control(key="audit_entry_form_overall_grade").value == 1
 
-    at.text_area(key="ae.q.drift.rationale").input("Drift: nine months at the same level.").run()
+    at.text_area(key="audit_entry_form_question_rationale_drift").input("Drift: nine months at the same level.").run()
     assert "Write the rationale" not in errors(at)  # the message goes as soon as the rule is met
-    at.button(key="ae_btn_submit").click().run()
+    at.button(key="audit_entry_save_submit").click().run()
 
     assert "Audit submitted:" in texts(at)
     audit = stored(app_db)[-1]
@@ -182,19 +182,19 @@ def test_a_failed_rule_is_shown_at_its_field_keeps_every_input_and_is_fixed(app_
                                                       "See Maya alone and record her words."]
     # The confirmation offers amending: the form is then the submitted audit.
     assert at.query_params["audit"] == str(audit.id)
-    at.button(key="ae_btn_amend_submitted").click().run()
-    assert any(b.key == "ae_btn_amend" for b in at.button)
+    at.button(key="audit_entry_confirmation_amend").click().run()
+    assert any(b.key == "audit_entry_save_amend" for b in at.button)
 
 
 def test_a_good_overall_with_an_inadequate_limiting_question_asks_for_the_override(app_db):
     at = page_test(ENTRY, "auditor")
     questions = start(at, app_db, a_case(app_db, "auditor", "external", "Child Protection"))
     grade_all(at, questions, 3)
-    at.segmented_control(key="ae.q.risk.grade").set_value(1)
-    at.segmented_control(key="ae.overall_grade").set_value(3).run()
+    at.segmented_control(key="audit_entry_form_question_grade_risk").set_value(1)
+    at.segmented_control(key="audit_entry_form_overall_grade").set_value(3).run()
     assert any("a limiting question) is Inadequate" in w.value for w in at.warning)
-    assert at.text_area(key="ae.limiting_override_reason").value == ""
-    at.button(key="ae_btn_submit").click().run()
+    assert at.text_area(key="audit_entry_form_limiting_override_reason").value == ""
+    at.button(key="audit_entry_save_submit").click().run()
     assert "give the reason for overriding the limiting judgement" in errors(at)
 
 
@@ -202,9 +202,9 @@ def test_a_red_audit_without_actions_asks_why(app_db):
     at = page_test(ENTRY, "auditor")
     questions = start(at, app_db, a_case(app_db, "auditor", "external", "Child Protection"))
     grade_all(at, questions, 2)
-    at.segmented_control(key="ae.overall_grade").set_value(1).run()
-    assert at.text_area(key="ae.no_action_reason").label == "Reason for raising no remedial action"
-    at.button(key="ae_btn_submit").click().run()
+    at.segmented_control(key="audit_entry_form_overall_grade").set_value(1).run()
+    assert at.text_area(key="audit_entry_form_no_action_reason").label == "Reason for raising no remedial action"
+    at.button(key="audit_entry_save_submit").click().run()
     assert "A Red (Inadequate) audit with no remedial action needs the reason" in errors(at)
 
 
@@ -214,15 +214,15 @@ def test_a_new_case_reference_that_is_a_name_is_refused_and_a_real_one_is_added(
         team = next(t for t in team_choices(session, scope(app_db, "auditor"), "external")
                     if t.name == "Child Protection")
         practitioner = practitioner_choices(session, team.id)[0]
-    at.text_input(key="ae.new_case.reference").input("Jane Smith")
-    at.selectbox(key="ae.new_case.team_id").set_value(team.id).run()
-    at.selectbox(key="ae.new_case.practitioner_id").set_value(practitioner.id)
-    at.button(key="ae_btn_add_case").click().run()
+    at.text_input(key="audit_entry_form_new_case_reference").input("Jane Smith")
+    at.selectbox(key="audit_entry_form_new_case_team_id").set_value(team.id).run()
+    at.selectbox(key="audit_entry_form_new_case_practitioner_id").set_value(practitioner.id)
+    at.button(key="audit_entry_new_case_add").click().run()
     assert "This looks like a name" in errors(at)
-    at.text_input(key="ae.new_case.reference").input("mos-445566")
-    at.button(key="ae_btn_add_case").click().run()
+    at.text_input(key="audit_entry_form_new_case_reference").input("mos-445566")
+    at.button(key="audit_entry_new_case_add").click().run()
     assert "Case MOS-445566 added to Child Protection." in texts(at)
-    chosen = at.selectbox(key="ae.case_id")
+    chosen = at.selectbox(key="audit_entry_form_case_id")
     assert chosen.value is not None and chosen.options[chosen.index].startswith("MOS-445566")
     assert f"allocated practitioner: {practitioner.name}" in texts(at)
 
@@ -232,10 +232,10 @@ def test_a_draft_is_saved_with_fields_missing_and_resumed_in_a_new_session(app_d
     at = page_test(ENTRY, "auditor")
     case = a_case(app_db, "auditor", "external", "Neglect and Long-term")
     questions = start(at, app_db, case)
-    at.segmented_control(key=f"ae.q.{questions[2].key}.grade").set_value(2)
-    at.text_area(key=f"ae.q.{questions[2].key}.rationale").input("Some description of meals, no analysis.")
-    at.text_area(key="ae.lived_experience").input("Half-written narrative")
-    at.button(key="ae_btn_draft").click().run()
+    at.segmented_control(key=f"audit_entry_form_question_grade_{questions[2].key}").set_value(2)
+    at.text_area(key=f"audit_entry_form_question_rationale_{questions[2].key}").input("Some description of meals, no analysis.")
+    at.text_area(key="audit_entry_form_lived_experience").input("Half-written narrative")
+    at.button(key="audit_entry_save_draft").click().run()
 
     assert "Draft saved. Resume it any time from My audits." in texts(at)
     audit_id = int(at.query_params["audit"])
@@ -250,35 +250,35 @@ def test_a_draft_is_saved_with_fields_missing_and_resumed_in_a_new_session(app_d
     resumed.run()
     assert not resumed.exception
     assert f"Draft {audit_id}" in texts(resumed)
-    assert resumed.selectbox(key="ae.case_id").value == case.id
-    assert resumed.segmented_control(key=f"ae.q.{questions[2].key}.grade").value == 2
-    assert resumed.text_area(key=f"ae.q.{questions[2].key}.rationale").value == "Some description of meals, no analysis."
-    assert resumed.text_area(key="ae.lived_experience").value == "Half-written narrative"
-    assert resumed.segmented_control(key="ae.overall_grade").value is None
+    assert resumed.selectbox(key="audit_entry_form_case_id").value == case.id
+    assert resumed.segmented_control(key=f"audit_entry_form_question_grade_{questions[2].key}").value == 2
+    assert resumed.text_area(key=f"audit_entry_form_question_rationale_{questions[2].key}").value == "Some description of meals, no analysis."
+    assert resumed.text_area(key="audit_entry_form_lived_experience").value == "Half-written narrative"
+    assert resumed.segmented_control(key="audit_entry_form_overall_grade").value is None
 
 
 def test_going_to_another_page_and_back_loses_nothing(app_db):
     at = page_test("app.py", "auditor").run()
     at.switch_page(ENTRY).run()
     questions = start(at, app_db, a_case(app_db, "auditor", "external", "Child Protection"))
-    at.segmented_control(key=f"ae.q.{questions[0].key}.grade").set_value(3)
-    at.text_area(key=f"ae.q.{questions[0].key}.rationale").input("A current GCP2 drives the plan.").run()
+    at.segmented_control(key=f"audit_entry_form_question_grade_{questions[0].key}").set_value(3)
+    at.text_area(key=f"audit_entry_form_question_rationale_{questions[0].key}").input("A current GCP2 drives the plan.").run()
     at.switch_page(MY_AUDITS).run()
     assert at.title[0].value == "My audits"
     at.switch_page(ENTRY).run()
-    assert at.segmented_control(key=f"ae.q.{questions[0].key}.grade").value == 3
-    assert at.text_area(key=f"ae.q.{questions[0].key}.rationale").value == "A current GCP2 drives the plan."
+    assert at.segmented_control(key=f"audit_entry_form_question_grade_{questions[0].key}").value == 3
+    assert at.text_area(key=f"audit_entry_form_question_rationale_{questions[0].key}").value == "A current GCP2 drives the plan."
 
     # A saved draft is what the page shows again when one comes back through the menu.
-    at.button(key="ae_btn_draft").click().run()
+    at.button(key="audit_entry_save_draft").click().run()
     audit_id = at.query_params["audit"]
     at.switch_page(MY_AUDITS).run()
     at.switch_page(ENTRY).run()
     assert at.query_params.get("audit") == audit_id
-    assert at.text_area(key=f"ae.q.{questions[0].key}.rationale").value == "A current GCP2 drives the plan."
+    assert at.text_area(key=f"audit_entry_form_question_rationale_{questions[0].key}").value == "A current GCP2 drives the plan."
     # Until one starts another audit.
-    at.button(key="ae_btn_new").click().run()
-    assert at.selectbox(key="ae.case_id").value is None and not at.query_params.get("audit")
+    at.button(key="audit_entry_start_another").click().run()
+    assert at.selectbox(key="audit_entry_form_case_id").value is None and not at.query_params.get("audit")
 
 
 def test_someone_elses_audit_opens_read_only_and_a_moderated_one_cannot_be_amended(app_db):
@@ -328,9 +328,9 @@ def test_the_author_amends_a_submitted_audit(app_db):
     at.query_params["audit"] = str(result.audit_id)
     at.run()
     assert "Amending a submitted audit" in texts(at)
-    assert not any(s.key == "ae.case_id" for s in at.selectbox)  # case and theme are fixed once submitted
-    at.text_area(key="ae.overall_rationale").input("Some analysis; the plan is not SMART.")
-    at.button(key="ae_btn_amend").click().run()
+    assert not any(s.key == "audit_entry_form_case_id" for s in at.selectbox)  # case and theme are fixed once submitted
+    at.text_area(key="audit_entry_form_overall_rationale").input("Some analysis; the plan is not SMART.")
+    at.button(key="audit_entry_save_amend").click().run()
     assert "Amendment saved." in texts(at)
     assert stored(app_db, id=result.audit_id)[0].overall_rationale == "Some analysis; the plan is not SMART."
 
@@ -339,19 +339,19 @@ def test_the_author_amends_a_submitted_audit(app_db):
 def test_two_tabs_saving_the_same_draft_the_second_sees_both_and_keeps_its_input(app_db):
     first = page_test(ENTRY, "auditor")
     questions = start(first, app_db, a_case(app_db, "auditor", "external", "Neglect and Long-term"))
-    first.text_area(key="ae.overall_rationale").input("Started.")
-    first.button(key="ae_btn_draft").click().run()
+    first.text_area(key="audit_entry_form_overall_rationale").input("Started.")
+    first.button(key="audit_entry_save_draft").click().run()
     audit_id = first.query_params["audit"]
 
     second = page_test(ENTRY, "auditor")
     second.query_params["audit"] = audit_id
     second.run()
-    first.text_area(key="ae.overall_rationale").input("Tab one: the risk analysis is missing.")
-    first.button(key="ae_btn_draft").click().run()
+    first.text_area(key="audit_entry_form_overall_rationale").input("Tab one: the risk analysis is missing.")
+    first.button(key="audit_entry_save_draft").click().run()
     assert "Draft saved." in texts(first)
 
-    second.text_area(key="ae.overall_rationale").input("Tab two: no contingency plan.")
-    second.button(key="ae_btn_draft").click().run()
+    second.text_area(key="audit_entry_form_overall_rationale").input("Tab two: no contingency plan.")
+    second.button(key="audit_entry_save_draft").click().run()
 
     warning = "\n".join(w.value for w in second.warning)
     assert "Not saved: this audit was saved by auditor" in warning and "Nothing you typed is lost" in warning
@@ -359,20 +359,20 @@ def test_two_tabs_saving_the_same_draft_the_second_sees_both_and_keeps_its_input
     row = both[both["Field"] == "Overall rationale"].iloc[0]
     assert (row["Saved version"], row["Yours (not saved)"]) == ("Tab one: the risk analysis is missing.",
                                                                 "Tab two: no contingency plan.")
-    assert second.text_area(key="ae.overall_rationale").value == "Tab two: no contingency plan."
+    assert second.text_area(key="audit_entry_form_overall_rationale").value == "Tab two: no contingency plan."
     assert stored(app_db, id=int(audit_id))[0].overall_rationale == "Tab one: the risk analysis is missing."
 
-    second.button(key="ae_btn_keep_mine").click().run()
+    second.button(key="audit_entry_conflict_keep_mine").click().run()
     assert "Draft saved." in texts(second)
     assert stored(app_db, id=int(audit_id))[0].overall_rationale == "Tab two: no contingency plan."
 
     # The first tab is now behind: it takes the saved version instead.
-    first.text_area(key="ae.impact_for_child").input("Tab one again.")
-    first.button(key="ae_btn_draft").click().run()
+    first.text_area(key="audit_entry_form_impact_for_child").input("Tab one again.")
+    first.button(key="audit_entry_save_draft").click().run()
     assert any("Not saved" in w.value for w in first.warning)
-    first.button(key="ae_btn_take_theirs").click().run()
-    assert first.text_area(key="ae.overall_rationale").value == "Tab two: no contingency plan."
-    assert first.text_area(key="ae.impact_for_child").value == ""
+    first.button(key="audit_entry_conflict_take_theirs").click().run()
+    assert first.text_area(key="audit_entry_form_overall_rationale").value == "Tab two: no contingency plan."
+    assert first.text_area(key="audit_entry_form_impact_for_child").value == ""
     assert not any("Not saved" in w.value for w in first.warning)
     assert len(questions) == 8
 
@@ -390,19 +390,19 @@ def test_my_audits_lists_drafts_and_submitted_with_filters(app_db):
     assert set(frame["Kind"]) == {"External"} and frame["Overall"].str.match(r"^[RAG] · ").all()
     # The list is paged on the server: 50 rows a page, with what is not shown counted.
     assert len(frame) == 50 and f"Audits 1 to 50 of {submitted_count}" in texts(at)
-    at.number_input(key="my_audits.page").set_value(2).run()
+    at.number_input(key="my_audits_submitted_page").set_value(2).run()
     second = at.dataframe[0].value
     assert f"Audits 51 to {min(100, submitted_count)} of {submitted_count}" in texts(at)
     assert len(second) == min(50, submitted_count - 50)
-    at.number_input(key="my_audits.page").set_value(1).run()
+    at.number_input(key="my_audits_submitted_page").set_value(1).run()
 
     theme, _ = neglect(app_db)
-    at.selectbox(key="my_audits.theme").set_value(theme.id).run()
+    at.selectbox(key="my_audits_filter_theme").set_value(theme.id).run()
     assert set(at.dataframe[0].value["Theme"]) == {"Neglect"}
     reference = at.dataframe[0].value["Case"].iloc[0]
-    at.text_input(key="my_audits.reference").input(reference).run()
+    at.text_input(key="my_audits_filter_reference").input(reference).run()
     assert list(at.dataframe[0].value["Case"]) == [reference]
-    at.selectbox(key="my_audits.status").set_value("draft").run()
+    at.selectbox(key="my_audits_filter_status").set_value("draft").run()
     assert "No drafts match" in texts(at) and not at.dataframe
 
 
@@ -411,7 +411,7 @@ def test_my_audits_opens_view_and_amend_links_for_a_chosen_audit(app_db):
     with db(app_db) as session:
         audit = session.exec(select(Audit).where(Audit.auditor_id == 1, Audit.status == "submitted")
                              .order_by(Audit.updated_at.desc(), Audit.id.desc())).first()  # top of page 1
-    at.selectbox(key="my_audits.open").set_value(audit.id).run()
+    at.selectbox(key="my_audits_submitted_open").set_value(audit.id).run()
     shown = texts(at)
     assert f"[View it](audit_view?audit={audit.id})" in shown
     assert f"[Amend it](audit_entry?audit={audit.id})" in shown
@@ -466,11 +466,11 @@ def test_the_manager_acknowledges_a_concern_on_the_overview_and_it_leaves_every_
 
     author = page_test(ENTRY, "auditor").run()
     assert case.reference in texts(author)
-    assert not any(b.key == f"acknowledge-{result.audit_id}" for b in author.button)  # not one's own concern
+    assert not any(b.key == f"audit_entry_concern_acknowledge_{result.audit_id}" for b in author.button)  # not one's own concern
 
     at = page_test(OVERVIEW, "manager").run()
     assert case.reference in texts(at) and "Rang the duty manager." in texts(at)
-    at.button(key=f"acknowledge-{result.audit_id}").click().run()
+    at.button(key=f"overview_concern_acknowledge_{result.audit_id}").click().run()
     assert "Concern acknowledged" in texts(at)
     assert case.reference not in texts(at)
     assert stored(app_db, id=result.audit_id)[0].safeguarding_ack_at is not None
@@ -481,11 +481,11 @@ def test_the_manager_acknowledges_a_concern_on_the_overview_and_it_leaves_every_
 def test_a_sponsor_overview_never_shows_a_concern(app_db):
     at = page_test(OVERVIEW, "sponsor").run()
     assert "safeguarding concern" not in texts(at)
-    assert not [b for b in at.button if (b.key or "").startswith("acknowledge-")]
+    assert not [b for b in at.button if (b.key or "").startswith("overview_concern_acknowledge_")]
 
 
 def test_the_cached_case_list_is_per_user_scope(app_db):
     """The auditor's cached list of every team's cases never reaches a manager."""
-    assert len(page_test(ENTRY, "auditor").run().selectbox(key="ae.case_id").options) > 100
+    assert len(page_test(ENTRY, "auditor").run().selectbox(key="audit_entry_form_case_id").options) > 100
     manager = page_test(ENTRY, "manager").run()
-    assert {o.split(" · ")[1] for o in manager.selectbox(key="ae.case_id").options} == {"Assessment North"}
+    assert {o.split(" · ")[1] for o in manager.selectbox(key="audit_entry_form_case_id").options} == {"Assessment North"}

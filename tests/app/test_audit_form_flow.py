@@ -44,16 +44,16 @@ def test_autosave_waits_in_one_section_then_writes_the_draft_when_the_auditor_mo
     assert {a.id for a in drafts_of_auditor(app_db)} == before  # still in the case section: nothing written
 
     first = questions[0]
-    at.segmented_control(key=f"ae.q.{first.key}.grade").set_value(2).run()  # moved on to the questions
+    at.segmented_control(key=f"audit_entry_form_question_grade_{first.key}").set_value(2).run()  # moved on to the questions
     new = [a for a in drafts_of_auditor(app_db) if a.id not in before]
     assert len(new) == 1 and new[0].case_id == case.id
     assert at.query_params["audit"] == str(new[0].id)  # a reload reopens this draft
     assert "Draft saved automatically at" in texts(at)
 
     # The rationale of the same question waits (same section) until the next section changes.
-    at.text_area(key=f"ae.q.{first.key}.rationale").input("Meals are described, not analysed.").run()
+    at.text_area(key=f"audit_entry_form_question_rationale_{first.key}").input("Meals are described, not analysed.").run()
     other_domain = next(q for q in questions if q.domain != first.domain)
-    at.segmented_control(key=f"ae.q.{other_domain.key}.grade").set_value(1).run()
+    at.segmented_control(key=f"audit_entry_form_question_grade_{other_domain.key}").set_value(1).run()
     with db(app_db) as session:
         answers = {a.question_id: (a.grade, a.rationale)
                    for a in session.exec(select(Answer).where(Answer.audit_id == new[0].id))}
@@ -77,8 +77,8 @@ def test_an_autosaved_action_keeps_its_identity_through_later_saves(app_db, monk
     monkeypatch.setenv("AUDIT_AUTOSAVE_SECONDS", "0")  # every change is written at once
     at = page_test(ENTRY, "auditor")
     start(at, app_db, a_case(app_db, "auditor", "external", "Neglect and Long-term"))
-    at.button(key="ae_btn_add_action").click().run()
-    at.text_input(key="ae.action.1.description").input("Complete a GCP2 with the family.").run()
+    at.button(key="audit_entry_action_add").click().run()
+    at.text_input(key="audit_entry_form_action_description_1").input("Complete a GCP2 with the family.").run()
     audit_id = int(at.query_params["audit"])
 
     def actions() -> list[tuple[int, str]]:
@@ -88,9 +88,9 @@ def test_an_autosaved_action_keeps_its_identity_through_later_saves(app_db, monk
 
     first = actions()
     assert [d for _, d in first] == ["Complete a GCP2 with the family."]
-    at.text_area(key="ae.learning_points").input("Use the GCP2 early.").run()
-    at.text_input(key="ae.action.1.description").input("Complete a GCP2 with the family this week.").run()
-    at.button(key="ae_btn_draft").click().run()
+    at.text_area(key="audit_entry_form_learning_points").input("Use the GCP2 early.").run()
+    at.text_input(key="audit_entry_form_action_description_1").input("Complete a GCP2 with the family this week.").run()
+    at.button(key="audit_entry_save_draft").click().run()
     assert actions() == [(first[0][0], "Complete a GCP2 with the family this week.")]
 
 
@@ -116,7 +116,7 @@ def test_a_draft_reopened_in_a_new_session_says_when_it_was_saved_and_a_new_form
     local = saved_at.replace(tzinfo=timezone.utc).astimezone(UK) if saved_at.tzinfo is None else saved_at.astimezone(UK)
     assert note.startswith(f"Draft restored from {local:%H:%M} on {local:%d/%m/%Y} (UK time)")
     assert re.search(r"\d{2}:\d{2} on \d{2}/\d{2}/\d{4}", note)
-    assert reopened.segmented_control(key=f"ae.q.{questions[0].key}.grade").value == 3
+    assert reopened.segmented_control(key=f"audit_entry_form_question_grade_{questions[0].key}").value == 3
 
 
 @pytest.mark.reference_day  # due dates written out for a Thursday with no bank holiday in the next week
@@ -124,7 +124,7 @@ def test_after_submit_a_confirmation_shows_the_rag_in_words_the_actions_due_and_
     at = page_test(ENTRY, "auditor")
     questions = start(at, app_db, a_case(app_db, "auditor", "external", "Neglect and Long-term"))
     complete_red_audit(at, questions)
-    at.button(key="ae_btn_submit").click().run()
+    at.button(key="audit_entry_save_submit").click().run()
 
     shown = texts(at)
     assert "Audit submitted:" in shown and "Overall RAG: Red (Inadequate)" in shown
@@ -133,14 +133,14 @@ def test_after_submit_a_confirmation_shows_the_rag_in_words_the_actions_due_and_
     # Two actions, due 5 working days after the audit date (today, 26/11/2026 a Thursday -> Thu 03/12/2026).
     assert list(due["Action"]) == ["Complete a GCP2 with the family.", "See Maya alone and record her words."]
     assert set(due["Due"]) == {f"{DEMO_TODAY + timedelta(days=7):%d/%m/%Y}"}
-    assert [b.label for b in at.button if b.key in ("ae_btn_another", "ae_btn_amend_submitted")] == [
+    assert [b.label for b in at.button if b.key in ("audit_entry_confirmation_another", "audit_entry_confirmation_amend")] == [
         "Audit another Neglect case", "Amend it"]
     assert "My audits" in shown
 
-    at.button(key="ae_btn_another").click().run()
+    at.button(key="audit_entry_confirmation_another").click().run()
     theme, _ = neglect(app_db)
-    assert at.selectbox(key="ae.theme_id").value == theme.id  # the same case list
-    assert at.selectbox(key="ae.case_id").value is None
+    assert at.selectbox(key="audit_entry_form_theme_id").value == theme.id  # the same case list
+    assert at.selectbox(key="audit_entry_form_case_id").value is None
     assert "Audit submitted:" not in texts(at)
 
 
@@ -163,9 +163,9 @@ def test_business_support_is_told_who_acknowledges_a_concern_and_is_not_shown_on
     shown = texts(at)
     assert "awaiting acknowledgement by the team's manager or an auditor" in shown
     assert reference not in shown and "Rang the duty manager." not in shown
-    assert not [b for b in at.button if (b.key or "").startswith("acknowledge-")]
+    assert not [b for b in at.button if (b.key or "").startswith("overview_concern_acknowledge_")]
     manager = page_test(OVERVIEW, "manager").run()  # the team's manager still sees it in full, to act
-    assert reference in texts(manager) and any(b.key == f"acknowledge-{audit_id}" for b in manager.button)
+    assert reference in texts(manager) and any(b.key == f"overview_concern_acknowledge_{audit_id}" for b in manager.button)
 
 
 def test_autosave_never_overwrites_a_draft_saved_elsewhere_meanwhile(app_db, monkeypatch):
@@ -184,12 +184,12 @@ def test_autosave_never_overwrites_a_draft_saved_elsewhere_meanwhile(app_db, mon
         scope=auditor, audit_id=first.audit_id, expected_version=first.version, today=DEMO_TODAY,
         engine=get_engine(app_db))
     assert other.ok
-    at.segmented_control(key=f"ae.q.{questions[0].key}.grade").set_value(1)
+    at.segmented_control(key=f"audit_entry_form_question_grade_{questions[0].key}").set_value(1)
     other_domain = next(q for q in questions if q.domain != questions[0].domain)
-    at.segmented_control(key=f"ae.q.{other_domain.key}.grade").set_value(2).run()  # moved on: autosave tries
+    at.segmented_control(key=f"audit_entry_form_question_grade_{other_domain.key}").set_value(2).run()  # moved on: autosave tries
     assert any("someone else saved this draft" in w.value for w in at.warning)
     with db(app_db) as session:
         answer = session.exec(select(Answer).where(Answer.audit_id == first.audit_id,
                                                    Answer.question_id == questions[0].id)).one()
     assert (answer.grade, answer.rationale) == (4, "Other tab.")  # theirs stands
-    assert at.segmented_control(key=f"ae.q.{questions[0].key}.grade").value == 1  # and mine is still on screen
+    assert at.segmented_control(key=f"audit_entry_form_question_grade_{questions[0].key}").value == 1  # and mine is still on screen

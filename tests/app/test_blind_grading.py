@@ -13,7 +13,7 @@ from tests.app.test_moderation import AGREEMENT, FEEDBACK, assigned_manager_audi
 def test_blind_grades_are_one_click_buttons_whose_rag_badge_shows_at_once(app_db):
     _, moderation_id = assigned_manager_audit(app_db)
     at = open_page("auditor", moderation_id)
-    buttons = [b for b in at.segmented_control if (b.key or "").startswith(f"blind_grade_{moderation_id}_")]
+    buttons = [b for b in at.segmented_control if (b.key or "").startswith(f"moderation_blind_grade_{moderation_id}_")]
     assert len(buttons) >= 5
     first = buttons[0]
     assert first.label == "Your grade for question 1"
@@ -21,7 +21,7 @@ def test_blind_grades_are_one_click_buttons_whose_rag_badge_shows_at_once(app_db
     assert not any("R · Inadequate" in md.value for md in at.markdown)
     first.set_value(1).run()  # Inadequate: the badge beside it says so, in words, before anything is submitted
     assert any(md.value == ":red-badge[R · Inadequate]" for md in at.markdown)
-    assert at.segmented_control(key=f"blind_overall_{moderation_id}").label == "Your overall grade"
+    assert at.segmented_control(key=f"moderation_blind_overall_{moderation_id}").label == "Your overall grade"
 
 
 def test_the_managers_feedback_shows_the_moderators_rationale_for_each_question(app_db):

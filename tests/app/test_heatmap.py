@@ -70,7 +70,7 @@ def test_support_is_refused():
 def test_a_manager_starts_on_their_team_and_cannot_pick_another(app_db):
     ids = _ids(app_db)
     at = page_test(PAGE, "manager").run()
-    teams = at.multiselect(key="hm_teams")
+    teams = at.multiselect(key="heatmaps_filter_teams")
     assert teams.value == [ids["teams"][DEMO_MANAGER_TEAM]]
     assert teams.options == [DEMO_MANAGER_TEAM]
     assert set(_table(at)["Row"]) == {DEMO_MANAGER_TEAM}
@@ -80,7 +80,7 @@ def test_a_manager_starts_on_their_team_and_cannot_pick_another(app_db):
     at = page_test(PAGE, "manager")
     at.query_params["teams"] = str(other)
     at.run()
-    assert at.multiselect(key="hm_teams").value == []
+    assert at.multiselect(key="heatmaps_filter_teams").value == []
     assert set(_table(at)["Row"]) == {DEMO_MANAGER_TEAM}
     assert "Neglect and Long-term" not in texts(at)
 
@@ -90,11 +90,11 @@ def test_an_auditor_sees_every_team_and_filters_live_in_the_url(app_db):
     at = page_test(PAGE, "auditor").run()
     assert len(set(_table(at)["Row"])) == 8
     assert dict(at.query_params) == {}
-    at.multiselect(key="hm_themes").select("neglect").run()
+    at.multiselect(key="heatmaps_filter_themes").select("neglect").run()
     assert set(_table(at)["Column"]) == {"Neglect"}
-    at.radio(key="hm_kind").set_value("internal").run()
-    at.checkbox(key="hm_moderated").check().run()
-    at.radio(key="hm_colour").set_value("mean").run()
+    at.radio(key="heatmaps_filter_kind").set_value("internal").run()
+    at.checkbox(key="heatmaps_filter_moderated").check().run()
+    at.radio(key="heatmaps_filter_colour").set_value("mean").run()
     query = dict(at.query_params)
     assert query == {"themes": "neglect", "kind": "internal", "moderated": "1", "colour": "mean"}
     moderated = _table(at)
@@ -104,8 +104,8 @@ def test_an_auditor_sees_every_team_and_filters_live_in_the_url(app_db):
     for key, value in query.items():
         shared.query_params[key] = value
     shared.run()
-    assert shared.multiselect(key="hm_themes").value == ["neglect"]
-    assert shared.radio(key="hm_kind").value == "internal" and shared.checkbox(key="hm_moderated").value
+    assert shared.multiselect(key="heatmaps_filter_themes").value == ["neglect"]
+    assert shared.radio(key="heatmaps_filter_kind").value == "internal" and shared.checkbox(key="heatmaps_filter_moderated").value
     assert _table(shared).equals(moderated)
     labels = chart_data(shared)[0]["label"]
     assert any("mean " in label for label in labels)  # the mean shows
@@ -114,19 +114,19 @@ def test_an_auditor_sees_every_team_and_filters_live_in_the_url(app_db):
 def test_period_by_programme_weeks_and_service_area(app_db):
     at = page_test(PAGE, "auditor").run()
     everything = _table(at)["Audits"].sum()
-    at.radio(key="hm_period").set_value("weeks").run()
-    at.slider(key="hm_weeks").set_value((1, 2)).run()
+    at.radio(key="heatmaps_filter_period").set_value("weeks").run()
+    at.slider(key="heatmaps_filter_weeks").set_value((1, 2)).run()
     assert at.query_params["weeks"] == "1-2"
     first_weeks = _table(at)["Audits"].sum()
     assert 0 < first_weeks < everything / 3
-    at.selectbox(key="hm_area").set_value("Front door").run()
+    at.selectbox(key="heatmaps_filter_area").set_value("Front door").run()
     assert set(_table(at)["Row"]) == {"Front Door (MASH)"}
     assert at.query_params["area"] == "Front door"
     # The same two weeks as dates (the demo's programme starts on Monday 7 September 2026 on the reference day).
-    at.selectbox(key="hm_area").set_value("").run()
-    at.radio(key="hm_period").set_value("dates").run()
+    at.selectbox(key="heatmaps_filter_area").set_value("").run()
+    at.radio(key="heatmaps_filter_period").set_value("dates").run()
     first, last = demo_week(1)[0], demo_week(2)[1]
-    at.date_input(key="hm_dates_input").set_value((first, last)).run()
+    at.date_input(key="heatmaps_filter_dates_input").set_value((first, last)).run()
     assert (at.query_params["from"], at.query_params["to"]) == (first.isoformat(), last.isoformat())
     assert "weeks" not in at.query_params
     assert _table(at)["Audits"].sum() == first_weeks
@@ -134,7 +134,7 @@ def test_period_by_programme_weeks_and_service_area(app_db):
 
 def test_team_by_week_shows_the_programme_weeks():
     at = page_test(PAGE, "manager").run()
-    at.radio(key="hm_view").set_value("team-week").run()
+    at.radio(key="heatmaps_filter_view").set_value("team-week").run()
     assert at.query_params["view"] == "team-week"
     assert set(_table(at)["Column"]) == {f"W{i}" for i in range(1, 13)}
 
@@ -143,8 +143,8 @@ def test_drill_down_lists_the_audits_behind_a_cell(app_db):
     ids = _ids(app_db)
     at = page_test(PAGE, "manager").run()
     team, theme = ids["teams"][DEMO_MANAGER_TEAM], ids["themes"]["Assessment"]
-    at.selectbox(key="hm_drill_row").set_value(str(team))
-    at.selectbox(key="hm_drill_col").set_value(str(theme)).run()
+    at.selectbox(key="heatmaps_drill_row").set_value(str(team))
+    at.selectbox(key="heatmaps_drill_col").set_value(str(theme)).run()
     assert not at.exception
     table = _table(at)
     expected = int(table[(table["Row"] == DEMO_MANAGER_TEAM) & (table["Column"] == "Assessment")]["Audits"].iloc[0])
@@ -164,7 +164,7 @@ def test_drill_down_lists_the_audits_behind_a_cell(app_db):
 
 def test_three_clicks_find_the_practitioner_with_the_highest_share_of_red_lived_experience_grades(app_db):
     at = page_test(PAGE, "manager").run()
-    at.radio(key="hm_view").set_value("practitioner-domain").run()  # menu, then this: the second click
+    at.radio(key="heatmaps_filter_view").set_value("practitioner-domain").run()  # menu, then this: the second click
     with Session(get_engine(app_db)) as s:
         team = s.exec(select(Team).where(Team.name == DEMO_MANAGER_TEAM)).one()
         rows = s.exec(
@@ -202,16 +202,16 @@ def test_a_sponsor_receives_no_practitioner_names_and_no_case_references(app_db)
     at.query_params["view"] = "practitioner-domain"  # asking for it by link does not help
     at.run()
     assert not at.exception
-    assert "practitioner-domain" not in at.radio(key="hm_view").options
+    assert "practitioner-domain" not in at.radio(key="heatmaps_filter_view").options
     sent = "\n".join(frame.to_csv() for frame in chart_data(at)) + "\n".join(f.value.to_csv() for f in at.dataframe)
     sent += "\n".join(str(chart.proto.spec) for chart in _charts(at)) + texts(at)
     assert "Assessment North" in sent  # team level is there
     assert not any(name in sent for name in names)
     assert "LCS" not in sent
-    assert not any(box.key == "hm_drill_row" for box in at.selectbox)
+    assert not any(box.key == "heatmaps_drill_row" for box in at.selectbox)
     assert "Audits behind a cell" not in texts(at)
     for view in ("team-week",):
-        at.radio(key="hm_view").set_value(view).run()
+        at.radio(key="heatmaps_filter_view").set_value(view).run()
         data = "\n".join(frame.to_csv() for frame in chart_data(at))
         assert not any(name in data for name in names) and "LCS" not in data
 
@@ -267,7 +267,7 @@ def test_a_sponsor_receives_no_grade_of_a_suppressed_cell_in_the_chart_the_table
     assert len(rows) == 1 + 8 * 12
     assert all(row[2:7] == ["", "", "", "", ""] and row[7] == "fewer than 3 audits" for row in rows[1:])
     # The same view with every audit: judged cells keep their figures, so the test can tell them apart.
-    at.radio(key="hm_kind").set_value("all").run()
+    at.radio(key="heatmaps_filter_kind").set_value("all").run()
     judged = chart_data(at)[0]
     assert (~judged["suppressed"]).any() and judged.loc[~judged["suppressed"], "tooltip"].str.contains("Red ").all()
 

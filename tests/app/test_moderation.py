@@ -65,13 +65,13 @@ def open_page(username, moderation_id=None, path=MODERATION):
 
 def fill_blind(at, moderation_id: int, grade: int = 1) -> None:
     for box in at.segmented_control:
-        if box.key and box.key.startswith(f"blind_grade_{moderation_id}_"):
+        if box.key and box.key.startswith(f"moderation_blind_grade_{moderation_id}_"):
             box.set_value(grade)
     for area in at.text_area:
-        if area.key and area.key.startswith(f"blind_rationale_{moderation_id}_"):
+        if area.key and area.key.startswith(f"moderation_blind_rationale_{moderation_id}_"):
             area.input("Moderator: not evidenced in the record.")
-    at.segmented_control(key=f"blind_overall_{moderation_id}").set_value(grade)
-    at.text_area(key=f"blind_overall_rationale_{moderation_id}").input("The record does not evidence this.")
+    at.segmented_control(key=f"moderation_blind_overall_{moderation_id}").set_value(grade)
+    at.text_area(key=f"moderation_blind_overall_rationale_{moderation_id}").input("The record does not evidence this.")
 
 
 def frame_with(at, column):
@@ -101,10 +101,10 @@ def test_auditor_sees_queue_assignments_and_no_grades(app_db):
 def test_queue_filters(app_db):
     at = open_page("auditor")
     teams = {label: value for value, label in scope_options(app_db)["teams"]}
-    at.multiselect(key="queue_teams").set_value([teams["Assessment North"]]).run()
+    at.multiselect(key="moderation_queue_teams").set_value([teams["Assessment North"]]).run()
     queue = frame_with(at, "Kind")
     assert set(queue["Team"]) == {"Assessment North"} and set(queue["First auditor"]) == {"Sam Patel"}
-    at.selectbox(key="queue_kind").set_value("").run()
+    at.selectbox(key="moderation_queue_kind").set_value("").run()
     both = frame_with(at, "Kind")
     assert {"internal", "external"} <= set(both["Kind"]) and len(both) > len(queue)
 
@@ -117,7 +117,7 @@ def scope_options(app_db):
 
 def test_assigning_to_yourself_opens_the_blind_form(app_db):
     at = open_page("auditor")
-    box = at.selectbox(key="assign_audit")
+    box = at.selectbox(key="moderation_assign_audit")
     with Session(get_engine(app_db)) as s:
         patel = next(r.audit_id for r in mq.moderation_queue(s, load_signed_in(s, "auditor").scope)
                      if r.first_auditor == "Sam Patel")
@@ -131,8 +131,8 @@ def test_assigning_to_yourself_opens_the_blind_form(app_db):
 
 def test_drawing_a_sample_assigns_it_reproducibly(app_db):
     at = open_page("auditor")
-    at.text_input(key="sample_seed").input("board-week-12")
-    at.number_input(key="sample_amount").set_value(10)
+    at.text_input(key="moderation_sample_seed").input("board-week-12")
+    at.number_input(key="moderation_sample_amount").set_value(10)
     button(at, "Preview the sample").click().run()
     preview = texts(at)
     assert "audit(s) drawn" in preview and "seed board-week-12" in preview
@@ -170,7 +170,7 @@ def test_no_first_grade_or_rationale_anywhere_before_the_blind_grades(app_db):
     assert "Blind grading" in sent and "LCS" in sent  # the case details are there
     assert MARKER not in sent
     # No grade is preset: every grade widget starts empty.
-    grade_boxes = [b for b in at.segmented_control if b.key and b.key.startswith("blind_")]
+    grade_boxes = [b for b in at.segmented_control if b.key and b.key.startswith("moderation_blind_")]
     assert len(grade_boxes) >= 5 and all(b.value is None for b in grade_boxes)
     assert not any(word in sent for word in ("First grade", "first grade:", "Moderator's grade"))
     assert len(at.dataframe) == 0
@@ -215,13 +215,13 @@ def test_comparison_then_agreed_grades_and_feedback(app_db):
     metrics = {x.label: x.value for x in at.metric}
     assert metrics["Disagreements"] == str(sum(1 for s in sizes if s))
     # Agreed grades start at the moderator's; the moderator moves question 1 back to Good.
-    agreed_boxes = [b for b in at.selectbox if b.key and b.key.startswith(f"agreed_{moderation_id}_")]
+    agreed_boxes = [b for b in at.selectbox if b.key and b.key.startswith(f"moderation_agreed_grade_{moderation_id}_")]
     assert {b.value for b in agreed_boxes} == {1}
     agreed_boxes[0].set_value(3)
-    at.text_area(key=f"feedback_{moderation_id}").input("too short")
+    at.text_area(key=f"moderation_agreed_feedback_{moderation_id}").input("too short")
     button(at, "Record agreed grades and feedback").click().run()
     assert any(e.value.startswith("Reflective feedback") for e in at.error)
-    at.text_area(key=f"feedback_{moderation_id}").input(FEEDBACK)
+    at.text_area(key=f"moderation_agreed_feedback_{moderation_id}").input(FEEDBACK)
     button(at, "Record agreed grades and feedback").click().run()
     assert not at.exception
     assert "reporting now uses the agreed grades" in texts(at)
@@ -284,7 +284,7 @@ def test_the_matrix_caption_puts_generous_cells_where_the_chart_draws_them(app_d
 def test_a_kappa_of_zero_beside_high_exact_agreement_is_explained(app_db):
     at = open_page("auditor", path=AGREEMENT)
     auditors = {label: value for value, label in scope_options(app_db)["auditors"]}
-    at.multiselect(key="stats_auditors").set_value([auditors["Helen Fraser"]]).run()
+    at.multiselect(key="agreement_stats_auditors").set_value([auditors["Helen Fraser"]]).run()
     metrics = {x.label: x.value for x in at.metric}
     # One moderated audit, 7 graded answers, 5 the same grade: but kappa 0.00, because every agreed
     # grade was one and the same, so chance predicts the agreement.
@@ -293,27 +293,27 @@ def test_a_kappa_of_zero_beside_high_exact_agreement_is_explained(app_db):
     assert note.startswith("Kappa is 0.00 although 5 of 7 grades agree exactly: every agreed grade was ")
     assert "chance alone predicts" in note
     # Where kappa is not near 0 there is no such note.
-    at.multiselect(key="stats_auditors").set_value([]).run()
+    at.multiselect(key="agreement_stats_auditors").set_value([]).run()
     assert not any("Kappa is" in i.value for i in at.info)
 
 @pytest.mark.reference_day  # moderation counts per auditor/manager of the demo as of 2026-11-26
 def test_agreement_filters_and_small_numbers(app_db):
     at = open_page("auditor", path=AGREEMENT)
     auditors = {label: value for value, label in scope_options(app_db)["auditors"]}
-    at.multiselect(key="stats_auditors").set_value([auditors["Mark Doyle"]]).run()
+    at.multiselect(key="agreement_stats_auditors").set_value([auditors["Mark Doyle"]]).run()
     metrics = {x.label: x.value for x in at.metric}
     assert metrics["Moderated audits"] == "6" and metrics["Exact agreement"].endswith("%")
-    at.multiselect(key="stats_auditors").set_value([auditors["Helen Fraser"]]).run()
+    at.multiselect(key="agreement_stats_auditors").set_value([auditors["Helen Fraser"]]).run()
     metrics = {x.label: x.value for x in at.metric}
     assert metrics["Moderated audits"] == "1" and " of " in metrics["Exact agreement"]
     assert any("Fewer than 5 moderated audits" in w.value for w in at.warning)
-    at.multiselect(key="stats_auditors").set_value([]).run()
-    at.radio(key="stats_level").set_value("overall").run()
+    at.multiselect(key="agreement_stats_auditors").set_value([]).run()
+    at.radio(key="agreement_stats_level").set_value("overall").run()
     metrics = {x.label: x.value for x in at.metric}
     assert metrics["Grades compared"] == "33"
     with Session(get_engine(app_db)) as s:
         question = ms.question_options(s, load_signed_in(s, "auditor").scope)[0][0]
-    at.multiselect(key="stats_questions").set_value([question]).run()
+    at.multiselect(key="agreement_stats_questions").set_value([question]).run()
     assert int({x.label: x.value for x in at.metric}["Grades compared"]) < 33
 
 
@@ -351,7 +351,7 @@ def test_feedback_log_search_and_export(app_db):
     at = open_page("auditor", path=AGREEMENT)
     log = frame_with(at, "Feedback")
     assert len(log) == 33 and "Feedback" in log.columns
-    at.text_input(key="log_search").input("doyle").run()
+    at.text_input(key="agreement_log_search").input("doyle").run()
     log = frame_with(at, "Feedback")
     assert len(log) >= 1 and set(log["First auditor"]) == {"Mark Doyle"}
     assert "reflective feedback record(s)" in texts(at)
@@ -381,14 +381,14 @@ def test_manager_sees_feedback_on_their_audits_and_acknowledges_it(app_db):
     at = open_page("manager", path=AGREEMENT)
     assert any("to read and acknowledge" in w.value for w in at.warning)
     assert FEEDBACK in texts(at)
-    ack = [b for b in at.button if b.key == f"ack_{moderation_id}"]
+    ack = [b for b in at.button if b.key == f"agreement_mine_acknowledge_{moderation_id}"]
     assert len(ack) == 1
     ack[0].click().run()
     assert not at.exception
     with Session(get_engine(app_db)) as s:
         moderation = s.get(Moderation, moderation_id)
         assert moderation.acknowledged_by_id == load_signed_in(s, "manager").id
-    assert not [b for b in at.button if b.key == f"ack_{moderation_id}"]
+    assert not [b for b in at.button if b.key == f"agreement_mine_acknowledge_{moderation_id}"]
     assert "acknowledged by Sam Patel" in " ".join(e.label for e in at.expander)
 
 

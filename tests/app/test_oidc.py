@@ -132,23 +132,23 @@ def test_users_page_shows_how_each_user_signs_in_and_links_and_unlinks_an_identi
     assert table.loc["auditor", "Signs in with"] == "Password (local account)"
     assert table.loc["auditor", "Provider identity"] == "-"
 
-    at.selectbox(key="sign_in_user").set_value("jo.smith").run()
+    at.selectbox(key="admin_users_sign_in_user").set_value("jo.smith").run()
     at = _button(at, "Unlink the provider identity of jo.smith").click().run()
     assert "The provider identity of jo.smith is unlinked." in texts(at)
     with Session(get_engine(jo)) as s:
         assert s.exec(select(UserIdentity)).all() == []
 
     # Linked by hand: someone whose provider sends no email address.
-    at.text_input(key="link_issuer_jo.smith").set_value(ISS)
-    at.text_input(key="link_subject_jo.smith").set_value("sub-jo-new")
+    at.text_input(key="admin_users_sign_in_link_issuer_jo.smith").set_value(ISS)
+    at.text_input(key="admin_users_sign_in_link_subject_jo.smith").set_value("sub-jo-new")
     at = _button(at, "Link this identity").click().run()
     assert "The identity is linked to jo.smith." in texts(at)
     with Session(get_engine(jo)) as s:
         link = s.exec(select(UserIdentity)).one()
         assert (link.issuer, link.subject, link.linked_by) == (ISS, "sub-jo-new", "admin")
 
-    at.selectbox(key="sign_in_user").set_value("auditor").run()
-    at.radio(key="sign_in_method_value_auditor").set_value("both")
+    at.selectbox(key="admin_users_sign_in_user").set_value("auditor").run()
+    at.radio(key="admin_users_sign_in_method_auditor").set_value("both")
     at = _button(at, "Save how they sign in").click().run()
     assert "auditor now signs in with: Both." in texts(at)
     assert at.dataframe[0].value.set_index("Username").loc["auditor", "Signs in with"] == "Both"

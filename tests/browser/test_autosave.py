@@ -46,7 +46,7 @@ def half_an_audit(page) -> str:
 
 def the_draft_is_back(page, reference: str) -> None:
     go_to(page, "Enter an audit")
-    drafts = page.locator("[class*='st-key-unfinished-drafts']")
+    drafts = page.locator("[class*='st-key-audit_entry_drafts']")
     drafts.get_by_role("link", name=re.compile(re.escape(reference))).first.click()
     wait_idle(page, settle=1.0)
     body = page.inner_text("body")

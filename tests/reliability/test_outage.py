@@ -80,9 +80,9 @@ def _fill(at, app_db):
 
 
 def _kept(at) -> None:
-    assert at.text_area(key="ae.lived_experience").value == NARRATIVE
-    assert at.text_input(key="ae.action.2.description").value == "See Maya alone and record her words."
-    assert at.segmented_control(key="ae.overall_grade").value == 1
+    assert at.text_area(key="audit_entry_form_lived_experience").value == NARRATIVE
+    assert at.text_input(key="audit_entry_form_action_description_2").value == "See Maya alone and record her words."
+    assert at.segmented_control(key="audit_entry_form_overall_grade").value == 1
 
 
 def test_sqlite_read_only_keeps_the_form_and_recovers(app_db, monkeypatch):
@@ -92,14 +92,14 @@ def test_sqlite_read_only_keeps_the_form_and_recovers(app_db, monkeypatch):
     path = app_db.removeprefix("sqlite:///")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///file:{path}?mode=ro&uri=true")
 
-    at.button(key="ae_btn_submit").click().run()
+    at.button(key="audit_entry_save_submit").click().run()
     assert not at.exception
     assert UNAVAILABLE_MESSAGE in errors(at)
     _kept(at)
     assert len(stored(app_db, status="submitted")) == before
 
     monkeypatch.setenv("DATABASE_URL", app_db)  # writable again
-    at.button(key="ae_btn_submit").click().run()
+    at.button(key="audit_entry_save_submit").click().run()
     assert "Audit submitted:" in texts(at)
     assert len(stored(app_db, status="submitted")) == before + 1
 
@@ -117,7 +117,7 @@ def test_postgresql_stopped_keeps_the_form_and_recovers(app_db, monkeypatch, tmp
         before = len(stored(proxied, status="submitted"))
 
         proxy.stop()  # the database server goes away
-        at.button(key="ae_btn_submit").click().run()
+        at.button(key="audit_entry_save_submit").click().run()
         assert not at.exception
         assert UNAVAILABLE_MESSAGE in texts(at)
         assert len(at.text_area) == 0  # the page stopped cleanly: nothing half-drawn
@@ -125,7 +125,7 @@ def test_postgresql_stopped_keeps_the_form_and_recovers(app_db, monkeypatch, tmp
         proxy.start()  # and comes back: the next rerun shows the form as the user left it
         at.run()
         _kept(at)
-        at.button(key="ae_btn_submit").click().run()
+        at.button(key="audit_entry_save_submit").click().run()
         assert "Audit submitted:" in texts(at)
         assert len(stored(proxied, status="submitted")) == before + 1
     finally:

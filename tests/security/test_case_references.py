@@ -55,10 +55,10 @@ def _add_case(at, app_db, reference: str):
         scope = load_signed_in(session, "auditor").scope
         team = next(t for t in team_choices(session, scope, "external") if t.name == "Child Protection")
         practitioner = practitioner_choices(session, team.id)[0]
-    at.text_input(key="ae.new_case.reference").input(reference)
-    at.selectbox(key="ae.new_case.team_id").set_value(team.id).run()
-    at.selectbox(key="ae.new_case.practitioner_id").set_value(practitioner.id)
-    at.button(key="ae_btn_add_case").click().run()
+    at.text_input(key="audit_entry_form_new_case_reference").input(reference)
+    at.selectbox(key="audit_entry_form_new_case_team_id").set_value(team.id).run()
+    at.selectbox(key="audit_entry_form_new_case_practitioner_id").set_value(practitioner.id)
+    at.button(key="audit_entry_new_case_add").click().run()
     return at
 
 

@@ -139,8 +139,8 @@ def test_the_audit_page_an_action_and_the_case_list_show_hostile_text_as_text(ho
         case_id = s.exec(select(Case.id).order_by(Case.id)).first()
         theme_id = s.exec(select(Theme.id).order_by(Theme.id)).first()
     at = page_test("pages/audit_entry.py", "auditor").run()
-    at.selectbox(key="ae.case_id").set_value(case_id).run()
-    at.selectbox(key="ae.theme_id").set_value(theme_id).run()
+    at.selectbox(key="audit_entry_form_case_id").set_value(case_id).run()
+    at.selectbox(key="audit_entry_form_theme_id").set_value(theme_id).run()
     assert _check(at, "Enter an audit, with a case and theme chosen")
 
 

@@ -110,42 +110,42 @@ class Write:
 
 def _entry_ready(at, app_db):
     start(at, app_db, a_case(app_db, "auditor", "external", "Neglect and Long-term"))
-    at.text_area(key="ae.overall_rationale").input("Typed before the break.").run()
+    at.text_area(key="audit_entry_form_overall_rationale").input("Typed before the break.").run()
 
 
 def _entry_complete(at, app_db):
     complete_red_audit(at, start(at, app_db, a_case(app_db, "auditor", "external", "Neglect and Long-term")))
-    at.text_area(key="ae.overall_rationale").input("Typed before the break.").run()
+    at.text_area(key="audit_entry_form_overall_rationale").input("Typed before the break.").run()
 
 
 def _entry_submitted(at, app_db):
     _entry_complete(at, app_db)
-    at.button(key="ae_btn_submit").click().run()
-    at.button(key="ae_btn_amend_submitted").click().run()  # the confirmation offers amending
-    at.text_area(key="ae.overall_rationale").input("Amended before the break.").run()
+    at.button(key="audit_entry_save_submit").click().run()
+    at.button(key="audit_entry_confirmation_amend").click().run()  # the confirmation offers amending
+    at.text_area(key="audit_entry_form_overall_rationale").input("Amended before the break.").run()
 
 
 def _entry_conflict(at, app_db):
     first = page_test("pages/audit_entry.py", "auditor")
     start(first, app_db, a_case(app_db, "auditor", "external", "Neglect and Long-term"))
-    first.text_area(key="ae.overall_rationale").input("Started.")
-    first.button(key="ae_btn_draft").click().run()
+    first.text_area(key="audit_entry_form_overall_rationale").input("Started.")
+    first.button(key="audit_entry_save_draft").click().run()
     at.query_params["audit"] = first.query_params["audit"]
     at.run()
-    first.text_area(key="ae.overall_rationale").input("Saved in another tab.")
-    first.button(key="ae_btn_draft").click().run()
-    at.text_area(key="ae.overall_rationale").input("Typed before the break.")
-    at.button(key="ae_btn_draft").click().run()
-    assert at.button(key="ae_btn_keep_mine")
+    first.text_area(key="audit_entry_form_overall_rationale").input("Saved in another tab.")
+    first.button(key="audit_entry_save_draft").click().run()
+    at.text_area(key="audit_entry_form_overall_rationale").input("Typed before the break.")
+    at.button(key="audit_entry_save_draft").click().run()
+    assert at.button(key="audit_entry_conflict_keep_mine")
 
 
 def _new_case(at, app_db):
     with Session(get_engine(app_db)) as s:
         team = s.exec(select(Team).where(Team.name == "Child Protection")).one()
         practitioner = s.exec(select(Practitioner.id).where(Practitioner.team_id == team.id)).first()
-    at.text_input(key="ae.new_case.reference").input("MOS-445566")
-    at.selectbox(key="ae.new_case.team_id").set_value(team.id).run()
-    at.selectbox(key="ae.new_case.practitioner_id").set_value(practitioner).run()
+    at.text_input(key="audit_entry_form_new_case_reference").input("MOS-445566")
+    at.selectbox(key="audit_entry_form_new_case_team_id").set_value(team.id).run()
+    at.selectbox(key="audit_entry_form_new_case_practitioner_id").set_value(practitioner).run()
 
 
 def _concern(at, app_db):
@@ -191,19 +191,19 @@ def _agreed(at, app_db):
     _blind(at, app_db)
     label(at, "Submit my grades and open the comparison").click().run()
     moderation_id = at.session_state["_test_moderation"]
-    at.text_area(key=f"feedback_{moderation_id}").input("Look for the child's own words in the record, and say so.")
+    at.text_area(key=f"moderation_agreed_feedback_{moderation_id}").input("Look for the child's own words in the record, and say so.")
 
 
 def _assign(at, app_db):
     with Session(get_engine(app_db)) as s:
         patel = next(r.audit_id for r in mq.moderation_queue(s, load_signed_in(s, "auditor").scope)
                      if r.first_auditor == "Sam Patel")
-    at.selectbox(key="assign_audit").set_value(patel)
+    at.selectbox(key="moderation_assign_audit").set_value(patel)
 
 
 def _sample(at, app_db):
-    at.text_input(key="sample_seed").input("board-week-12")
-    at.number_input(key="sample_amount").set_value(10)
+    at.text_input(key="moderation_sample_seed").input("board-week-12")
+    at.number_input(key="moderation_sample_amount").set_value(10)
 
 
 def _action(at, app_db, status="open", *, then=None):
@@ -218,13 +218,13 @@ def _action(at, app_db, status="open", *, then=None):
 
 
 def _user_to_change(at, app_db):
-    at.selectbox(key="change_user").set_value("sponsor").run()
+    at.selectbox(key="admin_users_change_user").set_value("sponsor").run()
 
 
 def _inactive_user(at, app_db):
     with write_session(get_engine(app_db)) as s:
         get_user(s, "sponsor").active = False
-    at.selectbox(key="change_user").set_value("sponsor").run()
+    at.selectbox(key="admin_users_change_user").set_value("sponsor").run()
 
 
 def _team(at, app_db, name="Assessment South", active=True):
@@ -235,7 +235,7 @@ def _team(at, app_db, name="Assessment South", active=True):
         elif name == "Assessment South":
             for p in s.exec(select(Practitioner).where(Practitioner.team_id == team.id)):
                 p.active = False  # a team can be deactivated once it has no active practitioners
-    at.selectbox(key="edit_team").set_value(team.id).run()
+    at.selectbox(key="admin_teams_change_team").set_value(team.id).run()
     at.session_state["_test_team"] = team.id
 
 
@@ -243,7 +243,7 @@ def _practitioner(at, app_db, active=True):
     with write_session(get_engine(app_db)) as s:
         p = s.exec(select(Practitioner).where(Practitioner.active == True).order_by(Practitioner.id)).first()  # noqa: E712
         p.active = active
-    at.selectbox(key="edit_practitioner").set_value(p.id).run()
+    at.selectbox(key="admin_teams_change_practitioner").set_value(p.id).run()
     at.session_state["_test_practitioner"] = p.id
     at.session_state["_test_practitioner_name"] = p.name
 
@@ -289,8 +289,8 @@ def _report(at, app_db):
 
 
 def _demo_events(at, app_db):
-    at.selectbox(key="log_user").set_value("demo")
-    at.date_input(key="log_to").set_value(datetime.now(timezone.utc).date() + timedelta(days=1)).run()
+    at.selectbox(key="event_log_filter_user").set_value("demo")
+    at.date_input(key="event_log_filter_to").set_value(datetime.now(timezone.utc).date() + timedelta(days=1)).run()
 
 
 def nothing(at, app_db):
@@ -303,16 +303,16 @@ ACTIONS, RISKS, USERS, TEAMS = "pages/actions.py", "pages/risks.py", "pages/admi
 
 WRITES = [
     # Enter an audit (callbacks)
-    Write("Save draft", ENTRY, "auditor", _entry_ready, lambda at: at.button(key="ae_btn_draft").click()),
-    Write("Submit audit", ENTRY, "auditor", _entry_complete, lambda at: at.button(key="ae_btn_submit").click()),
-    Write("Save amendment", ENTRY, "auditor", _entry_submitted, lambda at: at.button(key="ae_btn_amend").click()),
-    Write("Keep mine", ENTRY, "auditor", _entry_conflict, lambda at: at.button(key="ae_btn_keep_mine").click()),
-    Write("Add case", ENTRY, "auditor", _new_case, lambda at: at.button(key="ae_btn_add_case").click()),
+    Write("Save draft", ENTRY, "auditor", _entry_ready, lambda at: at.button(key="audit_entry_save_draft").click()),
+    Write("Submit audit", ENTRY, "auditor", _entry_complete, lambda at: at.button(key="audit_entry_save_submit").click()),
+    Write("Save amendment", ENTRY, "auditor", _entry_submitted, lambda at: at.button(key="audit_entry_save_amend").click()),
+    Write("Keep mine", ENTRY, "auditor", _entry_conflict, lambda at: at.button(key="audit_entry_conflict_keep_mine").click()),
+    Write("Add case", ENTRY, "auditor", _new_case, lambda at: at.button(key="audit_entry_new_case_add").click()),
     Write("Acknowledge (concern)", OVERVIEW, "manager", _concern,
-          lambda at: at.button(key=f"acknowledge-{at.session_state['_test_concern']}").click()),
+          lambda at: at.button(key=f"overview_concern_acknowledge_{at.session_state['_test_concern']}").click()),
     # Moderation and agreement
     Write("Acknowledge this feedback", AGREEMENT, "manager", _feedback,
-          lambda at: at.button(key=f"ack_{at.session_state['_test_moderation']}").click()),
+          lambda at: at.button(key=f"agreement_mine_acknowledge_{at.session_state['_test_moderation']}").click()),
     Write("Download CSV (feedback)", AGREEMENT, "auditor", _feedback, lambda at: download(at, "Download CSV").click()),
     Write("Download Excel (feedback)", AGREEMENT, "auditor", _feedback,
           lambda at: download(at, "Download Excel").click()),
@@ -362,35 +362,35 @@ WRITES = [
         at.text_input[2].input("a brand new password 2026")), lambda at: label(at, "Change password").click()),
     # Administration
     Write("Create user", USERS, "admin", lambda at, db: (
-        at.text_input(key="new_user_username").set_value("k.ward"), at.text_input(key="new_user_name").set_value("Kim Ward"),
-        at.multiselect(key="new_user_roles").set_value(["auditor"])), lambda at: label(at, "Create user").click()),
+        at.text_input(key="admin_users_add_username").set_value("k.ward"), at.text_input(key="admin_users_add_name").set_value("Kim Ward"),
+        at.multiselect(key="admin_users_add_roles").set_value(["auditor"])), lambda at: label(at, "Create user").click()),
     Write("Save changes (user)", USERS, "admin", lambda at, db: (
-        _user_to_change(at, db), at.multiselect(key="edit_roles_sponsor").set_value(["sponsor", "support"])),
+        _user_to_change(at, db), at.multiselect(key="admin_users_change_roles_sponsor").set_value(["sponsor", "support"])),
           lambda at: label(at, "Save changes").click()),
     Write("Deactivate user", USERS, "admin", _user_to_change, lambda at: label(at, "Deactivate sponsor").click()),
     Write("Reactivate user", USERS, "admin", _inactive_user, lambda at: label(at, "Reactivate sponsor").click()),
     Write("Reset password", USERS, "admin", lambda at, db: (
-        at.selectbox(key="reset_user").set_value("support"),
-        at.text_input(key="reset_password_value").set_value("Temporary-pass-2026")),
+        at.selectbox(key="admin_users_reset_user").set_value("support"),
+        at.text_input(key="admin_users_reset_password").set_value("Temporary-pass-2026")),
           lambda at: label(at, "Reset password").click()),
     Write("Add team", TEAMS, "admin", lambda at, db: (
-        at.text_input(key="new_team_name").set_value("Assessment East"),
-        at.text_input(key="new_team_area").set_value("Assessment")), lambda at: label(at, "Add team").click()),
+        at.text_input(key="admin_teams_add_team_name").set_value("Assessment East"),
+        at.text_input(key="admin_teams_add_team_area").set_value("Assessment")), lambda at: label(at, "Add team").click()),
     Write("Save team", TEAMS, "admin", lambda at, db: (_team(at, db), at.text_input(
-        key=f"edit_team_name_{at.session_state['_test_team']}").set_value("Assessment Central")),
+        key=f"admin_teams_change_team_name_{at.session_state['_test_team']}").set_value("Assessment Central")),
           lambda at: label(at, "Save team").click()),
     Write("Deactivate team", TEAMS, "admin", _team, lambda at: label(at, "Deactivate Assessment South").click()),
     Write("Reactivate team", TEAMS, "admin", lambda at, db: _team(at, db, active=False),
           lambda at: label(at, "Reactivate Assessment South").click()),
     Write("Add practitioner", TEAMS, "admin", lambda at, db: (
-        at.text_input(key="new_practitioner_name").set_value("Ada Newcomer"),
-        at.selectbox(key="new_practitioner_team").set_value(ids(db, Team, name="Assessment North")[0])),
+        at.text_input(key="admin_teams_add_practitioner_name").set_value("Ada Newcomer"),
+        at.selectbox(key="admin_teams_add_practitioner_team").set_value(ids(db, Team, name="Assessment North")[0])),
           lambda at: label(at, "Add practitioner").click()),
     Write("Rename practitioner", TEAMS, "admin", lambda at, db: (_practitioner(at, db), at.text_input(
-        key=f"rename_{at.session_state['_test_practitioner']}").set_value("Ada Renamed")),
+        key=f"admin_teams_rename_practitioner_name_{at.session_state['_test_practitioner']}").set_value("Ada Renamed")),
           lambda at: label(at, "Rename").click()),
     Write("Move practitioner", TEAMS, "admin", lambda at, db: (_practitioner(at, db), at.selectbox(
-        key=f"move_to_{at.session_state['_test_practitioner']}").set_value(
+        key=f"admin_teams_move_practitioner_team_{at.session_state['_test_practitioner']}").set_value(
         ids(db, Team, name="Assessment South")[0])), lambda at: label(at, "Move").click()),
     Write("Deactivate practitioner", TEAMS, "admin", _practitioner,
           lambda at: label(at, f"Deactivate {at.session_state['_test_practitioner_name']}").click()),
@@ -456,11 +456,11 @@ def test_a_refused_save_draft_says_why_and_keeps_the_input(app_db):
 
     before = audit_writes()
     go_idle(at, app_db, "auditor")
-    at.button(key="ae_btn_draft").click().run()
+    at.button(key="audit_entry_save_draft").click().run()
     assert "Not saved. You were signed out after 30 minutes without activity." in [e.value for e in at.error][0]
     assert audit_writes() == before  # the click after the break wrote nothing
     restore(app_db, "auditor", ["auditor"])
     sign_in(at, "auditor")
     at.session_state[LAST_ACTIVITY] = datetime.now(timezone.utc)
     at.run()
-    assert at.text_area(key="ae.overall_rationale").value == "Typed before the break."
+    assert at.text_area(key="audit_entry_form_overall_rationale").value == "Typed before the break."

@@ -8,7 +8,7 @@ from core.workdays import default_due_date
 from db.audits.choices import CaseChoice
 from ui import widgets
 from ui.audit_form.reads import memo_practitioners
-from ui.audit_form.state import ACTION, CURRENT, FormState, show_messages
+from ui.audit_form.state import CURRENT, FormState, action_key, show_messages
 from ui.text import plain
 
 
@@ -28,7 +28,7 @@ def _remove_action(number: int) -> None:
     state.sync()
     state.data["actions"] = [r for r in state.rows if r["row"] != number]
     for part in ("description", "owner_id", "due_on"):
-        st.session_state.pop(f"{ACTION}{number}.{part}", None)
+        st.session_state.pop(action_key(number, part), None)
 
 
 def actions_section(state: FormState, case: CaseChoice, questions: list[QuestionRule],
@@ -46,12 +46,12 @@ def actions_section(state: FormState, case: CaseChoice, questions: list[Question
             st.text(row["description"])
             continue
         # A due date still at its default follows the audit date when that changes.
-        due_key = f"{ACTION}{row['row']}.due_on"
+        due_key = action_key(row["row"], "due_on")
         if row.get("due_default") and st.session_state.get(due_key, row["due_on"]) == row["due_default"] \
                 and row["due_default"] != default_due:
             row["due_on"] = row["due_default"] = default_due
             st.session_state[due_key] = default_due
-        with st.container(border=True, key=f"action-{row['row']}"):
+        with st.container(border=True, key=f"audit_entry_action_{row['row']}"):
             # Wide enough at 1366 px for the whole date (dd/mm/yyyy) and the Remove button's icon and label.
             text, owner, due, remove = st.columns([5.5, 3, 2.5, 2], vertical_alignment="bottom")
             text.text_input(f"Action {index + 1}", key=state.bind_action(row, "description"),
@@ -61,11 +61,11 @@ def actions_section(state: FormState, case: CaseChoice, questions: list[Question
                             format_func=lambda p: owners.get(p, "a practitioner of another team"),
                             placeholder="Choose the owner")
             due.date_input("Due", key=state.bind_action(row, "due_on"), format="DD/MM/YYYY")
-            remove.button("Remove", key=f"ae_btn_remove_{row['row']}", icon=":material/delete:",
+            remove.button("Remove", key=f"audit_entry_action_remove_{row['row']}", icon=":material/delete:",
                           on_click=_remove_action, args=(row["row"],), width="stretch")
             for part in ("description", "owner", "due_on"):
                 show_messages(problems, f"action{index}.{part}")
-    st.button("Add an action", key="ae_btn_add_action", icon=":material/add:", on_click=_add_action,
+    st.button("Add an action", key="audit_entry_action_add", icon=":material/add:", on_click=_add_action,
               args=(case.practitioner_id,))
     form = state.collect(questions)
     if needs_no_action_reason(form) or state.get("no_action_reason"):

@@ -89,9 +89,9 @@ def conflict_view(user: SignedInUser, state: FormState, case: CaseChoice,
     else:
         st.caption("The saved version and yours say the same.")
     keep, take = st.columns(2)
-    keep.button("Keep mine: save it over the saved version", key="ae_btn_keep_mine", type="primary",
+    keep.button("Keep mine: save it over the saved version", key="audit_entry_conflict_keep_mine", type="primary",
                 on_click=_keep_mine, args=(user.scope, questions))
-    take.button("Take the saved version (discard mine)", key="ae_btn_take_theirs", on_click=_take_theirs,
+    take.button("Take the saved version (discard mine)", key="audit_entry_conflict_take_theirs", on_click=_take_theirs,
                 args=(questions,))
 
 
@@ -119,19 +119,19 @@ def save_buttons(user: SignedInUser, state: FormState, case: CaseChoice, questio
     if state.submitted:
         st.caption("A submitted audit can be amended by its author until it is moderated: change anything "
                    "above and save the amendment. Every change is in the audit's trail.")
-        st.button("Save amendment", key="ae_btn_amend", type="primary", on_click=_save,
+        st.button("Save amendment", key="audit_entry_save_amend", type="primary", on_click=_save,
                   args=(user.scope, "amend", questions))
     else:
         draft, send = st.columns(2)
-        draft.button("Save draft", key="ae_btn_draft", icon=":material/save:", on_click=_save,
+        draft.button("Save draft", key="audit_entry_save_draft", icon=":material/save:", on_click=_save,
                      args=(user.scope, "draft", questions), width="stretch")
-        send.button("Submit audit", key="ae_btn_submit", type="primary", icon=":material/send:", on_click=_save,
+        send.button("Submit audit", key="audit_entry_save_submit", type="primary", icon=":material/send:", on_click=_save,
                     args=(user.scope, "submit", questions), width="stretch")
     autosave_status(state)
     if state.dirty():
         st.caption("Unsaved changes: the draft is saved automatically as you move from one part of the form to "
                    f"the next, or {autosave_seconds():.0f} seconds after a change; Save draft saves it now.")
-    st.button("Start another audit", key="ae_btn_new", on_click=start_new_audit)
+    st.button("Start another audit", key="audit_entry_start_another", on_click=start_new_audit)
 
 
 def clear_result(state: FormState) -> None:

@@ -51,7 +51,7 @@ def submitted_confirmation() -> bool:
     if not done or requested_audit_id() != done["audit_id"]:
         st.session_state.pop(SUBMITTED, None)
         return False
-    with st.container(border=True, key="audit-submitted"):
+    with st.container(border=True, key="audit_entry_confirmation"):
         st.success(f"**Audit submitted:** case {plain(done['case'])} · {plain(done['team'])} · {plain(done['theme'])}. "
                    "It now appears in My audits and the programme's figures.", icon=":material/check_circle:")
         st.markdown(f"**Overall RAG: {rag_words(done['overall_grade'])}** {rag_badge(done['overall_grade'])}")
@@ -67,7 +67,7 @@ def submitted_confirmation() -> bool:
             st.markdown("**Remedial actions:** none raised.")
         st.markdown("**Next**")
         another, mine, view, amend = st.columns(4)
-        another.button(f"Audit another {plain(done['theme'])} case", key="ae_btn_another", type="primary",
+        another.button(f"Audit another {plain(done['theme'])} case", key="audit_entry_confirmation_another", type="primary",
                        icon=":material/add:", on_click=_another_of_the_same_list,
                        args=(done["kind"], done["theme_id"]), width="stretch")
         try:
@@ -75,7 +75,7 @@ def submitted_confirmation() -> bool:
         except StreamlitAPIException:
             mine.markdown("[My audits](my_audits)")
         audit_link(done["audit_id"], "View the audit", icon=":material/description:", container=view)
-        amend.button("Amend it", key="ae_btn_amend_submitted", icon=":material/edit_note:", on_click=_amend_submitted,
+        amend.button("Amend it", key="audit_entry_confirmation_amend", icon=":material/edit_note:", on_click=_amend_submitted,
                      width="stretch")
     return True
 
@@ -96,7 +96,7 @@ def unfinished_drafts(user: SignedInUser, state: FormState) -> None:
         drafts = my_audits(session, user.scope, MyAuditFilters(status="draft"), limit=5)
     if not drafts:
         return
-    with st.container(border=True, key="unfinished-drafts"):
+    with st.container(border=True, key="audit_entry_drafts"):
         st.markdown(f"**Your unfinished draft{'s' if len(drafts) != 1 else ''}**: resume one, or start a new audit "
                     "below.")
         for draft in drafts:

@@ -20,7 +20,7 @@ from db.audits.choices import (
 from db.engine import read_session
 from ui.cache import cached_query
 
-MEMO = "_audit_entry_memo"  # what the form reads from the database, kept for this session's reruns
+MEMO = "audit_entry_memo"  # what the form reads from the database, kept for this session's reruns
 
 
 @cached_query

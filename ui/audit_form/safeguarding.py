@@ -1,5 +1,7 @@
 """Safeguarding in audit entry: the form's concern section, the banner of concerns nobody has
-acknowledged yet (at the top of the entry page and the Overview), and its Acknowledge button."""
+acknowledged yet (at the top of the entry page, My audits and the Overview), and its Acknowledge
+button (also on the audit's own page). The banner and the button take the key of the page they
+are drawn on (``core.authz.PAGES``): their widget keys and message slot start with it."""
 from __future__ import annotations
 
 import streamlit as st
@@ -16,22 +18,22 @@ from ui.text import plain
 
 
 @refusable
-def _acknowledge(scope: Scope, audit_id: int) -> None:
+def _acknowledge(scope: Scope, audit_id: int, page: str) -> None:
     with write_session() as session:
         problem = acknowledge_concern(session, scope, audit_id)
     if problem:
-        flash("concern", problem, "warning")
+        flash(f"{page}_concern", problem, "warning")
     else:
-        flash("concern", "Concern acknowledged. It is recorded in the audit's trail.")
+        flash(f"{page}_concern", "Concern acknowledged. It is recorded in the audit's trail.")
 
 
-def flash_acknowledgement() -> None:
-    """The outcome of the last Acknowledge click, once."""
-    show_flash("concern")
+def flash_acknowledgement(page: str) -> None:
+    """The outcome of the last Acknowledge click on ``page``, once."""
+    show_flash(f"{page}_concern")
 
 
 @st.fragment
-def concerns_banner(user: SignedInUser) -> None:
+def concerns_banner(user: SignedInUser, page: str) -> None:
     """Unacknowledged safeguarding concerns, at the top of the page, each with its own Acknowledge button.
 
     Only those who can act see a concern in full: the team's manager or an auditor who may
@@ -40,7 +42,7 @@ def concerns_banner(user: SignedInUser) -> None:
     A fragment: acknowledging reruns the banner, not the page under it."""
     with read_session() as session:
         concerns = unacknowledged_concerns(session, user.scope)
-    flash_acknowledgement()
+    flash_acknowledgement(page)
     shown = [c for c in concerns if c.raised_by_id == user.id
              or acknowledgement_refusal(user.scope, c.team_id, c.raised_by_id) is None]
     others = len(concerns) - len(shown)
@@ -52,7 +54,7 @@ def concerns_banner(user: SignedInUser) -> None:
         return
     st.error(f"**{len(shown)} safeguarding concern(s) not yet acknowledged**", icon=":material/warning:")
     for concern in shown:
-        with st.container(border=True, key=f"concern-{concern.audit_id}"):
+        with st.container(border=True, key=f"{page}_concern_{concern.audit_id}"):
             text, link, button = st.columns([6, 2, 2], vertical_alignment="center")
             text.markdown(
                 f"**{plain(concern.case_reference)}** · {plain(concern.team)} · audit of "
@@ -62,15 +64,16 @@ def concerns_banner(user: SignedInUser) -> None:
             )
             text.text(f"What was done: {concern.action_taken}\nWho was told: {concern.who_was_told}")
             audit_link(concern.audit_id, "Open the audit", icon=":material/description:", container=link)
-            acknowledge_control(user, concern.audit_id, concern.team_id, concern.raised_by_id, button)
+            acknowledge_control(user, page, concern.audit_id, concern.team_id, concern.raised_by_id, button)
 
 
-def acknowledge_control(user: SignedInUser, audit_id: int, team_id: int, raised_by_id: int, where=None) -> None:
-    """The Acknowledge button of one concern, for those who may press it."""
+def acknowledge_control(user: SignedInUser, page: str, audit_id: int, team_id: int, raised_by_id: int,
+                        where=None) -> None:
+    """The Acknowledge button of one concern on ``page``, for those who may press it."""
     where = where or st
     if acknowledgement_refusal(user.scope, team_id, raised_by_id) is None:
-        where.button("Acknowledge", key=f"acknowledge-{audit_id}", type="primary", icon=":material/done:",
-                     on_click=_acknowledge, args=(user.scope, audit_id))
+        where.button("Acknowledge", key=f"{page}_concern_acknowledge_{audit_id}", type="primary",
+                     icon=":material/done:", on_click=_acknowledge, args=(user.scope, audit_id, page))
     elif raised_by_id == user.id:
         where.caption("You raised this: awaiting the team's manager or another auditor.")
 

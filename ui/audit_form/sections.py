@@ -35,7 +35,7 @@ from ui.audit_form.reads import (
     theme_options,
 )
 from ui.audit_form.safeguarding import safeguarding_section
-from ui.audit_form.state import CURRENT, WIDGET, FormState, live_problems, show_messages
+from ui.audit_form.state import CURRENT, FormState, field_key, live_problems, show_messages
 from ui.errors import refusable
 from ui.text import plain
 
@@ -43,6 +43,8 @@ from ui.text import plain
 # (a large council) one types part of the reference first and the database finds matches.
 CASE_LIST_LIMIT = 5000
 CASE_SEARCH_LIMIT = 200
+NEW_CASE_ERROR = "audit_entry_new_case_error"  # why the last Add case was refused
+NEW_CASE_ADDED = "audit_entry_new_case_added"  # the message after a case was added
 
 
 def case_section(user: SignedInUser, state: FormState, problems: dict[str, list[str]]) -> CaseChoice | None:
@@ -86,25 +88,25 @@ def case_section(user: SignedInUser, state: FormState, problems: dict[str, list[
 
 @refusable
 def _create_case(scope: Scope, kind: str) -> None:
-    reference = st.session_state.get(WIDGET + "new_case.reference") or ""
-    team_id = st.session_state.get(WIDGET + "new_case.team_id")
-    practitioner_id = st.session_state.get(WIDGET + "new_case.practitioner_id")
+    reference = st.session_state.get(field_key("new_case.reference")) or ""
+    team_id = st.session_state.get(field_key("new_case.team_id"))
+    practitioner_id = st.session_state.get(field_key("new_case.practitioner_id"))
     try:
         with write_session() as session:
             case = create_case(session, scope, reference=reference, team_id=team_id,
                                         practitioner_id=practitioner_id, kind=kind)
     except ValueError as error:
-        st.session_state["_new_case_error"] = str(error)
+        st.session_state[NEW_CASE_ERROR] = str(error)
         return
-    st.session_state.pop("_new_case_error", None)
+    st.session_state.pop(NEW_CASE_ERROR, None)
     forget_memo()  # the case list now has the new case
-    st.session_state[WIDGET + "case_id"] = case.id
-    st.session_state[WIDGET + "new_case.reference"] = ""
-    st.session_state["_new_case_added"] = f"Case {plain(case.reference)} added to {plain(case.team)}."
+    st.session_state[field_key("case_id")] = case.id
+    st.session_state[field_key("new_case.reference")] = ""
+    st.session_state[NEW_CASE_ADDED] = f"Case {plain(case.reference)} added to {plain(case.team)}."
 
 
 def _new_case(user: SignedInUser, state: FormState, kind: str) -> None:
-    added = st.session_state.pop("_new_case_added", None)
+    added = st.session_state.pop(NEW_CASE_ADDED, None)
     if added:
         st.success(added)
     with st.expander("Not in the list? Add a new case reference"):
@@ -120,10 +122,10 @@ def _new_case(user: SignedInUser, state: FormState, kind: str) -> None:
                      key=state.bind("new_case.practitioner_id", None, list(practitioners)), index=None,
                      format_func=practitioners.get, placeholder="Choose the allocated social worker",
                      disabled=not team_id)
-        error = st.session_state.get("_new_case_error")
+        error = st.session_state.get(NEW_CASE_ERROR)
         if error:
             st.error(plain(error), icon=":material/error:")
-        st.button("Add case", key="ae_btn_add_case", on_click=_create_case, args=(user.scope, kind))
+        st.button("Add case", key="audit_entry_new_case_add", on_click=_create_case, args=(user.scope, kind))
 
 
 def theme_and_dates(state: FormState, problems: dict[str, list[str]]) -> tuple[str | None, list[QuestionRule] | None]:
@@ -176,7 +178,7 @@ def questions_section(state: FormState, questions: list[QuestionRule], problems:
 
 def _question_group(state: FormState, group: list[QuestionRule], problems: dict[str, list[str]]) -> None:
     for q in group:
-        with st.container(border=True, key=f"question-{q.key}"):
+        with st.container(border=True, key=f"audit_entry_question_{q.key}"):
             st.markdown(f"**{q.position}. {plain(q.text)}**")
             note = " · a limiting question: Inadequate here usually limits the overall grade" if q.limiting else ""
             st.caption(f"Good looks like: {plain(q.guidance)}{note}")

@@ -26,16 +26,45 @@ from ui import widgets
 from ui.audit_form.reads import forget_memo
 from ui.audit_form.view import audit_link, requested_audit_id
 
-WIDGET = "ae."  # prefix of every form widget key (one form is on screen at a time)
-ACTION = "ae.action."  # prefix of the action rows' widget keys: ae.action.<row id>.<part>
-STORE = "_audit_entry_store"  # {form id: form data}; a plain key, so it survives page switches
-CURRENT = "_audit_entry_current"  # the form id the widgets currently show
-SUBMITTED = "_audit_entry_submitted"  # the confirmation of the audit just submitted
+WIDGET = "audit_entry_form_"  # prefix of every form field's widget key (one form is on screen at a time)
+ACTION = WIDGET + "action_"  # prefix of the action rows' widget keys: audit_entry_form_action_<part>_<row id>
+STORE = "audit_entry_store"  # {form id: form data}; a plain key, so it survives page switches
+CURRENT = "audit_entry_current"  # the form id the widgets currently show
+SUBMITTED = "audit_entry_submitted"  # the confirmation of the audit just submitted
 FIELDS = (
     "case_id", "theme_id", "kind", "work_date", "audit_date", "lived_experience", "overall_grade",
     "overall_rationale", "impact_for_child", "limiting_override_reason", "safeguarding_concern",
     "safeguarding_action", "safeguarding_told", "no_action_reason", "learning_points",
 )
+
+
+_QUESTION_PARTS = ("grade", "rationale")
+
+
+def field_key(name: str) -> str:
+    """The widget key of the form's field ``name`` (as the store names it: ``case_id``,
+    ``new_case.team_id``, ``q.<question key>.grade``): ``audit_entry_form_`` and the name in
+    snake_case, the question's key last (``audit_entry_form_question_grade_<question key>``)."""
+    if name.startswith("q."):
+        _, question, part = name.split(".")
+        return f"{WIDGET}question_{part}_{question}"
+    return WIDGET + name.replace(".", "_")
+
+
+def field_name(key: str) -> str:
+    """The field a widget key of ``field_key`` is for (its inverse)."""
+    rest = key[len(WIDGET):]
+    for part in _QUESTION_PARTS:
+        if rest.startswith(f"question_{part}_"):
+            return f"q.{rest[len(f'question_{part}_'):]}.{part}"
+    if rest.startswith("new_case_"):
+        return "new_case." + rest[len("new_case_"):]
+    return rest
+
+
+def action_key(number: int, part: str) -> str:
+    """The widget key of action row ``number``'s ``part`` (description, owner_id, due_on)."""
+    return f"{ACTION}{part}_{number}"
 
 
 def blank_form(kind: str) -> dict:
@@ -139,7 +168,7 @@ class FormState:
 
     def bind(self, name: str, default: Any = None, allowed: list | None = None) -> str:
         """The widget key of field ``name``, seeded from the store when the widget is new."""
-        key = WIDGET + name
+        key = field_key(name)
         if key not in st.session_state:
             value = self.data["values"].get(name, default)
             if allowed is not None and value not in allowed:
@@ -148,7 +177,7 @@ class FormState:
         return key
 
     def bind_action(self, row: dict, part: str, allowed: list | None = None) -> str:
-        key = f"{ACTION}{row['row']}.{part}"
+        key = action_key(row["row"], part)
         if key not in st.session_state:
             value = row.get(part)
             if allowed is not None and value not in allowed:
@@ -157,7 +186,7 @@ class FormState:
         return key
 
     def get(self, name: str, default: Any = None) -> Any:
-        key = WIDGET + name
+        key = field_key(name)
         if key in st.session_state:
             return st.session_state[key]
         return self.data["values"].get(name, default)
@@ -165,7 +194,7 @@ class FormState:
     def set(self, name: str, value: Any) -> None:
         """Change a field before its widget is drawn (or in a callback)."""
         self.data["values"][name] = value
-        st.session_state[WIDGET + name] = value
+        st.session_state[field_key(name)] = value
 
     def sync(self) -> None:
         """Copy every widget's current value into the store (called on every run and before every save)."""
@@ -174,11 +203,11 @@ class FormState:
             if not isinstance(key, str) or not key.startswith(WIDGET):
                 continue
             if key.startswith(ACTION):
-                number, _, part = key[len(ACTION):].partition(".")
+                part, _, number = key[len(ACTION):].rpartition("_")
                 if number in rows and part in ("description", "owner_id", "due_on"):
                     rows[number][part] = st.session_state[key]
             else:
-                self.data["values"][key[len(WIDGET):]] = st.session_state[key]
+                self.data["values"][field_name(key)] = st.session_state[key]
 
     def dirty(self) -> bool:
         """Changed since it was loaded or last saved."""

@@ -9,7 +9,7 @@ from core.authz import Scope
 from db.audits.detail import record_view
 from db.engine import write_session
 
-VIEWED = "_audit_view_logged"  # audit ids whose viewing this session has logged
+VIEWED = "audit_view_logged"  # audit ids whose viewing this session has logged
 
 
 def audit_link(audit_id: int, label: str, *, page: str = "pages/audit_view.py", icon: str | None = None,
