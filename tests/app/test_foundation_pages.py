@@ -235,3 +235,37 @@ def test_the_cached_overview_shows_another_users_write_on_the_next_rerun(app_db)
     # One open action fewer, one more done and awaiting verification (the tiles "Open" and "Done, ...").
     assert after["Open"] == before["Open"] - 1
     assert after["Done, awaiting verification"] == before["Done, awaiting verification"] + 1
+
+
+def test_a_long_list_of_safeguarding_concerns_shows_the_ten_newest_and_the_rest_on_request(app_db):
+    from sqlmodel import update
+
+    from db.events import record
+    from db.models import Audit
+    from tests.writes import one_action
+
+    engine = get_engine(app_db)
+    with Session(engine) as session:
+        already = len(session.exec(select(Audit.id).where(
+            Audit.status == "submitted", Audit.safeguarding_concern == True,  # noqa: E712
+            Audit.safeguarding_ack_at == None)).all())  # noqa: E711
+        ids = session.exec(select(Audit.id).where(Audit.status == "submitted", Audit.safeguarding_concern == False)  # noqa: E712
+                           .limit(14 - already)).all()
+
+    def raise_concerns(session):
+        session.exec(update(Audit).where(Audit.id.in_(ids)).values(
+            safeguarding_concern=True, safeguarding_action="Rang the manager.", safeguarding_told="Team manager"))
+        record(session, "auditor", "audit.amend", "audit", ids[0])
+
+    one_action(raise_concerns, engine=engine)
+    at = page_test("pages/overview.py", "auditor").run()
+
+    def drawn() -> int:  # each concern drawn says what was done
+        return len([t for t in at.text if t.value.startswith("What was done: ")])
+
+    # 14 open concerns in all (the demo's own and those raised here): the count is the whole number,
+    # and ten are drawn until the auditor asks for all of them.
+    assert "14 safeguarding concern(s) not yet acknowledged" in texts(at)
+    assert drawn() == 10
+    at.toggle(key="overview_concern_show_all").set_value(True).run()
+    assert drawn() == 14

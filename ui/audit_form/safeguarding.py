@@ -7,14 +7,26 @@ from __future__ import annotations
 import streamlit as st
 
 from core.authz import Scope
-from db.audits.safeguarding import acknowledge_concern, acknowledgement_refusal, unacknowledged_concerns
+from db.audits.safeguarding import Concern, acknowledge_concern, acknowledgement_refusal, unacknowledged_concerns
 from db.engine import read_session, write_session
 from db.users import SignedInUser
 from ui.audit_form.state import FormState, show_messages
 from ui.audit_form.view import audit_link
+from ui.cache import cached_query
 from ui.errors import refusable
 from ui.flash import flash, show_flash
 from ui.text import plain
+
+
+CONCERNS_AT_ONCE = 10
+
+
+@cached_query
+def open_concerns(scope: Scope) -> list[Concern]:
+    """The concerns ``scope`` may see that nobody has acknowledged: read once per data version (the
+    banner is on several pages; an acknowledgement or a new concern is a write, so it shows at once)."""
+    with read_session() as session:
+        return unacknowledged_concerns(session, scope)
 
 
 @refusable
@@ -40,8 +52,7 @@ def concerns_banner(user: SignedInUser, page: str) -> None:
     acknowledge it, and its author (awaiting someone else). Anyone else (business support) is
     told that concerns are with the managers and auditors, without the case or its text.
     A fragment: acknowledging reruns the banner, not the page under it."""
-    with read_session() as session:
-        concerns = unacknowledged_concerns(session, user.scope)
+    concerns = open_concerns(user.scope)
     flash_acknowledgement(page)
     shown = [c for c in concerns if c.raised_by_id == user.id
              or acknowledgement_refusal(user.scope, c.team_id, c.raised_by_id) is None]
@@ -53,6 +64,12 @@ def concerns_banner(user: SignedInUser, page: str) -> None:
     if not shown:
         return
     st.error(f"**{len(shown)} safeguarding concern(s) not yet acknowledged**", icon=":material/warning:")
+    if len(shown) > CONCERNS_AT_ONCE:
+        # A long list would push the page out of sight (and cost a second a rerun to draw); the oldest are
+        # one click away, and the count above is always the whole number.
+        if not st.toggle(f"Show all {len(shown)} (the {CONCERNS_AT_ONCE} newest are shown)",
+                         key=f"{page}_concern_show_all"):
+            shown = shown[:CONCERNS_AT_ONCE]
     for concern in shown:
         with st.container(border=True, key=f"{page}_concern_{concern.audit_id}"):
             text, link, button = st.columns([6, 2, 2], vertical_alignment="center")
