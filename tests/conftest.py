@@ -87,13 +87,17 @@ BROWSER_SPLIT = (
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark ``slow`` the tests listed in SLOW and the PostgreSQL run of every data-layer test: the
-    fast tier (-m "not browser and not slow") runs the data layer on SQLite only; the full run and
-    CI run everything on both databases. Group each browser module for pytest-xdist's
-    ``--dist loadgroup`` (one worker, one module server), but for those in BROWSER_SPLIT."""
+    """Mark ``postgresql`` the PostgreSQL run of every data-layer test (the ``[postgresql]`` param of
+    ``db_url`` and ``demo_url``; a test that needs the server otherwise carries the mark itself) and
+    ``slow`` the tests listed in SLOW: the fast tier (-m "not browser and not slow and not postgresql")
+    runs the data layer on SQLite only; the full run and CI run everything on both databases. Group
+    each browser module for pytest-xdist's ``--dist loadgroup`` (one worker, one module server), but
+    for those in BROWSER_SPLIT."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if "postgresql" in (params.get("db_url"), params.get("demo_url")) or item.nodeid.startswith(SLOW):
+        if "postgresql" in (params.get("db_url"), params.get("demo_url")):
+            item.add_marker(pytest.mark.postgresql)
+        if item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
         if item.get_closest_marker("browser") and not item.nodeid.startswith(BROWSER_SPLIT):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
