@@ -4,7 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+# pip takes seconds even when everything is installed: install when the requirements changed since
+# this .venv last installed them (the stamp lives in .venv, so a new .venv installs again).
+stamp=.venv/.requirements-installed
+wanted="$(cat requirements.txt requirements-dev.txt | sha256sum)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+  echo "$wanted" > "$stamp"
+fi
 
 # Browser journeys drive Debian's chromium (Playwright's own browser download does not work offline).
 if [ ! -x /usr/bin/chromium ]; then
@@ -23,4 +30,8 @@ if command -v pg_isready >/dev/null && ! pg_isready -h 127.0.0.1 -p 5432 -q; the
   fi
 fi
 
+# Keep compiled modules and pytest's rewritten test files in __pycache__ (git-ignored) between
+# runs: with PYTHONDONTWRITEBYTECODE set, every run (and every xdist worker) compiles the project
+# and rewrites the asserts of every test module again, seconds of each worker's collection.
+unset PYTHONDONTWRITEBYTECODE
 exec .venv/bin/python -m pytest "$@"

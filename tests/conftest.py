@@ -62,10 +62,27 @@ def demo_month(n: int) -> str:
     return f"Month {n} (weeks {4 * n - 3}-{4 * n}), {span}"
 
 
-# Tests that take many seconds on a quiet machine (measured with --durations): left out of the fast
-# tier, run by the full suite and CI. Listed here rather than in each feature's file.
+# Tests that take more than about 2 s (measured with --durations, docs/testing.md), and the
+# concurrency and scikit-learn cross-checks: left out of the fast tier, run by the full suite and CI.
+# Listed here rather than in each feature's file; an exhaustive matrix marks its own cases (matrix()).
 SLOW = (
     "tests/reliability/",  # threads, killed processes, a stopped PostgreSQL server
+    "tests/data/test_foundation.py::test_concurrent_saves_from_8_threads_are_all_kept_on_sqlite",
+    # scikit-learn takes about 2 s to import; the hand-worked kappas prove the formula in the fast tier
+    "tests/unit/test_moderation.py::test_the_hand_worked_kappas_match_scikit_learn",
+    "tests/unit/test_moderation.py::test_kappa_matches_scikit_learn_on_random_samples",
+    # building the board report (nine charts drawn to PNG, the PDF, the workbook) takes 5 s or more;
+    # tests/unit/test_board_report.py checks the PDF and the workbook from given figures
+    "tests/data/test_board_report_oracle.py::",
+    "tests/data/test_progress_figures.py::test_a_sponsors_board_report_holds_no_figure_of_a_team_under_3_audits",
+    # every page with hostile text (one page's is in the fast tier), a timing comparison, 50,000 rows
+    "tests/security/test_hostile_text.py::test_every_page_shows_hostile_text_as_text",
+    "tests/security/test_sign_in_security.py::test_an_unknown_name_takes_as_long_as_a_wrong_password",
+    "tests/security/test_sign_in_security.py::test_wrong_password_and_unknown_user_get_the_same_messages_in_the_same_order",
+    "tests/unit/test_exports.py::test_fifty_thousand_rows_in_under_three_seconds",
+    "tests/app/test_progress.py::test_other_dates_can_be_chosen",
+    "tests/app/test_progress.py::test_choosing_another_period_redraws_and_keeps_it_in_the_url",
+    "tests/data/test_moderation.py::test_the_demo_moderation_tells_a_realistic_story_and_its_figures_are_pinned",
     "tests/data/test_heatmap.py::test_bench_smoke_prints_the_json_figures_and_the_naive_baseline_agrees",
     "tests/data/test_progress.py::test_board_report_for_month_2_matches_the_database",
     "tests/app/test_progress.py::test_preparing_the_board_report_shows_progress_logs_it_and_offers_both_files",
@@ -74,6 +91,21 @@ SLOW = (
     "tests/data/test_transfer.py::test_copy_command_line_prints_the_comparison",
     "tests/data/test_deployment.py::test_three_processes_upgrading_at_once_leave_one_clean_schema",
 )
+
+
+def matrix(cases, *, fast, ids=None):
+    """Parameters for an exhaustive matrix (every write button, every refused role x page cell):
+    the full run and CI run every case; the fast tier runs only the cases whose id is in ``fast``,
+    one per outcome the matrix proves, and the others are marked ``slow``. A case is a tuple of the
+    test's arguments; its id is ``ids(case)``, by default the arguments joined by "-" (pytest's own)."""
+    params, seen = [], set()
+    for case in cases:
+        case_id = ids(case) if ids else "-".join(str(value) for value in case)
+        seen.add(case_id)
+        params.append(pytest.param(*case, id=case_id, marks=() if case_id in fast else pytest.mark.slow))
+    unknown = set(fast) - seen
+    assert not unknown, f"fast cases not in the matrix: {sorted(unknown)}"
+    return params
 
 
 # Browser modules whose tests may run on different pytest-xdist workers, each worker with its own
@@ -87,13 +119,17 @@ BROWSER_SPLIT = (
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark ``slow`` the tests listed in SLOW and the PostgreSQL run of every data-layer test: the
-    fast tier (-m "not browser and not slow") runs the data layer on SQLite only; the full run and
-    CI run everything on both databases. Group each browser module for pytest-xdist's
-    ``--dist loadgroup`` (one worker, one module server), but for those in BROWSER_SPLIT."""
+    """Mark ``postgresql`` the PostgreSQL run of every data-layer test (the ``[postgresql]`` param of
+    ``db_url`` and ``demo_url``; a test that needs the server otherwise carries the mark itself) and
+    ``slow`` the tests listed in SLOW: the fast tier (-m "not browser and not slow and not postgresql")
+    runs the data layer on SQLite only; the full run and CI run everything on both databases. Group
+    each browser module for pytest-xdist's ``--dist loadgroup`` (one worker, one module server), but
+    for those in BROWSER_SPLIT."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if "postgresql" in (params.get("db_url"), params.get("demo_url")) or item.nodeid.startswith(SLOW):
+        if "postgresql" in (params.get("db_url"), params.get("demo_url")):
+            item.add_marker(pytest.mark.postgresql)
+        if item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
         if item.get_closest_marker("browser") and not item.nodeid.startswith(BROWSER_SPLIT):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))

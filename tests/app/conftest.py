@@ -1,16 +1,26 @@
 """AppTest helpers: run a page (or the router) as a signed-in demo user on a private database."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
 import streamlit as st
+from streamlit.components.v2 import manifest_scanner
 from streamlit.testing.v1 import AppTest
 
 from db.bootstrap import forget_prepared
 from db.engine import dispose_engines
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# Every new AppTest scans the metadata of every installed distribution for Streamlit component
+# manifests (streamlit/testing/v1/app_test.py, BidiComponentManager.discover_and_register_components):
+# about half of a short AppTest's time. A running app scans once, when its Runtime starts; the
+# installed packages do not change during a test run, so scan once per test process too (the same
+# manifests, a fresh list for each AppTest).
+_scan_once = functools.cache(manifest_scanner.scan_component_manifests)
+manifest_scanner.scan_component_manifests = lambda max_workers=None: list(_scan_once())
 DEMO_NAMES = {"auditor": "Alex Morgan", "manager": "Sam Patel", "sponsor": "Jo Whitfield", "support": "Chris Lee",
               "admin": "Pat Quinn"}
 

@@ -4,6 +4,9 @@ The expected role x page grid is ``tests/roles.py`` (the README's table written 
 guard's outcomes run here: signed out (every page), refused (every refused role x page cell:
 the guard stops before the page draws anything, so these are cheap), and permitted (once
 here; every page's own AppTests and the browser role matrix render each page for its roles).
+The fast tier runs each outcome once (signed out on the Overview, the sponsor refused the Audit
+page, one role's menu): ``tests/unit/test_role_matrix.py`` checks every cell of the grid and that
+every page starts with its own guard; the full run and CI run every page and every cell.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from db.demo import programme_start_for
 from db.engine import get_engine
 from db.models import Event
 from tests.app.conftest import ROOT, page_test, sign_in, texts
-from tests.conftest import DEMO_TODAY
+from tests.conftest import DEMO_TODAY, matrix
 from tests.roles import EXPECTED_KEYS, MENUS, PAGE_PATHS, PAGE_TITLES, REFUSED_CELLS
 
 ROLES = ["auditor", "manager", "sponsor", "support", "admin"]
@@ -64,7 +67,7 @@ def test_sponsor_overview_has_no_case_references():
     assert "LCS" in texts(auditor)
 
 
-@pytest.mark.parametrize("key", EXPECTED_KEYS)
+@pytest.mark.parametrize("key", matrix([(key,) for key in EXPECTED_KEYS], fast={"overview"}))
 def test_every_page_shows_nothing_but_sign_in_when_nobody_is_signed_in(key):
     at = page_test(PAGE_PATHS[key]).run()
     assert not at.exception
@@ -74,7 +77,7 @@ def test_every_page_shows_nothing_but_sign_in_when_nobody_is_signed_in(key):
     assert len(at.metric) == 0 and len(at.dataframe) == 0
 
 
-@pytest.mark.parametrize("username, key", REFUSED_CELLS)
+@pytest.mark.parametrize("username, key", matrix(REFUSED_CELLS, fast={"sponsor-audit_view"}))
 def test_every_page_refuses_the_roles_it_is_not_for(username, key, app_db):
     at = page_test(PAGE_PATHS[key], username).run()
     assert not at.exception
@@ -109,7 +112,7 @@ def test_a_deactivated_user_is_out_at_once(app_db):
     assert not any(t.value == "Overview" for t in at.title)
 
 
-@pytest.mark.parametrize("username", ROLES)
+@pytest.mark.parametrize("username", matrix([(role,) for role in ROLES], fast={"sponsor"}))
 def test_router_shows_each_role_exactly_its_pages(username, monkeypatch):
     """The menu lists the role's pages; every other page is registered hidden, so that a
     direct URL reaches its guard (which refuses and logs) instead of a blank 404."""

@@ -6,7 +6,7 @@ import pytest
 from tests.browser.conftest import Server, go_to, sign_in, wait_idle
 from tests.conftest import _copy, _require_pg
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.postgresql]
 
 
 @pytest.fixture

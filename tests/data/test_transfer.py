@@ -31,6 +31,7 @@ def empty_pg_url(tmp_path, _templates):
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.mark.postgresql
 def test_copy_from_sqlite_to_postgresql_keeps_every_row_and_the_event_log(sqlite_demo_url, empty_pg_url):
     reports = copy_database(sqlite_demo_url, empty_pg_url)
     by_table = {r.table: r for r in reports}

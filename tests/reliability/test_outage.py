@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 
+import pytest
 
 from tests.app.conftest import page_test, texts
 from tests.app.test_audit_entry import ENTRY, NARRATIVE, a_case, complete_red_audit, errors, start, stored
@@ -104,6 +105,7 @@ def test_sqlite_read_only_keeps_the_form_and_recovers(app_db, monkeypatch):
     assert len(stored(app_db, status="submitted")) == before + 1
 
 
+@pytest.mark.postgresql
 def test_postgresql_stopped_keeps_the_form_and_recovers(app_db, monkeypatch, tmp_path, _templates):
     _require_pg()
     url, cleanup = _copy(_templates("postgresql", True), "postgresql", tmp_path)

@@ -5,7 +5,11 @@ says why, and keeps what was typed: the same click after signing in again saves 
 
 Every write button of the app is in WRITES below (written out by hand from the pages; a
 new write button belongs here too). Callbacks (``on_click``) run before the page's guard,
-which is how a Save after the idle sign-out used to write."""
+which is how a Save after the idle sign-out used to write.
+
+The check is one function that ``db.engine.write_session`` calls for every write, so the fast tier
+runs it once per kind of click (a callback, a download's callback, a button read in the page's
+script) and once per way the session ends; the full run and CI run every button and every pair."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -24,7 +28,7 @@ from db.users import get_user, load_signed_in
 from tests.app.conftest import page_test, sign_in, texts
 from tests.app.test_audit_entry import a_case, complete_red_audit, start
 from tests.app.test_moderation import assigned_manager_audit, fill_blind
-from tests.conftest import DEMO_TODAY
+from tests.conftest import DEMO_TODAY, matrix
 from tests.writes import one_action
 from ui.auth import LAST_ACTIVITY, SIGNED_IN_AT
 
@@ -434,13 +438,17 @@ def _refused_then_saved(app_db, write: Write, spoil) -> None:
     assert written(app_db) > before, f"{write.name} did not save once signed in again"
 
 
-@pytest.mark.parametrize("write", WRITES, ids=[w.name for w in WRITES])
+@pytest.mark.parametrize("write", matrix([(w,) for w in WRITES], ids=lambda case: case[0].name,
+                                          fast={"Save draft", "Download the list (CSV)", "Mark done"}))
 def test_every_write_button_is_refused_after_the_idle_sign_out_and_saves_once_back(app_db, write):
     _refused_then_saved(app_db, write, go_idle)
 
 
-@pytest.mark.parametrize("spoil", [deactivate, sign_out_elsewhere, lose_the_roles], ids=lambda f: f.__name__)
-@pytest.mark.parametrize("name", ["Save draft", "Acknowledge (concern)", "Download CSV (feedback)", "Mark done"])
+@pytest.mark.parametrize("name, spoil", matrix(
+    [(name, spoil) for name in ["Save draft", "Acknowledge (concern)", "Download CSV (feedback)", "Mark done"]
+     for spoil in [deactivate, sign_out_elsewhere, lose_the_roles]],
+    ids=lambda case: f"{case[0]}-{case[1].__name__}",
+    fast={"Save draft-deactivate", "Save draft-sign_out_elsewhere", "Save draft-lose_the_roles"}))
 def test_callback_writes_are_refused_after_deactivation_sign_out_elsewhere_or_role_loss(app_db, name, spoil):
     _refused_then_saved(app_db, next(w for w in WRITES if w.name == name), spoil)
 
