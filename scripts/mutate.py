@@ -95,8 +95,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "red_without_action", "A Red audit with no remedial action needs the reason",
         "core/audit_rules.py",
-        "return form.overall_grade == Grade.INADEQUATE and not form.raised_actions",
-        "return form.overall_grade == Grade.INADEQUATE and not form.actions",
+        "return rag_of(form.overall_grade) is Rag.RED and not form.raised_actions",
+        "return rag_of(form.overall_grade) is Rag.RED and not form.actions",
         ("tests/unit/test_audit_entry.py::test_a_red_audit_with_an_action_needs_no_reason_but_a_blank_row_is_no_action",),
     ),
     Mutation(
