@@ -67,8 +67,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "direction", "Direction is the mean of first minus moderated grade (positive: generous first grader)",
         "core/agreement.py",
-        "direction=sum(a - b for a, b in kept) / n if n else None,",
-        "direction=sum(b - a for a, b in kept) / n if n else None,",
+        "direction=sum((i - j) * count for i, j, count in cells) / n if n else None,",
+        "direction=sum((j - i) * count for i, j, count in cells) / n if n else None,",
         ("tests/unit/test_moderation.py::test_direction_reading_flags_a_generous_grader",),
     ),
     Mutation(
