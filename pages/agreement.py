@@ -22,10 +22,15 @@ if waiting:
     st.warning(f"{len(waiting)} moderated audit(s) of yours or your teams' with feedback to read and acknowledge: "
                "see **Feedback on my audits**.", icon=":material/feedback:")
 
-stats_tab, log_tab, mine_tab = st.tabs(["Statistics", "Feedback log", "Feedback on my audits"])
-with stats_tab:
-    statistics_tab(scope, options, questions, programme_start)
-with log_tab:
-    feedback_log_tab(user, scope, options)
-with mine_tab:
-    my_feedback_tab(scope, mine)
+# Stateful tabs: only the open tab is drawn (a rerun draws one tab, not three), and it stays open
+# after an acknowledgement or a filter change.
+tabs = st.tabs(["Statistics", "Feedback log", "Feedback on my audits"], key="agreement_tab", on_change="rerun")
+drawers = (
+    lambda: statistics_tab(scope, options, questions, programme_start),
+    lambda: feedback_log_tab(user, scope, options),
+    lambda: my_feedback_tab(scope, mine),
+)
+for tab, draw in zip(tabs, drawers):
+    if tab.open:
+        with tab:
+            draw()

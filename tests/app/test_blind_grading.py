@@ -36,7 +36,7 @@ def test_the_managers_feedback_shows_the_moderators_rationale_for_each_question(
                        overall_rationale="Good in parts.")
         mg.complete(s, auditor, moderation_id, agreed=grades, agreed_overall=2, feedback=FEEDBACK)
         s.commit()
-    at = open_page("manager", path=AGREEMENT)
+    at = open_page("manager", path=AGREEMENT, tab="Feedback on my audits")
     # Each completed moderation of the manager's audits has its outcome table; the one completed here is
     # found by its rationale (its place in the list depends on the demo's dates against the real clock).
     outcomes = [f.value for f in at.dataframe if "Moderator's rationale" in f.value.columns]

@@ -56,8 +56,9 @@ def assigned_manager_audit(app_db, *, marked: bool = True) -> tuple[int, int]:
         return audit_id, moderation_id
 
 
-def open_page(username, moderation_id=None, path=MODERATION):
-    at = page_test(path, username)
+def open_page(username, moderation_id=None, path=MODERATION, tab=None):
+    """``tab``: the Moderation agreement tab to open (only the open tab is drawn)."""
+    at = page_test(path, username, **({"agreement_tab": tab} if tab else {}))
     if moderation_id is not None:
         at.query_params["moderation"] = str(moderation_id)
     return at.run()
@@ -348,7 +349,7 @@ def test_agreement_page_refuses_other_roles(username):
 
 # ------------------------------------------------------------------ the feedback log
 def test_feedback_log_search_and_export(app_db):
-    at = open_page("auditor", path=AGREEMENT)
+    at = open_page("auditor", path=AGREEMENT, tab="Feedback log")
     log = frame_with(at, "Feedback")
     assert len(log) == 33 and "Feedback" in log.columns
     at.text_input(key="agreement_log_search").input("doyle").run()
@@ -364,7 +365,7 @@ def test_feedback_log_search_and_export(app_db):
 
 
 def test_manager_log_is_limited_to_their_teams(app_db):
-    at = open_page("manager", path=AGREEMENT)
+    at = open_page("manager", path=AGREEMENT, tab="Feedback log")
     assert set(frame_with(at, "Feedback")["Team"]) == {"Assessment North"}
 
 
@@ -378,7 +379,7 @@ def test_manager_sees_feedback_on_their_audits_and_acknowledges_it(app_db):
         mg.submit_blind(s, auditor, moderation_id, grades=grades, rationales={}, overall=2, overall_rationale="x")
         mg.complete(s, auditor, moderation_id, agreed=grades, agreed_overall=2, feedback=FEEDBACK)
         s.commit()
-    at = open_page("manager", path=AGREEMENT)
+    at = open_page("manager", path=AGREEMENT, tab="Feedback on my audits")
     assert any("to read and acknowledge" in w.value for w in at.warning)
     assert FEEDBACK in texts(at)
     ack = [b for b in at.button if b.key == f"agreement_mine_acknowledge_{moderation_id}"]
@@ -393,7 +394,7 @@ def test_manager_sees_feedback_on_their_audits_and_acknowledges_it(app_db):
 
 
 def test_a_user_without_moderated_audits_sees_an_empty_state(app_db):
-    at = open_page("admin", path=AGREEMENT)
+    at = open_page("admin", path=AGREEMENT, tab="Feedback on my audits")
     assert "No completed moderation of your audits" in texts(at)
 
 

@@ -85,7 +85,7 @@ def _check(at, where: str) -> bool:
     return any("x.invalid" in t for t in texts)
 
 
-PAGES = [  # (page, username): every page, by the roles that use it
+PAGES = [  # (page, username[, the tab to open]): every page, by the roles that use it
     ("pages/overview.py", "auditor"), ("pages/overview.py", "manager"), ("pages/overview.py", "sponsor"),
     ("pages/overview.py", "support"), ("pages/overview.py", "admin"),
     ("pages/audit_entry.py", "auditor"), ("pages/audit_entry.py", "manager"),
@@ -93,6 +93,14 @@ PAGES = [  # (page, username): every page, by the roles that use it
     ("pages/actions.py", "support"), ("pages/actions.py", "auditor"), ("pages/actions.py", "manager"),
     ("pages/moderation.py", "auditor"), ("pages/moderation.py", "admin"),
     ("pages/agreement.py", "auditor"), ("pages/agreement.py", "manager"),
+    # Tabs drawn only when open (stateful tabs): each is walked opened.
+    ("pages/agreement.py", "auditor", {"agreement_tab": "Feedback log"}),
+    ("pages/agreement.py", "manager", {"agreement_tab": "Feedback log"}),
+    ("pages/agreement.py", "manager", {"agreement_tab": "Feedback on my audits"}),
+    ("pages/actions.py", "support", {"actions_tab": "Update several"}),
+    ("pages/actions.py", "support", {"actions_tab": "Chase list"}),
+    ("pages/actions.py", "support", {"actions_tab": "Counts by team and owner"}),
+    ("pages/actions.py", "support", {"actions_tab": "Charts"}),
     ("pages/heatmaps.py", "auditor"), ("pages/heatmaps.py", "sponsor"), ("pages/heatmaps.py", "manager"),
     ("pages/progress.py", "sponsor"), ("pages/progress.py", "auditor"),
     ("pages/meetings.py", "auditor"), ("pages/meetings.py", "manager"),
@@ -111,14 +119,18 @@ def hostile_db(app_db):
 
 def test_every_page_shows_hostile_text_as_text(hostile_db):
     drawn = []
-    for path, username in PAGES:
-        at = page_test(path, username).run()
-        if _check(at, f"{path} as {username}"):
-            drawn.append((path, username))
+    for path, username, *state in PAGES:
+        opened = state[0] if state else {}
+        at = page_test(path, username, **opened).run()
+        tab = next(iter(opened.values()), None)  # the tab opened, where the page has stateful tabs
+        if _check(at, f"{path} as {username}" + (f", tab {tab}" if tab else "")):
+            drawn.append((path, username, tab) if tab else (path, username))
     # The walk is not vacuous: the hostile values are on these pages (escaped).
     for expected in [("pages/overview.py", "auditor"), ("pages/audit_entry.py", "auditor"),
                      ("pages/my_audits.py", "auditor"),
-                     ("pages/agreement.py", "manager"), ("pages/admin_teams.py", "admin"),
+                     ("pages/agreement.py", "manager", "Feedback on my audits"),
+                     ("pages/actions.py", "support", "Chase list"),
+                     ("pages/admin_teams.py", "admin"),
                      ("pages/account.py", "auditor"), ("app.py", "auditor")]:
         assert expected in drawn, expected
 

@@ -183,6 +183,16 @@ def _feedback(at, app_db):
     at.run()
 
 
+def _feedback_to_acknowledge(at, app_db):
+    at.session_state["agreement_tab"] = "Feedback on my audits"  # only the open tab is drawn
+    _feedback(at, app_db)
+
+
+def _feedback_log(at, app_db):
+    at.session_state["agreement_tab"] = "Feedback log"
+    _feedback(at, app_db)
+
+
 def _blind(at, app_db):
     _, moderation_id = assigned_manager_audit(app_db, marked=False)
     at.query_params["moderation"] = str(moderation_id)
@@ -315,10 +325,10 @@ WRITES = [
     Write("Acknowledge (concern)", OVERVIEW, "manager", _concern,
           lambda at: at.button(key=f"overview_concern_acknowledge_{at.session_state['_test_concern']}").click()),
     # Moderation and agreement
-    Write("Acknowledge this feedback", AGREEMENT, "manager", _feedback,
+    Write("Acknowledge this feedback", AGREEMENT, "manager", _feedback_to_acknowledge,
           lambda at: at.button(key=f"agreement_mine_acknowledge_{at.session_state['_test_moderation']}").click()),
-    Write("Download CSV (feedback)", AGREEMENT, "auditor", _feedback, lambda at: download(at, "Download CSV").click()),
-    Write("Download Excel (feedback)", AGREEMENT, "auditor", _feedback,
+    Write("Download CSV (feedback)", AGREEMENT, "auditor", _feedback_log, lambda at: download(at, "Download CSV").click()),
+    Write("Download Excel (feedback)", AGREEMENT, "auditor", _feedback_log,
           lambda at: download(at, "Download Excel").click()),
     Write("Assign", MODERATION, "auditor", _assign, lambda at: label(at, "Assign").click()),
     Write("Draw and assign", MODERATION, "auditor", _sample, lambda at: label(at, "Draw and assign").click()),
