@@ -18,6 +18,7 @@ from ui.widgets import session  # noqa: E402
 from ui.text import plain  # noqa: E402
 
 PAGE_SIZE = 50  # rows a person reads on one screen; the rest are a page away
+DRAFTS_SHOWN = 10  # drafts drawn as cards to resume, most recently saved first; filters find the rest
 
 st.title("My audits", anchor=False)
 concerns_banner(user, "my_audits")
@@ -36,7 +37,7 @@ filters = MyAuditFilters(status=None if status == "all" else status, theme_id=th
                          date_to=date_to, reference=reference)
 with session() as s:
     counts = count_my_audits(s, user.scope, filters)
-    drafts = my_audits(s, user.scope, replace(filters, status="draft"), limit=PAGE_SIZE) \
+    drafts = my_audits(s, user.scope, replace(filters, status="draft"), limit=DRAFTS_SHOWN) \
         if status in ("all", "draft") else []
 pages = max(1, ceil(counts["submitted"] / PAGE_SIZE))
 

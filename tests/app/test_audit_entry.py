@@ -406,6 +406,28 @@ def test_my_audits_lists_drafts_and_submitted_with_filters(app_db):
     assert "No drafts match" in texts(at) and not at.dataframe
 
 
+def test_my_audits_draws_the_ten_most_recent_drafts_and_counts_the_rest(app_db):
+    from sqlmodel import update
+
+    from db.events import record
+
+    with db(app_db) as session:
+        ids = session.exec(select(Audit.id).where(Audit.auditor_id == 1).order_by(Audit.id).limit(12)).all()
+
+    def back_to_draft(session):
+        session.exec(update(Audit).where(Audit.id.in_(ids)).values(status="draft"))
+        record(session, "auditor", "audit.save", "audit", ids[0])
+
+    one_action(back_to_draft, engine=get_engine(app_db))
+    at = page_test(MY_AUDITS, "auditor").run()
+    # 12 drafts: all counted, the 10 most recently saved drawn as cards to resume, the rest found by filters.
+    assert "Drafts (12)" in texts(at)
+    assert "The 10 most recently saved are shown; narrow the filters to find the others." in texts(at)
+    # (outside the router a page link is drawn as a Markdown link: "[Resume](audit_entry?audit=<id>)")
+    resume = [m for m in at.markdown if m.value.startswith("[Resume](audit_entry?audit=")]
+    assert len(resume) == 10
+
+
 def test_my_audits_opens_view_and_amend_links_for_a_chosen_audit(app_db):
     at = page_test(MY_AUDITS, "auditor").run()
     with db(app_db) as session:
