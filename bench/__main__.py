@@ -52,6 +52,24 @@ def _holds_audits(database_url: str) -> int | None:
         engine.dispose()
 
 
+def _fresh_bench_sign_ins(database_url: str) -> None:
+    """Forget when the synthetic users were last seen: a database reused more than the idle time-out
+    after its last run would otherwise sign them out, and every page timed would be the sign-in form."""
+    from sqlalchemy import update
+    from sqlmodel import Session, col
+
+    from db.engine import create_db_engine
+    from db.models import User
+
+    engine = create_db_engine(database_url)
+    try:
+        with Session(engine) as session:
+            session.exec(update(User).where(col(User.username).like("bench_%")).values(last_seen_at=None))
+            session.commit()
+    finally:
+        engine.dispose()
+
+
 def _build(database_url: str, audits: int, reuse: bool) -> dict:
     if database_url.startswith("sqlite:///") and not reuse:
         path = Path(database_url.removeprefix("sqlite:///"))
@@ -63,6 +81,7 @@ def _build(database_url: str, audits: int, reuse: bool) -> dict:
             from db import migrate
 
             migrate.upgrade(database_url)  # indexes added since it was built
+            _fresh_bench_sign_ins(database_url)
             return {"audits": held, "reused": True}
         raise SystemExit(f"{database_url} already holds {held} audits: give an empty database, or --reuse it.")
     # A child process, so that building (a million answers) does not count in the page's peak memory.

@@ -136,6 +136,10 @@ def _run(at) -> float:
         raise RuntimeError(f"the page raised: {at.exception[0].message}")
     if any("do not have access" in str(e.value) for e in at.error):
         raise RuntimeError("the benchmark user may not open this page")
+    shown = [str(getattr(e, "value", "")) for kind in (at.info, at.warning, at.error) for e in kind]
+    if any("You were signed out" in text for text in shown):
+        # The page timed would be the sign-in form: fail rather than report a fast page.
+        raise RuntimeError("the benchmark user was signed out (idle time-out): " + "; ".join(shown))
     return elapsed
 
 
