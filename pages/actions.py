@@ -9,7 +9,7 @@ from core.actions import ActionStatus, this_week  # noqa: E402
 from core.workdays import ACTION_DUE_WORKING_DAYS  # noqa: E402
 from db.queries.actions import ActionFilters  # noqa: E402
 from ui.actions import load_headline, load_options, load_page  # noqa: E402
-from ui.flash import show_flash  # noqa: E402
+from ui.flash import show_flash, stable_slot  # noqa: E402
 from ui.actions_bulk import bulk_tab  # noqa: E402
 from ui.actions_list import list_tab, page_offset  # noqa: E402
 from ui.actions_reports import charts_tab, chase_tab, counts_tab  # noqa: E402
@@ -33,8 +33,9 @@ m1.metric("Overdue", f"{headline.overdue:,}", help="Open or reopened and past th
 m2.metric("Open", f"{headline.open:,}", help="Open or reopened, overdue included")
 m3.metric("Done, awaiting verification", f"{headline.done:,}")
 m4.metric("Verified", f"{headline.verified:,}")
+overdue_note = stable_slot()
 if headline.overdue:
-    st.error(f"**{headline.overdue:,} action{'s are' if headline.overdue != 1 else ' is'} overdue.** They are listed "
+    overdue_note.error(f"**{headline.overdue:,} action{'s are' if headline.overdue != 1 else ' is'} overdue.** They are listed "
              "first, most overdue at the top, in red.", icon=":material/warning:")
 
 # ------------------------------------------------------------------ filters (all applied in SQL)
@@ -60,8 +61,9 @@ filters = ActionFilters(
     team_ids=tuple(team_ids), owner_ids=tuple(owner_ids), theme_ids=tuple(theme_ids), statuses=tuple(statuses),
     due_this_week=due_this_week, overdue=overdue_only, due_from=due_from, due_to=due_to,
 )
+dates_note = stable_slot()
 if due_from and due_to and due_from > due_to:
-    st.warning(f"'Due from' ({due_from:%d/%m/%Y}) is after 'Due to' ({due_to:%d/%m/%Y}): no action can match.")
+    dates_note.warning(f"'Due from' ({due_from:%d/%m/%Y}) is after 'Due to' ({due_to:%d/%m/%Y}): no action can match.")
 
 # Stateful tabs: only the open tab is drawn (less work per rerun), and it stays open after a save.
 tabs = st.tabs(["Actions", "Update several", "Chase list", "Counts by team and owner", "Charts"], key="actions_tab",

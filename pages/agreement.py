@@ -10,6 +10,7 @@ import streamlit as st  # noqa: E402
 
 from ui.agreement import cached_choices, cached_feedback, feedback_log_tab, my_feedback_tab  # noqa: E402
 from ui.agreement import statistics_tab  # noqa: E402
+from ui.flash import stable_slot  # noqa: E402
 
 scope = user.scope
 st.title("Moderation agreement")
@@ -18,8 +19,9 @@ mine = cached_feedback(scope, "", (), (), mine_only=True)
 waiting = [row for row in mine if row.acknowledged_on is None]
 st.caption("Completed moderations of " + ("all teams" if scope.team_ids is None else "the teams you manage")
            + ". Grades compared on the 1 to 4 scale; not applicable is left out.")
+waiting_note = stable_slot()  # drawn every run, so the tabs below keep their place (and the keyboard focus)
 if waiting:
-    st.warning(f"{len(waiting)} moderated audit(s) of yours or your teams' with feedback to read and acknowledge: "
+    waiting_note.warning(f"{len(waiting)} moderated audit(s) of yours or your teams' with feedback to read and acknowledge: "
                "see **Feedback on my audits**.", icon=":material/feedback:")
 
 # Stateful tabs: only the open tab is drawn (a rerun draws one tab, not three), and it stays open

@@ -28,7 +28,18 @@ def flash(slot: str, message: str, kind: Kind = "success") -> None:
 
 
 def show_flash(slot: str) -> None:
-    """Draw the message waiting in ``slot``, if any, and forget it."""
+    """Draw the message waiting in ``slot``, if any, and forget it.
+
+    The slot is drawn on every run, empty when there is no message (``stable_slot``)."""
     kind, message = st.session_state.pop(_key(slot), (None, None))
+    where = stable_slot()
     if message:
-        getattr(st, kind)(plain(message), icon=_ICONS[kind])
+        getattr(where, kind)(plain(message), icon=_ICONS[kind])
+
+
+def stable_slot():
+    """A place for something a page shows only sometimes (a message, a warning), drawn on every run
+    whether or not it shows anything. Streamlit places elements by their position on the page: an
+    element that comes and goes moves everything after it, and the widgets it moves are drawn anew,
+    so the keyboard focus on one of them (a tab the user just chose with the arrow keys) is lost."""
+    return st.empty()
