@@ -50,7 +50,7 @@ tiles[4].caption(f"Mentoring and reflective meetings, {period}"
                  + (": those about your teams or that you attended, as on the Meetings page" if scoped
                     else ", all teams"))
 
-charts = overview_charts(user.scope, today())
+charts = overview_charts(data, user.scope, today())
 left, right = st.columns([3, 2])
 with left:
     if data.targets_apply:

@@ -47,7 +47,7 @@ if presenting():
     period = choose_period(*dates, as_of, show=False)
     with st.spinner("Reading the figures..."):
         report = report_for(user.scope, period, as_of)
-    draw_presentation(report, list(charts_for(user.scope, period, as_of, large=True).values()))
+    draw_presentation(report, list(charts_for(report, user.scope, period, as_of, large=True).values()))
     st.stop()
 
 st.title("Progress")
@@ -69,7 +69,7 @@ draw_headlines(report)
 draw_narrative(report)
 board_report_section(report, user.username)
 
-charts = charts_for(user.scope, period, as_of)
+charts = charts_for(report, user.scope, period, as_of)
 st.header("Audits against the plan")
 draw_chart(charts["burn_up"])
 draw_chart(charts["themes"])

@@ -42,11 +42,11 @@ def cached_figures(scope: Scope, filters: StatsFilter, programme_start: date | N
 
 
 @cached_query
-def cached_charts(scope: Scope, filters: StatsFilter, programme_start: date | None,
-                  second: str) -> tuple[ReadyChart, ReadyChart]:
-    """The grade-by-grade matrix and agreement over time, built once per figures."""
-    figures = cached_figures(scope, filters, programme_start)
-    return ready(matrix_heatmap(figures.stats, second=second)), ready(over_time_chart(figures.over_time))
+def cached_charts(scope: Scope, filters: StatsFilter, programme_start: date | None, second: str, *,
+                  _figures: AgreementFigures) -> tuple[ReadyChart, ReadyChart]:
+    """The grade-by-grade matrix and agreement over time, built once per figures (keyed like
+    ``cached_figures``; ``_figures``, the caller's copy of them, is left out of the key)."""
+    return ready(matrix_heatmap(_figures.stats, second=second)), ready(over_time_chart(_figures.over_time))
 
 
 @cached_query
@@ -227,7 +227,7 @@ def statistics_tab(scope: Scope, options: FilterOptions, questions: dict[str, st
         note = kappa_note(stats, second=second.lower())
         if note:
             st.info(note, icon=":material/info:")
-        matrix, over_time = cached_charts(scope, filters, programme_start, second)
+        matrix, over_time = cached_charts(scope, filters, programme_start, second, _figures=figures)
         left, right = st.columns(2)
         with left:
             st.subheader("Grade by grade")

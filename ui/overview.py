@@ -36,12 +36,17 @@ def overview_figures(scope: Scope, day: date) -> Overview:
         return overview(session, scope, day)
 
 
+def overview_charts(data: Overview, scope: Scope, day: date) -> OverviewCharts:
+    """The charts of ``data`` (``overview_figures(scope, day)``), built once per data version."""
+    return _overview_charts(scope, day, _data=data)
+
+
 @cached_query
-def overview_charts(scope: Scope, day: date) -> OverviewCharts:
-    data = overview_figures(scope, day)
-    if data.targets_apply:
+def _overview_charts(scope: Scope, day: date, *, _data: Overview) -> OverviewCharts:
+    # Keyed like the figures; ``_data``, the page's copy of them, is left out of the key.
+    if _data.targets_apply:
         themes = pd.DataFrame([{"Theme": t.theme, "Done": t.external, "Target": t.target, "Internal": t.internal}
-                               for t in data.themes])
+                               for t in _data.themes])
         bars = alt.Chart(themes).mark_bar(color="#1d4f91").encode(
             y=alt.Y("Theme:N", sort=None, title=None), x=alt.X("Done:Q", title="Audits"),
             tooltip=["Theme", "Done", "Target"],
@@ -52,13 +57,13 @@ def overview_charts(scope: Scope, day: date) -> OverviewCharts:
         themes_chart = bars + ticks
     else:
         themes = pd.DataFrame([{"Theme": t.theme, "External": t.external, "Internal": t.internal}
-                               for t in data.themes])
+                               for t in _data.themes])
         themes_chart = alt.Chart(themes).mark_bar(color="#1d4f91").encode(
             y=alt.Y("Theme:N", sort=None, title=None), x=alt.X("External:Q", title="External audits"),
             tooltip=["Theme", "External", "Internal"],
         )
     rag = pd.DataFrame(
-        [{"RAG": letter, "Audits": n, "Share": share(n, data.audits_all)} for letter, n in data.rag.items()]
+        [{"RAG": letter, "Audits": n, "Share": share(n, _data.audits_all)} for letter, n in _data.rag.items()]
     )
     rag_chart = alt.Chart(rag).mark_bar().encode(
         x=alt.X("RAG:N", sort=["R", "A", "G"], title=None, axis=alt.Axis(labelAngle=0)),  # letters fit flat

@@ -75,12 +75,12 @@ class DrawnChart:
 
 
 @cached_query
-def _chart_specs(audience: tuple, period: Period, as_of: date, large: bool, *, _scope: Scope) -> list[DrawnChart]:
+def _chart_specs(audience: tuple, period: Period, as_of: date, large: bool, *, _report: ProgressReport) -> list[DrawnChart]:
     # Building nine Altair charts and validating their specs was about two thirds of a warm
-    # rerun of this page; the finished specs depend only on the report, so they are cached with it.
-    report = _progress_report(audience, period, as_of, _scope=_scope)
+    # rerun of this page; the finished specs depend only on the report, so they are cached with it
+    # (keyed like the report; ``_report``, the page's copy of it, is left out of the key).
     drawn = []
-    for chart in progress_charts(report, height=560 if large else 300):
+    for chart in progress_charts(_report, height=560 if large else 300):
         spec = chart.chart
         if large:  # readable from the back of a meeting room
             spec = spec.configure_axis(labelFontSize=16, titleFontSize=16).configure_legend(
@@ -90,9 +90,11 @@ def _chart_specs(audience: tuple, period: Period, as_of: date, large: bool, *, _
     return drawn
 
 
-def charts_for(scope: Scope, period: Period, as_of: date, *, large: bool = False) -> dict[str, DrawnChart]:
-    """The Progress charts of ``scope``'s report, by key, in the order the page shows them."""
-    specs = _chart_specs(report_audience(scope), period, as_of, large, _scope=scope)
+def charts_for(report: ProgressReport, scope: Scope, period: Period, as_of: date, *,
+               large: bool = False) -> dict[str, DrawnChart]:
+    """The Progress charts of ``report`` (``report_for(scope, period, as_of)``), by key, in the order the
+    page shows them."""
+    specs = _chart_specs(report_audience(scope), period, as_of, large, _report=report)
     return {chart.key: chart for chart in specs}
 
 
