@@ -118,25 +118,15 @@ def wait_idle(page, settle: float = 0.3) -> None:
     page.wait_for_function(_QUIET, arg=settle * 1000, polling=50, timeout=60_000)
 
 
-_WATCH_RUN = """() => {
-  const app = document.querySelector("[data-testid='stApp']");
-  window.__auditRan = app.getAttribute("data-test-script-state") === "running";
-  if (!window.__auditRunObserver) {
-    window.__auditRunObserver = new MutationObserver(() => {
-      if (app.getAttribute("data-test-script-state") === "running") window.__auditRan = true;
-    });
-    window.__auditRunObserver.observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
-  }
-}"""
-
-
 def wait_for_rerun(page, action, settle: float = 0.3) -> None:
     """Do ``action`` (a key press or click that starts a rerun) and wait for that rerun to start and
     finish. ``wait_idle`` alone can return before a slow server has even started the run, and the
     next key press then lands on a page that is about to be redrawn."""
-    page.evaluate(_WATCH_RUN)
+    from bench.form import WATCH_RUN  # the benchmark's run watcher: the same signal, one copy
+
+    page.evaluate(WATCH_RUN)
     action()
-    page.wait_for_function("window.__auditRan === true", polling=20, timeout=30_000)
+    page.wait_for_function("window.__bench.ran === true", polling=20, timeout=30_000)
     wait_idle(page, settle=settle)
 
 
