@@ -42,6 +42,7 @@ from db.models import (
     Answer, Audit, Case, Meeting, Moderation, ModerationAnswer, Practitioner, Programme, ProgrammeTarget,
     RemedialAction, Team, Theme,
 )
+from db.rollups import rebuild
 from db.templates import latest_version, load_template, questions_of, sync_bundled_templates
 from db.users import create_user
 
@@ -374,6 +375,9 @@ def build(database_url: str, audits: int, *, today: date | None = None, seed: in
             _recreate_indexes(conn, dropped)
             _say(started, f"{len(dropped)} indexes built")
     bulk.dispose()
+    with write_session(engine) as session:
+        rebuild(session)  # Progress's rollup of the answers loaded above (db.rollups)
+    _say(started, "answer rollup counted")
 
     if not is_sqlite(database_url):
         # Explicit ids were inserted: move the sequences on, or the next save collides.

@@ -33,6 +33,7 @@ from db.demo_people import people
 from db.demo_story import MODERATION_SEED, SEED, TARGETS, WEEKS
 from db.events import record
 from db.models import Programme, ProgrammeTarget, Theme
+from db.rollups import rebuild
 from db.templates import latest_version, questions_of, sync_bundled_templates
 
 
@@ -86,7 +87,7 @@ def seed_demo(session: Session, today: date | None = None) -> dict[str, int]:
     internal_audits(ctx, session, programme)
     safeguarding(ctx, session, external)
     meetings(ctx, session)
-    session.flush()
+    rebuild(session)  # Progress's rollup of the answers just loaded (db.rollups)
     counts = {
         "external_audits": len(external),
         "teams": len(ctx.teams),

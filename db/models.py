@@ -242,6 +242,23 @@ class Answer(SQLModel, table=True):
     moderated_grade: int | None = None
 
 
+
+class AnswerDayCount(SQLModel, table=True):
+    """How many answers of submitted audits had each reported grade, by audit day and question.
+
+    A rollup for programme-wide Progress and the board report (a million answers become a few
+    thousand rows), never written on its own: ``db.rollups.refresh_days`` recounts a day from
+    ``Answer`` and ``Audit`` whenever a write could change it, so each day's rows are always the
+    recount of that day's answers (``tests/data/test_rollups.py``). The reported grade is the
+    moderated one where the audit was moderated; ungraded answers are not counted.
+    """
+
+    __tablename__ = "answer_day_count"
+    day: date = Field(primary_key=True)
+    question_id: int = Field(foreign_key="question.id", primary_key=True)
+    grade: int = Field(primary_key=True)
+    answers: int
+
 # ---------------------------------------------------------------- moderation
 class Moderation(SQLModel, table=True):
     """A second, blind grading of an audit by someone other than its author.

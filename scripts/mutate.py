@@ -147,6 +147,20 @@ MUTATIONS: tuple[Mutation, ...] = (
         ("tests/unit/test_cache_events.py",
          "tests/app/test_actions.py::test_marking_done_is_refused_without_a_note_then_works_with_one"),
     ),
+    Mutation(
+        "rollup_amend", "An amendment that moves an audit to another day recounts the day it left",
+        "db/audits/saving.py",
+        "refresh_days(session, [day_before if was_submitted else None, audit.audit_date])",
+        "refresh_days(session, [audit.audit_date])",
+        ("tests/data/test_rollups.py::test_each_write_leaves_every_day_equal_to_its_recount[sqlite]",),
+    ),
+    Mutation(
+        "rollup_moderation", "Completing a moderation recounts its audit's day with the agreed grades",
+        "db/moderation/grading.py",
+        "    refresh_days(session, [audit.audit_date])  # the agreed grades are now the reported ones\n",
+        "",
+        ("tests/data/test_rollups.py::test_completing_a_moderation_counts_the_agreed_grades[sqlite]",),
+    ),
 )
 
 

@@ -33,8 +33,8 @@ from db.audits.choices import CaseChoice, case_choice, entry_team_ids, question_
 from db.events import changes, record
 from db.models import Answer, Audit, Case, Event, RemedialAction, Theme, utcnow
 from db.queries.common import current_programme
+from db.rollups import refresh_days
 from db.templates import latest_version
-
 
 Outcome = Literal["saved", "invalid", "conflict", "refused"]
 
@@ -341,6 +341,7 @@ def _save(
             audit.case_id, audit.team_id, audit.practitioner_id = case.id, case.team_id, case.practitioner_id
             audit.theme_id, audit.template_version_id = form.theme_id, version_id
     was_submitted = audit.status == "submitted"
+    day_before = audit.audit_date
     _apply_fields(audit, form)
     if submit and not was_submitted:
         audit.status = "submitted"
@@ -352,6 +353,9 @@ def _save(
         _apply_answers(session, audit, questions, form, creating)
         _apply_actions(session, audit, form, scope, today, creating)
         session.flush()
+        if audit.status == "submitted":
+            # Progress's rollup: the day the audit counted on (an amendment may move it) and its day now.
+            refresh_days(session, [day_before if was_submitted else None, audit.audit_date])
     except StaleDataError:
         # Another transaction changed the audit or one of its actions between our read and write.
         session.rollback()

@@ -14,6 +14,7 @@ from db.models import Answer, Audit, Case, Moderation, ModerationAnswer, Practit
     utcnow
 from db.moderation.common import FirstAuditor, ModerationError, Moderator, case_level, moderation_joins
 from db.queries.common import in_scope
+from db.rollups import refresh_days
 
 # ------------------------------------------------------------------ blind grading
 @dataclass(frozen=True)
@@ -330,6 +331,7 @@ def complete(
     before_overall = audit.moderated_overall_grade
     audit.moderated_overall_grade = agreed_overall  # through the ORM: bumps the audit's optimistic-lock version
     session.add(audit)
+    refresh_days(session, [audit.audit_date])  # the agreed grades are now the reported ones
     after = {str(q.question_id): agreed[q.question_id] for q in questions}
     record(session, scope.username, "moderation.completed", "moderation", moderation_id,
            before={"status": "graded"}, after={"status": "completed", "agreed_overall": agreed_overall, "agreed": after})

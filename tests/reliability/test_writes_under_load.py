@@ -18,7 +18,7 @@ from bench.save import _form, _new_case, _prepare
 from db.audits.choices import question_rules, theme_choices
 from db.audits.saving import submit
 from db.engine import create_db_engine, get_engine, is_sqlite, write_session
-from db.models import Answer, Audit, RemedialAction
+from db.models import Answer, AnswerDayCount, Audit, RemedialAction
 from db.transfer import integrity_check
 from tests.writes import one_action
 
@@ -71,6 +71,14 @@ def test_8_threads_x_50_audit_saves_are_all_stored(db_url):
         answers = session.exec(select(func.count()).select_from(Answer)).one()
         actions = session.exec(select(func.count()).select_from(RemedialAction)).one()
     assert answers == 400 * 10 and actions == 400 * 2
+    # Progress's rollup (db.rollups) recounted today's answers 400 times, from 8 writers at once: each
+    # question's row for today holds all 400 answers at the one grade bench.save._form gives it, and
+    # nothing else (grades 1, 2, 2, 1, 2, 3, 2, 1, 2, 0 for the ten questions, in order).
+    _, _, question_ids, _ = _setup(get_engine(db_url), 0)
+    with Session(get_engine(db_url)) as session:
+        rollup = session.exec(select(AnswerDayCount.question_id, AnswerDayCount.grade, AnswerDayCount.answers)
+                              .where(AnswerDayCount.day == clock.today())).all()
+    assert sorted(rollup) == sorted(zip(question_ids, (1, 2, 2, 1, 2, 3, 2, 1, 2, 0), [400] * 10))
 
 
 def test_the_same_load_without_begin_immediate_fails_on_sqlite(db_url):

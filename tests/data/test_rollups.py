@@ -1,0 +1,116 @@
+"""Progress's rollup of answers by day equals a recount of the answers, after every kind of write
+(db.rollups; SQLite and PostgreSQL).
+
+The recount is written out here in SQL, from the rule in docs/figures.md ("Answers by domain"): answers of submitted
+audits, by audit day, question and reported grade (the agreed grade where the audit was moderated,
+otherwise the auditor's), ungraded answers left out. The hand counts come from the forms the tests
+save (``complete_form``: 8 neglect questions, every one graded Requires improvement, 2).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from core.audit_rules import AnswerInput
+from db import migrate
+from db.audits.saving import amend, save_draft, submit
+from db.engine import get_engine
+from db.moderation import grading as mg
+from tests.conftest import DEMO_TODAY
+from tests.data.test_audit_entry import a_case, complete_form, neglect, scope_of
+from tests.data.test_moderation import FEEDBACK, _graded
+from tests.writes import one_action
+
+RECOUNT = text("""
+    SELECT audit.audit_date, answer.question_id, coalesce(answer.moderated_grade, answer.grade), count(*)
+    FROM audit JOIN answer ON answer.audit_id = audit.id
+    WHERE audit.status = 'submitted' AND coalesce(answer.moderated_grade, answer.grade) IS NOT NULL
+    GROUP BY audit.audit_date, answer.question_id, coalesce(answer.moderated_grade, answer.grade)
+""")
+ROLLUP = text("SELECT day, question_id, grade, answers FROM answer_day_count")
+
+
+def _counts(session: Session, statement) -> dict:
+    session.rollback()  # a new transaction: what the writes under test committed
+    return {(str(day)[:10], question, grade): n for day, question, grade, n in session.execute(statement)}
+
+
+def _day(session: Session, day) -> Counter:
+    """(question, grade) -> answers of one day, from the rollup."""
+    return Counter({(q, g): n for (d, q, g), n in _counts(session, ROLLUP).items() if d == str(day)})
+
+
+def test_the_demo_rollup_is_the_recount_of_its_answers(demo_session):
+    rollup = _counts(demo_session, ROLLUP)
+    assert rollup == _counts(demo_session, RECOUNT)
+    graded = demo_session.execute(text(
+        "SELECT count(*) FROM answer JOIN audit ON audit.id = answer.audit_id "
+        "WHERE audit.status = 'submitted' AND answer.grade IS NOT NULL")).scalar_one()
+    assert sum(rollup.values()) == graded > 1000
+
+
+def test_each_write_leaves_every_day_equal_to_its_recount(demo_url, demo_session):
+    engine = get_engine(demo_url)
+    auditor = scope_of(demo_session, "auditor")
+    _, questions = neglect(demo_session)
+    today, yesterday = DEMO_TODAY, DEMO_TODAY - timedelta(days=1)
+    on_today, on_yesterday = _day(demo_session, today), _day(demo_session, yesterday)
+
+    # Submitted today: each of the 8 questions gains one answer graded 2 on today.
+    form = complete_form(demo_session, a_case(demo_session, auditor))
+    saved = one_action(submit, form, scope=auditor, today=DEMO_TODAY, engine=engine)
+    assert saved.ok
+    assert _day(demo_session, today) - on_today == Counter({(q.id, 2): 1 for q in questions})
+    assert _counts(demo_session, ROLLUP) == _counts(demo_session, RECOUNT)
+
+    # A draft counts nowhere.
+    other = a_case(demo_session, auditor, kind="external")
+    draft = one_action(save_draft, replace(complete_form(demo_session, other), actions=[]), scope=auditor,
+                       today=DEMO_TODAY, engine=engine)
+    assert draft.ok and draft.status == "draft"
+    assert _day(demo_session, today) - on_today == Counter({(q.id, 2): 1 for q in questions})
+
+    # Amended to yesterday, its first question regraded 3: today is as it was; yesterday gains 7 x 2 and 1 x 3.
+    first = questions[0].id
+    moved = replace(form, audit_date=yesterday,
+                    answers=form.answers | {first: AnswerInput(3, "Evidence is clear in the record.")})
+    amended = one_action(amend, moved, scope=auditor, audit_id=saved.audit_id, expected_version=saved.version,
+                         today=DEMO_TODAY, engine=engine)
+    assert amended.ok, amended.message
+    assert _day(demo_session, today) == on_today
+    gained = Counter({(q.id, 2): 1 for q in questions[1:]}) + Counter({(first, 3): 1})
+    assert _day(demo_session, yesterday) - on_yesterday == gained
+    assert _counts(demo_session, ROLLUP) == _counts(demo_session, RECOUNT)
+
+
+def test_completing_a_moderation_counts_the_agreed_grades(demo_session):
+    audit_id, moderation_id = _graded(demo_session, moderator_grade=1)
+    day = demo_session.execute(text("SELECT audit_date FROM audit WHERE id = :id"), {"id": audit_id}).scalar_one()
+    firsts = Counter((q, g) for q, g in demo_session.execute(text(
+        "SELECT question_id, grade FROM answer WHERE audit_id = :id AND grade IS NOT NULL"), {"id": audit_id}))
+    before = _day(demo_session, day)
+    questions = [line.question_id for line in mg.load_comparison(demo_session, scope_of(demo_session, "auditor"),
+                                                                 moderation_id).lines]
+
+    mg.complete(demo_session, scope_of(demo_session, "auditor"), moderation_id,
+                agreed={q: 1 for q in questions}, agreed_overall=1, feedback=FEEDBACK)
+    demo_session.commit()
+
+    # The audit's first grades leave its day and its agreed grades (all 1, Inadequate) arrive.
+    after = _day(demo_session, day)
+    assert after == before - firsts + Counter({(q, 1): 1 for q in questions})
+    assert _counts(demo_session, ROLLUP) == _counts(demo_session, RECOUNT)
+
+
+def test_the_migration_fills_the_rollup_with_the_recount(sqlite_demo_url):
+    """Upgrading a database that already holds audits (migration 0007) counts them all."""
+    migrate.downgrade(sqlite_demo_url, "0006")
+    migrate.upgrade(sqlite_demo_url)
+    with Session(get_engine(sqlite_demo_url)) as session:
+        rollup = _counts(session, ROLLUP)
+        assert rollup and rollup == _counts(session, RECOUNT)
+
