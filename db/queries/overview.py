@@ -6,6 +6,7 @@ whole programme, not per team, so a scoped Overview carries none (``targets_appl
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -76,21 +77,23 @@ def overview(session: Session, scope: Scope, today: date) -> Overview:
                 )
             ).all()
         )
+    # Audits by theme, kind and RAG in one pass over the submitted audits (one covering index).
+    rag_letter = rag_expression(reported_overall)
     counts = session.exec(
-        in_scope(submitted(select(Audit.theme_id, Audit.kind, func.count())), scope).group_by(Audit.theme_id, Audit.kind)
+        in_scope(submitted(select(Audit.theme_id, Audit.kind, rag_letter, func.count())), scope)
+        .group_by(Audit.theme_id, Audit.kind, rag_letter)
     ).all()
-    by_theme: dict[tuple[int, str], int] = {(t, k): n for t, k, n in counts}
+    by_theme: dict[tuple[int, str], int] = defaultdict(int)
+    rag = {"R": 0, "A": 0, "G": 0}
+    for theme_id, kind, letter, n in counts:
+        by_theme[theme_id, kind] += n
+        if letter:
+            rag[letter] += n
     themes = [
         ThemeProgress(theme.name, targets.get(theme.id, 0), by_theme.get((theme.id, "external"), 0),
                       by_theme.get((theme.id, "internal"), 0))
         for theme in session.exec(select(Theme).where(Theme.active == True).order_by(Theme.name))  # noqa: E712
     ]
-    rag_letter = rag_expression(reported_overall)
-    rag = {"R": 0, "A": 0, "G": 0}
-    for letter, n in session.exec(in_scope(submitted(select(rag_letter, func.count())), scope).group_by(rag_letter)):
-        if letter:
-            rag[letter] = n
-
     moderation_rows = session.exec(
         in_scope(select(Moderation.status, func.count()).join(Audit, Audit.id == Moderation.audit_id), scope).group_by(
             Moderation.status
