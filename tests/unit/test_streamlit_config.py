@@ -17,3 +17,9 @@ def test_no_full_garbage_collection_after_every_run():
 def test_tracebacks_are_never_shown_to_users_and_the_app_never_reloads_its_code():
     assert CONFIG["client"]["showErrorDetails"] == "none"
     assert CONFIG["server"]["fileWatcherType"] == "none" and CONFIG["server"]["runOnSave"] is False
+
+
+def test_the_query_caches_share_a_byte_budget():
+    # Every write moves the data version that keys the caches (ui/cache.py): without a budget, a busy
+    # day's superseded entries would pile up for an hour. Streamlit reads "<n>mb" as n MiB.
+    assert CONFIG["server"]["maxCacheDataSize"] == "128mb"
