@@ -196,6 +196,33 @@ class MeetingRow:
     follow_ups: str
 
 
+def _history(statement, scope: Scope, attendee_id: int | None, kinds, start: date | None, end: date | None):
+    """``statement`` limited to the meetings of the history: visible to the user, in the dates, attended
+    by ``attendee_id`` and of ``kinds`` when given."""
+    _no_free_text(scope)
+    statement = _between(visible(statement, scope), start, end)
+    if attendee_id is not None:
+        statement = statement.where(
+            col(Meeting.id).in_(select(MeetingAttendee.meeting_id).where(MeetingAttendee.user_id == attendee_id))
+        )
+    if kinds:
+        statement = statement.where(col(Meeting.kind).in_(list(kinds)))
+    return statement
+
+
+def count_history(
+    session: Session,
+    scope: Scope,
+    *,
+    attendee_id: int | None = None,
+    kinds: tuple[str, ...] | list[str] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> int:
+    """How many meetings ``meeting_history`` would list without a limit."""
+    return session.exec(_history(select(func.count(col(Meeting.id))), scope, attendee_id, kinds, start, end)).one()
+
+
 def meeting_history(
     session: Session,
     scope: Scope,
@@ -204,19 +231,14 @@ def meeting_history(
     kinds: tuple[str, ...] | list[str] | None = None,
     start: date | None = None,
     end: date | None = None,
+    limit: int | None = None,
 ) -> list[MeetingRow]:
-    """Meetings the user may see, newest first; ``attendee_id`` keeps those a user attended."""
-    _no_free_text(scope)
-    statement = _between(visible(select(Meeting, User.display_name), scope), start, end).join(
+    """Meetings the user may see, newest first (the newest ``limit``); ``attendee_id`` keeps those a
+    user attended."""
+    statement = _history(select(Meeting, User.display_name), scope, attendee_id, kinds, start, end).join(
         User, User.id == Meeting.recorded_by_id
     )
-    if attendee_id is not None:
-        statement = statement.where(
-            col(Meeting.id).in_(select(MeetingAttendee.meeting_id).where(MeetingAttendee.user_id == attendee_id))
-        )
-    if kinds:
-        statement = statement.where(col(Meeting.kind).in_(list(kinds)))
-    rows = session.exec(statement.order_by(col(Meeting.held_on).desc(), col(Meeting.id).desc())).all()
+    rows = session.exec(statement.order_by(col(Meeting.held_on).desc(), col(Meeting.id).desc()).limit(limit)).all()
     ids = [meeting.id for meeting, _ in rows]
     people: dict[int, list[str]] = defaultdict(list)
     practitioners: dict[int, list[str]] = defaultdict(list)

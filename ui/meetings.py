@@ -17,7 +17,15 @@ from core.periods import week_of
 from core.risks import SEVERITIES, STATUSES
 from core.workdays import week_start
 from db.engine import read_session
-from db.meetings import WeekCount, meeting_counts
+from db.meetings import (
+    ManagerMeetings,
+    MeetingRow,
+    WeekCount,
+    count_history,
+    manager_summary,
+    meeting_counts,
+    meeting_history,
+)
 from db.queries.agenda import suggested_agenda
 from db.queries.common import current_programme
 from db.risks import RiskRow
@@ -44,6 +52,21 @@ def agenda_for(scope: Scope, week: date, today: date) -> list[AgendaItem]:
 def counts_for(scope: Scope, start: date | None, end: date | None) -> list[WeekCount]:
     with read_session() as session:
         return meeting_counts(session, scope, start, end)
+
+
+@cached_query
+def summary_for(scope: Scope, start: date | None, end: date | None) -> list[ManagerMeetings]:
+    with read_session() as session:
+        return manager_summary(session, scope, start, end)
+
+
+@cached_query
+def history_for(scope: Scope, attendee_id: int | None, kinds: tuple[str, ...], start: date | None,
+                end: date | None, limit: int) -> tuple[list[MeetingRow], int]:
+    """The newest ``limit`` meetings of the history, and how many there are in all."""
+    with read_session() as session:
+        filters = {"attendee_id": attendee_id, "kinds": kinds, "start": start, "end": end}
+        return meeting_history(session, scope, limit=limit, **filters), count_history(session, scope, **filters)
 
 
 @cached_query

@@ -11,13 +11,25 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core.authz import Scope
 from core.meetings import MEETING_KINDS, MENTORING_KINDS, MeetingDraft, kind_label, weekly_table
 from db.engine import write_session
-from db.meetings import MeetingError, WeekCount, manager_summary, meeting_history, record_meeting, totals_by_kind
+from db.meetings import MeetingError, WeekCount, record_meeting, totals_by_kind
 from db.users import SignedInUser
+from ui.cache import cached_query
 from ui.flash import flash
-from ui.meetings import counts_for, default_teams, generation, next_generation, show_problems
-from ui.widgets import session
+from ui.meetings import (
+    counts_for,
+    default_teams,
+    generation,
+    history_for,
+    next_generation,
+    show_problems,
+    summary_for,
+)
+from ui.widgets import ReadyChart, draw_ready_chart, ready
+
+HISTORY_SHOWN = 100  # meetings listed at once in the history: more than anyone reads in one go
 
 # Not red, amber or green: those colours mean RAG grades everywhere else.
 KIND_COLOURS = ["#1d4f91", "#6a9fd4", "#7b5ea7", "#2a9d8f", "#6b6b6b"]
@@ -100,6 +112,13 @@ def meetings_chart(counts: list[WeekCount]) -> alt.Chart:
     )
 
 
+@cached_query
+def counts_chart(scope: Scope, start: date | None, end: date | None, *, _counts: list[WeekCount]) -> ReadyChart:
+    """The chart of ``counts_for(scope, start, end)``, built once per figures (``_counts``, the caller's copy
+    of them, is left out of the key)."""
+    return ready(meetings_chart(_counts))
+
+
 def counts_tab(user: SignedInUser, programme_start: date | None, today: date) -> None:
     scope = user.scope
     start, end = period(st, "meetings_counts", programme_start, today)
@@ -112,8 +131,7 @@ def counts_tab(user: SignedInUser, programme_start: date | None, today: date) ->
     if not counts:
         st.info("No meetings in this period.")
         return
-    chart = meetings_chart(counts)
-    st.altair_chart(chart, width="stretch")
+    draw_ready_chart(counts_chart(scope, start, end, _counts=counts), width="stretch")
     st.dataframe(
         pd.DataFrame(weekly_table(counts)), hide_index=True, width="stretch",
         column_config={"Week": st.column_config.DateColumn("Week beginning", format="DD MMM YYYY")},
@@ -124,8 +142,7 @@ def counts_tab(user: SignedInUser, programme_start: date | None, today: date) ->
 def history_tab(user: SignedInUser, managers: dict, programme_start: date | None, today: date) -> None:
     scope = user.scope
     start, end = period(st, "meetings_history", programme_start, today)
-    with session() as s:
-        summary = manager_summary(s, scope, start, end)
+    summary = summary_for(scope, start, end)
     st.subheader("Meetings attended, by manager")
     if summary:
         st.dataframe(
@@ -151,12 +168,15 @@ def history_tab(user: SignedInUser, managers: dict, programme_start: date | None
     )
     kinds = right.multiselect("Types", list(MEETING_KINDS), format_func=kind_label, key="meetings_history_kinds",
                               placeholder="All types")
-    with session() as s:
-        history = meeting_history(s, scope, attendee_id=chosen, kinds=kinds, start=start, end=end)
+    history, total = history_for(scope, chosen, tuple(kinds), start, end, HISTORY_SHOWN)
     if not history:
         st.info("No meetings match.")
         return
-    st.caption(f"{len(history)} meeting(s), newest first.")
+    if total > len(history):
+        st.caption(f"The newest {len(history):,} of {total:,} meetings. To see older ones, choose a shorter period, "
+                   "a manager or types.")
+    else:
+        st.caption(f"{total:,} meeting{'s' if total != 1 else ''}, newest first.")
     st.dataframe(
         pd.DataFrame([
             {"Date": m.held_on, "Type": kind_label(m.kind), "Teams": ", ".join(m.teams),

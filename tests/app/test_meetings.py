@@ -79,6 +79,18 @@ def test_a_manager_sees_only_meetings_about_their_team_or_that_they_attended():
     assert len(auditor.dataframe[2].value) > len(history)
 
 
+def test_a_long_history_shows_the_newest_hundred_and_says_how_many_there_are(app_db):
+    """The demo's programme holds more meetings than the history lists at once (100, newest first)."""
+    with Session(get_engine(app_db)) as s:
+        total = s.exec(select(func.count()).select_from(Meeting)).one()
+        newest = s.exec(select(Meeting.held_on).order_by(Meeting.held_on.desc())).first()
+    assert total > 100
+    at = page_test("pages/meetings.py", "auditor").run()
+    history = at.dataframe[2].value
+    assert len(history) == 100 and history["Date"].iloc[0] == newest
+    assert f"The newest 100 of {total} meetings." in [c.value for c in at.caption][-1]
+
+
 def test_manager_form_offers_only_their_team_and_its_practitioners():
     at = page_test("pages/meetings.py", "manager").run()
     assert at.multiselect(key="meetings_record_teams_0").options == ["Assessment North"]

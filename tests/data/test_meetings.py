@@ -18,7 +18,7 @@ from core.meetings import MeetingDraft
 from core.risks import RiskDraft
 from db.engine import get_engine, read_session, write_session
 from db.meetings import (
-    MeetingError, manager_summary, meeting_counts, meeting_history, record_meeting, totals_by_kind,
+    MeetingError, count_history, manager_summary, meeting_counts, meeting_history, record_meeting, totals_by_kind,
 )
 from db.models import (
     Answer, Audit, Case, Event, Meeting, MeetingAttendee, MeetingTeam, Moderation, ModerationAnswer, Practitioner,
@@ -438,6 +438,19 @@ def test_managers_see_meetings_about_their_teams_or_that_they_attended(world, db
         assert [m.id for m in meeting_history(s, world.scope(world.auditor), kinds=["reflective"])] == [about_b]
         with pytest.raises(PermissionError):
             meeting_history(s, world.scope(world.sponsor))
+
+
+def test_the_history_lists_the_newest_few_and_counts_them_all(world, db_url):
+    """A long history is cut on the server: the newest ``limit`` and the count of every match (3 for the
+    auditor, who sees all three; 2 for the manager; 1 reflective)."""
+    about_a, attended, about_b = _three_meetings(world, db_url)
+    with read_session(get_engine(db_url)) as s:
+        assert [m.id for m in meeting_history(s, world.scope(world.auditor), limit=2)] == [about_b, attended]
+        assert count_history(s, world.scope(world.auditor)) == 3
+        assert count_history(s, world.scope(world.manager)) == 2
+        assert count_history(s, world.scope(world.auditor), kinds=["reflective"]) == 1
+        with pytest.raises(PermissionError):
+            count_history(s, world.scope(world.sponsor))
 
 
 def test_counts_by_week_and_type_and_each_managers_history(world, db_url):
