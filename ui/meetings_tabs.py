@@ -131,7 +131,8 @@ def counts_tab(user: SignedInUser, programme_start: date | None, today: date) ->
     if not counts:
         st.info("No meetings in this period.")
         return
-    draw_ready_chart(counts_chart(scope, start, end, _counts=counts), width="stretch")
+    chart = counts_chart(scope, start, end, _counts=counts)
+    draw_ready_chart(chart, width="stretch")
     st.dataframe(
         pd.DataFrame(weekly_table(counts)), hide_index=True, width="stretch",
         column_config={"Week": st.column_config.DateColumn("Week beginning", format="DD MMM YYYY")},
