@@ -103,7 +103,7 @@ def meetings_chart(counts: list[WeekCount]) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("yearmonthdate(Week):O", title="Week beginning", axis=alt.Axis(format="%d %b", labelAngle=-45)),
-            y=alt.Y("Meetings:Q", title="Meetings", stack="zero"),
+            y=alt.Y("Meetings:Q", title="Meetings", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("Type:N", sort=labels, title="Type", scale=alt.Scale(domain=labels, range=KIND_COLOURS)),
             order=alt.Order("order:Q"),
             tooltip=[alt.Tooltip("Week:T", format="%d %b %Y"), "Type", "Meetings"],
