@@ -16,10 +16,14 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from core.audit_rules import AnswerInput
+from core.authz import Role, Scope
+from core.periods import parse_period
 from db import migrate
 from db.audits.saving import amend, save_draft, submit
 from db.engine import get_engine
 from db.moderation import grading as mg
+from db.queries.common import current_programme
+from db.queries.progress import progress_report
 from tests.conftest import DEMO_TODAY
 from tests.data.test_audit_entry import a_case, complete_form, neglect, scope_of
 from tests.data.test_moderation import FEEDBACK, _graded
@@ -114,3 +118,29 @@ def test_the_migration_fills_the_rollup_with_the_recount(sqlite_demo_url):
         rollup = _counts(session, ROLLUP)
         assert rollup and rollup == _counts(session, RECOUNT)
 
+
+
+def test_progress_domains_are_the_recount_for_a_programme_wide_and_a_team_audience(demo_session):
+    """The sponsor's figures come from the rollup, a manager's from the answers of their teams: both
+    equal the recount, domain by domain (Red 1, Amber 2, Green 3 or 4, not applicable 0)."""
+    programme = current_programme(demo_session)
+    period = parse_period("m2", programme.start_date, programme.weeks, DEMO_TODAY)
+    manager = scope_of(demo_session, "manager")
+    for scope, teams in ((Scope(0, "sponsor", frozenset({Role.SPONSOR})), None), (manager, manager.team_ids)):
+        recount: dict[str, list[int]] = {}
+        for domain, grade, n in demo_session.execute(text(
+            "SELECT question.domain, coalesce(answer.moderated_grade, answer.grade), count(*) "
+            "FROM answer JOIN audit ON audit.id = answer.audit_id JOIN question ON question.id = answer.question_id "
+            "WHERE audit.status = 'submitted' AND audit.audit_date BETWEEN :first AND :last "
+            "AND coalesce(answer.moderated_grade, answer.grade) IS NOT NULL "
+            + ("" if teams is None else f"AND audit.team_id IN ({','.join(map(str, sorted(teams)))}) ")
+            + "GROUP BY question.domain, coalesce(answer.moderated_grade, answer.grade)"),
+            {"first": period.start, "last": period.end},
+        ):
+            red, amber, green, grade_sum, not_applicable = recount.setdefault(domain, [0, 0, 0, 0, 0])
+            recount[domain] = [red + n * (grade == 1), amber + n * (grade == 2), green + n * (grade >= 3),
+                               grade_sum + n * grade, not_applicable + n * (grade == 0)]
+        report = progress_report(demo_session, scope, period, DEMO_TODAY)
+        figures = {d.domain: [d.rag.red, d.rag.amber, d.rag.green, d.grade_sum, d.not_applicable]
+                   for d in report.current.domains}
+        assert figures == recount and len(figures) >= 5, scope.username
