@@ -247,10 +247,10 @@ class AnswerDayCount(SQLModel, table=True):
     """How many answers of submitted audits had each reported grade, by audit day and question.
 
     A rollup for programme-wide Progress and the board report (a million answers become a few
-    thousand rows), never written on its own: ``db.rollups.refresh_days`` recounts a day from
-    ``Answer`` and ``Audit`` whenever a write could change it, so each day's rows are always the
-    recount of that day's answers (``tests/data/test_rollups.py``). The reported grade is the
-    moderated one where the audit was moderated; ungraded answers are not counted.
+    thousand rows), never written on its own: every write that changes what an audit counts for
+    moves it by the difference (``db.rollups``), so it always equals the recount of the answers
+    (``tests/data/test_rollups.py``). The reported grade is the moderated one where the audit was
+    moderated; ungraded answers are not counted.
     """
 
     __tablename__ = "answer_day_count"

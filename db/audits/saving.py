@@ -8,6 +8,7 @@ carrying both versions instead of overwriting someone else's work.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Literal
@@ -33,7 +34,8 @@ from db.audits.choices import CaseChoice, case_choice, entry_team_ids, question_
 from db.events import changes, record
 from db.models import Answer, Audit, Case, Event, RemedialAction, Theme, utcnow
 from db.queries.common import current_programme
-from db.rollups import refresh_days
+from db.rollups import apply as apply_to_rollup
+from db.rollups import contribution
 from db.templates import latest_version
 
 Outcome = Literal["saved", "invalid", "conflict", "refused"]
@@ -341,7 +343,7 @@ def _save(
             audit.case_id, audit.team_id, audit.practitioner_id = case.id, case.team_id, case.practitioner_id
             audit.theme_id, audit.template_version_id = form.theme_id, version_id
     was_submitted = audit.status == "submitted"
-    day_before = audit.audit_date
+    counted_before = contribution(session, audit.id) if was_submitted else Counter()  # Progress's rollup
     _apply_fields(audit, form)
     if submit and not was_submitted:
         audit.status = "submitted"
@@ -354,8 +356,9 @@ def _save(
         _apply_actions(session, audit, form, scope, today, creating)
         session.flush()
         if audit.status == "submitted":
-            # Progress's rollup: the day the audit counted on (an amendment may move it) and its day now.
-            refresh_days(session, [day_before if was_submitted else None, audit.audit_date])
+            # Progress's rollup moves by what the audit counted for before and counts for now (an
+            # amendment may change grades and move it to another day).
+            apply_to_rollup(session, counted_before, contribution(session, audit.id))
     except StaleDataError:
         # Another transaction changed the audit or one of its actions between our read and write.
         session.rollback()

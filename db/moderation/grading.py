@@ -14,7 +14,8 @@ from db.models import Answer, Audit, Case, Moderation, ModerationAnswer, Practit
     utcnow
 from db.moderation.common import FirstAuditor, ModerationError, Moderator, case_level, moderation_joins
 from db.queries.common import in_scope
-from db.rollups import refresh_days
+from db.rollups import apply as apply_to_rollup
+from db.rollups import contribution
 
 # ------------------------------------------------------------------ blind grading
 @dataclass(frozen=True)
@@ -320,6 +321,7 @@ def complete(
         raise ModerationError("This moderation is not waiting for agreed grades (already completed, or not graded).")
     before = {str(a.question_id): a.moderated_grade
               for a in session.exec(select(Answer).where(Answer.audit_id == audit.id))}
+    counted_before = contribution(session, audit.id)  # Progress's rollup, before the agreed grades
     for question in questions:
         grade = agreed[question.question_id]
         session.exec(update(ModerationAnswer).where(
@@ -331,7 +333,7 @@ def complete(
     before_overall = audit.moderated_overall_grade
     audit.moderated_overall_grade = agreed_overall  # through the ORM: bumps the audit's optimistic-lock version
     session.add(audit)
-    refresh_days(session, [audit.audit_date])  # the agreed grades are now the reported ones
+    apply_to_rollup(session, counted_before, contribution(session, audit.id))  # agreed grades now reported
     after = {str(q.question_id): agreed[q.question_id] for q in questions}
     record(session, scope.username, "moderation.completed", "moderation", moderation_id,
            before={"status": "graded"}, after={"status": "completed", "agreed_overall": agreed_overall, "agreed": after})
