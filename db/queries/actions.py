@@ -19,15 +19,15 @@ from core.actions import OUTSTANDING, ActionStatus, completion_in_time, overdue_
 from core.action_views import ActionCharts, ActionCounts, ActionView, TeamRate, sort_key, weekly_activity
 from core.authz import Scope
 from db.models import Audit, Case, Event, Practitioner, RemedialAction, Team, Theme, User
-from db.queries.common import in_scope, reported_overall
+from db.queries.common import in_scope, reported_overall, unindexed_on_sqlite
 
 OBJECT_TYPE = "remedial_action"
 # ``db.queries.common.action_of_submitted_audit``, written so that SQLite's planner walks the
 # actions (``ix_action_list``) and looks each audit up by id, instead of walking every submitted
 # audit through a heatmap index and probing for actions (3 to 4 times slower at 100,000 audits).
-# Wrapping the status in coalesce() changes no result (the column is never NULL).
+# PostgreSQL gets the plain column: its hash join took the headline from 1,078 to 353 ms at 1,000,000.
 of_submitted_audit = and_(col(RemedialAction.audit_id) == col(Audit.id),
-                          func.coalesce(col(Audit.status), "") == "submitted")
+                          unindexed_on_sqlite(col(Audit.status)) == "submitted")
 NO_OWNER = 0  # the owner filter's value for actions nobody owns
 _OUTSTANDING = tuple(s.value for s in OUTSTANDING)
 
