@@ -30,6 +30,7 @@ from db.queries.progress import programme_dates, progress_report
 from ui.cache import cached_query
 from ui.errors import refusable
 from ui.text import plain
+from ui.widgets import spec_of
 
 PRESENT = "present"
 SLIDE = "slide"
@@ -86,7 +87,7 @@ def _chart_specs(audience: tuple, period: Period, as_of: date, large: bool, *, _
             spec = spec.configure_axis(labelFontSize=16, titleFontSize=16).configure_legend(
                 labelFontSize=16, titleFontSize=16, symbolSize=180)
         height = spec.height if isinstance(spec.height, int) else 300
-        drawn.append(DrawnChart(chart.key, chart.title, chart.caption, spec.to_dict(), height))
+        drawn.append(DrawnChart(chart.key, chart.title, chart.caption, spec_of(spec), height))
     return drawn
 
 

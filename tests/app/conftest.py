@@ -30,6 +30,8 @@ def app_db(sqlite_demo_url, monkeypatch):
     """Every AppTest runs against its own copy of the demo database, with no caches left over."""
     monkeypatch.setenv("DATABASE_URL", sqlite_demo_url)
     monkeypatch.setenv("AUDIT_DEMO_MODE", "1")
+    # Every chart a page builds is checked against the Vega-Lite schema here (the served app skips it).
+    monkeypatch.setattr("ui.widgets.VALIDATE_CHARTS", True)
     st.cache_data.clear()
     st.cache_resource.clear()
     forget_prepared()
