@@ -196,46 +196,38 @@ class MeetingRow:
     follow_ups: str
 
 
-def _history(statement, scope: Scope, attendee_id: int | None, kinds, start: date | None, end: date | None):
-    """``statement`` limited to the meetings of the history: visible to the user, in the dates, attended
-    by ``attendee_id`` and of ``kinds`` when given."""
+@dataclass(frozen=True)
+class HistoryFilter:
+    """Which meetings of the history: attended by ``attendee_id``, of ``kinds``, held between the dates
+    (each part left out when not given)."""
+
+    attendee_id: int | None = None
+    kinds: tuple[str, ...] = ()
+    start: date | None = None
+    end: date | None = None
+
+
+def _history(statement, scope: Scope, filters: HistoryFilter):
+    """``statement`` limited to the meetings of the history the user may see, as ``filters`` choose."""
     _no_free_text(scope)
-    statement = _between(visible(statement, scope), start, end)
-    if attendee_id is not None:
-        statement = statement.where(
-            col(Meeting.id).in_(select(MeetingAttendee.meeting_id).where(MeetingAttendee.user_id == attendee_id))
-        )
-    if kinds:
-        statement = statement.where(col(Meeting.kind).in_(list(kinds)))
+    statement = _between(visible(statement, scope), filters.start, filters.end)
+    if filters.attendee_id is not None:
+        statement = statement.where(col(Meeting.id).in_(
+            select(MeetingAttendee.meeting_id).where(MeetingAttendee.user_id == filters.attendee_id)))
+    if filters.kinds:
+        statement = statement.where(col(Meeting.kind).in_(list(filters.kinds)))
     return statement
 
 
-def count_history(
-    session: Session,
-    scope: Scope,
-    *,
-    attendee_id: int | None = None,
-    kinds: tuple[str, ...] | list[str] | None = None,
-    start: date | None = None,
-    end: date | None = None,
-) -> int:
+def count_history(session: Session, scope: Scope, filters: HistoryFilter = HistoryFilter()) -> int:
     """How many meetings ``meeting_history`` would list without a limit."""
-    return session.exec(_history(select(func.count(col(Meeting.id))), scope, attendee_id, kinds, start, end)).one()
+    return session.exec(_history(select(func.count(col(Meeting.id))), scope, filters)).one()
 
 
-def meeting_history(
-    session: Session,
-    scope: Scope,
-    *,
-    attendee_id: int | None = None,
-    kinds: tuple[str, ...] | list[str] | None = None,
-    start: date | None = None,
-    end: date | None = None,
-    limit: int | None = None,
-) -> list[MeetingRow]:
-    """Meetings the user may see, newest first (the newest ``limit``); ``attendee_id`` keeps those a
-    user attended."""
-    statement = _history(select(Meeting, User.display_name), scope, attendee_id, kinds, start, end).join(
+def meeting_history(session: Session, scope: Scope, filters: HistoryFilter = HistoryFilter(), *,
+                    limit: int | None = None) -> list[MeetingRow]:
+    """Meetings the user may see, newest first (the newest ``limit``)."""
+    statement = _history(select(Meeting, User.display_name), scope, filters).join(
         User, User.id == Meeting.recorded_by_id
     )
     rows = session.exec(statement.order_by(col(Meeting.held_on).desc(), col(Meeting.id).desc()).limit(limit)).all()

@@ -18,6 +18,7 @@ from core.risks import SEVERITIES, STATUSES
 from core.workdays import week_start
 from db.engine import read_session
 from db.meetings import (
+    HistoryFilter,
     ManagerMeetings,
     MeetingRow,
     WeekCount,
@@ -61,12 +62,10 @@ def summary_for(scope: Scope, start: date | None, end: date | None) -> list[Mana
 
 
 @cached_query
-def history_for(scope: Scope, attendee_id: int | None, kinds: tuple[str, ...], start: date | None,
-                end: date | None, limit: int) -> tuple[list[MeetingRow], int]:
+def history_for(scope: Scope, filters: HistoryFilter, limit: int) -> tuple[list[MeetingRow], int]:
     """The newest ``limit`` meetings of the history, and how many there are in all."""
     with read_session() as session:
-        filters = {"attendee_id": attendee_id, "kinds": kinds, "start": start, "end": end}
-        return meeting_history(session, scope, limit=limit, **filters), count_history(session, scope, **filters)
+        return meeting_history(session, scope, filters, limit=limit), count_history(session, scope, filters)
 
 
 @cached_query

@@ -14,7 +14,7 @@ import streamlit as st
 from core.authz import Scope
 from core.meetings import MEETING_KINDS, MENTORING_KINDS, MeetingDraft, kind_label, weekly_table
 from db.engine import write_session
-from db.meetings import MeetingError, WeekCount, record_meeting, totals_by_kind
+from db.meetings import HistoryFilter, MeetingError, WeekCount, record_meeting, totals_by_kind
 from db.users import SignedInUser
 from ui.cache import cached_query
 from ui.flash import flash
@@ -169,7 +169,7 @@ def history_tab(user: SignedInUser, managers: dict, programme_start: date | None
     )
     kinds = right.multiselect("Types", list(MEETING_KINDS), format_func=kind_label, key="meetings_history_kinds",
                               placeholder="All types")
-    history, total = history_for(scope, chosen, tuple(kinds), start, end, HISTORY_SHOWN)
+    history, total = history_for(scope, HistoryFilter(chosen, tuple(kinds), start, end), HISTORY_SHOWN)
     if not history:
         st.info("No meetings match.")
         return

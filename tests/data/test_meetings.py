@@ -18,7 +18,7 @@ from core.meetings import MeetingDraft
 from core.risks import RiskDraft
 from db.engine import get_engine, read_session, write_session
 from db.meetings import (
-    MeetingError, count_history, manager_summary, meeting_counts, meeting_history, record_meeting, totals_by_kind,
+    HistoryFilter, MeetingError, count_history, manager_summary, meeting_counts, meeting_history, record_meeting, totals_by_kind,
 )
 from db.models import (
     Answer, Audit, Case, Event, Meeting, MeetingAttendee, MeetingTeam, Moderation, ModerationAnswer, Practitioner,
@@ -434,8 +434,9 @@ def test_managers_see_meetings_about_their_teams_or_that_they_attended(world, db
         mine = meeting_history(s, world.scope(world.manager))
         assert [m.id for m in mine] == [attended, about_a]
         assert mine[1].teams == ("Team A",) and mine[0].attendees == ("Morgan Manager",)
-        assert [m.id for m in meeting_history(s, world.scope(world.manager), attendee_id=world.manager.id)] == [attended]
-        assert [m.id for m in meeting_history(s, world.scope(world.auditor), kinds=["reflective"])] == [about_b]
+        attended_by_manager = HistoryFilter(attendee_id=world.manager.id)
+        assert [m.id for m in meeting_history(s, world.scope(world.manager), attended_by_manager)] == [attended]
+        assert [m.id for m in meeting_history(s, world.scope(world.auditor), HistoryFilter(kinds=("reflective",)))] == [about_b]
         with pytest.raises(PermissionError):
             meeting_history(s, world.scope(world.sponsor))
 
@@ -448,7 +449,7 @@ def test_the_history_lists_the_newest_few_and_counts_them_all(world, db_url):
         assert [m.id for m in meeting_history(s, world.scope(world.auditor), limit=2)] == [about_b, attended]
         assert count_history(s, world.scope(world.auditor)) == 3
         assert count_history(s, world.scope(world.manager)) == 2
-        assert count_history(s, world.scope(world.auditor), kinds=["reflective"]) == 1
+        assert count_history(s, world.scope(world.auditor), HistoryFilter(kinds=("reflective",))) == 1
         with pytest.raises(PermissionError):
             count_history(s, world.scope(world.sponsor))
 
