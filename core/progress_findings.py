@@ -48,6 +48,17 @@ class Headline:
         return self._text(self.number, self.n)
 
     @property
+    def figure(self) -> str:
+        """The tile's large figure: a share's percentage alone ("13%"), which fits a quarter of a 1366 px
+        screen; "13% of 168 audits" was cut to "13% of 16..." there. ``of_what`` goes under it."""
+        return percent(self.number) if self.is_share else self.value
+
+    @property
+    def of_what(self) -> str:
+        """Under a share's tile, its n and what it counts ("of 168 audits"); empty for a count."""
+        return f"of {self.n or 0} {self.unit}".rstrip() if self.is_share else ""
+
+    @property
     def previous(self) -> str | None:
         return self._text(self.previous_number, self.previous_n) if self.has_previous else None
 

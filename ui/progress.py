@@ -204,9 +204,12 @@ def draw_headlines(report: ProgressReport, columns: int = 4) -> None:
             help_text = f"{item.label}. {item.help}"
             if previous and item.previous is not None:
                 help_text = f"{help_text} {previous}: {item.previous}."
-            column.metric(item.tile_label, item.value, delta=item.delta,
-                          delta_color="normal" if item.higher_is_better else "inverse", help=plain(help_text),
-                          border=True)
+            # A share's n goes under its percentage, inside the same bordered tile.
+            tile = column.container(border=True, height="stretch")  # the row's tiles are one height
+            tile.metric(item.tile_label, item.figure, delta=item.delta,
+                        delta_color="normal" if item.higher_is_better else "inverse", help=plain(help_text))
+            if item.of_what:
+                tile.caption(plain(item.of_what))
 
 
 def draw_narrative(report: ProgressReport) -> None:

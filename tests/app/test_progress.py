@@ -36,6 +36,19 @@ def _practitioner_names(url: str) -> list[str]:
         return [p.name for p in session.exec(select(Practitioner)).all()]
 
 
+def _tiles(at) -> dict[str, str]:
+    """The headline tiles as a user reads them: label -> the large figure, then a share's n under it
+    in the same tile ("22%" and "of 168 audits" read "22% of 168 audits")."""
+    tiles = {}
+    for node in at.main:
+        children = list(getattr(node, "children", {}).values())
+        metrics = [child for child in children if child.type == "metric"]
+        if len(metrics) == 1:
+            under = [child.value for child in children if child.type == "caption"]
+            tiles[metrics[0].label] = " ".join([metrics[0].value, *under])
+    return tiles
+
+
 def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -84,7 +97,9 @@ def test_month_2_on_the_page_is_month_2_in_the_database(app_db):
         period = parse_period("m2", programme.start_date, programme.weeks, DEMO_TODAY)
         report = progress_report(session, _sponsor(session), period, DEMO_TODAY)
     red = next(h for h in headlines(report) if h.label == "Red audits (Inadequate overall)")
-    assert metrics["Red audits, Month 2"] == red.value == f"{percent(red.number)} of {report.current.rag.total} audits"
+    # A share's tile: the percentage large, its n under it in the same tile.
+    assert metrics["Red audits, Month 2"] == percent(red.number)
+    assert _tiles(at)["Red audits, Month 2"] == red.value == f"{percent(red.number)} of {report.current.rag.total} audits"
     assert "What changed since Month 1 (weeks 1-4)" in texts(at)
 
 
@@ -171,7 +186,8 @@ def test_every_number_on_the_dashboard_is_in_the_report(app_db):
     at = page_test(PAGE, "sponsor")
     at.query_params["period"] = "m2"
     at.run()
-    metrics = _metrics(at)
+    metrics = _tiles(at)
+    assert len(metrics) == 8
     frames = [frame.value for frame in at.dataframe]
     with Session(get_engine(app_db)) as session:
         from core.periods import parse_period

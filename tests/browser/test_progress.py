@@ -16,11 +16,14 @@ CHART = "[data-testid='stVegaLiteChart']"
 
 
 def _tiles(page) -> dict[str, str]:
-    """The headline tiles as the user reads them: label -> value."""
+    """The headline tiles as the user reads them: label -> value, with a share's n under it
+    ("13%" and "of 168 audits" read as "13% of 168 audits")."""
     tiles = {}
-    for metric in page.locator("[data-testid='stMetric']").all():
-        label = metric.locator("[data-testid='stMetricLabel']").inner_text().strip()
-        tiles[label] = metric.locator("[data-testid='stMetricValue']").inner_text().strip()
+    for tile in page.locator("[data-testid='stColumn']").filter(has=page.locator("[data-testid='stMetric']")).all():
+        label = tile.locator("[data-testid='stMetricLabel']").inner_text().strip()
+        value = tile.locator("[data-testid='stMetricValue']").inner_text().strip()
+        under = tile.locator("[data-testid='stCaptionContainer']")
+        tiles[label] = f"{value} {under.inner_text().strip()}" if under.count() else value
     return tiles
 
 
