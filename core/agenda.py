@@ -122,12 +122,31 @@ class RiskFact:
 
 
 @dataclass(frozen=True)
+class AuditTally:
+    """The counts of audits two rules need, rather than every audit of four weeks.
+
+    ``by_practitioner``: audits of each practitioner in the Red window (the denominator of "3 of 5
+    audits Red"). ``team_weeks``: per (team, "this" or "last" week), graded audits (not "not
+    applicable") and how many of them are Red. ``team_names``: the teams in ``team_weeks``.
+    ``core.agenda_rules.tally_of`` counts them from the audits; ``db.queries.agenda`` in SQL, and a
+    data test holds the two to the same agenda.
+    """
+
+    by_practitioner: dict[int, int]
+    team_weeks: dict[tuple[int, str], tuple[int, int]]
+    team_names: dict[int, str]
+
+
+@dataclass(frozen=True)
 class AgendaInputs:
+    # Every submitted audit the rules look at, or, with ``tally``, only the Red ones (the rules need
+    # the details of those alone; the counts come from the tally).
     audits: tuple[AuditFact, ...] = ()
     actions: tuple[ActionFact, ...] = ()
     safeguarding: tuple[SafeguardingFact, ...] = ()
     moderations: tuple[ModerationFact, ...] = ()
     open_risks: tuple[RiskFact, ...] = ()
+    tally: AuditTally | None = None
 
 
 # ------------------------------------------------------------------ the agenda

@@ -46,7 +46,7 @@ from core.actions import overdue_cutoff
 from core.agenda import (
     DEFAULT_RULES, DONE_ACTION_STATUSES, MODERATION_DISAGREEMENT, OPEN_RISK_STATUSES, OVERDUE_ACTIONS,
     RED_PRACTITIONER, RED_SHARE_RISE, RISK_REVIEW, SAFEGUARDING, ActionFact, AgendaInputs, AgendaItem, AgendaRules,
-    AgendaWeek, AuditFact, RiskFact, fmt,
+    AgendaWeek, AuditFact, AuditTally, RiskFact, fmt,
 )
 from core.grades import Grade, Rag, rag_of
 from core.workdays import working_days_between
@@ -102,17 +102,44 @@ def _safeguarding_items(week: AgendaWeek, inputs: AgendaInputs) -> list[AgendaIt
     return items
 
 
-def _red_practitioner_items(week: AgendaWeek, inputs: AgendaInputs, rules: AgendaRules) -> list[AgendaItem]:
+THIS_WEEK, LAST_WEEK = "this", "last"
+
+
+def tally_of(week: AgendaWeek, audits: tuple[AuditFact, ...], rules: AgendaRules) -> AuditTally:
+    """The counts the rules need, from every audit they look at (the reference for the SQL tally)."""
     start = week.red_window_start(rules)
-    by_practitioner: dict[int, list[AuditFact]] = defaultdict(list)
-    for audit in inputs.audits:
+    by_practitioner: dict[int, int] = defaultdict(int)
+    team_weeks: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    names: dict[int, str] = {}
+    for audit in audits:
         if audit.practitioner_id is not None and start <= audit.audit_date <= week.as_of:
-            by_practitioner[audit.practitioner_id].append(audit)
+            by_practitioner[audit.practitioner_id] += 1
+        if audit.overall is None or audit.overall == Grade.NOT_APPLICABLE:
+            continue
+        if week.start <= audit.audit_date <= week.as_of:
+            bucket = THIS_WEEK
+        elif week.previous_start <= audit.audit_date < week.start:
+            bucket = LAST_WEEK
+        else:
+            continue
+        names[audit.team_id] = audit.team
+        team_weeks[audit.team_id, bucket][0] += 1
+        team_weeks[audit.team_id, bucket][1] += is_red(audit.overall)
+    return AuditTally(dict(by_practitioner), {key: (n, red) for key, (n, red) in team_weeks.items()}, names)
+
+
+def _red_practitioner_items(week: AgendaWeek, inputs: AgendaInputs, tally: AuditTally,
+                            rules: AgendaRules) -> list[AgendaItem]:
+    start = week.red_window_start(rules)
+    reds_of: dict[int, list[AuditFact]] = defaultdict(list)
+    for audit in inputs.audits:
+        if audit.practitioner_id is not None and start <= audit.audit_date <= week.as_of and is_red(audit.overall):
+            reds_of[audit.practitioner_id].append(audit)
     found = []
-    for practitioner_id, audits in by_practitioner.items():
-        reds = sorted((a for a in audits if is_red(a.overall)), key=lambda a: (a.audit_date, a.audit_id))
+    for practitioner_id, reds in reds_of.items():
         if len(reds) >= rules.min_red_audits:
-            found.append((practitioner_id, audits, reds))
+            reds.sort(key=lambda a: (a.audit_date, a.audit_id))
+            found.append((practitioner_id, tally.by_practitioner[practitioner_id], reds))
     # Most Red audits first, then by name.
     found.sort(key=lambda f: (-len(f[2]), f[2][-1].practitioner or "", f[0]))
     items = []
@@ -123,7 +150,7 @@ def _red_practitioner_items(week: AgendaWeek, inputs: AgendaInputs, rules: Agend
             rule=RED_PRACTITIONER,
             title=f"{latest.practitioner}: repeated Red audits",
             reason=(
-                f"{len(reds)} of {_plural(len(audits), 'audit')} Red (Inadequate overall) in the "
+                f"{len(reds)} of {_plural(audits, 'audit')} Red (Inadequate overall) in the "
                 f"{rules.red_window_weeks} weeks {fmt(start)} to {fmt(week.end)}; the latest on "
                 f"{fmt(latest.audit_date)} in {latest.team}."
             ),
@@ -136,42 +163,29 @@ def _red_practitioner_items(week: AgendaWeek, inputs: AgendaInputs, rules: Agend
     return items
 
 
-def _red_share_items(week: AgendaWeek, inputs: AgendaInputs, rules: AgendaRules) -> list[AgendaItem]:
-    # (audits, reds) per team, this week and the week before
-    this_week: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    last_week: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    names: dict[int, str] = {}
-    for audit in inputs.audits:
-        if audit.overall is None or audit.overall == Grade.NOT_APPLICABLE:
-            continue
-        if week.start <= audit.audit_date <= week.as_of:
-            bucket = this_week
-        elif week.previous_start <= audit.audit_date < week.start:
-            bucket = last_week
-        else:
-            continue
-        names[audit.team_id] = audit.team
-        bucket[audit.team_id][0] += 1
-        bucket[audit.team_id][1] += is_red(audit.overall)
+def _red_share_items(week: AgendaWeek, tally: AuditTally, rules: AgendaRules) -> list[AgendaItem]:
     items = []
-    for team_id, (audits, reds) in this_week.items():
-        before_audits, before_reds = last_week.get(team_id, (0, 0))
+    for (team_id, bucket), (audits, reds) in tally.team_weeks.items():
+        if bucket != THIS_WEEK:
+            continue
+        before_audits, before_reds = tally.team_weeks.get((team_id, LAST_WEEK), (0, 0))
         if reds == 0 or audits < rules.min_team_audits or before_audits == 0:
             continue
         share, before = _share(reds, audits), _share(before_reds, before_audits)
         if share <= before:
             continue
+        name = tally.team_names[team_id]
         items.append(AgendaItem(
             key=f"{RED_SHARE_RISE}:team-{team_id}",
             rule=RED_SHARE_RISE,
-            title=f"{names[team_id]}: Red share rose",
+            title=f"{name}: Red share rose",
             reason=(
                 f"{share:.0%} Red in the week of {fmt(week.start)} ({reds} of {_plural(audits, 'audit')}) against "
                 f"{before:.0%} the week before ({before_reds} of {before_audits})."
             ),
             severity="high" if share >= 0.5 else "medium",
             team_id=team_id,
-            team=names[team_id],
+            team=name,
         ))
     return sorted(items, key=lambda i: i.title)
 
@@ -287,10 +301,11 @@ def build_agenda(
     week: AgendaWeek, inputs: AgendaInputs, rules: AgendaRules = DEFAULT_RULES
 ) -> list[AgendaItem]:
     """The suggested agenda for ``week``, in agenda order (see the module docstring)."""
+    tally = inputs.tally if inputs.tally is not None else tally_of(week, inputs.audits, rules)
     items = [
         *_safeguarding_items(week, inputs),
-        *_red_practitioner_items(week, inputs, rules),
-        *_red_share_items(week, inputs, rules),
+        *_red_practitioner_items(week, inputs, tally, rules),
+        *_red_share_items(week, tally, rules),
         *_overdue_items(week, inputs, rules),
         *_moderation_items(week, inputs, rules),
     ]

@@ -602,3 +602,36 @@ def test_a_manager_sees_practitioners_of_their_own_teams_only(world, db_url):
         assert seen_by_manager.practitioners == ("Amira Bell", "1 practitioner of other teams")
         [seen_by_auditor] = meeting_history(s, world.scope(world.auditor))
         assert seen_by_auditor.practitioners == ("Amira Bell", "Cara Dunn")
+
+
+def test_the_agenda_from_sql_counts_is_the_agenda_from_every_audit(demo_session):
+    """The agenda's Red-audit rules take counts from SQL (``db.queries.agenda``) and the Red audits alone;
+    built instead from every audit of the weeks they look at (``core.agenda_rules.tally_of``), read here
+    with plain SQL, the agenda is the same, item for item, for each of four weeks and two scopes."""
+    from dataclasses import replace
+
+    from sqlalchemy import text
+
+    from core.agenda import RED_SHARE_RISE, AgendaWeek, AuditFact
+    from core.agenda_rules import build_agenda
+    from core.workdays import week_start
+    from db.queries.agenda import agenda_inputs
+
+    rules_seen = set()
+    for username in ("auditor", "manager"):
+        scope = load_signed_in(demo_session, username).scope
+        for weeks_back in range(4):
+            week = AgendaWeek(week_start(DEMO_TODAY) - timedelta(weeks=weeks_back), DEMO_TODAY)
+            teams = "" if scope.team_ids is None else f"AND audit.team_id IN ({','.join(map(str, scope.team_ids))})"
+            every_audit = tuple(AuditFact(*row[:1], date.fromisoformat(str(row[1])[:10]), *row[2:])
+                                for row in demo_session.execute(text(
+                "SELECT audit.id, audit.audit_date, audit.team_id, team.name, audit.practitioner_id, practitioner.name, "
+                "coalesce(audit.moderated_overall_grade, audit.overall_grade) FROM audit "
+                "JOIN team ON team.id = audit.team_id LEFT JOIN practitioner ON practitioner.id = audit.practitioner_id "
+                f"WHERE audit.status = 'submitted' AND audit.audit_date BETWEEN :first AND :last {teams}"),
+                {"first": week.data_from(), "last": week.as_of}))
+            inputs = agenda_inputs(demo_session, scope, week)
+            from_sql = build_agenda(week, inputs)
+            assert from_sql == build_agenda(week, replace(inputs, audits=every_audit, tally=None)), (username, week)
+            rules_seen |= {item.rule for item in from_sql}
+    assert {RED_PRACTITIONER, RED_SHARE_RISE} <= rules_seen  # both rules found something to compare
