@@ -11,9 +11,9 @@ The rules themselves are in ``core.agenda_rules``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cached_property
 from typing import NamedTuple
-from datetime import date, timedelta
 
 from core.workdays import week_start
 
@@ -121,12 +121,15 @@ class RiskFact:
     source: str
 
 
+THIS_WEEK, LAST_WEEK = "this", "last"  # the weeks of ``AuditTally.team_weeks``
+
+
 @dataclass(frozen=True)
 class AuditTally:
     """The counts of audits two rules need, rather than every audit of four weeks.
 
     ``by_practitioner``: audits of each practitioner in the Red window (the denominator of "3 of 5
-    audits Red"). ``team_weeks``: per (team, "this" or "last" week), graded audits (not "not
+    audits Red"). ``team_weeks``: per (team, ``THIS_WEEK`` or ``LAST_WEEK``), graded audits (not "not
     applicable") and how many of them are Red. ``team_names``: the teams in ``team_weeks``.
     ``core.agenda_rules.tally_of`` counts them from the audits; ``db.queries.agenda`` in SQL, and a
     data test holds the two to the same agenda.

@@ -46,7 +46,7 @@ from core.actions import overdue_cutoff
 from core.agenda import (
     DEFAULT_RULES, DONE_ACTION_STATUSES, MODERATION_DISAGREEMENT, OPEN_RISK_STATUSES, OVERDUE_ACTIONS,
     RED_PRACTITIONER, RED_SHARE_RISE, RISK_REVIEW, SAFEGUARDING, ActionFact, AgendaInputs, AgendaItem, AgendaRules,
-    AgendaWeek, AuditFact, AuditTally, RiskFact, fmt,
+    LAST_WEEK, THIS_WEEK, AgendaWeek, AuditFact, AuditTally, RiskFact, fmt,
 )
 from core.grades import Grade, Rag, rag_of
 from core.workdays import working_days_between
@@ -100,9 +100,6 @@ def _safeguarding_items(week: AgendaWeek, inputs: AgendaInputs) -> list[AgendaIt
             team=concern.team,
         ))
     return items
-
-
-THIS_WEEK, LAST_WEEK = "this", "last"
 
 
 def tally_of(week: AgendaWeek, audits: tuple[AuditFact, ...], rules: AgendaRules) -> AuditTally:

@@ -90,6 +90,7 @@ def question_grades(allow_na: bool = False) -> list[int]:
     """The grades a question offers, best first, and "not applicable" last where the question allows it."""
     return [int(g) for g in OVERALL_GRADES] + ([int(Grade.NOT_APPLICABLE)] if allow_na else [])
 
+
 @cache  # a handful of possible grades, asked about for every audit a page counts
 def rag_of(grade: Grade | int | None) -> Rag | None:
     """The RAG colour of a grade; None for not applicable or not yet graded."""

@@ -242,7 +242,6 @@ class Answer(SQLModel, table=True):
     moderated_grade: int | None = None
 
 
-
 class AnswerDayCount(SQLModel, table=True):
     """How many answers of submitted audits had each reported grade, by audit day and question.
 
@@ -258,6 +257,7 @@ class AnswerDayCount(SQLModel, table=True):
     question_id: int = Field(foreign_key="question.id", primary_key=True)
     grade: int = Field(primary_key=True)
     answers: int
+
 
 # ---------------------------------------------------------------- moderation
 class Moderation(SQLModel, table=True):

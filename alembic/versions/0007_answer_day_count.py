@@ -6,8 +6,8 @@ Create Date: 2026-11-30 10:30:00
 
 ``answer_day_count`` holds how many answers of submitted audits had each reported grade (the
 moderated one where there is one), by audit day and question. ``db.rollups`` keeps it equal to
-a recount of ``answer``: every write that can change a day recounts that day. The upgrade fills
-it with the recount of every day already stored.
+a recount of ``answer``: every write that changes what an audit counts for moves it by the
+difference. The upgrade fills it with the recount of every day already stored.
 """
 from typing import Sequence, Union
 

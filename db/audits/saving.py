@@ -38,6 +38,7 @@ from db.rollups import apply as apply_to_rollup
 from db.rollups import contribution
 from db.templates import latest_version
 
+
 Outcome = Literal["saved", "invalid", "conflict", "refused"]
 
 

@@ -17,6 +17,8 @@ from sqlmodel import Session, col, select
 
 from core.agenda import (
     DEFAULT_RULES,
+    LAST_WEEK,
+    THIS_WEEK,
     ActionFact,
     AgendaInputs,
     AgendaItem,
@@ -29,7 +31,7 @@ from core.agenda import (
     SafeguardingFact,
     fmt,
 )
-from core.agenda_rules import LAST_WEEK, THIS_WEEK, build_agenda
+from core.agenda_rules import build_agenda
 from core.authz import Scope, may_open
 from core.meetings import MeetingDraft
 from core.risks import OPEN_STATUSES, RiskDraft
