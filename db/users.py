@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from sqlmodel import Session, col, delete, func, select
 
 from core.authz import Role, Scope, parse_roles
+from core.identity import may_use_password
 from core.passwords import (
     ADDRESS_WINDOW_MINUTES, account_delay, address_delay, bcrypt_cost, check_password, hash_password,
     password_problem, verify_password,
@@ -74,6 +75,14 @@ def load_signed_in(session: Session, username: str) -> SignedInUser | None:
     )
 
 
+def may_resume_by_cookie(session: Session, username: str) -> bool:
+    """Whether a sign-in cookie naming ``username`` may sign a session in: the user is active and
+    may sign in with a password (a user who signs in through the identity provider only has no
+    password session to resume, whatever cookie an earlier method left behind; docs/sso.md)."""
+    user = get_user(session, username)
+    return user is not None and user.active and may_use_password(user.sign_in)
+
+
 def get_user(session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == username)).first()
 
@@ -128,10 +137,9 @@ def create_user(
 def login_credentials(session: Session, now: datetime | None = None) -> dict:
     """The credentials dict streamlit-authenticator expects, built from the users table.
 
-    Only active users who may sign in with a password are in it: the library uses it to accept a
-    sign-in cookie, and a deactivated user's cookie must not sign them in (``ui.auth`` catches the
-    library's refusal and shows the sign-in form); users who sign in through the identity provider
-    only have no password sign-in (docs/sso.md). Passwords are checked by ``check_sign_in``.
+    Only active users who may sign in with a password are in it; users who sign in through the
+    identity provider only have no password sign-in (docs/sso.md). Passwords are checked by
+    ``check_sign_in``, and a sign-in cookie by ``ui.auth`` with ``may_resume_by_cookie``.
     """
     del now  # a delayed account is not locked: its live sessions carry on
     users = session.exec(select(User).where(col(User.active).is_(True), User.sign_in != "provider")).all()

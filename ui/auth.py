@@ -18,15 +18,15 @@ from datetime import datetime, timedelta, timezone
 
 import streamlit as st
 import streamlit_authenticator as stauth
-from streamlit_authenticator.utilities.exceptions import LoginError
 
 from core.config import Settings, load_settings
+from core.session_cookie import cookie_session
 from db.bootstrap import prepare_database
 from db.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORDS
 from db.engine import get_engine, read_session, write_session
 from db.users import (
-    SignedInUser, check_sign_in, load_signed_in, login_credentials, record_login, revoke_sessions, sign_in_wait,
-    touch_activity,
+    SignedInUser, check_sign_in, load_signed_in, login_credentials, may_resume_by_cookie, record_login, revoke_sessions,
+    sign_in_wait, touch_activity,
 )
 from ui.errors import database_errors, is_unavailable, show_refused_write
 from ui.per_run import once_per_run
@@ -108,12 +108,36 @@ def _forget_cookie(auth: stauth.Authenticate) -> None:
         log.warning("could not clear the sign-in cookie: %s", error.__class__.__name__)
 
 
-def _cookie_issued_at(auth: stauth.Authenticate, config: Settings) -> datetime | None:
-    token = getattr(auth.cookie_controller.cookie_model, "token", None)
-    if not isinstance(token, dict) or "exp_date" not in token:
+def _request_cookie(config: Settings) -> str | None:
+    """The sign-in cookie the browser sent when it opened this session (None: it sent none)."""
+    try:
+        return st.context.cookies.get(config.cookie_name)
+    except Exception:  # no request behind this run (a bare script run)
         return None
-    issued = token["exp_date"] - config.cookie_expiry_days * 86400
-    return datetime.fromtimestamp(issued, tz=timezone.utc)
+
+
+def _sign_in_by_cookie(config: Settings) -> stauth.Authenticate | None:
+    """Sign the session in from the request's own cookie, as streamlit-authenticator's ``login``
+    would, but without building the authenticator: its cookie component, once the browser has
+    drawn it, reports the cookies back and so runs the whole page a second time on every page load.
+    Signing out in this session sets the library's ``logout`` flag; the session's request still
+    carries the old cookie, so the flag keeps it from signing the session back in. Returns the
+    authenticator when it had to build one (to clear a cookie), for the sign-in form to reuse."""
+    if st.session_state.get("logout"):
+        return None
+    cookie = cookie_session(_request_cookie(config), config.cookie_key, config.cookie_expiry_days, _now())
+    if cookie is None:
+        return None
+    with read_session(get_engine(config.database_url)) as session:
+        may_resume = may_resume_by_cookie(session, cookie.username)
+    if not may_resume:  # deactivated, or moved to the identity provider: the form, and the cookie cleared
+        _clear_session(NOT_ACTIVE_MESSAGE)
+        auth = _authenticator(config)
+        _forget_cookie(auth)
+        return auth
+    st.session_state.update(name=None, email=None, roles=None, username=cookie.username, authentication_status=True)
+    st.session_state[SIGNED_IN_AT] = cookie.issued_at
+    return None
 
 
 def client_address() -> str | None:
@@ -180,17 +204,9 @@ def _authenticate() -> tuple[SignedInUser | None, stauth.Authenticate | None]:
         return provider_user, None
     auth = None  # built only when needed: its cookie component may render once per run
     if not st.session_state.get("authentication_status"):
-        # A valid cookie signs the user back in, unless it predates their last sign-out.
-        auth = _authenticator(config)
-        try:
-            auth.login(location="unrendered")
-        except LoginError:
-            # The cookie names someone who is not an active user any more.
-            _clear_session(NOT_ACTIVE_MESSAGE)
-            _forget_cookie(auth)
-            return None, auth
-        if st.session_state.get("authentication_status"):
-            st.session_state[SIGNED_IN_AT] = _cookie_issued_at(auth, config) or _now()
+        # A valid cookie signs the user back in, unless it predates their last sign-out or names
+        # someone who may not sign in with a password any more.
+        auth = _sign_in_by_cookie(config)
     username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
     user = None
     if username:

@@ -29,6 +29,9 @@ def test_the_cookie_signs_back_in_until_the_user_signs_out(browser, page, server
     # ...until the user signs out: then the same cookie is refused by the server.
     page.get_by_role("button", name="Sign out").click()
     wait_idle(page, settle=1.0)
+    # The cookie component's own rerun, after it has deleted the cookie, runs in this session, whose
+    # request still carries the old cookie: it must not sign the session back in.
+    assert page.get_by_label("Username").is_visible()
     body = _cookie_visit(browser, server, cookies)
     assert "Sign out" not in body
     assert "Username" in body

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
+import jwt
 import pytest
 from sqlmodel import Session, select
 from streamlit_authenticator.models.cookie_model import CookieModel
@@ -20,6 +21,7 @@ from db.engine import get_engine, write_session
 from db.models import Event, User
 from db.users import get_user, load_signed_in, login_credentials, record_login, sign_in_wait
 from tests.app.conftest import page_test, texts
+import ui.auth
 from ui.auth import FAILED_MESSAGE, LAST_ACTIVITY, SIGNED_IN_AT
 from ui.errors import UNAVAILABLE_MESSAGE
 
@@ -188,11 +190,63 @@ def test_a_page_refusal_is_logged_once_per_visit(app_db):
 
 
 # ------------------------------------------------------------------ crash pages (point 4)
-def test_a_deactivated_users_live_cookie_gets_the_sign_in_form_and_is_cleared(app_db, monkeypatch):
+def _browser_sends(monkeypatch, username: str, key: str | None = None, issued_days_ago: float = 0) -> list:
+    """The session's request carries a sign-in cookie for ``username``, as streamlit-authenticator writes
+    it: signed with the app's key (unless ``key``) and expiring the cookie's lifetime after it was issued.
+    Returns the list each cookie deletion appends to."""
     deleted = []
-    token = {"username": "auditor", "exp_date": time.time() + 3600}
-    monkeypatch.setattr(CookieModel, "get_cookie", lambda self: token)
+    monkeypatch.setattr(ui.auth, "_request_cookie", lambda config: jwt.encode(
+        {"username": username, "exp_date": time.time() + (config.cookie_expiry_days - issued_days_ago) * 86400},
+        key or config.cookie_key, algorithm="HS256"))
     monkeypatch.setattr(CookieModel, "delete_cookie", lambda self: deleted.append(True))
+    return deleted
+
+
+def test_a_live_cookie_signs_the_session_in_without_a_second_run(app_db, monkeypatch):
+    # The library's cookie component is drawn with the sign-in form; once the browser has drawn it, it
+    # reports the cookies back, which runs the whole page again. A cookie sign-in must not draw it.
+    assert len(page_test("app.py").run().get("component_instance")) == 1
+    _browser_sends(monkeypatch, "auditor")
+    at = page_test("app.py").run()
+    assert at.session_state["username"] == "auditor"
+    assert at.title[0].value == "Overview"
+    assert not at.get("component_instance")
+
+
+def test_signing_out_is_not_undone_by_the_cookie_the_session_was_opened_with(app_db, monkeypatch):
+    # The browser deletes the cookie, but this session's request keeps it. The library marks the
+    # session signed out ("logout"), and the cookie must not sign it back in (the browser journey
+    # tests/browser/test_session_security.py signs out through the button).
+    _browser_sends(monkeypatch, "auditor")
+    at = page_test("app.py", logout=True).run()
+    assert not at.session_state["authentication_status"]
+    assert any(b.label == "Sign in" for b in at.button)
+
+
+@pytest.mark.parametrize("case", ["forged", "expired"])
+def test_a_forged_or_expired_cookie_gets_the_sign_in_form(app_db, monkeypatch, case):
+    if case == "forged":
+        _browser_sends(monkeypatch, "admin", key="not-the-apps-key-" * 3)
+    else:
+        _browser_sends(monkeypatch, "admin", issued_days_ago=400)  # longer ago than any cookie lives
+    at = page_test("app.py").run()
+    assert not at.session_state["authentication_status"]
+    assert any(b.label == "Sign in" for b in at.button)
+    assert not any(t.value == "Overview" for t in at.title)
+
+
+def test_a_cookie_of_a_user_moved_to_the_identity_provider_gets_the_form_and_is_cleared(app_db, monkeypatch):
+    deleted = _browser_sends(monkeypatch, "auditor")
+    with write_session(get_engine(app_db)) as session:
+        get_user(session, "auditor").sign_in = "provider"
+    at = page_test("app.py").run()
+    assert "Your account is not active" in texts(at)
+    assert any(b.label == "Sign in" for b in at.button)
+    assert deleted
+
+
+def test_a_deactivated_users_live_cookie_gets_the_sign_in_form_and_is_cleared(app_db, monkeypatch):
+    deleted = _browser_sends(monkeypatch, "auditor")
     at = page_test("app.py").run()
     assert at.session_state["username"] == "auditor"  # the cookie signs the active user in
     with write_session(get_engine(app_db)) as session:
