@@ -38,7 +38,8 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url
-        full_env = {**os.environ, "DATABASE_URL": database_url, "AUDIT_DEMO_MODE": "1", **(env or {})}
+        full_env = {**os.environ, "DATABASE_URL": database_url, "AUDIT_DEMO_MODE": "1", "PYTHONUNBUFFERED": "1",
+                    **(env or {})}
         log_path = log_path or Path(database_url.removeprefix("sqlite:///")).with_suffix(".log")
         self.log = open(log_path, "w")
         self.process = subprocess.Popen(
@@ -50,7 +51,13 @@ class Server:
         while time.time() < deadline:
             try:
                 if urllib.request.urlopen(self.url + "/_stcore/health", timeout=2).read() == b"ok":
-                    return
+                    # Healthy, and this server says it serves the port: not another test's server
+                    # answering on a port this one then fails to bind (chosen free, taken since).
+                    if self.process.poll() is not None:
+                        break
+                    if f"{self.url}" in log_path.read_text(errors="replace"):
+                        return
+                    time.sleep(0.1)
             except OSError:
                 time.sleep(0.3)
         self.stop()
@@ -88,6 +95,26 @@ def browser(playwright_driver):
     )
     yield b
     b.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failed journey, keep a picture of every page its browser had open
+    (test-artifacts/failed-<test>-<n>.png): a wait that timed out says what it waited for, not what
+    the page showed instead."""
+    report = yield
+    browser = item.funcargs.get("browser") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and browser is not None:
+        out = ROOT / "test-artifacts"
+        out.mkdir(exist_ok=True)
+        name = item.name.replace("/", "_")[:120]
+        pages = [pg for context in browser.contexts for pg in context.pages]
+        for number, open_page in enumerate(pages):
+            try:
+                open_page.screenshot(path=str(out / f"failed-{name}-{number}.png"), full_page=True, timeout=10_000)
+            except Exception as error:  # noqa: BLE001 - a closed page must not hide the test's own failure
+                report.sections.append(("failure screenshot", f"page {number}: {error.__class__.__name__}"))
+    return report
 
 
 @pytest.fixture
