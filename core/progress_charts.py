@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 
 from core.agreement import SMALL_N
+from core.chart_channels import opacity_when, tooltips
 from core.grades import RAG_COLOURS, Rag
 from core.periods import one_decimal, percent, round_half_up, short_date, weeks_in
 from core.progress import AUDIT_KINDS, LIVE_DAYS, MEETING_KINDS, ProgressReport
@@ -82,7 +83,7 @@ def _week_axis(report: ProgressReport) -> alt.X:
 
 
 def _opacity(report: ProgressReport):
-    return alt.condition("datum.in_period", alt.value(1.0), alt.value(FADED))
+    return opacity_when("datum.in_period", 1.0, FADED)
 
 
 # ------------------------------------------------------------------ the charts
@@ -103,15 +104,15 @@ def burn_up_chart(report: ProgressReport, width: int | None = None, height: int 
         x=alt.X("week:Q", title="Programme week", scale=alt.Scale(domain=[0, weeks]), axis=alt.Axis(tickMinStep=1)),
         y=alt.Y("audits:Q", title="External audits (cumulative)", scale=_room_above(frame["audits"].max())),
         color=colour,
-        strokeDash=alt.condition("datum.series == 'Plan'", alt.value([6, 4]), alt.value([1, 0])),
-        tooltip=["week:Q", "series:N", "audits:Q"],
+        strokeDash=alt.StrokeDashValue([1, 0], condition={"test": "datum.series == 'Plan'", "value": [6, 4]}),
+        tooltip=tooltips("week:Q", "series:N", "audits:Q"),
     )
     layers.append(lines)
     if report.total_target is not None:
         rule = alt.Chart(pd.DataFrame([{"target": report.total_target, "label": f"Target {report.total_target}"}]))
-        layers.append(rule.mark_rule(color="#111", strokeWidth=2).encode(y="target:Q"))
+        layers.append(rule.mark_rule(color="#111", strokeWidth=2).encode(y=alt.Y("target:Q")))
         layers.append(rule.mark_text(align="left", dx=4, dy=-8, color="#111").encode(
-            y="target:Q", x=alt.value(0), text="label:N"))
+            y=alt.Y("target:Q"), x=alt.XValue(0), text=alt.Text("label:N")))
     chart = _size(alt.layer(*layers), width, height)
     n = report.done_to_date()
     return ProgressChart("burn_up", finding_burn_up(report),
@@ -140,13 +141,14 @@ def themes_chart(report: ProgressReport, width: int | None = None, height: int =
         y=y,
         color=alt.Color("theme:N", title="Theme", legend=alt.Legend(orient="bottom", columns=3),
                         scale=alt.Scale(range=THEME_COLOURS)),
-        tooltip=["theme:N", "week:Q", "done:Q", "target:Q", alt.Tooltip("value:Q", title="% of target")],
+        tooltip=tooltips("theme:N", "week:Q", "done:Q", "target:Q", alt.Tooltip("value:Q", title="% of target")),
     )]
     if targets is not None:
         plan = pd.DataFrame([{"week": w, "value": round(100 * w / report.programme_weeks, 1)}
                              for w in range(1, report.programme_weeks + 1)])
-        layers.append(alt.Chart(plan).mark_line(color=PLAN_COLOUR, strokeDash=[6, 4]).encode(x="week:Q", y="value:Q"))
-        layers.append(alt.Chart(pd.DataFrame([{"value": 100}])).mark_rule(color="#111").encode(y="value:Q"))
+        layers.append(alt.Chart(plan).mark_line(color=PLAN_COLOUR, strokeDash=[6, 4]).encode(x=alt.X("week:Q"),
+                                                                                               y=alt.Y("value:Q")))
+        layers.append(alt.Chart(pd.DataFrame([{"value": 100}])).mark_rule(color="#111").encode(y=alt.Y("value:Q")))
     forecasts = {f.name: f for f in report.forecasts()}
     described = "; ".join(f"{name} {f.text}" for name, f in forecasts.items() if name != "All themes")
     ends = short_date(forecasts["All themes"].programme_ends) if forecasts else ""
@@ -178,7 +180,7 @@ def rag_by_week_chart(report: ProgressReport, width: int | None = None, height: 
         color=alt.Color("rag:N", scale=RAG_SCALE, title="RAG", legend=alt.Legend(orient="bottom")),
         order=alt.Order("order:Q"),
         opacity=_opacity(report),
-        tooltip=["week:O", "rag:N", "audits:Q", "share:N"],
+        tooltip=tooltips("week:O", "rag:N", "audits:Q", "share:N"),
     )
     total = report.current.rag.total
     return ProgressChart("rag_week", finding_rag_by_week(report),
@@ -200,7 +202,7 @@ def rag_by_theme_chart(report: ProgressReport, width: int | None = None, height:
         x=alt.X("audits:Q", stack="normalize", title="Share of audits", axis=alt.Axis(format="%")),
         color=alt.Color("rag:N", scale=RAG_SCALE, title="RAG", legend=alt.Legend(orient="bottom")),
         order=alt.Order("order:Q"),
-        tooltip=["theme:N", "rag:N", "audits:Q", "share:N"],
+        tooltip=tooltips("theme:N", "rag:N", "audits:Q", "share:N"),
     )
     return ProgressChart("rag_theme", finding_rag_by_theme(report),
                          f"n = {report.current.rag.total} audits (external and internal) in {report.period.title}; "
@@ -222,7 +224,7 @@ def domains_chart(report: ProgressReport, width: int | None = None, height: int 
         x=alt.X("answers:Q", stack="normalize", title="Share of graded answers", axis=alt.Axis(format="%")),
         color=alt.Color("rag:N", scale=RAG_SCALE, title="RAG", legend=alt.Legend(orient="bottom")),
         order=alt.Order("order:Q"),
-        tooltip=["domain:N", "rag:N", "answers:Q", "share:N", alt.Tooltip("mean:N", title="Mean grade")],
+        tooltip=tooltips("domain:N", "rag:N", "answers:Q", "share:N", alt.Tooltip("mean:N", title="Mean grade")),
     )
     answers = sum(d.answers for d in report.current.domains)
     # Every domain needs room for its label, however many the templates have.
@@ -251,7 +253,7 @@ def agreement_chart(report: ProgressReport, width: int | None = None, height: in
                                    "moderations": 0, "in_period": True, "small_n": True, "n": "no moderations"}])
     colour = alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom"),
                        scale=alt.Scale(range=[DONE_COLOUR, "#7aa6d8"]))
-    tooltip = ["week:O", "measure:N", "percent:Q", "answers:Q", "n:N"]
+    tooltip = tooltips("week:O", "measure:N", "percent:Q", "answers:Q", "n:N")
     base = alt.Chart(frame).encode(
         x=_week_axis(report),
         y=alt.Y("percent:Q", title="% of graded answers", scale=alt.Scale(domain=[0, 100])),
@@ -296,7 +298,7 @@ def actions_chart(report: ProgressReport, width: int | None = None, height: int 
                         scale=alt.Scale(domain=["Raised", "Done", "Verified"],
                                         range=[AMBER_COLOUR, "#7aa6d8", DONE_COLOUR])),
         opacity=_opacity(report),
-        tooltip=["week:O", "measure:N", "actions:Q"],
+        tooltip=tooltips("week:O", "measure:N", "actions:Q"),
     )
     actions = report.current.actions
     return ProgressChart("actions", finding_actions(report),
@@ -320,7 +322,7 @@ def meetings_chart(report: ProgressReport, width: int | None = None, height: int
         color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=["Mentoring", "Reflective"], range=[DONE_COLOUR, "#7aa6d8"])),
         opacity=_opacity(report),
-        tooltip=["week:O", "kind:N", "meetings:Q"],
+        tooltip=tooltips("week:O", "kind:N", "meetings:Q"),
     )
     return ProgressChart("meetings", finding_meetings(report),
                          f"n = {report.current.mentoring} mentoring and reflective meetings in {report.period.phrase}. "
@@ -341,9 +343,10 @@ def liveness_chart(report: ProgressReport, width: int | None = None, height: int
         color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=[k.capitalize() + " audits" for k in AUDIT_KINDS],
                                         range=[DONE_COLOUR, AMBER_COLOUR])),
-        tooltip=["week:O", "kind:N", "days:Q", "audits:Q"],
+        tooltip=tooltips("week:O", "kind:N", "days:Q", "audits:Q"),
     )
-    rule = alt.Chart(pd.DataFrame([{"days": LIVE_DAYS}])).mark_rule(color="#111", strokeDash=[2, 2]).encode(y="days:Q")
+    rule = alt.Chart(pd.DataFrame([{"days": LIVE_DAYS}])).mark_rule(color="#111", strokeDash=[2, 2]).encode(
+        y=alt.Y("days:Q"))
     external, internal = report.current.liveness_of("external"), report.current.liveness_of("internal")
     return ProgressChart(
         "liveness", finding_liveness(report),

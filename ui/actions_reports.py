@@ -10,6 +10,7 @@ import streamlit as st
 from core.actions import this_week, urgency
 from core.action_views import ActionCharts, ActionCounts, ActionView
 from core.authz import Scope
+from core.chart_channels import tooltips
 from core.grades import RAG_COLOURS, Rag
 from core.workdays import ACTION_DUE_WORKING_DAYS
 from db.queries.actions import ActionFilters
@@ -83,7 +84,7 @@ def weekly_chart(charts: ActionCharts) -> alt.Chart:
             color=alt.Color("What:N", sort=order, scale=alt.Scale(domain=order, range=["#1d4f91", RAG_COLOURS[Rag.AMBER], RAG_COLOURS[Rag.GREEN]]),
                             title=None),
             strokeDash=alt.StrokeDash("What:N", sort=order, title=None),
-            tooltip=["Week", "What", "Actions"],
+            tooltip=tooltips("Week", "What", "Actions"),
         )
         .properties(height=280)
     )
@@ -99,9 +100,9 @@ def rate_chart(rates, *, title: str, what: str) -> alt.Chart:
         y=alt.Y("Team:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X("Share:Q", axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]),
                   scale=alt.Scale(domain=[0, 1.15]), title=None),
-        tooltip=["Team", alt.Tooltip("Share:Q", format=".0%"), what, "Of"],
+        tooltip=tooltips("Team", alt.Tooltip("Share:Q", format=".0%"), what, "Of"),
     )
-    return (base.mark_bar(color="#1d4f91") + base.mark_text(align="left", dx=4).encode(text="Label:N")).properties(
+    return (base.mark_bar(color="#1d4f91") + base.mark_text(align="left", dx=4).encode(text=alt.Text("Label:N"))).properties(
         height=34 * max(1, len(frame)) + 40)
 
 

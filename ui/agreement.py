@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from core.agreement import SMALL_N, AgreementFigures, AgreementStats, TimeBucket, agreement_figures, kappa_note
+from core.chart_channels import tooltips
 from core.authz import Scope
 from core.exports import to_csv, to_xlsx
 from core.grades import GRADE_LABELS, OVERALL_GRADES, RAG_COLOURS, Grade, Rag, grade_text, ink_on, mix
@@ -114,9 +115,10 @@ def matrix_heatmap(stats: AgreementStats, *, second: str) -> alt.Chart:
     )
     rects = base.mark_rect(stroke="#ffffff").encode(
         color=alt.Color("Fill:N", scale=None, legend=None),  # the counts are written in the cells
-        tooltip=["First grade", f"{second}:N", "Grades", "Agreement"],
+        tooltip=tooltips("First grade", f"{second}:N", "Grades", "Agreement"),
     )
-    text = base.mark_text(fontSize=15, fontWeight="bold").encode(text="Grades:Q", color=alt.Color("Ink:N", scale=None))
+    text = base.mark_text(fontSize=15, fontWeight="bold").encode(text=alt.Text("Grades:Q"),
+                                                                 color=alt.Color("Ink:N", scale=None))
     # A fixed step per column: a discrete-axis heatmap otherwise squeezes its labels.
     return (rects + text).properties(width=alt.Step(78), height=300)
 
@@ -137,8 +139,8 @@ def over_time_chart(buckets: Sequence[TimeBucket]) -> alt.Chart:
         y=alt.Y("Share:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title="Grades agreeing"),
         color=alt.Color("Measure:N", sort=["Exact agreement", "Within one grade"],
                         scale=alt.Scale(range=["#1d4f91", RAG_COLOURS[Rag.AMBER]]), legend=alt.Legend(orient="bottom", title=None)),
-        tooltip=["Week", "Measure", alt.Tooltip("Share:Q", format=".0%"), "Count", "Kappa", "Moderated audits",
-                 "Grades", "Few moderated"],
+        tooltip=tooltips("Week", "Measure", alt.Tooltip("Share:Q", format=".0%"), "Count", "Kappa",
+                         "Moderated audits", "Grades", "Few moderated"),
     )
     line = alt.Chart(frame).mark_line().encode(**encoding)
     points = alt.Chart(frame).mark_point(filled=True, size=80).encode(

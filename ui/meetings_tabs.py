@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core.chart_channels import tooltips
 from core.authz import Scope
 from core.meetings import MEETING_KINDS, MENTORING_KINDS, MeetingDraft, kind_label, weekly_table
 from db.engine import write_session
@@ -106,7 +107,7 @@ def meetings_chart(counts: list[WeekCount]) -> alt.Chart:
             y=alt.Y("Meetings:Q", title="Meetings", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("Type:N", sort=labels, title="Type", scale=alt.Scale(domain=labels, range=KIND_COLOURS)),
             order=alt.Order("order:Q"),
-            tooltip=[alt.Tooltip("Week:T", format="%d %b %Y"), "Type", "Meetings"],
+            tooltip=tooltips(alt.Tooltip("Week:T", format="%d %b %Y"), "Type", "Meetings"),
         )
         .properties(height=320)
     )

@@ -11,6 +11,7 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
+from core.chart_channels import tooltips
 from core.authz import Scope
 from db.engine import read_session
 from db.queries.overview import Overview, overview
@@ -49,10 +50,10 @@ def _overview_charts(scope: Scope, day: date, *, _data: Overview) -> OverviewCha
                                for t in _data.themes])
         bars = alt.Chart(themes).mark_bar(color="#1d4f91").encode(
             y=alt.Y("Theme:N", sort=None, title=None), x=alt.X("Done:Q", title="Audits"),
-            tooltip=["Theme", "Done", "Target"],
+            tooltip=tooltips("Theme", "Done", "Target"),
         )
         ticks = alt.Chart(themes).mark_tick(color="#111", thickness=3, size=24).encode(
-            y=alt.Y("Theme:N", sort=None), x="Target:Q", tooltip=["Theme", "Target"]
+            y=alt.Y("Theme:N", sort=None), x=alt.X("Target:Q"), tooltip=tooltips("Theme", "Target")
         )
         themes_chart = bars + ticks
     else:
@@ -60,7 +61,7 @@ def _overview_charts(scope: Scope, day: date, *, _data: Overview) -> OverviewCha
                                for t in _data.themes])
         themes_chart = alt.Chart(themes).mark_bar(color="#1d4f91").encode(
             y=alt.Y("Theme:N", sort=None, title=None), x=alt.X("External:Q", title="External audits"),
-            tooltip=["Theme", "External", "Internal"],
+            tooltip=tooltips("Theme", "External", "Internal"),
         )
     rag = pd.DataFrame(
         [{"RAG": letter, "Audits": n, "Share": share(n, _data.audits_all)} for letter, n in _data.rag.items()]
@@ -69,6 +70,6 @@ def _overview_charts(scope: Scope, day: date, *, _data: Overview) -> OverviewCha
         x=alt.X("RAG:N", sort=["R", "A", "G"], title=None, axis=alt.Axis(labelAngle=0)),  # letters fit flat
         y=alt.Y("Audits:Q"),
         color=alt.Color("RAG:N", scale=RAG_SCALE, legend=None),
-        tooltip=["RAG", "Audits", "Share"],
+        tooltip=tooltips("RAG", "Audits", "Share"),
     )
     return OverviewCharts(ready(themes_chart), themes, ready(rag_chart), rag)

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core import clock
+from core.chart_channels import tooltips
 from core.grades import NO_RAG_COLOUR, RAG_COLOURS, Grade, Rag, rag_of
 from db.engine import read_session
 
@@ -51,7 +52,7 @@ def rag_bar(frame: pd.DataFrame, *, x: str, title: str, height: int = 260) -> al
             y=alt.Y("audits:Q", title="Audits"),
             color=alt.Color("rag:N", scale=RAG_SCALE, title="RAG", sort=RAG_ORDER),
             order=alt.Order("rag_order:Q"),
-            tooltip=[x, "rag", "audits"],
+            tooltip=tooltips(x, "rag", "audits"),
         )
         .properties(height=height)
     )

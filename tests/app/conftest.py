@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import functools
+import traceback
 from pathlib import Path
 
 import pytest
 import streamlit as st
+from altair.utils import schemapi
 from streamlit.components.v2 import manifest_scanner
 from streamlit.testing.v1 import AppTest
 
@@ -32,10 +34,22 @@ def app_db(sqlite_demo_url, monkeypatch):
     monkeypatch.setenv("AUDIT_DEMO_MODE", "1")
     # Every chart a page builds is checked against the Vega-Lite schema here (the served app skips it).
     monkeypatch.setattr("ui.widgets.VALIDATE_CHARTS", True)
+    # ... and is encoded with channel objects: Altair's slow path for a bare shorthand, tooltip string
+    # or alt.value dict (core/chart_channels.py) fails the test.
+    slow_paths = []
+    building_table = schemapi._FromDict.__init__
+
+    def noted(self, wrapper_classes, /):
+        slow_paths.append("".join(traceback.format_stack(limit=12)))
+        building_table(self, wrapper_classes)
+
+    monkeypatch.setattr(schemapi._FromDict, "__init__", noted)
     st.cache_data.clear()
     st.cache_resource.clear()
     forget_prepared()
     yield sqlite_demo_url
+    assert not slow_paths, ("a chart encoded a channel as a bare shorthand, tooltip string or alt.value: use "
+                            "channel objects (core/chart_channels.py)\n" + slow_paths[0])
     st.cache_data.clear()
     st.cache_resource.clear()
     forget_prepared()

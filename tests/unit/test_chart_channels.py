@@ -1,0 +1,47 @@
+"""Charts are encoded with channel objects (core.chart_channels): Altair's slow path, which turns a
+bare shorthand, a tooltip string or an ``alt.value`` dict into a channel by hashing the schema of each of
+its classes and validating candidates, is never taken. Every AppTest checks the same for the charts
+its page draws (tests/app/conftest.py)."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import pytest
+from altair.utils import schemapi
+
+from core.chart_channels import opacity_when, tooltips
+from core.progress_charts import progress_charts
+from tests.unit.test_progress import _report
+
+
+@pytest.fixture
+def slow_paths(monkeypatch) -> list[str]:
+    """Each time Altair builds its table of every schema class to wrap a bare encoding."""
+    taken: list[str] = []
+    original = schemapi._FromDict.__init__
+
+    def counted(self, wrapper_classes, /):
+        taken.append("_FromDict")
+        original(self, wrapper_classes)
+
+    monkeypatch.setattr(schemapi._FromDict, "__init__", counted)
+    return taken
+
+
+def test_the_progress_charts_take_no_slow_path(slow_paths):
+    for chart in progress_charts(_report(), width=620, height=250):
+        chart.chart.to_dict(validate=False)
+    assert slow_paths == []
+
+
+def test_a_bare_shorthand_takes_it_and_the_helpers_give_the_same_spec(slow_paths):
+    frame = pd.DataFrame({"week": [1, 2], "done": [3, 4]})
+    bare = alt.Chart(frame).mark_bar().encode(
+        y="done:Q", tooltip=["week:O", "done:Q"],
+        opacity=alt.condition("datum.done > 3", alt.value(1.0), alt.value(0.35))).to_dict(validate=False)
+    assert len(slow_paths) == 4  # y, the two tooltip fields and the opacity condition
+    explicit = alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("done:Q"), tooltip=tooltips("week:O", "done:Q"),
+        opacity=opacity_when("datum.done > 3", 1.0, 0.35)).to_dict(validate=False)
+    assert len(slow_paths) == 4
+    assert explicit == bare
