@@ -174,19 +174,23 @@ def _as_date(value) -> date | None:
 
 
 def question_options(session: Session, scope: Scope) -> list[tuple[str, str]]:
-    """("theme_id:key", "Theme: question") for every question of a completed moderation in scope."""
+    """("theme_id:key", "Theme: question") for every question of a completed moderation in scope.
+
+    The template versions moderated are found first (a handful), and their questions then: joining
+    every moderation to its questions made ten rows of each of thousands of moderations to group."""
     case_level(scope)
+    moderated_versions = in_scope(
+        select(Audit.template_version_id).select_from(Moderation).join(Audit, Audit.id == Moderation.audit_id)
+        .where(Moderation.status == "completed"),
+        scope,
+    ).distinct()
     rows = session.exec(
-        in_scope(
-            select(TemplateVersion.theme_id, Theme.name, Question.key, Question.text, func.min(Question.position))
-            .select_from(Moderation)
-            .join(Audit, Audit.id == Moderation.audit_id)
-            .join(Question, Question.template_version_id == Audit.template_version_id)
-            .join(TemplateVersion, TemplateVersion.id == Question.template_version_id)
-            .join(Theme, Theme.id == TemplateVersion.theme_id)
-            .where(Moderation.status == "completed"),
-            scope,
-        ).group_by(TemplateVersion.theme_id, Theme.name, Question.key, Question.text)
+        select(TemplateVersion.theme_id, Theme.name, Question.key, Question.text, func.min(Question.position))
+        .select_from(Question)
+        .join(TemplateVersion, TemplateVersion.id == Question.template_version_id)
+        .join(Theme, Theme.id == TemplateVersion.theme_id)
+        .where(col(Question.template_version_id).in_(moderated_versions))
+        .group_by(TemplateVersion.theme_id, Theme.name, Question.key, Question.text)
         .order_by(Theme.name, func.min(Question.position))
     ).all()
     return [(f"{theme_id}:{key}", f"{theme}: {text}") for theme_id, theme, key, text, _ in rows]

@@ -490,3 +490,17 @@ def test_question_options_cover_the_moderated_themes(demo_session):
         select(Audit.theme_id).join(Moderation, Moderation.audit_id == Audit.id)))
     assert theme_ids == moderated_themes
     assert demo_session.exec(select(Question.key).where(Question.key == keys[0].split(":")[1])).first()
+
+
+def test_a_managers_question_options_are_those_of_their_teams_completed_moderations(demo_session):
+    # Recounted here from the rows themselves: the questions (theme and key) of the template versions
+    # of the completed moderations of audits in the manager's team, and of no other moderation.
+    team_id = demo_session.exec(select(Team.id).where(Team.name == DEMO_MANAGER_TEAM)).one()
+    expected = set(demo_session.exec(
+        select(Audit.theme_id, Question.key).select_from(Moderation)
+        .join(Audit, Audit.id == Moderation.audit_id)
+        .join(Question, Question.template_version_id == Audit.template_version_id)
+        .where(Moderation.status == "completed", Audit.team_id == team_id)))
+    options = ms.question_options(demo_session, scope_of(demo_session, "manager"))
+    assert {(int(k.split(":")[0]), k.split(":")[1]) for k, _ in options} == expected
+    assert 0 < len(options) < len(ms.question_options(demo_session, scope_of(demo_session, "auditor")))
