@@ -31,10 +31,17 @@ class Headline:
     higher_is_better: bool = True
     help: str = ""  # what it counts and its period, in a sentence
     short: str = ""  # for a small tile on the page; the report prints ``label``
+    period: str = ""  # the tile's period, written under its figure ("Month 3", "weeks 1-11")
 
     @property
     def tile_label(self) -> str:
         return self.short or self.label
+
+    @property
+    def tile_caption(self) -> str:
+        """Under the tile's figure: a share's n, then the period ("of 38 actions · Month 3"). The period
+        in the label ("Actions in 5 working days, Month 3") was cut off at 1366 and 1440 px."""
+        return " · ".join(part for part in (self.of_what, self.period) if part)
 
     def _text(self, number: int | float | None, n: int | None) -> str:
         if self.is_share:
@@ -91,7 +98,7 @@ def headlines(report: ProgressReport) -> list[Headline]:
     items = [
         Headline("External audits submitted in the period", cur.external, prev.external if prev else None,
                  has_previous=had, help=f"Submitted external audits with an audit date in {report.period.phrase}.",
-                 short=f"External audits, {label}"),
+                 short="External audits", period=label),
     ]
     items.append(Headline(
         f"External audits, programme start to the end of week {report.through_week}", report.done_to_date(),
@@ -100,18 +107,18 @@ def headlines(report: ProgressReport) -> list[Headline]:
               f"of {report.total_target}; straight-line plan by this week: {report.planned_to_date}."
               if report.total_target is not None else
               f"Submitted external audits of {report.scope_label} from week 1 to week {report.through_week}."),
-        short=f"External audits, weeks 1-{report.through_week}"))
+        short="External audits to date", period=f"weeks 1-{report.through_week}"))
     red, green = report.red_change(), report.green_change()
     graded_before = prev.rag.total if prev else None
     items += [
         Headline("Red audits (Inadequate overall)", red.current, red.previous, cur.rag.total, graded_before,
                  "audits", True, had, higher_is_better=False,
                  help=f"Share of the audits in {report.period.phrase} (external and internal) graded Inadequate "
-                      "overall, moderated grade where moderated.", short=f"Red audits, {label}"),
+                      "overall, moderated grade where moderated.", short="Red audits", period=label),
         Headline("Green audits (Good or Outstanding overall)", green.current, green.previous, cur.rag.total,
                  graded_before, "audits", True, had,
                  help=f"Share of the audits in {report.period.phrase} (external and internal) graded Good or "
-                      "Outstanding overall, moderated grade where moderated.", short=f"Green audits, {label}"),
+                      "Outstanding overall, moderated grade where moderated.", short="Green audits", period=label),
     ]
     agreement = report.agreement_change()
     items.append(Headline("Moderation: exact agreement of first and moderated grades", agreement.current,
@@ -119,7 +126,7 @@ def headlines(report: ProgressReport) -> list[Headline]:
                           "graded answers", True, had,
                           help=f"Graded answers of the {cur.agreement.audits} moderations completed in "
                                f"{report.period.phrase} whose first grade equals the moderated grade.",
-                          short=f"Exact agreement, {label}"))
+                          short="Exact agreement", period=label))
     in_time = report.in_time_change()
     items.append(Headline("Remedial actions done within 5 working days of being raised", in_time.current,
                           in_time.previous, cur.actions.due, prev.actions.due if prev else None, "actions", True,
@@ -127,11 +134,11 @@ def headlines(report: ProgressReport) -> list[Headline]:
                           help=f"Of the actions raised in {report.period.phrase} that were done or whose 5 working "
                                f"days had passed by {short_date(report.as_of)}: {cur.actions.in_time} of "
                                f"{cur.actions.due} done within 5 working days.",
-                          short=f"Actions in 5 working days, {label}"))
+                          short="Actions in 5 working days", period=label))
     items.append(Headline("Mentoring and reflective meetings held", cur.mentoring,
                           prev.mentoring if prev else None, has_previous=had,
                           help=f"Mentoring and reflective meetings held in {report.period.phrase}.",
-                          short=f"Mentoring meetings, {label}"))
+                          short="Mentoring meetings", period=label))
     live = report.live_change()
     external = cur.liveness_of("external")
     items.append(Headline(f"External audits of work from the {LIVE_DAYS} days before the audit", live.current,
@@ -139,7 +146,7 @@ def headlines(report: ProgressReport) -> list[Headline]:
                           prev.liveness_of("external").audits if prev else None, "audits", True, had,
                           help=f"External audits in {report.period.phrase} with the date of the work audited; mean "
                                f"{one_decimal(external.mean_days)} days between the work audited and the audit.",
-                          short=f"Audits within {LIVE_DAYS} days, {label}"))
+                          short=f"Audits within {LIVE_DAYS} days", period=label))
     return items
 
 

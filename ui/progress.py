@@ -200,16 +200,16 @@ def draw_headlines(report: ProgressReport, columns: int = 4) -> None:
     previous = report.previous.period.name if report.previous else None
     for start in range(0, len(items), columns):
         for column, item in zip(st.columns(columns), items[start:start + columns]):
-            # The tile says its period and, for a share, its n; the help says what it counts.
+            # The tile says what it counts; under its figure, a share's n and the tile's period; the
+            # help says it in a sentence.
             help_text = f"{item.label}. {item.help}"
             if previous and item.previous is not None:
                 help_text = f"{help_text} {previous}: {item.previous}."
-            # A share's n goes under its percentage, inside the same bordered tile.
             tile = column.container(border=True, height="stretch")  # the row's tiles are one height
             tile.metric(item.tile_label, item.figure, delta=item.delta,
                         delta_color="normal" if item.higher_is_better else "inverse", help=plain(help_text))
-            if item.of_what:
-                tile.caption(plain(item.of_what))
+            if item.tile_caption:
+                tile.caption(plain(item.tile_caption))
 
 
 def draw_narrative(report: ProgressReport) -> None:

@@ -37,8 +37,8 @@ def _practitioner_names(url: str) -> list[str]:
 
 
 def _tiles(at) -> dict[str, str]:
-    """The headline tiles as a user reads them: label -> the large figure, then a share's n under it
-    in the same tile ("22%" and "of 168 audits" read "22% of 168 audits")."""
+    """The headline tiles as a user reads them: label -> the large figure, then what is under it in
+    the same tile ("22%" and "of 168 audits · Month 2" read "22% of 168 audits · Month 2")."""
     tiles = {}
     for node in at.main:
         children = list(getattr(node, "children", {}).values())
@@ -47,6 +47,18 @@ def _tiles(at) -> dict[str, str]:
             under = [child.value for child in children if child.type == "caption"]
             tiles[metrics[0].label] = " ".join([metrics[0].value, *under])
     return tiles
+
+
+def _tile_parts(at) -> dict[str, tuple[str, str]]:
+    """label -> (the large figure, what is written under it)."""
+    parts = {}
+    for node in at.main:
+        children = list(getattr(node, "children", {}).values())
+        metrics = [child for child in children if child.type == "metric"]
+        if len(metrics) == 1:
+            parts[metrics[0].label] = (metrics[0].value,
+                                       " ".join(child.value for child in children if child.type == "caption"))
+    return parts
 
 
 def _metrics(at) -> dict[str, str]:
@@ -70,10 +82,10 @@ def test_each_allowed_role_sees_aggregates_only(username, app_db):
     assert any(s.value.startswith("Red audits fell from") for s in at.subheader)
     if username == "manager":
         assert "the teams you manage" in shown
-        assert int(_metrics(at)["External audits, Month 3"]) < 136
+        assert int(_metrics(at)["External audits"]) < 136
         assert "targets are the whole programme's" in shown
     else:
-        assert _metrics(at)["External audits, weeks 1-12"] == "386 of 396"
+        assert _tiles(at)["External audits to date"] == "386 of 396 weeks 1-12"
 
 
 def test_support_is_refused():
@@ -88,8 +100,11 @@ def test_month_2_on_the_page_is_month_2_in_the_database(app_db):
     at.run()
     assert at.selectbox(key="progress_period").value == "m2"
     metrics = _metrics(at)
-    assert metrics["External audits, Month 2"] == "136"
-    assert metrics["External audits, weeks 1-8"] == "250 of 396"
+    assert metrics["External audits"] == "136"
+    assert metrics["External audits to date"] == "250 of 396"
+    # Each tile says its period under its figure.
+    assert _tiles(at)["External audits"] == "136 Month 2"
+    assert _tiles(at)["External audits to date"] == "250 of 396 weeks 1-8"
     with Session(get_engine(app_db)) as session:
         from core.periods import parse_period
 
@@ -98,8 +113,9 @@ def test_month_2_on_the_page_is_month_2_in_the_database(app_db):
         report = progress_report(session, _sponsor(session), period, DEMO_TODAY)
     red = next(h for h in headlines(report) if h.label == "Red audits (Inadequate overall)")
     # A share's tile: the percentage large, its n under it in the same tile.
-    assert metrics["Red audits, Month 2"] == percent(red.number)
-    assert _tiles(at)["Red audits, Month 2"] == red.value == f"{percent(red.number)} of {report.current.rag.total} audits"
+    assert metrics["Red audits"] == percent(red.number)
+    assert _tiles(at)["Red audits"] == f"{red.value} · Month 2"
+    assert red.value == f"{percent(red.number)} of {report.current.rag.total} audits"
     assert "What changed since Month 1 (weeks 1-4)" in texts(at)
 
 
@@ -117,7 +133,7 @@ def test_choosing_another_period_redraws_and_keeps_it_in_the_url():
     shown = texts(at)
     assert demo_month(1) in shown
     assert "What happened in the period" in shown  # nothing before month 1 to compare with
-    assert _metrics(at)["External audits, Month 1"] == "114"
+    assert _tiles(at)["External audits"] == "114 Month 1"
     # The calendar month of the programme's week 5 (October 2026 on the reference day) against the month before.
     month = demo_week(5)[0].replace(day=1)
     before = (month - timedelta(days=1)).replace(day=1)
@@ -198,9 +214,13 @@ def test_every_number_on_the_dashboard_is_in_the_report(app_db):
     files = build_board_report(report)
     pdf_text = re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(files.pdf)).pages))
     headline_rows = {h.tile_label: h for h in headlines(report)}
-    for label, value in metrics.items():
-        assert headline_rows[label].value == value
-        assert f"{headline_rows[label].label} {value}" in pdf_text
+    for label, (figure, under) in _tile_parts(at).items():
+        headline = headline_rows[label]
+        # The figure, with a share's n under it, is the report's value; then the tile's period.
+        value, _, period = f"{figure} {under}".partition(" · ") if " · " in under else (figure, "", under)
+        assert value == headline.value
+        assert period in ("Month 2", f"weeks 1-{report.through_week}")
+        assert f"{headline.label} {value}" in pdf_text
     workbook = load_workbook(io.BytesIO(files.xlsx))
     tables = {tuple(t.columns): t for t in report_tables(report)[1:]}
     assert len(frames) == len(tables)

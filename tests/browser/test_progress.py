@@ -15,15 +15,19 @@ pytestmark = pytest.mark.browser
 CHART = "[data-testid='stVegaLiteChart']"
 
 
-def _tiles(page) -> dict[str, str]:
-    """The headline tiles as the user reads them: label -> value, with a share's n under it
-    ("13%" and "of 168 audits" read as "13% of 168 audits")."""
+def _tiles(page) -> dict[str, tuple[str, str]]:
+    """The headline tiles as the user reads them: label -> (value, period). Under a tile's figure are
+    a share's n and the tile's period ("13%" over "of 168 audits · Month 3" reads ("13% of 168 audits",
+    "Month 3"); "96" over "Month 3" reads ("96", "Month 3"))."""
     tiles = {}
     for tile in page.locator("[data-testid='stColumn']").filter(has=page.locator("[data-testid='stMetric']")).all():
         label = tile.locator("[data-testid='stMetricLabel']").inner_text().strip()
         value = tile.locator("[data-testid='stMetricValue']").inner_text().strip()
         under = tile.locator("[data-testid='stCaptionContainer']")
-        tiles[label] = f"{value} {under.inner_text().strip()}" if under.count() else value
+        parts = under.inner_text().strip().split(" · ") if under.count() else []
+        n = [part for part in parts if part.startswith("of ")]
+        period = [part for part in parts if not part.startswith("of ")]
+        tiles[label] = (" ".join([value, *n]), " ".join(period))
     return tiles
 
 
@@ -40,9 +44,13 @@ def test_sponsor_presents_progress_and_downloads_the_months_report(page, server)
     assert page.locator(CHART).count() == 9
     tiles = _tiles(page)
     assert len(tiles) == 8
-    assert re.fullmatch(r"\d+ of 396", tiles[next(k for k in tiles if k.startswith("External audits, weeks 1-"))])
+    assert re.fullmatch(r"\d+ of 396", tiles["External audits to date"][0])
     body = page.inner_text("body")
     period = re.search(r"Month \d \(weeks \d+-\d+\)", body).group(0)  # the month under way is chosen
+    # Each tile says its period: the month chosen, or the programme's weeks to date.
+    month = period.split(" (")[0]
+    assert {p for _, p in tiles.values()} == {month, tiles["External audits to date"][1]}
+    assert re.fullmatch(r"weeks 1-\d+", tiles["External audits to date"][1])
     assert not re.search(r"LCS\d{6}", body)
     screenshot(page, "progress-dashboard")
 
@@ -89,7 +97,7 @@ def test_sponsor_presents_progress_and_downloads_the_months_report(page, server)
 
     # Every number on the dashboard's tiles is in both files.
     assert f"Board report: {period}" in flat
-    for label, value in tiles.items():
+    for label, (value, _period) in tiles.items():
         assert value in flat, (label, value)
         share = re.fullmatch(r"(\d+)% of (\d+) \D+", value)
         of = re.fullmatch(r"(\d+) of (\d+)", value)

@@ -296,11 +296,13 @@ def test_headlines_and_narrative_give_the_numbers():
     assert figures["Moderation: exact agreement of first and moderated grades"] == (
         "75% of 20 graded answers", "- of 0 graded answers", None)
     assert figures["Mentoring and reflective meetings held"] == ("15", "10", "+5")
-    # Every tile names its period.
-    assert [h.tile_label for h in headlines(report)] == [
-        "External audits, Month 2", "External audits, weeks 1-8", "Red audits, Month 2", "Green audits, Month 2",
-        "Exact agreement, Month 2", "Actions in 5 working days, Month 2", "Mentoring meetings, Month 2",
-        "Audits within 7 days, Month 2"]
+    # Every tile names what it counts, and under its figure a share's n and its period (short labels:
+    # the period in the label was cut off at 1366 px).
+    assert [(h.tile_label, h.tile_caption) for h in headlines(report)] == [
+        ("External audits", "Month 2"), ("External audits to date", "weeks 1-8"),
+        ("Red audits", "of 10 audits · Month 2"), ("Green audits", "of 10 audits · Month 2"),
+        ("Exact agreement", "of 20 graded answers · Month 2"), ("Actions in 5 working days", "of 5 actions · Month 2"),
+        ("Mentoring meetings", "Month 2"), ("Audits within 7 days", "of 8 audits · Month 2")]
     text = " ".join(narrative(report))
     assert "External audits: 8, down 2 on the 10 before; 2 internal audits." in text
     assert "Red fell from 40% to 20% and Green rose from 20% to 40%" in text
