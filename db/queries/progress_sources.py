@@ -298,37 +298,46 @@ def domains(session: Session, scope: Scope, span: Span) -> dict[str, list[Domain
 
 
 # ------------------------------------------------------------------ moderation agreement
-def _moderated_answers(scope: Scope, *columns):
-    graded = and_(Answer.grade >= 1, Answer.moderated_grade >= 1)
-    return _of_submitted_audits(
-        select(*columns)
-        .select_from(Answer)
-        .join(Audit, Audit.id == Answer.audit_id)
-        .join(Moderation, Moderation.audit_id == Audit.id)
-        .where(Moderation.status == "completed", graded),
-        scope,
-    )
-
-
-def _agreement_columns():
+def _agreement_by_audit(moderated):
+    """Per moderated audit: graded answers, and how many agree exactly, within one grade, first higher,
+    first lower. Only the answers of the ``moderated`` audits (a select of their ids) are read, through the
+    answers' index on the audit, and grouped by audit in index order; the moderation's day and team
+    are joined to these few thousand rows, not to every answer."""
     difference = col(Answer.grade) - col(Answer.moderated_grade)
     return (
-        func.count(func.distinct(Audit.id)),
-        func.count(),
-        func.sum(case((difference == 0, 1), else_=0)),
-        func.sum(case((and_(difference >= -1, difference <= 1), 1), else_=0)),
-        func.sum(case((difference > 0, 1), else_=0)),
-        func.sum(case((difference < 0, 1), else_=0)),
+        select(
+            Answer.audit_id,
+            func.count().label("answers"),
+            func.sum(case((difference == 0, 1), else_=0)).label("exact"),
+            func.sum(case((and_(difference >= -1, difference <= 1), 1), else_=0)).label("within_one"),
+            func.sum(case((difference > 0, 1), else_=0)).label("higher"),
+            func.sum(case((difference < 0, 1), else_=0)).label("lower"),
+        )
+        .where(Answer.grade >= 1, Answer.moderated_grade >= 1, col(Answer.audit_id).in_(moderated))
+        .group_by(Answer.audit_id)
+        .subquery()
     )
 
 
 def agreements(session: Session, scope: Scope, span: Span, teams: dict[int, str]):
-    """Moderations completed on the report's days, by (day completed, team). An audit has one moderation,
-    so the audits of the groups add up to the audits of a period, a team or a week."""
+    """Moderations completed on the report's days, by (day completed, team). An audit has one moderation
+    (``moderation.audit_id`` is unique), so the audits of the groups add up to the audits of a period, a
+    team or a week."""
     day = as_date(Moderation.completed_at)
     when = _between(Moderation.completed_at, span.first, span.last)
+    moderated = _of_submitted_audits(
+        select(Moderation.audit_id).select_from(Moderation).join(Audit, Audit.id == Moderation.audit_id)
+        .where(Moderation.status == "completed", when),
+        scope,
+    )
+    per_audit = _agreement_by_audit(moderated)
     answers = session.exec(
-        _moderated_answers(scope, day, Audit.team_id, *_agreement_columns()).where(when).group_by(day, Audit.team_id)
+        select(day, Audit.team_id, func.count(), func.sum(per_audit.c.answers), func.sum(per_audit.c.exact),
+               func.sum(per_audit.c.within_one), func.sum(per_audit.c.higher), func.sum(per_audit.c.lower))
+        .select_from(per_audit)
+        .join(Audit, Audit.id == per_audit.c.audit_id)
+        .join(Moderation, Moderation.audit_id == Audit.id)
+        .group_by(day, Audit.team_id)
     ).all()
     overall = session.exec(_of_submitted_audits(
         select(day, Audit.team_id, func.count(),
