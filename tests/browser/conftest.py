@@ -187,7 +187,9 @@ def sign_in(page, server: Server, username: str, password: str | None = None) ->
             if attempt == 2:
                 raise
             wait_idle(page)
-    wait_idle(page, settle=1.0)  # the cookie component triggers one more rerun
+    # "Sign out" shows in the run the cookie component starts once it has set the cookie, the last
+    # run of a sign-in (a signed-in session draws no component): a short quiet will do.
+    wait_idle(page, settle=0.3)
 
 
 def nav_links(page) -> list[str]:
