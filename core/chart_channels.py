@@ -6,8 +6,9 @@ one after another: it hashes the schema of every class it has (about 570) and va
 against the Vega-Lite schema, 3 to 6 ms for each such channel. Written as objects (``alt.Y("days:Q")``,
 ``tooltips(...)``, ``alt.XValue(0)``, ``alt.OpacityValue(..., condition=...)``) the charts give the
 same Vega-Lite spec in a tenth of the time: Progress's nine charts took about 210 ms to build at
-100,000 audits. ``tests/unit/test_chart_channels.py`` fails when any chart of the app takes the slow
-path, so a new chart keeps to this.
+100,000 audits. Every AppTest fails when a chart its page draws takes the slow path
+(``tests/app/conftest.py``), so a new chart keeps to this; ``tests/unit/test_chart_channels.py``
+checks the Progress charts and these helpers.
 """
 from __future__ import annotations
 

@@ -33,8 +33,8 @@ def cookie_session(token: str | None, key: str, expiry_days: float, now: datetim
     except jwt.PyJWTError:
         return None
     username, expires = claims.get("username"), claims.get("exp_date")
-    if not isinstance(username, str) or not username or isinstance(expires, bool):
+    if not isinstance(username, str) or not username:
         return None
-    if not isinstance(expires, (int, float)) or expires <= now.timestamp():
+    if isinstance(expires, bool) or not isinstance(expires, (int, float)) or expires <= now.timestamp():
         return None
     return CookieSession(username, datetime.fromtimestamp(expires - expiry_days * 86400, tz=timezone.utc))

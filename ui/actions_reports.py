@@ -102,8 +102,8 @@ def rate_chart(rates, *, title: str, what: str) -> alt.Chart:
                   scale=alt.Scale(domain=[0, 1.15]), title=None),
         tooltip=tooltips("Team", alt.Tooltip("Share:Q", format=".0%"), what, "Of"),
     )
-    return (base.mark_bar(color="#1d4f91") + base.mark_text(align="left", dx=4).encode(text=alt.Text("Label:N"))).properties(
-        height=34 * max(1, len(frame)) + 40)
+    labels = base.mark_text(align="left", dx=4).encode(text=alt.Text("Label:N"))
+    return (base.mark_bar(color="#1d4f91") + labels).properties(height=34 * max(1, len(frame)) + 40)
 
 
 def chase_tab(user: SignedInUser, today: date) -> None:

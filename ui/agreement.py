@@ -12,8 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from core.agreement import SMALL_N, AgreementFigures, AgreementStats, TimeBucket, agreement_figures, kappa_note
-from core.chart_channels import tooltips
 from core.authz import Scope
+from core.chart_channels import tooltips
 from core.exports import to_csv, to_xlsx
 from core.grades import GRADE_LABELS, OVERALL_GRADES, RAG_COLOURS, Grade, Rag, grade_text, ink_on, mix
 from db.engine import read_session, write_session

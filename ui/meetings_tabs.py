@@ -11,8 +11,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.chart_channels import tooltips
 from core.authz import Scope
+from core.chart_channels import tooltips
 from core.meetings import MEETING_KINDS, MENTORING_KINDS, MeetingDraft, kind_label, weekly_table
 from db.engine import write_session
 from db.meetings import HistoryFilter, MeetingError, WeekCount, record_meeting, totals_by_kind

@@ -11,8 +11,8 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
-from core.chart_channels import tooltips
 from core.authz import Scope
+from core.chart_channels import tooltips
 from db.engine import read_session
 from db.queries.overview import Overview, overview
 from ui.cache import cached_query
