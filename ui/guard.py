@@ -1,9 +1,10 @@
 """The role guard that is every page's first statement, and the check every write makes.
 
 Streamlit serves files in ``pages/`` directly to a fresh server's first visitor,
-without the router; so each page checks, itself, that someone is signed in and
-that their roles (re-read from the database) allow this page. Otherwise it shows
-the sign-in form or a refusal, logs the refusal (once per visit), and stops.
+without the router (``through_the_router`` sends that visitor back through it);
+so each page checks, itself, that someone is signed in and that their roles
+(re-read from the database) allow this page. Otherwise it shows the sign-in form
+or a refusal, logs the refusal (once per visit), and stops.
 
 Widget callbacks run *before* the page's script, so before its guard: a click on
 Save after the idle time, after a deactivation or after losing the role would
@@ -17,6 +18,7 @@ page shows it (``ui.errors``) and nothing typed is lost.
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from core.authz import may_open, page
@@ -33,8 +35,24 @@ _REFUSAL_LOGGED = "_guard_refusal_logged"
 KEPT = "Nothing you typed is lost: it stays in this tab"
 
 
+def through_the_router() -> None:
+    """Run this page again, through ``app.py``, if Streamlit ran it on its own.
+
+    Streamlit (1.67) treats a ``pages/`` folder beside the main script as a multipage app of the
+    first kind, every file a page of its own, until some run calls ``st.navigation``, which turns
+    that off for the whole process. So on a server that has just started, a first visitor who
+    opens a page by its address (a bookmark, a link in an email) ran that file alone: no router,
+    no Sign out, every page file's name in the menu, and so for every later visitor until someone
+    opened the app's root. The page's guard turns it off as ``st.navigation`` does and reruns:
+    the rerun starts at ``app.py``, whose router opens the page asked for (or refuses it)."""
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def require(page_key: str) -> SignedInUser:
     """Return the signed-in user if they may open ``page_key``; otherwise stop the script."""
+    through_the_router()
     with database_errors():
         user = current_user(render_form=True)
     if user is None:

@@ -9,7 +9,8 @@ import pytest
 import streamlit as st
 from altair.utils import schemapi
 from streamlit.components.v2 import manifest_scanner
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest, app_test
 
 from db.bootstrap import forget_prepared
 from db.engine import dispose_engines
@@ -23,6 +24,22 @@ ROOT = Path(__file__).resolve().parents[2]
 # manifests, a fresh list for each AppTest).
 _scan_once = functools.cache(manifest_scanner.scan_component_manifests)
 manifest_scanner.scan_component_manifests = lambda max_workers=None: list(_scan_once())
+
+
+class _RoutedPagesManager(PagesManager):
+    """AppTest starts every run as a server's very first run, when Streamlit would run a file of
+    ``pages/`` on its own (multipage apps of the first kind) and a page switched to by
+    ``AppTest.switch_page`` would skip the router. A running server leaves that mode for good at its
+    first run (``ui.guard.through_the_router``; the browser test
+    ``test_a_bookmark_opened_first_on_a_new_server_opens_through_the_router``), so the tests run
+    every page as the server does after that: through ``app.py``'s ``st.navigation``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+app_test.PagesManager = _RoutedPagesManager
 DEMO_NAMES = {"auditor": "Alex Morgan", "manager": "Sam Patel", "sponsor": "Jo Whitfield", "support": "Chris Lee",
               "admin": "Pat Quinn"}
 

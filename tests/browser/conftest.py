@@ -14,6 +14,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import jwt
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -190,6 +191,22 @@ def sign_in(page, server: Server, username: str, password: str | None = None) ->
     # "Sign out" shows in the run the cookie component starts once it has set the cookie, the last
     # run of a sign-in (a signed-in session draws no component): a short quiet will do.
     wait_idle(page, settle=0.3)
+
+
+def signed_in(page, server: Server, username: str, path: str = "") -> None:
+    """Open ``path`` as ``username``, who signed in earlier in this browser: it carries the sign-in
+    cookie the app sets after the form (streamlit-authenticator's token: the user name and the
+    cookie's expiry, half a day away, signed HS256 with the server's cookie key), so the server signs
+    the session in from the request as it does on every link a signed-in user opens. A journey about
+    something else starts on its page with one page load instead of three (the form's, the sign-in's,
+    the page's) and no password check. The form itself is driven by test_sign_in.py,
+    test_session_security.py, test_multi_process.py and test_admin.py."""
+    token = jwt.encode({"username": username, "exp_date": time.time() + 0.5 * 86400},
+                       os.environ["AUDIT_COOKIE_KEY"], algorithm="HS256")
+    page.context.add_cookies([{"name": "case_audit_auth", "value": token, "url": server.url}])
+    open_app(page, server, path)
+    sign_out = page.locator("[data-testid='stSidebar']").get_by_role("button", name="Sign out")
+    assert sign_out.count() == 1, f"the cookie did not sign {username} in"
 
 
 def nav_links(page) -> list[str]:

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import nav_links, open_app, sign_in, start_server, wait_idle
+from tests.browser.conftest import nav_links, open_app, sign_in, signed_in, start_server, wait_idle
 from tests.roles import MENUS
 
 pytestmark = pytest.mark.browser
@@ -45,11 +45,26 @@ def test_signing_out_returns_to_the_sign_in_form(page, server):
 
 
 def test_first_anonymous_request_to_a_page_url_shows_sign_in_and_no_data(page, tmp_path, _templates):
+    # The server's very first request: Streamlit would run pages/event_log.py on its own, with every
+    # page file's name in its menu, had the page not gone back through the router (ui.guard).
     fresh = start_server(tmp_path, _templates("sqlite", True))
     try:
-        open_app(page, fresh, "overview")
+        open_app(page, fresh, "event_log")
         body = page.inner_text("body")
         assert page.get_by_role("button", name="Sign in").is_visible()
         assert "386" not in body and "LCS" not in body and "Red audits" not in body
+        assert nav_links(page) == []  # signed out, no page is named
+    finally:
+        fresh.stop()
+
+
+def test_a_bookmark_opened_first_on_a_new_server_opens_through_the_router(page, tmp_path, _templates):
+    # After a restart, a signed-in sponsor's first click is a bookmark to Progress: the router's
+    # menu (the sponsor's own four pages) and its Sign out button, not Streamlit's list of files.
+    fresh = start_server(tmp_path, _templates("sqlite", True))
+    try:
+        signed_in(page, fresh, "sponsor", "progress")
+        assert page.locator("h1").first.inner_text() == "Progress"
+        assert _icon_free(nav_links(page)) == ["Overview", "RAG heatmaps", "Progress", "My account"]
     finally:
         fresh.stop()
