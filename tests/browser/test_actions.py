@@ -8,12 +8,11 @@ from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
-
 from sqlmodel import select
 
 from db.engine import get_engine, read_session
 from db.models import Event
-from tests.browser.conftest import go_to, screenshot, sign_in, wait_idle
+from tests.browser.conftest import screenshot, signed_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -38,8 +37,7 @@ def pick_action(page, text: str | None = None) -> str:
 
 
 def test_support_marks_done_auditor_verifies_and_the_counts_change(page, server, browser):
-    sign_in(page, server, "support")
-    go_to(page, "Remedial actions")
+    signed_in(page, server, "support", "actions")
     page.wait_for_selector("h1:has-text('Remedial actions')")
     overdue, done, verified = metric(page, "Overdue"), metric(page, "Done, awaiting verification"), metric(
         page, "Verified")
@@ -89,8 +87,7 @@ def test_support_marks_done_auditor_verifies_and_the_counts_change(page, server,
     auditor = auditor_context.new_page()
     auditor.set_default_timeout(30_000)
     try:
-        sign_in(auditor, server, "auditor")
-        go_to(auditor, "Remedial actions")
+        signed_in(auditor, server, "auditor", "actions")
         auditor.wait_for_selector("h1:has-text('Remedial actions')")
         assert metric(auditor, "Done, awaiting verification") == done + 1
         # The list is paged (50 a page): the done action is found by filtering on its status.
@@ -120,8 +117,7 @@ def test_at_1366_px_a_clicked_row_opens_its_action(browser, server):
     page = context.new_page()
     page.set_default_timeout(30_000)
     try:
-        sign_in(page, server, "support")
-        go_to(page, "Remedial actions")
+        signed_in(page, server, "support", "actions")
         grid = page.locator("[data-testid='stDataFrame']").first
         grid.scroll_into_view_if_needed()
         box = grid.bounding_box()

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from db.engine import create_db_engine
 from db.models import Audit, Team, User
-from tests.browser.conftest import go_to, open_app, screenshot, sign_in, wait_idle
+from tests.browser.conftest import go_to, open_app, screenshot, sign_in, signed_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -35,8 +35,7 @@ def test_admin_adds_a_manager_who_changes_the_password_and_sees_only_their_team(
     assert 0 < expected_external < all_external
 
     # 1. The administrator adds Kim Ward, manager of the front door, with a temporary password.
-    sign_in(page, server, "admin")
-    go_to(page, "Users")
+    signed_in(page, server, "admin", "admin_users")
     form = page.locator("[data-testid='stForm']").filter(has=page.get_by_role("button", name="Create user"))
     form.get_by_role("textbox", name="Username").fill("k.ward")
     form.get_by_label("Full name").fill("Kim Ward")

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import go_to, screenshot, sign_in, wait_idle
+from tests.browser.conftest import go_to, screenshot, signed_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,7 @@ def fill(page, label: str, text: str, wait: bool = True) -> None:
 
 def test_auditor_enters_and_submits_a_red_neglect_audit_and_the_manager_sees_the_concern(page, server, browser):
     started = time.monotonic()
-    sign_in(page, server, "auditor")
+    signed_in(page, server, "auditor")
     assert external_audits(page) == 386
     go_to(page, "Enter an audit")
 
@@ -133,7 +133,7 @@ def test_auditor_enters_and_submits_a_red_neglect_audit_and_the_manager_sees_the
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     manager = context.new_page()
     try:
-        sign_in(manager, server, "manager")
+        signed_in(manager, server, "manager")
         assert "safeguarding concern(s) not yet acknowledged" in manager.inner_text("body")
         concern = manager.locator("[class*='st-key-overview_concern_']", has_text="LCS900123")
         assert concern.get_by_role("button", name="Acknowledge").is_visible()

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import Server, go_to, open_app, sign_in, start_server, wait_idle
+from tests.browser.conftest import Server, go_to, open_app, sign_in, signed_in, start_server, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -64,7 +64,7 @@ def test_closing_the_tab_halfway_loses_nothing_but_the_last_field(browser, serve
     try:
         page = context.new_page()
         page.set_default_timeout(30_000)
-        sign_in(page, server, "auditor")
+        signed_in(page, server, "auditor")
         reference = half_an_audit(page)
         page.close()  # the tab is closed: its session (and everything only in it) is gone
 
@@ -83,7 +83,7 @@ def test_a_server_restart_halfway_loses_nothing_but_the_last_field(browser, tmp_
     try:
         page = context.new_page()
         page.set_default_timeout(30_000)
-        sign_in(page, first, "auditor")
+        signed_in(page, first, "auditor")
         reference = half_an_audit(page)
         first.stop()  # the server goes away mid-audit (a deployment, a crash)
 

@@ -12,7 +12,7 @@ from core.templates import LIVED_EXPERIENCE_DOMAIN
 from db.demo_story import DEMO_MANAGER_TEAM
 from db.engine import create_db_engine
 from db.models import Answer, Audit, Practitioner, Question, Team
-from tests.browser.conftest import go_to, screenshot, sign_in, wait_idle
+from tests.browser.conftest import go_to, screenshot, signed_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -55,8 +55,7 @@ def _highest_red_rate_lived_experience(database_url: str) -> tuple[str, int, int
 
 
 def test_manager_filters_clicks_a_red_cell_and_opens_one_of_its_audits(page, server):
-    sign_in(page, server, "manager")
-    go_to(page, "RAG heatmaps")
+    signed_in(page, server, "manager", "heatmaps")
     chart = page.get_by_test_id("stVegaLiteChart")
     chart.wait_for()
     # The manager's own team is chosen already; they narrow it to one theme and look at the weeks.
@@ -89,7 +88,7 @@ def test_manager_filters_clicks_a_red_cell_and_opens_one_of_its_audits(page, ser
 
 def test_manager_finds_the_most_red_lived_experience_practitioner_in_three_clicks(page, server):
     name, reds, graded = _highest_red_rate_lived_experience(server.database_url)
-    sign_in(page, server, "manager")  # lands on the Overview
+    signed_in(page, server, "manager")  # lands on the Overview
     go_to(page, "RAG heatmaps")  # click 1
     page.get_by_text("Practitioner × question domain", exact=True).click()  # click 2
     wait_idle(page)

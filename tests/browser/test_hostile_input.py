@@ -11,7 +11,7 @@ from db.audits.choices import question_rules, theme_choices
 from db.audits.saving import submit
 from db.engine import create_db_engine, write_session
 from db.models import Meeting, MeetingTeam, RiskIssue, User
-from tests.browser.conftest import open_app, sign_in
+from tests.browser.conftest import open_app, signed_in
 from tests.writes import one_action
 
 pytestmark = pytest.mark.browser
@@ -55,8 +55,7 @@ def _check(page) -> None:
 
 
 def test_hostile_free_text_is_shown_as_text_everywhere(page, server, hostile_audit):
-    sign_in(page, server, "auditor")
-    open_app(page, server, f"audit_view?audit={hostile_audit}")
+    signed_in(page, server, "auditor", f"audit_view?audit={hostile_audit}")
     _check(page)
     for path in ("risks", "meetings", "actions"):
         open_app(page, server, path)

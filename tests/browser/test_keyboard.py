@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from db.engine import create_db_engine
 from db.models import Audit, Moderation, RemedialAction, User
-from tests.browser.conftest import screenshot, sign_in, wait_for_rerun, wait_idle
+from tests.browser.conftest import screenshot, signed_in, wait_for_rerun, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -99,8 +99,7 @@ def submitted_audits(url: str, username: str) -> list[Audit]:
 
 def test_an_auditor_completes_and_submits_an_audit_with_the_keyboard_alone(page, server):
     before = {a.id for a in submitted_audits(server.database_url, "auditor")}
-    sign_in(page, server, "auditor")
-    go_to(page, "Enter an audit")
+    signed_in(page, server, "auditor", "audit_entry")
 
     choose(page, "Case reference", "LCS")
     choose(page, "Theme", "Negl")
@@ -137,8 +136,7 @@ def test_an_auditor_completes_and_submits_an_audit_with_the_keyboard_alone(page,
 
 
 def test_any_grade_is_chosen_with_the_arrow_keys(page, server):
-    sign_in(page, server, "auditor")
-    go_to(page, "Enter an audit")
+    signed_in(page, server, "auditor", "audit_entry")
     choose(page, "Case reference", "LCS")
     choose(page, "Theme", "Negl")
     tab_to(page, "radio", "Outstanding", group="Grade for question 1")
@@ -186,8 +184,7 @@ def database(url: str, model, **where) -> list:
 
 def test_moderation_assign_and_blind_grading_work_with_the_keyboard(page, server):
     before = {m.id for m in database(server.database_url, Moderation, status="graded")}
-    sign_in(page, server, "auditor")
-    go_to(page, "Moderation")
+    signed_in(page, server, "auditor", "moderation")
     # Tabs are one tab stop; the arrow keys move between them (the ARIA tabs pattern).
     tab_to(page, "tab", "My assignments")
     page.keyboard.press("ArrowRight")
@@ -214,8 +211,7 @@ def test_moderation_assign_and_blind_grading_work_with_the_keyboard(page, server
 
 
 def test_the_action_tracker_works_with_the_keyboard(page, server):
-    sign_in(page, server, "support")
-    go_to(page, "Remedial actions")
+    signed_in(page, server, "support", "actions")
     press(page, "switch", "Overdue only", " ")
     assert focused(page)["name"] == "Overdue only"
     assert page.get_by_role("switch", name="Overdue only").is_checked()

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import go_to, screenshot, sign_in, wait_idle
+from tests.browser.conftest import screenshot, signed_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +23,7 @@ def _shown(page) -> int:
 
 
 def test_auditor_turns_two_agenda_items_into_log_entries(page, server):
-    sign_in(page, server, "auditor")
-    go_to(page, "Risks and issues")
+    signed_in(page, server, "auditor", "risks")
     page.wait_for_selector("h1:has-text('Risks and issues')")
     open_before = _shown(page)
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import go_to, screenshot, sign_in, wait_for_rerun, wait_idle
+from tests.browser.conftest import screenshot, signed_in, wait_for_rerun, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -41,8 +41,7 @@ def choose_containing(page, label: str, text: str) -> None:
 
 
 def test_auditor_moderates_a_manager_audit_and_the_manager_acknowledges(page, browser, server):
-    sign_in(page, server, "auditor")
-    go_to(page, "Moderation")
+    signed_in(page, server, "auditor", "moderation")
     page.get_by_role("tab", name="Queue and sampling").click()
     wait_idle(page)
     choose_containing(page, "Audit", "by Sam Patel")
@@ -88,8 +87,7 @@ def test_auditor_moderates_a_manager_audit_and_the_manager_acknowledges(page, br
     manager = manager_context.new_page()
     manager.set_default_timeout(30_000)
     try:
-        sign_in(manager, server, "manager")
-        go_to(manager, "Moderation agreement")
+        signed_in(manager, server, "manager", "agreement")
         assert "to read and acknowledge" in manager.inner_text("body")
         # Only the open tab is drawn: opening one is a rerun, waited for before reading the tab.
         wait_for_rerun(manager, lambda: manager.get_by_role("tab", name="Feedback on my audits").click())

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import create_engine, text
 
-from tests.browser.conftest import go_to, screenshot, sign_in, wait_idle
+from tests.browser.conftest import screenshot, signed_in, wait_idle
 
 pytestmark = pytest.mark.browser
 CHART = "[data-testid='stVegaLiteChart']"
@@ -37,8 +37,7 @@ def _sidebar_open(page) -> bool:
 
 
 def test_sponsor_presents_progress_and_downloads_the_months_report(page, server):
-    sign_in(page, server, "sponsor")
-    go_to(page, "Progress")
+    signed_in(page, server, "sponsor", "progress")
     page.wait_for_selector("h1:has-text('Progress')")
     page.wait_for_selector(CHART)
     assert page.locator(CHART).count() == 9

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import go_to, sign_in, wait_idle
+from tests.browser.conftest import signed_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -18,8 +18,7 @@ def _choose(page, form, label: str, option: str) -> None:
 
 
 def test_the_add_user_form_is_empty_after_a_user_is_created(page, server):
-    sign_in(page, server, "admin")
-    go_to(page, "Users")
+    signed_in(page, server, "admin", "admin_users")
     form = page.locator("[data-testid='stForm']").filter(has=page.get_by_role("button", name="Create user"))
     form.get_by_role("textbox", name="Username").fill("r.osei")
     form.get_by_label("Full name").fill("Ruth Osei")
@@ -38,8 +37,7 @@ def test_the_add_user_form_is_empty_after_a_user_is_created(page, server):
 
 
 def test_moving_a_practitioner_stays_on_the_tab_and_shows_the_new_team(page, server):
-    sign_in(page, server, "admin")
-    go_to(page, "Teams")
+    signed_in(page, server, "admin", "admin_teams")
     page.get_by_role("tab", name="Practitioners").click()
     wait_idle(page)
     picker = page.get_by_role("combobox", name="Practitioner", exact=True)

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from db.engine import create_db_engine
 from db.models import Audit, Practitioner, RemedialAction
-from tests.browser.conftest import CHROMIUM, open_app, server, sign_in  # noqa: F401  (fixtures)
+from tests.browser.conftest import CHROMIUM, open_app, server, signed_in  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,8 +76,7 @@ def test_the_audit_page_draws_hostile_text_as_text_under_the_policy(page, server
     outside = []
     page.on("request", lambda request: outside.append(request.url) if "x.invalid" in request.url else None)
 
-    sign_in(page, server, "auditor")
-    open_app(page, server, f"audit_view?audit={hostile_audit}")
+    signed_in(page, server, "auditor", f"audit_view?audit={hostile_audit}")
     main = page.locator("[data-testid='stMain']")
     main.get_by_text("Remedial actions").first.wait_for()
 
