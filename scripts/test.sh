@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
+# One setup at a time: .ci/run starts the browser journeys and the other tiers at once.
+exec 9>.venv/.setup.lock
+flock 9
 # pip takes seconds even when everything is installed: install when the requirements changed since
 # this .venv last installed them (the stamp lives in .venv, so a new .venv installs again).
 stamp=.venv/.requirements-installed
@@ -29,6 +32,9 @@ if command -v pg_isready >/dev/null && ! pg_isready -h 127.0.0.1 -p 5432 -q; the
     for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
   fi
 fi
+
+flock -u 9
+exec 9>&-
 
 # Keep compiled modules and pytest's rewritten test files in __pycache__ (git-ignored) between
 # runs: with PYTHONDONTWRITEBYTECODE set, every run (and every xdist worker) compiles the project

@@ -149,12 +149,23 @@ def wait_idle(page, settle: float = 0.3) -> None:
 def wait_for_rerun(page, action, settle: float = 0.3) -> None:
     """Do ``action`` (a key press or click that starts a rerun) and wait for that rerun to start and
     finish. ``wait_idle`` alone can return before a slow server has even started the run, and the
-    next key press then lands on a page that is about to be redrawn."""
+    next key press then lands on a page that is about to be redrawn. On a busy machine a click can
+    land on an element in the middle of being redrawn and start nothing: after 10 s without a run
+    the action is done once more. Only for actions that always start a run when they land (a tab,
+    a button, an arrow key on a tab list), so a repeat never doubles one that did."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     from bench.form import WATCH_RUN  # the benchmark's run watcher: the same signal, one copy
 
-    page.evaluate(WATCH_RUN)
-    action()
-    page.wait_for_function("window.__bench.ran === true", polling=20, timeout=30_000)
+    for attempt in range(2):
+        page.evaluate(WATCH_RUN)
+        action()
+        try:
+            page.wait_for_function("window.__bench.ran === true", polling=20, timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt:
+                raise
     wait_idle(page, settle=settle)
 
 

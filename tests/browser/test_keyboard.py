@@ -227,10 +227,21 @@ def test_the_action_tracker_works_with_the_keyboard(page, server):
     # The tracker's other tabs: the arrow keys move between them, and each opens.
     tab_to(page, "tab", "Actions")
     lost = []
+    previous = "Actions"
     for name in ("Update several", "Chase list", "Counts by team and owner", "Charts"):
         # Each tab is drawn only when open: the arrow key starts a rerun, and the tab must open.
-        wait_for_rerun(page, lambda: page.keyboard.press("ArrowRight"))
-        expect(page.get_by_role("tab", name=name, exact=True)).to_have_attribute("aria-selected", "true")
+        tab = page.get_by_role("tab", name=name, exact=True)
+        for attempt in range(2):
+            if focused(page)["role"] == "body":  # lost in the last redraw (below): Tab brings it back
+                lost.append(previous)
+                tab_to(page, "tab", previous)
+            wait_for_rerun(page, lambda: page.keyboard.press("ArrowRight"))
+            # Only a key press that fell on the page (focus lost) is pressed again: one that reached
+            # the tab list moved the selection, and a second press would move it on.
+            if attempt or tab.get_attribute("aria-selected") == "true" or focused(page)["role"] != "body":
+                break
+        expect(tab).to_have_attribute("aria-selected", "true")
+        previous = name
         if focused(page)["role"] == "body":
             # Streamlit sometimes draws the tab list anew when the rerun is slow (seen in CI under load,
             # never on a quiet machine), and the focus falls back to the page (docs/accessibility.md).
