@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from core.periods import counted
+
 
 # ------------------------------------------------------------------ columns
 REFERENCE, TEAM, PRACTITIONER, SERVICE_AREA = "reference", "team", "practitioner", "service_area"
@@ -233,7 +235,7 @@ def _read_csv(filename: str, data: bytes, encoding: str | None) -> RawTable:
     if bad:
         rows_affected = len({row for row, _ in bad})
         notices.insert(0, (
-            f"Bad encoding: the file is not UTF-8 text. {rows_affected} row(s) hold characters that cannot be read "
+            f"Bad encoding: the file is not UTF-8 text. {counted(rows_affected, 'row')} {'holds' if rows_affected == 1 else 'hold'} characters that cannot be read "
             "for certain, so they are skipped. Excel's plain 'CSV' format is usually Windows-1252: save the file "
             "as 'CSV UTF-8' and upload it again, or choose to read it as Windows-1252 and check the names."
         ))

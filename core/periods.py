@@ -207,6 +207,11 @@ def share(part: int | float, whole: int | float) -> float | None:
     return part / whole if whole else None
 
 
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun: '1 audit', '2 audits' ('1 safeguarding concern', '3 analyses')."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def percent(value: float | None) -> str:
     """A share as a whole percentage ('45%'); a dash when it cannot be computed."""
     if value is None:

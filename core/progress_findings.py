@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.periods import Change, count_change_words, one_decimal, percent, share, share_change_words, short_date
+from core.periods import (
+    Change,
+    count_change_words,
+    counted,
+    one_decimal,
+    percent,
+    share,
+    share_change_words,
+    short_date,
+)
 from core.progress import LIVE_DAYS, ProgressReport
 
 
@@ -291,10 +300,10 @@ def narrative(report: ProgressReport) -> list[str]:
     agreement = cur.agreement
     if agreement.answers:
         lines.append(
-            f"Moderation: {agreement.audits} audits moderated; exact agreement "
-            f"{share_change_words(report.agreement_change())} on {agreement.answers} answers, "
+            f"Moderation: {counted(agreement.audits, 'audit')} moderated; exact agreement "
+            f"{share_change_words(report.agreement_change())} on {counted(agreement.answers, 'answer')}, "
             f"within one grade {percent(agreement.within_one_share)}; the first grade was higher in "
-            f"{agreement.first_higher} and lower in {agreement.first_lower} answers.")
+            f"{agreement.first_higher} and lower in {counted(agreement.first_lower, 'answer')}.")
     else:
         lines.append("Moderation: no moderations completed in the period.")
     actions = cur.actions

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from core import case_import as ci
 from core.authz import Role, Scope
+from core.periods import counted
 from db.admin import AdminError, actor_id, require_admin, require_role
 from db.events import changes, record
 from db.models import Audit, Case, ManagedTeam, Practitioner, PractitionerMove, Team, User
@@ -100,7 +101,7 @@ def set_team_active(session: Session, *, scope: Scope, team_id: int, active: boo
             Practitioner.team_id == team_id, col(Practitioner.active).is_(True))).one()
         if staff:
             raise AdminError(
-                f"{team.name} still has {staff} active practitioner(s): move or deactivate them first."
+                f"{team.name} still has {counted(staff, 'active practitioner')}: move or deactivate them first."
             )
     team.active = active
     record(session, scope.username, "team.activate" if active else "team.deactivate", "team", team.id,

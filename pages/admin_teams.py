@@ -5,6 +5,8 @@ user = require("admin_teams")
 
 import streamlit as st  # noqa: E402
 
+from core.periods import counted  # noqa: E402
+
 from db.admin_teams import (  # noqa: E402
     create_practitioner,
     create_team,
@@ -96,7 +98,7 @@ with practitioners_tab:
     shown = [p for p in practitioners if team_filter is None or p.team_id == team_filter]
     table(["Practitioner", "Team", "Active", "Cases allocated", "Audits"],
           [[p.name, p.team, p.active, p.cases, p.audits] for p in shown])
-    st.caption(f"{len(shown)} practitioner(s).")
+    st.caption(f"{counted(len(shown), 'practitioner')}.")
 
     left, right = st.columns(2)
     with left, st.form("admin_teams_add_practitioner_form"):
@@ -135,7 +137,7 @@ with practitioners_tab:
                                                     moved_on=moved_on, today=today()),
                         lambda r: f"{practitioner.name} moved from {r.from_team} to {r.to_team}. Their audits stay "
                                   f"with {r.from_team}."
-                                  + (f" {r.cases_left_behind} case(s) of {r.from_team} are still allocated to them: "
+                                  + (f" {counted(r.cases_left_behind, 'case')} of {r.from_team} {'is' if r.cases_left_behind == 1 else 'are'} still allocated to them: "
                                      "reallocate them with the next case import." if r.cases_left_behind else ""),
                         practitioner_id=chosen,
                     )

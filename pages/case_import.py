@@ -12,6 +12,7 @@ import streamlit as st  # noqa: E402
 from core.case_file import COLUMN_LABELS, CP1252, read_case_file, template_rows  # noqa: E402
 from core.case_import import CREATE, SKIP, UNCHANGED, UPDATE, preview_rows, problem_rows  # noqa: E402
 from core.exports import to_csv  # noqa: E402
+from core.periods import counted  # noqa: E402
 from db.case_import import apply_case_import, preview_case_import  # noqa: E402
 from db.engine import write_session  # noqa: E402
 from db.users import UserError  # noqa: E402
@@ -42,8 +43,8 @@ if st.session_state.get(CONFIRM) and SHOWN in st.session_state:
 
 if RESULT in st.session_state:
     filename, result = st.session_state[RESULT]
-    message = (f"Imported {filename}: {result.created} case(s) created, {result.updated} updated, "
-               f"{result.unchanged} unchanged, {result.skipped} row(s) skipped.")
+    message = (f"Imported {filename}: {counted(result.created, 'case')} created, {result.updated} updated, "
+               f"{result.unchanged} unchanged, {counted(result.skipped, 'row')} skipped.")
     if result.practitioners_created:
         message += f" New practitioners: {', '.join(result.practitioners_created)}."
     st.success(plain(message), icon=":material/check_circle:")
@@ -106,7 +107,7 @@ table(row_columns, rows)
 to_write = len(preview.to_write)
 st.session_state[SHOWN] = (raw, preview)
 if to_write:
-    st.button(f"Import {to_write} case(s)", type="primary", key=CONFIRM,
+    st.button(f"Import {counted(to_write, 'case')}", type="primary", key=CONFIRM,
               help="Creates and updates these cases in one step; rows with problems are skipped.")
     st.caption("Nothing has been saved yet.")
 else:

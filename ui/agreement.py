@@ -16,6 +16,7 @@ from core.authz import Scope
 from core.chart_channels import tooltips
 from core.exports import to_csv, to_xlsx
 from core.grades import GRADE_LABELS, OVERALL_GRADES, RAG_COLOURS, Grade, Rag, grade_text, ink_on, mix
+from core.periods import counted
 from db.engine import read_session, write_session
 from db.events import record
 from db.moderation.common import ModerationError
@@ -275,7 +276,7 @@ def feedback_log_tab(user, scope: Scope, options: FilterOptions) -> None:
     chosen = audit_filters(options, "agreement_log", ("auditor", "team"), (g2, g3))
     log_auditors, log_teams = chosen["auditor"], chosen["team"]
     log = cached_feedback(scope, search, log_auditors, log_teams)
-    st.caption(f"{len(log)} reflective feedback record(s), newest first.")
+    st.caption(f"{counted(len(log), 'reflective feedback record')}, newest first.")
     if log:
         values = [
             [r.completed_on, r.case_reference, r.team, r.theme, r.first_auditor, r.moderator, grade_text(r.first_overall),
@@ -337,7 +338,7 @@ def my_feedback_tab(scope: Scope, mine: list[FeedbackRow]) -> None:
                          expanded=row.acknowledged_on is None):
             st.markdown(f"**Overall.** First grade: {rag_badge(comparison.first_overall)} · "
                         f"Agreed grade: {rag_badge(comparison.agreed_overall)} · "
-                        f"{comparison.changed_by_moderation} question grade(s) changed")
+                        f"{counted(comparison.changed_by_moderation, 'question grade')} changed")
             st.caption("Reflective feedback")
             with st.container(border=True):
                 st.text(comparison.feedback)

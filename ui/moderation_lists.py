@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.authz import Role, Scope
 from core.moderation import SampleMethod
+from core.periods import counted
 from db.engine import read_session, write_session
 from db.moderation.common import ModerationError
 from db.moderation.queue import (
@@ -98,7 +99,7 @@ def queue_tab(user, options: FilterOptions) -> None:
     filters = QueueFilter(chosen["team"], chosen["theme"], chosen["auditor"], date_from, date_to, kind or None)
     page = cached_queue(scope, filters)
     queue = page.rows
-    st.caption(f"{page.total} submitted audit(s) not yet moderated."
+    st.caption(f"{counted(page.total, 'submitted audit')} not yet moderated."
                + (f" The newest {len(queue)} are listed; the filters narrow the list, and a sample is drawn from all "
                   f"{page.total}." if page.total > len(queue) else ""))
     if queue:
@@ -156,13 +157,13 @@ def queue_tab(user, options: FilterOptions) -> None:
         except (ModerationError, PermissionError) as error:
             st.error(plain(str(error)))
         else:
-            left_out = (f" {result.own_audits_left_out} of the moderator's own audit(s) left out."
+            left_out = (f" {result.own_audits_left_out} of the moderator's own audits left out."
                         if result.own_audits_left_out else "")
             if assign and result.audit_ids:
-                st.session_state[FLASH] = (f"Assigned {len(result.audit_ids)} audit(s) to "
+                st.session_state[FLASH] = (f"Assigned {counted(len(result.audit_ids), 'audit')} to "
                                            f"{plain(moderator_names[sample_moderator])} · {plain(result.label)}.{left_out}")
                 st.rerun()
-            st.markdown(f"**{len(result.audit_ids)} audit(s) drawn** · {plain(result.label)}.{left_out}")
+            st.markdown(f"**{counted(len(result.audit_ids), 'audit')} drawn** · {plain(result.label)}.{left_out}")
             if result.audit_ids:
                 st.dataframe(
                     pd.DataFrame([{"Case": r.case_reference, "Team": r.team, "Theme": r.theme,

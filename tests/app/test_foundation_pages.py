@@ -268,7 +268,7 @@ def test_a_long_list_of_safeguarding_concerns_shows_the_ten_newest_and_the_rest_
 
     # 14 open concerns in all (the demo's own and those raised here): the count is the whole number,
     # and ten are drawn until the auditor asks for all of them.
-    assert "14 safeguarding concern(s) not yet acknowledged" in texts(at)
+    assert "14 safeguarding concerns not yet acknowledged" in texts(at)
     assert drawn() == 10
     at.toggle(key="overview_concern_show_all").set_value(True).run()
     assert drawn() == 14

@@ -91,7 +91,7 @@ def test_auditor_sees_queue_assignments_and_no_grades(app_db):
     assert at.title[0].value == "Moderation"
     shown = texts(at)
     assert "Nothing is waiting for you" in shown
-    assert "63 submitted audit(s) not yet moderated." in shown
+    assert "63 submitted audits not yet moderated." in shown
     queue = frame_with(at, "Kind")
     assert len(queue) == 63 and set(queue["Kind"]) == {"internal"}
     assert "Sam Patel" in set(queue["First auditor"])
@@ -136,11 +136,11 @@ def test_drawing_a_sample_assigns_it_reproducibly(app_db):
     at.number_input(key="moderation_sample_amount").set_value(10)
     button(at, "Preview the sample").click().run()
     preview = texts(at)
-    assert "audit(s) drawn" in preview and "seed board-week-12" in preview
+    assert "audits drawn" in preview and "seed board-week-12" in preview
     drawn_cases = set(at.dataframe[-1].value["Case"])
     button(at, "Draw and assign").click().run()
     assert not at.exception
-    assert f"Assigned {len(drawn_cases)} audit(s) to Alex Morgan" in texts(at)
+    assert f"Assigned {len(drawn_cases)} audits to Alex Morgan" in texts(at)
     mine = frame_with(at, "Status")
     assert set(mine["Case"]) == drawn_cases and set(mine["Status"]) == {"To grade, blind"}
     assert set(mine["Sample"]) == {f"Sample {DEMO_TODAY.isoformat()} · 10% per team · seed board-week-12"}
@@ -355,7 +355,7 @@ def test_feedback_log_search_and_export(app_db):
     at.text_input(key="agreement_log_search").input("doyle").run()
     log = frame_with(at, "Feedback")
     assert len(log) >= 1 and set(log["First auditor"]) == {"Mark Doyle"}
-    assert "reflective feedback record(s)" in texts(at)
+    assert "reflective feedback records" in texts(at)
     labels = [b.label for b in at.download_button]
     assert labels == ["Download CSV", "Download Excel"]
     at.download_button[0].click().run()

@@ -98,6 +98,6 @@ def test_the_import_refuses_what_the_sweep_imported(app_db):
     ]
     shown = texts(at)
     assert "12-MAR-2015B" not in shown and "SMITH-JANE-0999" not in shown  # withheld from the preview too
-    next(b for b in at.button if b.label == "Import 1 case(s)").click().run()
+    next(b for b in at.button if b.label == "Import 1 case").click().run()
     assert _stored(app_db, "CIN/2026/0042")
     assert not _stored(app_db, "12-MAR-2015B") and not _stored(app_db, "SMITH-JANE-0999")

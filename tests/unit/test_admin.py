@@ -224,7 +224,7 @@ CP1252_FILE = (HEADER + "LCS200001,Assessment North,Jo Bloggs,\n").encode() + \
 def test_bad_encoding_is_reported_on_its_row_and_column_not_guessed():
     table = read_case_file("excel.csv", CP1252_FILE)
     assert table.readable and table.has_bad_encoding
-    assert table.notices[0].startswith("Bad encoding: the file is not UTF-8 text. 1 row(s)")
+    assert table.notices[0].startswith("Bad encoding: the file is not UTF-8 text. 1 row holds")
     preview = plan_import(table, DIRECTORY)
     assert [r.action for r in preview.rows] == [CREATE, SKIP]
     assert problems_of(preview) == {(3, "Allocated practitioner",

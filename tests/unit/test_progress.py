@@ -14,6 +14,7 @@ from core.periods import (
     Change,
     calendar_month,
     count_change_words,
+    counted,
     custom_period,
     default_period,
     parse_period,
@@ -156,6 +157,14 @@ def test_percentages_round_half_up_the_same_way_everywhere():
     assert percent(1.0) == "100%"
     assert round_half_up(2.25, 1) == 2.3
     assert round_half_up(-2.5) == -3
+
+
+def test_a_count_of_one_is_singular():
+    assert counted(1, "audit") == "1 audit"
+    assert counted(0, "audit") == "0 audits"
+    assert counted(2, "safeguarding concern") == "2 safeguarding concerns"
+    assert counted(1, "analysis", "analyses") == "1 analysis"
+    assert counted(3, "analysis", "analyses") == "3 analyses"
 
 
 def test_changes_are_said_in_numbers():
@@ -309,6 +318,9 @@ def test_headlines_and_narrative_give_the_numbers():
     assert "Inadequate fell from 60% to 30%" in text
     assert "6 raised, 5 done and 4 verified" in text
     assert "Mentoring and reflective meetings: 15, up 5 on the 10 before." in text
+    # A count of one is singular ("1 answer", not "1 answers").
+    assert ("Moderation: 3 audits moderated; exact agreement was 75% on 20 answers, within one grade 95%; "
+            "the first grade was higher in 4 and lower in 1 answer.") in text
     for adjective in ("good", "poor", "excellent", "worrying", "significant", "strong"):
         assert adjective not in text.lower().split()
 

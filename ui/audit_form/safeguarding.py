@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.authz import Scope
+from core.periods import counted
 from db.audits.safeguarding import Concern, acknowledge_concern, acknowledgement_refusal, unacknowledged_concerns
 from db.engine import read_session, write_session
 from db.users import SignedInUser
@@ -63,7 +64,7 @@ def concerns_banner(user: SignedInUser, page: str) -> None:
                 icon=":material/shield:")
     if not shown:
         return
-    st.error(f"**{len(shown)} safeguarding concern(s) not yet acknowledged**", icon=":material/warning:")
+    st.error(f"**{counted(len(shown), 'safeguarding concern')} not yet acknowledged**", icon=":material/warning:")
     if len(shown) > CONCERNS_AT_ONCE:
         # A long list would push the page out of sight (and cost a second a rerun to draw); the oldest are
         # one click away, and the count above is always the whole number.
