@@ -169,6 +169,27 @@ def wait_for_rerun(page, action, settle: float = 0.3) -> None:
     wait_idle(page, settle=settle)
 
 
+def open_tab(page, tab, *, reruns: bool = False) -> None:
+    """Open a tab (a locator): click it, and click again if the browser dropped the click (on a
+    loaded machine, one that lands while the tab list is being redrawn never selects the tab).
+    ``reruns``: the tab is drawn only when open (``st.tabs(..., on_change="rerun")``), so opening
+    it starts a run, which is waited for to start and to end; a plain tab only shows its panel."""
+    from playwright.sync_api import expect
+
+    from bench.form import WATCH_RUN
+
+    page.evaluate(WATCH_RUN)
+    tab.click()
+    try:
+        expect(tab).to_have_attribute("aria-selected", "true", timeout=5_000)
+    except AssertionError:
+        tab.click()
+        expect(tab).to_have_attribute("aria-selected", "true")
+    if reruns:
+        page.wait_for_function("window.__bench.ran === true", polling=20, timeout=30_000)
+    wait_idle(page)
+
+
 def open_app(page, server: Server, path: str = "") -> None:
     """Load a page by its address and wait until it has finished. Signed out, the sign-in form draws
     the sign-in library's cookie component, which reruns the page about 0.4 s after the first run

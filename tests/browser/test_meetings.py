@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import screenshot, signed_in, wait_idle
+from tests.browser.conftest import open_tab, screenshot, signed_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -27,8 +27,7 @@ def test_auditor_turns_two_agenda_items_into_log_entries(page, server):
     page.wait_for_selector("h1:has-text('Risks and issues')")
     open_before = _shown(page)
 
-    page.get_by_role("tab", name="Suggested agenda").click()
-    wait_idle(page)
+    open_tab(page, page.get_by_role("tab", name="Suggested agenda"))
     week = page.get_by_label("Week to review")
     if DEMO_WEEK not in page.get_by_test_id("stSelectbox").filter(has_text="Week to review").inner_text():
         week.click()
@@ -48,8 +47,7 @@ def test_auditor_turns_two_agenda_items_into_log_entries(page, server):
     assert success.is_visible()
     assert "recorded the risks-and-issues meeting" in success.inner_text()
 
-    page.get_by_role("tab", name="Log").click()
-    wait_idle(page)
+    open_tab(page, page.get_by_role("tab", name="Log"))
     assert _shown(page) == open_before + 2
     for title, expected in ((practitioner, practitioner.split(":")[0]), (team_item, team_item.split(":")[0])):
         search = page.get_by_label("Search descriptions")

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, signed_in, wait_for_rerun, wait_idle
+from tests.browser.conftest import open_tab, screenshot, signed_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -42,8 +42,7 @@ def choose_containing(page, label: str, text: str) -> None:
 
 def test_auditor_moderates_a_manager_audit_and_the_manager_acknowledges(page, browser, server):
     signed_in(page, server, "auditor", "moderation")
-    page.get_by_role("tab", name="Queue and sampling").click()
-    wait_idle(page)
+    open_tab(page, page.get_by_role("tab", name="Queue and sampling"))
     choose_containing(page, "Audit", "by Sam Patel")
     page.get_by_role("button", name="Assign", exact=True).click()
     wait_idle(page, settle=1.0)
@@ -90,7 +89,7 @@ def test_auditor_moderates_a_manager_audit_and_the_manager_acknowledges(page, br
         signed_in(manager, server, "manager", "agreement")
         assert "to read and acknowledge" in manager.inner_text("body")
         # Only the open tab is drawn: opening one is a rerun, waited for before reading the tab.
-        wait_for_rerun(manager, lambda: manager.get_by_role("tab", name="Feedback on my audits").click())
+        open_tab(manager, manager.get_by_role("tab", name="Feedback on my audits"), reruns=True)
         entry = manager.get_by_test_id("stExpander").filter(has_text=case)
         assert FEEDBACK in entry.inner_text()
         assert "awaiting acknowledgement" in entry.inner_text()

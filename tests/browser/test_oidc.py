@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from core.authz import Role
 from db.engine import dispose_engines, get_engine, write_session
 from db.models import Event, UserIdentity
-from tests.browser.conftest import PASSWORDS, Server, _free_port, nav_links, open_app, wait_idle
+from tests.browser.conftest import PASSWORDS, Server, _free_port, nav_links, open_app, open_tab, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -198,7 +198,7 @@ def test_both_mode_shows_both_and_an_admin_adds_a_person_who_then_signs_in(page,
     wait_idle(page, settle=1.5)  # the cookie component triggers one more rerun
     page.locator("[data-testid='stSidebarNav'] a", has_text="Users").first.click()
     wait_idle(page)
-    page.get_by_role("tab", name="Add a user").click()
+    open_tab(page, page.get_by_role("tab", name="Add a user"))
     # With the provider on, a new user signs in through it unless the admin says otherwise.
     assert page.get_by_role("radio", name="Identity provider (single sign-on)").first.is_checked()
     form = page.locator("[data-testid='stForm']").filter(has=page.get_by_role("button", name="Create user"))

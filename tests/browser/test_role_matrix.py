@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from db.engine import create_db_engine
 from db.models import Event
-from tests.browser.conftest import ROOT, open_app, signed_in, wait_idle
+from tests.browser.conftest import ROOT, open_app, open_tab, signed_in, wait_idle
 from tests.browser.test_accessibility import run_axe, serious_findings
 from tests.roles import EXPECTED_KEYS, ROLE_COLUMNS, allowed
 
@@ -45,8 +45,7 @@ def axe_every_tab(page, key: str, everything: dict, report: dict) -> None:
         name = key
         if index:
             name = f"{key} / {tabs.nth(index).inner_text().strip()}"
-            tabs.nth(index).click()
-            wait_idle(page)
+            open_tab(page, tabs.nth(index))
         results = run_axe(page)
         everything[name] = [{"id": v["id"], "impact": v["impact"],
                              "nodes": [{"target": n["target"], "html": n["html"][:200]} for n in v["nodes"]]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import signed_in, wait_idle
+from tests.browser.conftest import open_tab, signed_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -38,8 +38,7 @@ def test_the_add_user_form_is_empty_after_a_user_is_created(page, server):
 
 def test_moving_a_practitioner_stays_on_the_tab_and_shows_the_new_team(page, server):
     signed_in(page, server, "admin", "admin_teams")
-    page.get_by_role("tab", name="Practitioners").click()
-    wait_idle(page)
+    open_tab(page, page.get_by_role("tab", name="Practitioners"), reruns=True)
     picker = page.get_by_role("combobox", name="Practitioner", exact=True)
     before = picker.input_value()  # "Name (Team)"
     name, old_team = before.rsplit(" (", 1)
