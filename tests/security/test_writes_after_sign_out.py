@@ -410,7 +410,7 @@ WRITES = [
           lambda at: label(at, f"Deactivate {at.session_state['_test_practitioner_name']}").click()),
     Write("Reactivate practitioner", TEAMS, "admin", lambda at, db: _practitioner(at, db, active=False),
           lambda at: label(at, f"Reactivate {at.session_state['_test_practitioner_name']}").click()),
-    Write("Import cases", "pages/case_import.py", "support", _import, lambda at: label(at, "Import 1 case(s)").click()),
+    Write("Import cases", "pages/case_import.py", "support", _import, lambda at: label(at, "Import 1 case").click()),
     Write("Load template", "pages/admin_templates.py", "admin", _template,
           lambda at: label(at, "Load Risk version 2").click()),
     Write("Prepare CSV (event log)", "pages/event_log.py", "admin", _demo_events,
