@@ -45,7 +45,7 @@ def through_the_router() -> None:
     no Sign out, every page file's name in the menu, and so for every later visitor until someone
     opened the app's root. The page's guard turns it off as ``st.navigation`` does and reruns:
     the rerun starts at ``app.py``, whose router opens the page asked for (or refuses it)."""
-    if PagesManager.uses_pages_directory:
+    if getattr(PagesManager, "uses_pages_directory", False):  # a private flag: a later Streamlit may drop it
         PagesManager.uses_pages_directory = False
         st.rerun()
 
