@@ -111,7 +111,8 @@ def matrix_heatmap(stats: AgreementStats, *, second: str) -> alt.Chart:
     base = alt.Chart(cells).encode(
         # Two-line labels so "Requires improvement" is neither hidden nor cut.
         x=alt.X(f"{second}:N", sort=order, title=second,
-                axis=alt.Axis(labelAngle=0, orient="top", labelOverlap=False, labelExpr="split(datum.label, ' ')")),
+                axis=alt.Axis(labelAngle=0, labelAlign="center", orient="top", labelOverlap=False,
+                              labelExpr="split(datum.label, ' ')")),
         y=alt.Y("First grade:N", sort=order, title="First grade", axis=alt.Axis(labelExpr="split(datum.label, ' ')")),
     )
     rects = base.mark_rect(stroke="#ffffff").encode(
