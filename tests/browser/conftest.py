@@ -16,6 +16,8 @@ from pathlib import Path
 
 import jwt
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("AUDIT_CHROMIUM", "/usr/bin/chromium")
@@ -146,27 +148,27 @@ def wait_idle(page, settle: float = 0.3) -> None:
     page.wait_for_function(_QUIET, arg=settle * 1000, polling=50, timeout=60_000)
 
 
-# A run can start and end between two frames of a busy browser, which then draws both changes of
-# the app's run state at once, and a watcher of that state sees no run. So a run that does not
-# show within this time is taken as done (or never started: the caller's next expectation, which
-# waits for what the run draws, tells which).
-RUN_SHOWS_WITHIN_MS = 10_000
+def _wait_for_the_run_to_show(page) -> None:
+    """Wait until the run watcher (``bench.form.WATCH_RUN``, installed before the action) has seen a
+    run start. A run can start and end between two frames of a busy browser, which then draws both
+    changes of the app's run state at once and the watcher sees none: after 10 s without one the
+    run is taken as done (or never started, which the caller's next expectation, waiting for what
+    the run draws, tells)."""
+    try:
+        page.wait_for_function("window.__bench.ran === true", polling=20, timeout=10_000)
+    except PlaywrightTimeout:
+        pass
 
 
 def wait_for_rerun(page, action, settle: float = 0.3) -> None:
     """Do ``action`` (a key press or click that starts a rerun) and wait for that rerun to start and
     finish. ``wait_idle`` alone can return before a slow server has even started the run, and the
     next key press then lands on a page that is about to be redrawn."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     from bench.form import WATCH_RUN  # the benchmark's run watcher: the same signal, one copy
 
     page.evaluate(WATCH_RUN)
     action()
-    try:
-        page.wait_for_function("window.__bench.ran === true", polling=20, timeout=RUN_SHOWS_WITHIN_MS)
-    except PlaywrightTimeout:
-        pass  # see RUN_SHOWS_WITHIN_MS
+    _wait_for_the_run_to_show(page)
     wait_idle(page, settle=settle)
 
 
@@ -175,9 +177,6 @@ def open_tab(page, tab, *, reruns: bool = False) -> None:
     loaded machine, one that lands while the tab list is being redrawn never selects the tab).
     ``reruns``: the tab is drawn only when open (``st.tabs(..., on_change="rerun")``), so opening
     it starts a run, which is waited for to start and to end; a plain tab only shows its panel."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import expect
-
     from bench.form import WATCH_RUN
 
     page.evaluate(WATCH_RUN)
@@ -188,10 +187,7 @@ def open_tab(page, tab, *, reruns: bool = False) -> None:
         tab.click()
         expect(tab).to_have_attribute("aria-selected", "true")
     if reruns:
-        try:
-            page.wait_for_function("window.__bench.ran === true", polling=20, timeout=RUN_SHOWS_WITHIN_MS)
-        except PlaywrightTimeout:
-            pass  # see RUN_SHOWS_WITHIN_MS
+        _wait_for_the_run_to_show(page)
     wait_idle(page)
 
 
