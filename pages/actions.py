@@ -17,7 +17,7 @@ from ui.widgets import today  # noqa: E402
 
 scope = user.scope
 day = today()
-st.title("Remedial actions")
+st.title("Remedial actions", anchor=False)
 show_flash("actions")
 
 options = load_options(scope)

@@ -15,7 +15,7 @@ from ui.agreement import statistics_tab  # noqa: E402
 from ui.flash import stable_slot  # noqa: E402
 
 scope = user.scope
-st.title("Moderation agreement")
+st.title("Moderation agreement", anchor=False)
 options, questions, programme_start = cached_choices(scope)
 mine = cached_feedback(scope, "", (), (), mine_only=True)
 waiting = [row for row in mine if row.acknowledged_on is None]

@@ -25,7 +25,7 @@ from ui.widgets import rag_legend, today  # noqa: E402
 scope = user.scope
 scope_key = scope.cache_key()
 
-st.title("RAG heatmaps")
+st.title("RAG heatmaps", anchor=False)
 st.caption(
     f"Submitted audits of {'all teams' if scope.team_ids is None else 'the teams you manage'}, graded with the "
     f"moderated grade wherever an audit was moderated. A cell behind fewer than {MIN_AUDITS} audits is grey and "
@@ -97,7 +97,7 @@ if scope.aggregates_only:
     st.caption("Team-level figures only: the audits behind a cell are shown to auditors and managers.")
     st.stop()
 
-st.subheader("Audits behind a cell")
+st.subheader("Audits behind a cell", anchor=False)
 row_key, col_key = drill_down_picker(grid, clicked_cell(event))
 if row_key is None or col_key is None:
     st.caption("Click a cell on the heatmap, or choose its row and column here.")

@@ -20,7 +20,7 @@ with session() as s:
     managers = unique_labels(manager_options(s, scope))
 programme_start, _ = programme_dates()
 
-st.title("Meetings")
+st.title("Meetings", anchor=False)
 st.caption(
     "Mentoring, reflective, workshop, coaching and risks-and-issues meetings. "
     + ("You see every meeting." if scope.team_ids is None

@@ -14,7 +14,7 @@ from ui.moderation import FLASH, open_moderation_id, show_open_moderation  # noq
 from ui.moderation_lists import cached_lists, in_progress_tab, my_assignments_tab, queue_tab  # noqa: E402
 
 scope = user.scope
-st.title("Moderation")
+st.title("Moderation", anchor=False)
 if message := st.session_state.pop(FLASH, None):
     st.success(message)
 

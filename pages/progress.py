@@ -38,7 +38,7 @@ from ui.widgets import rag_legend, today  # noqa: E402
 prepare_layout()
 dates = programme()
 if dates is None:
-    st.title("Progress")
+    st.title("Progress", anchor=False)
     st.info("No programme has been set up yet. An administrator sets one up under Administration.")
     st.stop()
 
@@ -50,7 +50,7 @@ if presenting():
     draw_presentation(report, list(charts_for(report, user.scope, period, as_of, large=True).values()))
     st.stop()
 
-st.title("Progress")
+st.title("Progress", anchor=False)
 picker, toggle = st.columns([3, 1], vertical_alignment="bottom")
 with picker:
     period = choose_period(*dates, as_of)
@@ -70,14 +70,14 @@ draw_narrative(report)
 board_report_section(report, user.username)
 
 charts = charts_for(report, user.scope, period, as_of)
-st.header("Audits against the plan")
+st.header("Audits against the plan", anchor=False)
 draw_chart(charts["burn_up"])
 draw_chart(charts["themes"])
 draw_table(theme_table(report))
 if report.targets is not None:
     draw_table(forecast_table(report))
 
-st.header("Is practice improving?")
+st.header("Is practice improving?", anchor=False)
 draw_chart(charts["rag_week"])
 draw_chart(charts["rag_theme"])
 rag_legend()
@@ -85,7 +85,7 @@ draw_chart(charts["domains"])
 draw_table(domain_table(report))
 draw_table(team_table(report))
 
-st.header("Moderation, actions and support")
+st.header("Moderation, actions and support", anchor=False)
 draw_chart(charts["agreement"])
 draw_table(moderation_table(report))
 draw_chart(charts["actions"])

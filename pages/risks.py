@@ -11,7 +11,7 @@ from ui.widgets import today  # noqa: E402
 
 ctx = risk_context(user, today())
 
-st.title("Risks and issues")
+st.title("Risks and issues", anchor=False)
 st.caption(
     "The log reviewed at the weekly risks-and-issues meeting: risks and issues about a team or a practitioner. "
     + ("Every team's entries." if user.scope.team_ids is None else "Entries about the teams you manage.")

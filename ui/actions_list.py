@@ -298,7 +298,7 @@ def list_tab(user: SignedInUser, page: ActionPage, filters: ActionFilters, today
         show_actions_table(page.rows, today, with_audit_links=audit_url_allowed(user), key="actions_list_table")
         pager(page)
 
-    st.subheader("Work on one action")
+    st.subheader("Work on one action", anchor=False)
     requested = st.query_params.get("action")
     by_id = {v.id: v for v in page.rows}
     picked = None

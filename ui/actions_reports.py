@@ -146,10 +146,10 @@ def counts_tab(scope: Scope, today: date) -> None:
     team_counts, practitioner_counts = load_counts(scope, today)
     left, right = st.columns([2, 3])
     with left:
-        st.subheader("By team")
+        st.subheader("By team", anchor=False)
         show_counts(team_counts, practitioners=False, key="actions_counts_team")
     with right:
-        st.subheader("By owner")
+        st.subheader("By owner", anchor=False)
         show_counts(practitioner_counts, practitioners=True, key="actions_counts_owner")
 
 

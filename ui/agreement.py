@@ -234,7 +234,7 @@ def statistics_tab(scope: Scope, options: FilterOptions, questions: dict[str, st
         matrix, over_time = cached_charts(scope, filters, programme_start, second, _figures=figures)
         left, right = st.columns(2)
         with left:
-            st.subheader("Grade by grade")
+            st.subheader("Grade by grade", anchor=False)
             draw_ready_chart(matrix, width="content")
             chart_table(matrix, pivot=("First grade", second, "Grades"))
             st.caption("Rows: the first grade; columns: the " + second.lower() + "; best grade first on both. "
@@ -242,13 +242,13 @@ def statistics_tab(scope: Scope, options: FilterOptions, questions: dict[str, st
                        "are first grades higher than the " + second.lower() + ": generous. Cells below it "
                        "(bottom left) are first grades lower: harsh.")
         with right:
-            st.subheader("Agreement over time")
+            st.subheader("Agreement over time", anchor=False)
             draw_ready_chart(over_time, width="stretch")
             chart_table(over_time, columns={"Week": "Week", "Measure": "Measure", "Count": "Grades agreeing",
                                             "Kappa": "Kappa", "Moderated audits": "Moderated audits"})
             st.caption(f"By week of moderation. Faint points: fewer than {SMALL_N} moderated audits that week. "
                        "Hover for counts and the week's kappa.")
-        st.subheader("By first auditor")
+        st.subheader("By first auditor", anchor=False)
         ranked, too_few = stats_tables(figures, second=second.lower())
         if ranked.empty:
             st.caption(f"No first auditor has {SMALL_N} or more moderated audits here yet.")

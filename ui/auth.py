@@ -275,13 +275,13 @@ def sign_in_form(auth: stauth.Authenticate | None = None) -> None:
         return
     auth = auth or _authenticator(config)
     reason = st.session_state.get(SIGN_OUT_REASON)  # kept until the next sign-in
-    st.title("Case audit")
+    st.title("Case audit", anchor=False)
     st.caption("Children's services case-audit dashboard")
     show_refused_write()
     if reason:
         st.info(reason)
     with st.form("sign_in_form"):
-        st.subheader("Sign in")
+        st.subheader("Sign in", anchor=False)
         username = st.text_input("Username", key="sign_in_username", autocomplete="username")
         password = st.text_input("Password", key="sign_in_password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary")

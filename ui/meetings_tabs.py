@@ -145,7 +145,7 @@ def history_tab(user: SignedInUser, managers: dict, programme_start: date | None
     scope = user.scope
     start, end = period(st, "meetings_history", programme_start, today)
     summary = summary_for(scope, start, end)
-    st.subheader("Meetings attended, by manager")
+    st.subheader("Meetings attended, by manager", anchor=False)
     if summary:
         st.dataframe(
             pd.DataFrame([
@@ -160,7 +160,7 @@ def history_tab(user: SignedInUser, managers: dict, programme_start: date | None
     else:
         st.info("No managers to show.")
 
-    st.subheader("Meeting history")
+    st.subheader("Meeting history", anchor=False)
     left, right = st.columns(2)
     everyone = "All meetings you can see"
     chosen = left.selectbox(

@@ -110,7 +110,7 @@ def blind_form(case: BlindCase) -> tuple[bool, dict[int, int | None], dict[int, 
     for question in case.questions:
         if question.domain != domain:
             domain = question.domain
-            st.subheader(plain(domain))
+            st.subheader(plain(domain), anchor=False)
         options = question_grades(question.allow_na)
         with st.container(border=True, key=f"moderation_blind_question_{mid}_{question.question_id}"):
             st.markdown(f"**{question.position}. {plain(question.text)}**" + (" *(limiting)*" if question.limiting else ""))
@@ -122,7 +122,7 @@ def blind_form(case: BlindCase) -> tuple[bool, dict[int, int | None], dict[int, 
                 f"Your rationale for question {question.position}", key=f"moderation_blind_rationale_{mid}_{question.question_id}",
                 height=90, placeholder="What in the record supports your grade",
             )
-    st.subheader("Overall judgement")
+    st.subheader("Overall judgement", anchor=False)
     overall = grade_buttons("Your overall grade", f"moderation_blind_overall_{mid}", [int(g) for g in OVERALL_GRADES])
     overall_rationale = st.text_area("Your overall rationale", key=f"moderation_blind_overall_rationale_{mid}", height=120)
     submitted = st.button("Submit my grades and open the comparison", type="primary", key=f"moderation_blind_submit_{mid}")
@@ -249,7 +249,7 @@ def show_open_moderation(user, open_id: int) -> None:
             return
 
     if blind is not None:
-        st.subheader(f"Blind grading: {plain(details.case_reference)}")
+        st.subheader(f"Blind grading: {plain(details.case_reference)}", anchor=False)
         st.info("Grade every question and the overall judgement from the case record. The first auditor's grades "
                 "and rationales open only after you submit yours.", icon=":material/visibility_off:")
         case_details(details)
@@ -267,12 +267,12 @@ def show_open_moderation(user, open_id: int) -> None:
         return
 
     if comparison is None:
-        st.subheader(f"Moderation of {plain(details.case_reference)}")
+        st.subheader(f"Moderation of {plain(details.case_reference)}", anchor=False)
         case_details(details)
         st.info(f"Waiting for {plain(details.moderator)}'s blind grades. The comparison opens once they are in.")
         return
 
-    st.subheader(f"Comparison: {plain(details.case_reference)}")
+    st.subheader(f"Comparison: {plain(details.case_reference)}", anchor=False)
     case_details(details)
     n = len(comparison.lines)
     largest = max((line.size for line in comparison.lines), default=0)
@@ -297,7 +297,7 @@ def show_open_moderation(user, open_id: int) -> None:
     show_comparison_table(comparison)
 
     if details.status == "graded" and details.moderator_id == user.id:
-        st.subheader("Agreed grades and reflective feedback")
+        st.subheader("Agreed grades and reflective feedback", anchor=False)
         submitted, agreed, agreed_overall, feedback = agreed_form(comparison)
         if submitted:
             try:
@@ -309,9 +309,9 @@ def show_open_moderation(user, open_id: int) -> None:
                 st.session_state[FLASH] = "Agreed grades and feedback recorded: reporting now uses the agreed grades."
                 st.rerun()
     elif details.status == "completed":
-        st.subheader("Question by question")
+        st.subheader("Question by question", anchor=False)
         side_by_side(comparison, editable=False)
-        st.subheader("Reflective feedback")
+        st.subheader("Reflective feedback", anchor=False)
         with st.container(border=True):
             st.text(comparison.feedback)
         if comparison.acknowledged_at:

@@ -111,7 +111,7 @@ def queue_tab(user, options: FilterOptions) -> None:
     moderator_names = dict(options.moderators)
     default_moderator = list(moderator_names).index(user.id) if user.id in moderator_names else None
 
-    st.subheader("Assign one audit")
+    st.subheader("Assign one audit", anchor=False)
     if not queue or not moderator_names:
         st.caption("Nothing to assign with these filters.")
     else:
@@ -133,7 +133,7 @@ def queue_tab(user, options: FilterOptions) -> None:
                                            f"{plain(moderator_names[moderator_id])}.")
                 st.rerun()
 
-    st.subheader("Draw a sample from this queue")
+    st.subheader("Draw a sample from this queue", anchor=False)
     st.caption("Random but reproducible: the same seed on the same queue draws the same audits. The seed is stored "
                "on every moderation of the sample. A moderator's own audits are never drawn for them.")
     with st.form("moderation_sample_form"):

@@ -182,7 +182,7 @@ def draw_sign_in_page(config: Settings) -> bool:
         return True
     if config.auth_mode != "oidc":
         return False
-    st.title("Case audit")
+    st.title("Case audit", anchor=False)
     st.caption("Children's services case-audit dashboard")
     draw_provider_button(config, heading=True)
     return True
@@ -196,7 +196,7 @@ def draw_provider_button(config: Settings, heading: bool = False) -> None:
     if notice:
         st.info(notice)
     if heading:
-        st.subheader("Sign in")
+        st.subheader("Sign in", anchor=False)
     else:
         st.divider()
     st.button(f"Sign in with {config.oidc_provider_label}", key="sign_in_provider", type="primary",

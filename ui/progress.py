@@ -214,7 +214,7 @@ def draw_headlines(report: ProgressReport, columns: int = 4) -> None:
 
 def draw_narrative(report: ProgressReport) -> None:
     since = f"What changed since {report.previous.period.name}" if report.previous else "What happened in the period"
-    st.subheader(plain(since))
+    st.subheader(plain(since), anchor=False)
     st.markdown("\n".join(f"- {plain(line)}" for line in narrative(report)))
 
 
@@ -250,7 +250,7 @@ def _log_report(username: str, action: str, period: Period, scope_label: str, **
 
 def board_report_section(report: ProgressReport, username: str) -> None:
     """Prepare the PDF and Excel of the chosen period (with progress shown), then offer both."""
-    st.subheader("Board report")
+    st.subheader("Board report", anchor=False)
     st.caption(
         f"{plain(report.period.title)}: the figures, charts and tables on this page as a PDF and an "
         "Excel workbook for the board. Aggregate and team-level figures only: no case references, practitioner "
