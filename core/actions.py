@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from core.authz import Role, Scope
+from core.periods import counted
 from core.workdays import ACTION_DUE_WORKING_DAYS, is_working_day, week_start, working_days_between
 
 MIN_NOTE_LENGTH = 10  # "done", "ok", "n/a" are exactly the evidence-free ticks this rules out
@@ -377,12 +378,12 @@ def urgency(status: str | ActionStatus, due_on: date, today: date) -> str:
     current = ActionStatus(status)
     late = working_days_overdue(current, due_on, today)
     if late:
-        return f"OVERDUE · {late} working day{'s' if late != 1 else ''}"
+        return f"OVERDUE · {counted(late, 'working day')}"
     if current in OUTSTANDING:
         left = working_days_between(today, due_on)
         if left <= 0:
             return "Due today"
-        return f"Due in {left} working day{'s' if left != 1 else ''}"
+        return f"Due in {counted(left, 'working day')}"
     return current.label
 
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from core.periods import counted
+from core.periods import agreeing, counted
 
 
 # ------------------------------------------------------------------ columns
@@ -235,9 +235,10 @@ def _read_csv(filename: str, data: bytes, encoding: str | None) -> RawTable:
     if bad:
         rows_affected = len({row for row, _ in bad})
         notices.insert(0, (
-            f"Bad encoding: the file is not UTF-8 text. {counted(rows_affected, 'row')} {'holds' if rows_affected == 1 else 'hold'} characters that cannot be read "
-            "for certain, so they are skipped. Excel's plain 'CSV' format is usually Windows-1252: save the file "
-            "as 'CSV UTF-8' and upload it again, or choose to read it as Windows-1252 and check the names."
+            f"Bad encoding: the file is not UTF-8 text. {counted(rows_affected, 'row')} "
+            f"{agreeing(rows_affected, 'holds', 'hold')} characters that cannot be read for certain, so they are "
+            "skipped. Excel's plain 'CSV' format is usually Windows-1252: save the file as 'CSV UTF-8' and upload "
+            "it again, or choose to read it as Windows-1252 and check the names."
         ))
     return RawTable(
         filename, "csv", used, table.header_row, table.columns, headers, table.ignored_columns, tuple(clean_rows),

@@ -207,9 +207,14 @@ def share(part: int | float, whole: int | float) -> float | None:
     return part / whole if whole else None
 
 
+def agreeing(number: int, one: str, many: str) -> str:
+    """The word that agrees with ``number``: agreeing(1, 'is', 'are') == 'is'."""
+    return one if number == 1 else many
+
+
 def counted(number: int, noun: str, plural: str | None = None) -> str:
     """A count with its noun: '1 audit', '2 audits' ('1 safeguarding concern', '3 analyses')."""
-    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+    return f"{number} {agreeing(number, noun, plural or noun + 's')}"
 
 
 def percent(value: float | None) -> str:

@@ -17,7 +17,7 @@ import pandas as pd
 from core.agreement import SMALL_N
 from core.chart_channels import opacity_when, tooltips
 from core.grades import RAG_COLOURS, Rag
-from core.periods import one_decimal, percent, round_half_up, short_date, weeks_in
+from core.periods import counted, one_decimal, percent, round_half_up, short_date, weeks_in
 from core.progress import AUDIT_KINDS, LIVE_DAYS, MEETING_KINDS, ProgressReport
 from core.progress_findings import (
     finding_actions,
@@ -247,7 +247,7 @@ def agreement_chart(report: ProgressReport, width: int | None = None, height: in
                 rows.append({"week": week, "measure": measure, "percent": round(100 * value, 1),
                              "answers": agreement.answers, "moderations": agreement.audits,
                              "in_period": week in in_period, "small_n": small,
-                             "n": f"{agreement.audits} moderation{'s' if agreement.audits != 1 else ''}"
+                             "n": counted(agreement.audits, "moderation")
                                   + (f" (fewer than {SMALL_N}: read with care)" if small else "")})
     frame = pd.DataFrame(rows or [{"week": 1, "measure": "Exact agreement", "percent": None, "answers": 0,
                                    "moderations": 0, "in_period": True, "small_n": True, "n": "no moderations"}])

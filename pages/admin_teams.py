@@ -5,8 +5,7 @@ user = require("admin_teams")
 
 import streamlit as st  # noqa: E402
 
-from core.periods import counted  # noqa: E402
-
+from core.periods import agreeing, counted  # noqa: E402
 from db.admin_teams import (  # noqa: E402
     create_practitioner,
     create_team,
@@ -137,7 +136,8 @@ with practitioners_tab:
                                                     moved_on=moved_on, today=today()),
                         lambda r: f"{practitioner.name} moved from {r.from_team} to {r.to_team}. Their audits stay "
                                   f"with {r.from_team}."
-                                  + (f" {counted(r.cases_left_behind, 'case')} of {r.from_team} {'is' if r.cases_left_behind == 1 else 'are'} still allocated to them: "
+                                  + (f" {counted(r.cases_left_behind, 'case')} of {r.from_team} "
+                                     f"{agreeing(r.cases_left_behind, 'is', 'are')} still allocated to them: "
                                      "reallocate them with the next case import." if r.cases_left_behind else ""),
                         practitioner_id=chosen,
                     )

@@ -9,7 +9,6 @@ user = require("agreement")
 import streamlit as st  # noqa: E402
 
 from core.periods import counted  # noqa: E402
-
 from ui.agreement import cached_choices, cached_feedback, feedback_log_tab, my_feedback_tab  # noqa: E402
 from ui.agreement import statistics_tab  # noqa: E402
 from ui.flash import stable_slot  # noqa: E402
@@ -23,8 +22,8 @@ st.caption("Completed moderations of " + ("all teams" if scope.team_ids is None 
            + ". Grades compared on the 1 to 4 scale; not applicable is left out.")
 waiting_note = stable_slot()  # drawn every run, so the tabs below keep their place (and the keyboard focus)
 if waiting:
-    waiting_note.warning(f"{counted(len(waiting), 'moderated audit')} of yours or your teams' with feedback to read and acknowledge: "
-               "see **Feedback on my audits**.", icon=":material/feedback:")
+    waiting_note.warning(f"{counted(len(waiting), 'moderated audit')} of yours or your teams' with feedback to read "
+                         "and acknowledge: see **Feedback on my audits**.", icon=":material/feedback:")
 
 # Stateful tabs: only the open tab is drawn (a rerun draws one tab, not three), and it stays open
 # after an acknowledgement or a filter change.

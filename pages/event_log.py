@@ -16,7 +16,7 @@ from db.event_log import (  # noqa: E402
     search_events,
 )
 from core.event_diff import describe_changes  # noqa: E402
-from core.periods import counted  # noqa: E402
+from core.periods import agreeing, counted  # noqa: E402
 from db.engine import write_session  # noqa: E402
 from ui.admin import table  # noqa: E402
 from ui.widgets import session, today  # noqa: E402
@@ -52,7 +52,7 @@ with session() as s:
 if total > len(rows):
     st.caption(f"{total} events match; the newest {len(rows)} are shown. Export them all, or narrow the search.")
 else:
-    st.caption(f"{counted(total, 'event')} {'matches' if total == 1 else 'match'}.")
+    st.caption(f"{counted(total, 'event')} {agreeing(total, 'matches', 'match')}.")
 # The changed fields, old -> new, instead of two JSON objects (the export keeps the JSON in full).
 table([*EVENT_COLUMNS[:-2], "Changes (before -> after)"],
       [[r.id, r.at, r.username, r.action, r.object_type, r.object_id, describe_changes(r.before, r.after)]

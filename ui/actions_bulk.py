@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.actions import ActionStatus, BulkEdit, settable_statuses, urgency
 from core.action_views import ActionView
+from core.periods import counted
 from db import actions as db_actions
 from db.engine import write_session
 from db.queries.actions import ActionFilters, ActionPage
@@ -164,7 +165,7 @@ def _save_bulk(user: SignedInUser, snapshot: dict, edited: pd.DataFrame, today: 
         for action_id, problems in result.rejected.items()
     }
     st.session_state[BULK_SEQUENCE] = st.session_state.get(BULK_SEQUENCE, 0) + 1
-    saved = f"Saved {len(result.updated)} action{'s' if len(result.updated) != 1 else ''}."
+    saved = f"Saved {counted(len(result.updated), 'action')}."
     if result.rejected:
         flash("actions", f"{saved} {len(result.rejected)} row{'s were' if len(result.rejected) != 1 else ' was'} not saved "
               "(nothing of them was written): see the Problem column, fix and save again.", "warning")

@@ -11,6 +11,7 @@ import streamlit as st
 
 from core.grades import GRADE_LABELS, NO_RAG_TEXT_COLOUR, OVERALL_GRADES, Grade, grade_text, question_grades, rag_of
 from core.moderation import ComparisonLine, difference_text
+from core.periods import counted
 from db.engine import write_session
 from db.moderation.common import ModerationError
 from db.moderation.grading import (
@@ -279,7 +280,7 @@ def show_open_moderation(user, open_id: int) -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Questions in agreement", f"{n - comparison.disagreements} of {n}")
     c2.metric("Disagreements", comparison.disagreements)
-    c3.metric("Largest disagreement", f"{largest} grade{'s' if largest != 1 else ''}")
+    c3.metric("Largest disagreement", counted(largest, "grade"))
     difference = comparison.overall_difference
     c4.metric("Overall: first minus moderator", "-" if difference is None else f"{difference:+d}")
     st.markdown(

@@ -34,7 +34,7 @@ from core.agenda import (
 from core.agenda_rules import build_agenda
 from core.authz import Scope, may_open
 from core.meetings import MeetingDraft
-from core.periods import counted
+from core.periods import agreeing, counted
 from core.risks import OPEN_STATUSES, RiskDraft
 from core.workdays import week_start as monday_of
 from db.events import record
@@ -299,7 +299,8 @@ def turn_into_entries(
     gone = [key for key in keys if key not in items]
     if gone:
         problems.append(
-            f"{counted(len(gone), 'ticked item')} {'is' if len(gone) == 1 else 'are'} no longer on this week's agenda (the data changed since it was drafted); "
+            f"{counted(len(gone), 'ticked item')} {agreeing(len(gone), 'is', 'are')} no longer on this week's agenda "
+            "(the data changed since it was drafted); "
             "nothing was added. Look at the agenda again."
         )
     if problems:

@@ -19,6 +19,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
+from bench.form import WATCH_RUN  # the benchmark's run watcher: the same signal, one copy
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("AUDIT_CHROMIUM", "/usr/bin/chromium")
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
@@ -164,8 +166,6 @@ def wait_for_rerun(page, action, settle: float = 0.3) -> None:
     """Do ``action`` (a key press or click that starts a rerun) and wait for that rerun to start and
     finish. ``wait_idle`` alone can return before a slow server has even started the run, and the
     next key press then lands on a page that is about to be redrawn."""
-    from bench.form import WATCH_RUN  # the benchmark's run watcher: the same signal, one copy
-
     page.evaluate(WATCH_RUN)
     action()
     _wait_for_the_run_to_show(page)
@@ -177,8 +177,6 @@ def open_tab(page, tab, *, reruns: bool = False) -> None:
     loaded machine, one that lands while the tab list is being redrawn never selects the tab).
     ``reruns``: the tab is drawn only when open (``st.tabs(..., on_change="rerun")``), so opening
     it starts a run, which is waited for to start and to end; a plain tab only shows its panel."""
-    from bench.form import WATCH_RUN
-
     page.evaluate(WATCH_RUN)
     tab.click()
     try:

@@ -12,6 +12,7 @@ from core.board_report_tables import headline_sheet_rows, moderation_table, repo
 from core.forecast import burn_up, complete_weeks, current_pace, forecast, planned_by
 from core.periods import (
     Change,
+    agreeing,
     calendar_month,
     count_change_words,
     counted,
@@ -44,9 +45,9 @@ from core.progress import (
     WeekActions,
     WeeklySeries,
     report_audience,
+    withheld_groups,
     withhold_small_teams,
     withholds_small_teams,
-    withheld_groups,
 )
 from core.progress_charts import agreement_chart
 from core.progress_findings import (
@@ -165,6 +166,7 @@ def test_a_count_of_one_is_singular():
     assert counted(2, "safeguarding concern") == "2 safeguarding concerns"
     assert counted(1, "analysis", "analyses") == "1 analysis"
     assert counted(3, "analysis", "analyses") == "3 analyses"
+    assert [agreeing(n, "is", "are") for n in (0, 1, 2)] == ["are", "is", "are"]
 
 
 def test_changes_are_said_in_numbers():
