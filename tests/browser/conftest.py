@@ -189,6 +189,31 @@ def open_tab(page, tab, *, reruns: bool = False) -> None:
     wait_idle(page)
 
 
+def choose_options(page, form, label: str, option: str) -> None:
+    """Pick one option of a multiselect in ``form`` (ArrowDown opens its list; Escape closes it)."""
+    form.get_by_label(label, exact=True).click()
+    page.keyboard.press("ArrowDown")
+    page.get_by_role("option").filter(has_text=option).first.click()
+    page.keyboard.press("Escape")
+
+
+def submit_once(page, button, outcome: str, still_filled) -> None:
+    """Click a form's submit ``button`` and wait for the text ``outcome``. On a loaded machine the
+    browser can drop the click (the form stays as it was, nothing is sent): when ``outcome`` has not
+    shown after 10 s and ``still_filled()`` says the form still holds what was typed, the click is
+    made once more. A form the server did take is cleared, so a second click never sends it twice."""
+    button.click()
+    shown = page.get_by_text(outcome)
+    try:
+        shown.wait_for(timeout=10_000)
+        return
+    except PlaywrightTimeout:
+        if not still_filled():
+            raise
+    button.click()
+    shown.wait_for()
+
+
 def open_app(page, server: Server, path: str = "") -> None:
     """Load a page by its address and wait until it has finished. Signed out, the sign-in form draws
     the sign-in library's cookie component, which reruns the page about 0.4 s after the first run

@@ -5,16 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import open_tab, signed_in, wait_idle
+from tests.browser.conftest import choose_options, open_tab, signed_in, submit_once, wait_idle
 
 pytestmark = pytest.mark.browser
-
-
-def _choose(page, form, label: str, option: str) -> None:
-    form.get_by_label(label, exact=True).click()
-    page.keyboard.press("ArrowDown")
-    page.get_by_role("option").filter(has_text=option).first.click()
-    page.keyboard.press("Escape")
 
 
 def test_the_add_user_form_is_empty_after_a_user_is_created(page, server):
@@ -23,10 +16,11 @@ def test_the_add_user_form_is_empty_after_a_user_is_created(page, server):
     form.get_by_role("textbox", name="Username").fill("r.osei")
     form.get_by_label("Full name").fill("Ruth Osei")
     form.get_by_label("Email (required to sign in through the provider)").fill("ruth.osei@example.org")
-    _choose(page, form, "Roles", "support - ")
+    choose_options(page, form, "Roles", "support - ")
     first_password = form.get_by_role("textbox", name="Temporary password").input_value()
-    form.get_by_role("button", name="Create user").click()
-    page.get_by_text("User 'r.osei' created.").wait_for()
+    username = form.get_by_role("textbox", name="Username")
+    submit_once(page, form.get_by_role("button", name="Create user"), "User 'r.osei' created.",
+                lambda: username.input_value() == "r.osei")
     wait_idle(page)
     form = page.locator("[data-testid='stForm']").filter(has=page.get_by_role("button", name="Create user"))
     assert form.get_by_role("textbox", name="Username").input_value() == ""
