@@ -54,7 +54,9 @@ from db.models import (
     Team,
     User,
 )
-from db.queries.common import action_of_submitted_audit, in_scope, rag_expression, reported_overall, submitted
+from db.queries.common import (
+    action_of_submitted_audit, in_scope, rag_expression, reported_overall, submitted, unindexed_on_sqlite,
+)
 from db.risks import create_risk, update_risk
 
 OPEN_ACTION_STATUSES = ("open", "reopened")
@@ -144,16 +146,18 @@ def agenda_inputs(session: Session, scope: Scope, week: AgendaWeek, rules: Agend
         )
     ).all()
 
+    # Through the partial index of the audits that raised a concern (a few hundred at 100,000 audits):
+    # the status is hidden from SQLite's planner, which otherwise walked every submitted audit of
+    # the days through an index led by status (164 -> 2 ms at 100,000 audits).
     concerns = session.exec(
         in_scope(
-            submitted(
-                select(Audit.id, Case.reference, Audit.team_id, Team.name, Audit.audit_date, Audit.safeguarding_ack_at)
-                .join(Case, Case.id == Audit.case_id)
-                .join(Team, Team.id == Audit.team_id)
-                .where(col(Audit.safeguarding_concern).is_(True), Audit.audit_date <= as_of)
-                .where(or_(col(Audit.safeguarding_ack_at).is_(None),
-                           col(Audit.safeguarding_ack_at) >= _start_of(as_of + timedelta(days=1))))
-            ),
+            select(Audit.id, Case.reference, Audit.team_id, Team.name, Audit.audit_date, Audit.safeguarding_ack_at)
+            .join(Case, Case.id == Audit.case_id)
+            .join(Team, Team.id == Audit.team_id)
+            .where(unindexed_on_sqlite(col(Audit.status)) == "submitted")
+            .where(col(Audit.safeguarding_concern).is_(True), Audit.audit_date <= as_of)
+            .where(or_(col(Audit.safeguarding_ack_at).is_(None),
+                       col(Audit.safeguarding_ack_at) >= _start_of(as_of + timedelta(days=1)))),
             scope,
         )
     ).all()
