@@ -28,7 +28,8 @@ from core.action_views import ActionView
 from core.authz import Scope
 from db.events import record
 from db.models import Audit, Event, RemedialAction
-from db.queries.actions import OBJECT_TYPE, get_action, of_submitted_audit, refuse_aggregates_only
+from db.queries.actions import OBJECT_TYPE, get_action, refuse_aggregates_only
+from db.queries.common import action_of_submitted_audit
 from db.queries.common import in_scope
 
 
@@ -70,7 +71,7 @@ def _load_for_change(session: Session, scope: Scope, action_id: int) -> tuple[Re
     """The stored action and its team, if ``scope`` may see it."""
     refuse_aggregates_only(scope)
     row = session.exec(in_scope(
-        select(RemedialAction, Audit.team_id).join(Audit, of_submitted_audit)
+        select(RemedialAction, Audit.team_id).join(Audit, action_of_submitted_audit)
         .where(RemedialAction.id == action_id), scope)).first()
     if row is None:
         raise ActionNotFound(action_id)

@@ -165,6 +165,11 @@ class Question(SQLModel, table=True):
 
 
 # ---------------------------------------------------------------- audits
+# The overall grade reporting uses: the agreed moderated grade where the audit was moderated
+# (``db.queries.common.reported_overall`` writes the same in queries, which the indexes below serve).
+REPORTED_OVERALL_GRADE = text("coalesce(moderated_overall_grade, overall_grade)")
+
+
 class Audit(SQLModel, table=True):
     """One audit of one case against one theme's template version.
 
@@ -190,6 +195,10 @@ class Audit(SQLModel, table=True):
         Index("ix_audit_author_recent", "auditor_id", "status", "updated_at", "id"),
         # Progress: days from the work audited to the audit, by date and kind (migration 0006).
         Index("ix_audit_liveness", "status", "audit_date", "kind", "work_date", "team_id"),
+        # Audits by day and theme, or by day and team, with the grade reporting uses (migration 0008):
+        # in the order of Overview's and Progress's GROUP BY, so they count without sorting.
+        Index("ix_audit_day_theme_grade", "status", "audit_date", "theme_id", "kind", REPORTED_OVERALL_GRADE),
+        Index("ix_audit_day_team_grade", "status", "audit_date", "team_id", "kind", REPORTED_OVERALL_GRADE),
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)

@@ -38,11 +38,6 @@ def current_programme(session) -> Programme | None:
     return session.exec(select(Programme).where(Programme.active == True).order_by(col(Programme.start_date).desc())).first()  # noqa: E712
 
 
-# A draft's remedial actions are stored with it, but they do not exist for the tracker,
-# the counts or the reports until the audit is submitted: join actions to audits this way.
-action_of_submitted_audit = and_(col(RemedialAction.audit_id) == col(Audit.id), col(Audit.status) == "submitted")
-
-
 class unindexed_on_sqlite(ColumnElement):
     """A column that SQLite's planner must not pick an index for, written ``coalesce(column, '')``
     there (which changes no result for a column that is never NULL) and plainly elsewhere.
@@ -69,3 +64,14 @@ def _plain(element, compiler, **kw):
 @compiles(unindexed_on_sqlite, "sqlite")
 def _hidden(element, compiler, **kw):
     return f"coalesce({compiler.process(element.column, **kw)}, '')"
+
+
+# A draft's remedial actions are stored with it, but they do not exist for the tracker,
+# the counts or the reports until the audit is submitted: join actions to audits this way.
+# Written so that SQLite's planner walks the actions (through an index led by ``audit_id``) and
+# looks each audit up by id in the actions' order, instead of walking every submitted audit
+# through an index led by status and probing for actions, or walking the actions in status
+# order and probing audits at random (3 to 4 times slower at 100,000 audits). PostgreSQL gets
+# the plain column: its hash join took the tracker's headline from 1,078 to 353 ms at 1,000,000.
+action_of_submitted_audit = and_(col(RemedialAction.audit_id) == col(Audit.id),
+                                 unindexed_on_sqlite(col(Audit.status)) == "submitted")

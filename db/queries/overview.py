@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, func
+from sqlalchemy import Integer, case, cast, func
 from sqlmodel import Session, col, select
 
 from core.actions import overdue_cutoff
@@ -20,6 +20,7 @@ from db.meetings import visible as visible_meetings
 from db.models import Audit, Meeting, Moderation, ProgrammeTarget, RemedialAction, Theme
 from db.queries.common import (
     action_of_submitted_audit, current_programme, in_scope, rag_expression, reported_overall, submitted,
+    unindexed_on_sqlite,
 )
 
 OPEN_STATUSES = ("open", "reopened")
@@ -77,11 +78,15 @@ def overview(session: Session, scope: Scope, today: date) -> Overview:
                 )
             ).all()
         )
-    # Audits by theme, kind and RAG in one pass over the submitted audits (one covering index).
-    rag_letter = rag_expression(reported_overall)
+    # Audits by theme, kind and RAG in one pass over the submitted audits: counted by day first, in the
+    # order of ``ix_audit_day_theme_grade`` (no sort of every audit), then the day groups by theme.
+    by_day = in_scope(submitted(
+        select(Audit.theme_id, Audit.kind, reported_overall.label("grade"), func.count().label("audits"))
+    ), scope).group_by(Audit.audit_date, Audit.theme_id, Audit.kind, reported_overall).subquery()
+    rag_letter = rag_expression(by_day.c.grade)
     counts = session.exec(
-        in_scope(submitted(select(Audit.theme_id, Audit.kind, rag_letter, func.count())), scope)
-        .group_by(Audit.theme_id, Audit.kind, rag_letter)
+        select(by_day.c.theme_id, by_day.c.kind, rag_letter, cast(func.sum(by_day.c.audits), Integer))
+        .group_by(by_day.c.theme_id, by_day.c.kind, rag_letter)
     ).all()
     by_theme: dict[tuple[int, str], int] = defaultdict(int)
     rag = {"R": 0, "A": 0, "G": 0}
@@ -103,12 +108,13 @@ def overview(session: Session, scope: Scope, today: date) -> Overview:
 
     # The tracker's rule: overdue once a whole working day has passed since the due date.
     past_due = func.sum(case((col(RemedialAction.due_on) < overdue_cutoff(today), 1), else_=0))
-    # A draft audit's actions are not raised yet: only submitted audits' actions count.
-    action_query = submitted(
-        select(RemedialAction.status, func.count(), past_due).join(Audit, action_of_submitted_audit)
-    )
+    # A draft audit's actions are not raised yet: only submitted audits' actions count. The status is
+    # hidden from SQLite's planner too, so that it walks the actions in audit order (one covering
+    # index) rather than in status order, looking audits up at random (145 -> 49 ms at 100,000 audits).
+    status = unindexed_on_sqlite(col(RemedialAction.status))
+    action_query = select(status, func.count(), past_due).join(Audit, action_of_submitted_audit)
     actions = {"open": 0, "overdue": 0, "done": 0, "verified": 0}
-    for status, n, n_past_due in session.exec(in_scope(action_query, scope).group_by(RemedialAction.status)):
+    for status, n, n_past_due in session.exec(in_scope(action_query, scope).group_by(status)):
         if status in OPEN_STATUSES:
             actions["open"] += n
             actions["overdue"] += int(n_past_due or 0)

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, and_, bindparam, case, cast, exists, func, literal, or_
+from sqlalchemy import BigInteger, Date, Integer, and_, bindparam, case, cast, exists, func, literal, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
@@ -35,7 +35,9 @@ from core.progress import (
     WeekActions,
 )
 from db.models import Answer, AnswerDayCount, Audit, Meeting, MeetingTeam, Moderation, Question, RemedialAction, Theme
-from db.queries.common import in_scope, rag_expression, reported_answer, reported_overall, submitted
+from db.queries.common import (
+    action_of_submitted_audit, in_scope, rag_expression, reported_answer, reported_overall, submitted,
+)
 
 
 # ------------------------------------------------------------------ date arithmetic in SQL
@@ -73,8 +75,9 @@ def _of_submitted_audits(statement, scope: Scope):
 
     A draft audit, its answers, its remedial actions and any moderation of it do not exist for
     Progress or the board report. Every query here joins ``Audit`` and passes through this
-    function (``tests/data/test_progress_figures.py`` saves a draft with actions and a moderation and
-    checks that no figure moves).
+    function, or joins actions through ``action_of_submitted_audit``, the same filter written for the
+    actions' side (``tests/data/test_progress_figures.py`` saves a draft with actions and a moderation
+    and checks that no figure moves).
     """
     return in_scope(submitted(statement), scope)
 
@@ -153,10 +156,16 @@ def audits_by_day(session: Session, scope: Scope, span: Span, themes: dict[int, 
     """(day, theme, kind, RAG letter) -> audits over every day the report needs: themes of both periods,
     external audits and RAG week by week. Read from the covering index ``ix_audit_heatmap_period``."""
     letter = rag_expression(reported_overall)
+    # For a user who sees every team, grouped by the grade rather than its letter (a function of it):
+    # the groups then follow ``ix_audit_day_theme_grade``'s order and are counted as the index is
+    # walked, with no sort of every audit. A manager's teams are found through an index led by the
+    # team instead, and their few audits sorted; grouped by the grade, SQLite would walk every
+    # team's audits in day order for the sake of the order (182 against 14 ms at 100,000 audits).
+    grade_group = reported_overall if scope.team_ids is None else letter
     statement = _of_submitted_audits(
         select(Audit.audit_date, Audit.theme_id, Audit.kind, letter, func.count()).select_from(Audit), scope
     ).where(_on_days(Audit.audit_date, span.first, span.last)).group_by(Audit.audit_date, Audit.theme_id, Audit.kind,
-                                                                         letter)
+                                                                         grade_group)
     kinds: dict = defaultdict(_nested)  # period key -> theme -> kind -> n
     rag: dict = defaultdict(_nested)  # period key -> theme -> letter -> n
     external: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # theme -> week -> n
@@ -184,13 +193,19 @@ def theme_figures(session: Session, kinds, rag) -> list[ThemeFigures]:
 
 
 def audits_by_team(session: Session, scope: Scope, span: Span, teams: dict[int, str]):
-    """period key -> team -> (kind -> n, letter -> n), both periods in one pass of the covering index."""
-    letter = rag_expression(reported_overall)
-    key = span.period_key(Audit.audit_date)
-    statement = _of_submitted_audits(
-        select(key, Audit.team_id, Audit.kind, letter, func.count()).select_from(Audit), scope
-    ).where(_on_days(Audit.audit_date, span.periods_first, span.periods_last)).group_by(key, Audit.team_id,
-                                                                                        Audit.kind, letter)
+    """period key -> team -> (kind -> n, letter -> n), both periods in one pass of ``ix_audit_day_team_grade``.
+
+    The audits are counted by day first, in the index's order (no sort of every audit), and the few
+    thousand day groups are then counted again by period."""
+    by_day = _of_submitted_audits(
+        select(Audit.audit_date, Audit.team_id, Audit.kind, reported_overall.label("grade"),
+               func.count().label("audits")).select_from(Audit), scope
+    ).where(_on_days(Audit.audit_date, span.periods_first, span.periods_last)).group_by(
+        Audit.audit_date, Audit.team_id, Audit.kind, reported_overall).subquery()
+    key, letter = span.period_key(by_day.c.audit_date), rag_expression(by_day.c.grade)
+    # cast: PostgreSQL sums bigints to numeric (Decimal)
+    statement = select(key, by_day.c.team_id, by_day.c.kind, letter, cast(func.sum(by_day.c.audits), Integer)).group_by(
+        key, by_day.c.team_id, by_day.c.kind, letter)
     kinds: dict = defaultdict(_nested)
     rag: dict = defaultdict(_nested)
     for period_key, team_id, kind, grade_letter, n in session.exec(statement).all():
@@ -395,11 +410,11 @@ def action_rows(session: Session, scope: Scope, span: Span, teams: dict[int, str
     """Every remedial action of a submitted audit in scope, grouped by
     (team, raised, due, done, verified): a few thousand groups, from which each period's counts, the
     in-time rule (``core.actions.completion_in_time``), the overdue rule and the weeks are worked out."""
-    statement = _of_submitted_audits(
+    statement = in_scope(
         select(Audit.team_id, RemedialAction.raised_on, RemedialAction.due_on, RemedialAction.completed_on,
                RemedialAction.verified_on, func.count())
         .select_from(RemedialAction)
-        .join(Audit, Audit.id == RemedialAction.audit_id),
+        .join(Audit, action_of_submitted_audit),  # the submitted audits' actions, walked in audit order
         scope,
     ).group_by(
         Audit.team_id, RemedialAction.raised_on, RemedialAction.due_on, RemedialAction.completed_on,

@@ -464,9 +464,9 @@ def test_the_submitted_audit_join_hides_the_status_index_from_sqlite_only():
     PostgreSQL needs the plain column to estimate rows (its hash join: 1,078 ms to 353 ms at 1,000,000)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    from db.queries.actions import of_submitted_audit
+    from db.queries.common import action_of_submitted_audit
 
-    on_sqlite = str(of_submitted_audit.compile(dialect=sqlite.dialect()))
-    on_postgresql = str(of_submitted_audit.compile(dialect=postgresql.dialect()))
+    on_sqlite = str(action_of_submitted_audit.compile(dialect=sqlite.dialect()))
+    on_postgresql = str(action_of_submitted_audit.compile(dialect=postgresql.dialect()))
     assert "coalesce(audit.status, '') = ?" in on_sqlite
     assert "audit.status = %(param_1)s" in on_postgresql and "coalesce" not in on_postgresql

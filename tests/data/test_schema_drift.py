@@ -31,3 +31,23 @@ def test_the_heatmap_indexes_are_declared_in_the_models():
     assert indexes["ix_audit_heatmap_period"] == ["status", "audit_date", "team_id", "theme_id", "kind",
                                                   "practitioner_id", "overall_grade", "moderated_overall_grade", "id"]
     assert indexes["ix_answer_heatmap"] == ["audit_id", "question_id", "grade", "moderated_grade"]
+
+
+def test_the_reported_grade_indexes_are_created_with_their_expression(db_url):
+    """Migration 0008's two indexes end on an expression, which SQLite's reflection skips (the
+    comparison above sees them on PostgreSQL only): read them back from the database itself."""
+    from sqlalchemy import text
+
+    with get_engine(db_url).connect() as conn:
+        if conn.dialect.name == "sqlite":
+            found = dict(conn.execute(text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_audit_day_%'")).all())
+        else:
+            found = dict(conn.execute(text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_audit_day_%'")).all())
+    normalised = {name: " ".join(sql.lower().replace('"', "").split()) for name, sql in found.items()}
+    assert sorted(normalised) == ["ix_audit_day_team_grade", "ix_audit_day_theme_grade"]
+    assert "(status, audit_date, theme_id, kind, coalesce(moderated_overall_grade, overall_grade))" in \
+        normalised["ix_audit_day_theme_grade"]
+    assert "(status, audit_date, team_id, kind, coalesce(moderated_overall_grade, overall_grade))" in \
+        normalised["ix_audit_day_team_grade"]
