@@ -299,16 +299,17 @@ def feedback_log_tab(user, scope: Scope, options: FilterOptions) -> None:
                        after={"rows": len(values), "search": search, "auditors": list(log_auditors),
                               "teams": list(log_teams)})
 
-        d1, d2, _ = st.columns([1, 1, 4])
-        # Files are built when clicked (a callable), not on every rerun of the page.
-        d1.download_button("Download CSV", lambda: to_csv(FeedbackRow.COLUMNS, values), "moderation-feedback.csv",
-                           "text/csv", on_click=log_export, args=("csv",), icon=":material/download:")
-        d2.download_button(
-            "Download Excel", lambda: to_xlsx({"Moderation feedback": (FeedbackRow.COLUMNS, values)}),
-            "moderation-feedback.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click=log_export, args=("xlsx",),
-            icon=":material/download:",
-        )
+        # Side by side at their own width, as the tracker's: a sixth of the page each cut
+        # "Download Excel" short at 1366 px. Files are built when clicked (a callable), not on every rerun.
+        with st.container(horizontal=True):
+            st.download_button("Download CSV", lambda: to_csv(FeedbackRow.COLUMNS, values), "moderation-feedback.csv",
+                               "text/csv", on_click=log_export, args=("csv",), icon=":material/download:")
+            st.download_button(
+                "Download Excel", lambda: to_xlsx({"Moderation feedback": (FeedbackRow.COLUMNS, values)}),
+                "moderation-feedback.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click=log_export,
+                args=("xlsx",), icon=":material/download:",
+            )
 
 
 # ------------------------------------------------------------------ the feedback on my audits tab
