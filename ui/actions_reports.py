@@ -10,7 +10,7 @@ import streamlit as st
 from core.actions import this_week, urgency
 from core.action_views import ActionCharts, ActionCounts, ActionView
 from core.authz import Scope
-from core.chart_channels import tooltips
+from core.chart_channels import layer_of, tooltips
 from core.grades import RAG_COLOURS, Rag
 from core.workdays import ACTION_DUE_WORKING_DAYS
 from db.queries.actions import ActionFilters
@@ -96,14 +96,14 @@ def rate_chart(rates, *, title: str, what: str) -> alt.Chart:
          what: r.part, "Of": r.whole}
         for r in rates
     ])
-    base = alt.Chart(frame, title=title).encode(
+    base = alt.Chart(title=title).encode(
         y=alt.Y("Team:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X("Share:Q", axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]),
                   scale=alt.Scale(domain=[0, 1.15]), title=None),
         tooltip=tooltips("Team", alt.Tooltip("Share:Q", format=".0%"), what, "Of"),
     )
     labels = base.mark_text(align="left", dx=4).encode(text=alt.Text("Label:N"))
-    return (base.mark_bar(color="#1d4f91") + labels).properties(height=34 * max(1, len(frame)) + 40)
+    return layer_of(frame, base.mark_bar(color="#1d4f91"), labels, height=34 * max(1, len(frame)) + 40)
 
 
 def chase_tab(user: SignedInUser, today: date) -> None:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from core.agreement import SMALL_N, AgreementFigures, AgreementStats, TimeBucket, agreement_figures, kappa_note
 from core.authz import Scope
-from core.chart_channels import tooltips
+from core.chart_channels import layer_of, tooltips
 from core.exports import to_csv, to_xlsx
 from core.grades import GRADE_LABELS, OVERALL_GRADES, RAG_COLOURS, Grade, Rag, grade_text, ink_on, mix
 from core.periods import counted
@@ -108,7 +108,7 @@ def matrix_heatmap(stats: AgreementStats, *, second: str) -> alt.Chart:
     top = max(1, max(max(r) for r in stats.matrix))
     cells["Fill"] = [mix(MATRIX_PALE, MATRIX_DARK, n / top) for n in cells["Grades"]]
     cells["Ink"] = [ink_on(fill) for fill in cells["Fill"]]
-    base = alt.Chart(cells).encode(
+    base = alt.Chart().encode(
         # Two-line labels so "Requires improvement" is neither hidden nor cut.
         x=alt.X(f"{second}:N", sort=order, title=second,
                 axis=alt.Axis(labelAngle=0, labelAlign="center", orient="top", labelOverlap=False,
@@ -122,7 +122,7 @@ def matrix_heatmap(stats: AgreementStats, *, second: str) -> alt.Chart:
     text = base.mark_text(fontSize=15, fontWeight="bold").encode(text=alt.Text("Grades:Q"),
                                                                  color=alt.Color("Ink:N", scale=None))
     # A fixed step per column: a discrete-axis heatmap otherwise squeezes its labels.
-    return (rects + text).properties(width=alt.Step(78), height=300)
+    return layer_of(cells, rects, text, width=alt.Step(78), height=300)
 
 
 def over_time_chart(buckets: Sequence[TimeBucket]) -> alt.Chart:
@@ -144,12 +144,12 @@ def over_time_chart(buckets: Sequence[TimeBucket]) -> alt.Chart:
         tooltip=tooltips("Week", "Measure", alt.Tooltip("Share:Q", format=".0%"), "Count", "Kappa",
                          "Moderated audits", "Grades", "Few moderated"),
     )
-    line = alt.Chart(frame).mark_line().encode(**encoding)
-    points = alt.Chart(frame).mark_point(filled=True, size=80).encode(
+    line = alt.Chart().mark_line().encode(**encoding)
+    points = alt.Chart().mark_point(filled=True, size=80).encode(
         **encoding,
         opacity=alt.Opacity("Few moderated:N", scale=alt.Scale(domain=["no", "yes"], range=[1.0, 0.35]), legend=None),
     )
-    return (line + points).properties(height=280)
+    return layer_of(frame, line, points, height=280)
 
 
 def stats_tables(figures: AgreementFigures, *, second: str = "agreed grade") -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 from core.authz import Scope
-from core.chart_channels import tooltips
+from core.chart_channels import layer_of, tooltips
 from db.engine import read_session
 from db.queries.overview import Overview, overview
 from ui.cache import cached_query
@@ -48,14 +48,14 @@ def _overview_charts(scope: Scope, day: date, *, _data: Overview) -> OverviewCha
     if _data.targets_apply:
         themes = pd.DataFrame([{"Theme": t.theme, "Done": t.external, "Target": t.target, "Internal": t.internal}
                                for t in _data.themes])
-        bars = alt.Chart(themes).mark_bar(color="#1d4f91").encode(
+        bars = alt.Chart().mark_bar(color="#1d4f91").encode(
             y=alt.Y("Theme:N", sort=None, title=None), x=alt.X("Done:Q", title="Audits"),
             tooltip=tooltips("Theme", "Done", "Target"),
         )
-        ticks = alt.Chart(themes).mark_tick(color="#111", thickness=3, size=24).encode(
+        ticks = alt.Chart().mark_tick(color="#111", thickness=3, size=24).encode(
             y=alt.Y("Theme:N", sort=None), x=alt.X("Target:Q"), tooltip=tooltips("Theme", "Target")
         )
-        themes_chart = bars + ticks
+        themes_chart = layer_of(themes, bars, ticks)
     else:
         themes = pd.DataFrame([{"Theme": t.theme, "External": t.external, "Internal": t.internal}
                                for t in _data.themes])

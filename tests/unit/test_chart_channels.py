@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from altair.utils import schemapi
 
-from core.chart_channels import opacity_when, tooltips
+from core.chart_channels import layer_of, opacity_when, tooltips
 from core.progress_charts import progress_charts
 from tests.unit.test_progress import _report
 
@@ -45,3 +45,29 @@ def test_a_bare_shorthand_takes_it_and_the_helpers_give_the_same_spec(slow_paths
         opacity=opacity_when("datum.done > 3", 1.0, 0.35)).to_dict(validate=False)
     assert len(slow_paths) == 4
     assert explicit == bare
+
+
+def test_layers_given_their_frame_once_are_not_hashed_and_draw_the_same(monkeypatch):
+    """Given the same frame each, Altair lifts it to the top by hashing every layer (JSON of the chart
+    with the frame's printed text); ``layer_of`` gives it once, for the same spec."""
+    hashed = []
+    original = alt.Chart._compute_hash
+    monkeypatch.setattr(alt.Chart, "_compute_hash", lambda self: hashed.append(1) or original(self))
+    frame = pd.DataFrame({"week": [1, 2, 3], "share": [0.5, 0.75, 1.0]})
+    encoded = dict(x=alt.X("week:O"), y=alt.Y("share:Q"))
+    each = alt.layer(alt.Chart(frame).mark_line().encode(**encoded),
+                     alt.Chart(frame).mark_point().encode(**encoded)).to_dict()
+    assert len(hashed) == 2  # one for each layer
+    once = layer_of(frame, alt.Chart().mark_line().encode(**encoded),
+                    alt.Chart().mark_point().encode(**encoded)).to_dict()
+    assert len(hashed) == 2
+    assert once == each
+    assert once["data"] == {"name": each["data"]["name"]} and all("data" not in layer for layer in once["layer"])
+
+
+def test_the_progress_charts_hash_no_layer(monkeypatch):
+    hashed = []
+    monkeypatch.setattr(alt.Chart, "_compute_hash", lambda self: hashed.append(1) or "")
+    for chart in progress_charts(_report(), width=620, height=250):
+        chart.chart.to_dict(validate=False)
+    assert hashed == []
