@@ -122,9 +122,11 @@ def burn_up_chart(report: ProgressReport, width: int | None = None, height: int 
             y=alt.Y("target:Q"), x=alt.XValue(0), text=alt.Text("label:N")))
     chart = _size(layer_of(frame, *layers), width, height)
     n = report.done_to_date()
+    # A manager's chart has neither line: targets are the whole programme's (core.progress).
+    key = " Dashed: the straight-line plan; black line: the programme target." if report.total_target is not None else ""
     return ProgressChart("burn_up", finding_burn_up(report),
-                         f"n = {n} external audits from the programme's start to {short_date(report.current.up_to)}. "
-                         f"Dashed: the straight-line plan; black line: the programme target. {report.period.title}.",
+                         f"n = {n} external audits from the programme's start to {short_date(report.current.up_to)}."
+                         f"{key} {report.period.title}.",
                          chart)
 
 

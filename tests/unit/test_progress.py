@@ -49,7 +49,7 @@ from core.progress import (
     withhold_small_teams,
     withholds_small_teams,
 )
-from core.progress_charts import agreement_chart
+from core.progress_charts import agreement_chart, burn_up_chart
 from core.progress_findings import (
     finding_actions,
     finding_agreement,
@@ -428,3 +428,16 @@ def test_users_share_a_cached_report_only_when_it_would_be_the_same_report():
     assert report_audience(scope(6, Role.MANAGER, teams={3, 1})) == ((1, 3), False)
     assert report_audience(scope(7, Role.MANAGER, teams={1, 3})) == ((1, 3), False)
     assert report_audience(scope(8, Role.MANAGER, teams={1})) == ((1,), False)
+
+
+def test_the_burn_up_caption_names_the_plan_and_target_lines_only_when_they_are_drawn():
+    """A manager's report carries no targets (they are the programme's): no dashed plan, no target line,
+    so the caption must not describe them."""
+    with_targets = burn_up_chart(_report())
+    assert with_targets.caption == ("n = 16 external audits from the programme's start to 1 Nov 2026. Dashed: the "
+                                    "straight-line plan; black line: the programme target. Month 2 (weeks 5-8), "
+                                    "5 Oct - 1 Nov 2026.")
+    scoped = burn_up_chart(replace(_report(), targets=None, scope_label="the teams you manage"))
+    assert scoped.caption == ("n = 16 external audits from the programme's start to 1 Nov 2026. "
+                              "Month 2 (weeks 5-8), 5 Oct - 1 Nov 2026.")
+    assert [layer.get("mark", {}).get("type") for layer in scoped.chart.to_dict(validate=False)["layer"]] == ["line"]
