@@ -8,7 +8,7 @@ Overview counts every submitted audit by theme, kind and reported grade (the mod
 there is one), and Progress counts its days by theme and by team the same way. Their GROUP BY
 follows these indexes' order, grade expression included, so the database counts while it walks
 the index instead of sorting every audit into a temporary table first: at 100,000 audits on
-SQLite, Progress's audits by day 164 -> 35 ms and Overview's counts 176 -> 33 ms.
+SQLite, Progress's audits by day 164 -> 40 ms, by team 128 -> 51 ms, and Overview's counts 176 -> 33 ms.
 """
 from typing import Sequence, Union
 
@@ -24,8 +24,11 @@ GRADE = sa.text("coalesce(moderated_overall_grade, overall_grade)")
 
 
 def upgrade() -> None:
-    op.create_index("ix_audit_day_theme_grade", "audit", ["status", "audit_date", "theme_id", "kind", GRADE])
-    op.create_index("ix_audit_day_team_grade", "audit", ["status", "audit_date", "team_id", "kind", GRADE])
+    # The two grades at the end let SQLite read the expression from the index alone (covering).
+    op.create_index("ix_audit_day_theme_grade", "audit",
+                    ["status", "audit_date", "theme_id", "kind", GRADE, "moderated_overall_grade", "overall_grade"])
+    op.create_index("ix_audit_day_team_grade", "audit",
+                    ["status", "audit_date", "team_id", "kind", GRADE, "moderated_overall_grade", "overall_grade"])
 
 
 def downgrade() -> None:

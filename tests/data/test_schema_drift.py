@@ -47,7 +47,7 @@ def test_the_reported_grade_indexes_are_created_with_their_expression(db_url):
                 "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_audit_day_%'")).all())
     normalised = {name: " ".join(sql.lower().replace('"', "").split()) for name, sql in found.items()}
     assert sorted(normalised) == ["ix_audit_day_team_grade", "ix_audit_day_theme_grade"]
-    assert "(status, audit_date, theme_id, kind, coalesce(moderated_overall_grade, overall_grade))" in \
-        normalised["ix_audit_day_theme_grade"]
-    assert "(status, audit_date, team_id, kind, coalesce(moderated_overall_grade, overall_grade))" in \
-        normalised["ix_audit_day_team_grade"]
+    assert ("(status, audit_date, theme_id, kind, coalesce(moderated_overall_grade, overall_grade), "
+            "moderated_overall_grade, overall_grade)") in normalised["ix_audit_day_theme_grade"]
+    assert ("(status, audit_date, team_id, kind, coalesce(moderated_overall_grade, overall_grade), "
+            "moderated_overall_grade, overall_grade)") in normalised["ix_audit_day_team_grade"]
