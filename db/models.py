@@ -295,6 +295,14 @@ class Moderation(SQLModel, table=True):
     completed_at: datetime | None = None
     acknowledged_by_id: int | None = Field(default=None, foreign_key="user.id")
     acknowledged_at: datetime | None = None
+    # How the audit's graded answers agree with the agreed grades, stored when the moderation is
+    # completed (``db.rollups``, migration 0009): graded pairs, the same grade, within one grade, the
+    # first grade higher, lower. Progress reads these, not the answers.
+    agreement_answers: int = 0
+    agreement_exact: int = 0
+    agreement_within_one: int = 0
+    agreement_higher: int = 0
+    agreement_lower: int = 0
 
 
 class ModerationAnswer(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""The one rollup: answers of submitted audits counted by day, question and reported grade.
+"""The two rollups: answers of submitted audits counted by day, question and reported grade; and
+each completed moderation's agreement, counted from its audit's answers.
 
 Programme-wide Progress and the board report group every answer of two periods by question and
 grade; at 100,000 audits that is 600,000 answers for the default period and about 400 ms of
@@ -16,17 +17,26 @@ database (recounting the audit's whole day took 114 ms a save at 1,000,000 audit
 ``tests/data/test_rollups.py`` checks, after each kind of write and on both backends, that the
 rollup equals a recount written out in the test; the 8-writer load test checks it under
 concurrency.
+
+The second rollup is five counts on each completed moderation (``Moderation.agreement_*``): of its
+audit's answers graded 1 to 4 by both the first auditor and the moderation, how many pairs, how many
+the same grade, within one grade, the first grade higher, lower. Progress sums them by the day the
+moderation was completed instead of reading ten answers a moderation (1.4 s of SQL at 1,000,000
+audits on PostgreSQL). They change only when the answers' grades do, and a moderated audit can no
+longer be amended (``db.audits.saving``), so the one write is completing the moderation (the agreed
+grades become the moderated ones), which calls ``refresh_agreement`` in its transaction; ``rebuild``
+recounts them with the first rollup.
 """
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import and_, bindparam, case, delete, func, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from db.models import Answer, AnswerDayCount, Audit
+from db.models import Answer, AnswerDayCount, Audit, Moderation
 from db.queries.common import reported_answer, submitted
 
 Key = tuple[date, int, int]  # (day, question, reported grade)
@@ -72,12 +82,49 @@ def apply(session: Session, before: Counter[Key], after: Counter[Key]) -> None:
     session.exec(delete(AnswerDayCount).where(col(AnswerDayCount.day).in_(days), AnswerDayCount.answers == 0))
 
 
+# ------------------------------------------------------------------ each moderation's agreement
+def _agreement_counts():
+    """SELECT audit id and the five agreement counts of its graded answer pairs, grouped by audit."""
+    difference = col(Answer.grade) - col(Answer.moderated_grade)
+
+    def pairs_where(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    return (select(Answer.audit_id, func.count(), pairs_where(difference == 0),
+                   pairs_where(and_(difference >= -1, difference <= 1)), pairs_where(difference > 0),
+                   pairs_where(difference < 0))
+            .where(Answer.grade >= 1, Answer.moderated_grade >= 1)
+            .group_by(Answer.audit_id))
+
+
+AGREEMENT_COLUMNS = ("agreement_answers", "agreement_exact", "agreement_within_one", "agreement_higher",
+                     "agreement_lower")
+
+
+def refresh_agreement(session: Session, audit_id: int) -> None:
+    """Store on the audit's completed moderation (if any) how its answers agree now."""
+    session.flush()  # the caller's new grades are part of it
+    row = session.exec(_agreement_counts().where(Answer.audit_id == audit_id)).first()
+    counts = dict(zip(AGREEMENT_COLUMNS, row[1:] if row else (0,) * len(AGREEMENT_COLUMNS)))
+    session.exec(update(Moderation).where(Moderation.audit_id == audit_id, Moderation.status == "completed")
+                 .values(**counts))
+
+
 def rebuild(session: Session) -> None:
-    """Recount every day (after a bulk load), in the caller's transaction."""
+    """Recount every day and every completed moderation (after a bulk load), in the caller's transaction."""
     session.flush()
     session.exec(delete(AnswerDayCount))
     columns = [AnswerDayCount.day, AnswerDayCount.question_id, AnswerDayCount.grade, AnswerDayCount.answers]
     session.exec(insert(AnswerDayCount).from_select(columns, _counted()))
+    session.exec(update(Moderation).values(**dict.fromkeys(AGREEMENT_COLUMNS, 0)))
+    completed = select(Moderation.audit_id).where(Moderation.status == "completed")
+    rows = session.exec(_agreement_counts().where(col(Answer.audit_id).in_(completed))).all()
+    if rows:
+        session.execute(  # one executemany
+            update(Moderation.__table__).where(Moderation.__table__.c.audit_id == bindparam("audit"))
+            .values(**{name: bindparam(name) for name in AGREEMENT_COLUMNS}),
+            [{"audit": audit_id, **dict(zip(AGREEMENT_COLUMNS, counts))} for audit_id, *counts in rows],
+        )
 
 
-__all__ = ["apply", "contribution", "rebuild"]
+__all__ = ["apply", "contribution", "rebuild", "refresh_agreement"]

@@ -15,7 +15,7 @@ from db.models import Answer, Audit, Case, Moderation, ModerationAnswer, Practit
 from db.moderation.common import FirstAuditor, ModerationError, Moderator, case_level, moderation_joins
 from db.queries.common import in_scope
 from db.rollups import apply as apply_to_rollup
-from db.rollups import contribution
+from db.rollups import contribution, refresh_agreement
 
 # ------------------------------------------------------------------ blind grading
 @dataclass(frozen=True)
@@ -334,6 +334,7 @@ def complete(
     audit.moderated_overall_grade = agreed_overall  # through the ORM: bumps the audit's optimistic-lock version
     session.add(audit)
     apply_to_rollup(session, counted_before, contribution(session, audit.id))  # agreed grades now reported
+    refresh_agreement(session, audit.id)  # how the answers agree, stored for Progress (db.rollups)
     after = {str(q.question_id): agreed[q.question_id] for q in questions}
     record(session, scope.username, "moderation.completed", "moderation", moderation_id,
            before={"status": "graded"}, after={"status": "completed", "agreed_overall": agreed_overall, "agreed": after})

@@ -18,6 +18,7 @@ from db.moderation.grading import load_comparison, load_comparisons
 from db.moderation.stats import StatsFilter, agreement_counts, agreement_pairs
 from core.periods import Period
 from db.queries.progress import period_figures
+from db.rollups import rebuild
 from db.users import create_user
 
 PROGRAMME_START = date(2026, 9, 7)  # a Monday: 14 and 16 Sep are week 2, 22 Sep week 3
@@ -79,6 +80,7 @@ def _build(url: str, extra_alpha: int = 0) -> dict:
                                        moderator_rationale=f"moderator {key} q{question.position}", agreed_grade=c))
             ids[key] = moderation.id
         ids["alpha"], ids["sam"] = teams["Alpha"].id, people["Sam Patel"].id
+        rebuild(s)  # rows written directly, as a bulk load: Progress's rollups counted (db.rollups)
     return ids
 
 

@@ -30,6 +30,7 @@ from db.engine import get_engine
 from db.models import Answer, Audit, Moderation, RemedialAction, Team, User
 from db.queries.common import current_programme
 from db.queries.progress import progress_report
+from db.rollups import rebuild
 from tests.conftest import DEMO_TODAY
 
 SPONSOR = Scope(0, "sponsor", frozenset({Role.SPONSOR}))
@@ -139,7 +140,9 @@ def test_a_draft_audit_with_actions_and_a_moderation_moves_no_figure(demo_sessio
     demo_session.add(Moderation(audit_id=draft.id, moderator_id=moderator, status="completed",
                                 moderator_overall_grade=2, agreed_overall_grade=2,
                                 graded_at=datetime(2026, 10, 14, 10, tzinfo=UTC), completed_at=datetime(2026, 10, 14, 11, tzinfo=UTC)))
+    rebuild(demo_session)  # rows written directly, as a bulk load: the moderation stores its one graded pair
     demo_session.commit()
+    assert demo_session.exec(select(Moderation.agreement_answers).where(Moderation.audit_id == draft.id)).one() == 1
     # Raised, done and verified in month 2; and one left open, overdue on 1 Nov.
     _add_action(demo_session, draft, date(2026, 10, 12), date(2026, 10, 19), completed_on=date(2026, 10, 14),
                 verified_on=date(2026, 10, 15))

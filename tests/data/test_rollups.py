@@ -36,6 +36,28 @@ RECOUNT = text("""
     GROUP BY audit.audit_date, answer.question_id, coalesce(answer.moderated_grade, answer.grade)
 """)
 ROLLUP = text("SELECT day, question_id, grade, answers FROM answer_day_count")
+# Each completed moderation's agreement, recounted from the rule in docs/figures.md ("Moderation
+# agreement"): its audit's answers graded 1 to 4 by both, first grade against the moderated grade.
+AGREEMENT_RECOUNT = text("""
+    SELECT moderation.id, count(answer.id),
+           coalesce(sum(CASE WHEN answer.grade = answer.moderated_grade THEN 1 ELSE 0 END), 0),
+           coalesce(sum(CASE WHEN abs(answer.grade - answer.moderated_grade) <= 1 THEN 1 ELSE 0 END), 0),
+           coalesce(sum(CASE WHEN answer.grade > answer.moderated_grade THEN 1 ELSE 0 END), 0),
+           coalesce(sum(CASE WHEN answer.grade < answer.moderated_grade THEN 1 ELSE 0 END), 0)
+    FROM moderation LEFT JOIN answer ON answer.audit_id = moderation.audit_id
+         AND answer.grade BETWEEN 1 AND 4 AND answer.moderated_grade BETWEEN 1 AND 4
+    WHERE moderation.status = 'completed'
+    GROUP BY moderation.id
+""")
+AGREEMENT_STORED = text("""
+    SELECT id, agreement_answers, agreement_exact, agreement_within_one, agreement_higher, agreement_lower
+    FROM moderation WHERE status = 'completed'
+""")
+
+
+def _agreements(session: Session, statement) -> dict:
+    session.rollback()
+    return {row[0]: tuple(row[1:]) for row in session.execute(statement)}
 
 
 def _counts(session: Session, statement) -> dict:
@@ -110,6 +132,28 @@ def test_completing_a_moderation_counts_the_agreed_grades(demo_session):
     assert _counts(demo_session, ROLLUP) == _counts(demo_session, RECOUNT)
 
 
+def test_each_completed_moderation_stores_the_recount_of_its_answers(demo_session):
+    """The demo's moderations (a bulk load: ``rebuild``) and one completed through the app."""
+    stored = _agreements(demo_session, AGREEMENT_STORED)
+    assert len(stored) >= 10 and sum(counts[0] for counts in stored.values()) > 50
+    assert stored == _agreements(demo_session, AGREEMENT_RECOUNT)
+
+    audit_id, moderation_id = _graded(demo_session, moderator_grade=1)
+    firsts = [g for (g,) in demo_session.execute(text(
+        "SELECT grade FROM answer WHERE audit_id = :id AND grade BETWEEN 1 AND 4"), {"id": audit_id})]
+    questions = [line.question_id for line in mg.load_comparison(demo_session, scope_of(demo_session, "auditor"),
+                                                                 moderation_id).lines]
+    mg.complete(demo_session, scope_of(demo_session, "auditor"), moderation_id,
+                agreed={q: 1 for q in questions}, agreed_overall=1, feedback=FEEDBACK)
+    demo_session.commit()
+
+    # Every agreed grade is 1 (Inadequate): a first grade of 1 is the same, 2 within one, any first
+    # grade above 1 higher, none lower.
+    assert _agreements(demo_session, AGREEMENT_STORED)[moderation_id] == (
+        len(firsts), firsts.count(1), firsts.count(1) + firsts.count(2), len(firsts) - firsts.count(1), 0)
+    assert _agreements(demo_session, AGREEMENT_STORED) == _agreements(demo_session, AGREEMENT_RECOUNT)
+
+
 def test_the_migration_fills_the_rollup_with_the_recount(sqlite_demo_url):
     """Upgrading a database that already holds audits (migration 0007) counts them all."""
     migrate.downgrade(sqlite_demo_url, "0006")
@@ -117,6 +161,16 @@ def test_the_migration_fills_the_rollup_with_the_recount(sqlite_demo_url):
     with Session(get_engine(sqlite_demo_url)) as session:
         rollup = _counts(session, ROLLUP)
         assert rollup and rollup == _counts(session, RECOUNT)
+
+
+def test_the_migration_stores_every_completed_moderations_agreement(sqlite_demo_url):
+    """Upgrading a database that already holds completed moderations (migration 0009) counts them all."""
+    migrate.downgrade(sqlite_demo_url, "0008")
+    migrate.upgrade(sqlite_demo_url)
+    with Session(get_engine(sqlite_demo_url)) as session:
+        stored = _agreements(session, AGREEMENT_STORED)
+        assert sum(counts[0] for counts in stored.values()) > 50
+        assert stored == _agreements(session, AGREEMENT_RECOUNT)
 
 
 
