@@ -161,6 +161,13 @@ MUTATIONS: tuple[Mutation, ...] = (
         "",
         ("tests/data/test_rollups.py::test_completing_a_moderation_counts_the_agreed_grades[sqlite]",),
     ),
+    Mutation(
+        "rollup_agreement", "Completing a moderation stores how its audit's answers agree",
+        "db/moderation/grading.py",
+        "    refresh_agreement(session, audit.id)  # how the answers agree, stored for Progress (db.rollups)\n",
+        "",
+        ("tests/data/test_rollups.py::test_each_completed_moderation_stores_the_recount_of_its_answers[sqlite]",),
+    ),
 )
 
 
