@@ -34,9 +34,10 @@ CONDITIONS = {
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("moderation") as batch:
-        for name in COLUMNS:
-            batch.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
+    # Plain ALTER TABLE on both databases. Alembic's batch mode would copy the table on SQLite and
+    # drop the old one, which deletes every moderation_answer row through its ON DELETE CASCADE.
+    for name in COLUMNS:
+        op.add_column("moderation", sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
     assignments = ", ".join(
         f"{name} = (SELECT count(*) FROM answer WHERE answer.audit_id = moderation.audit_id "  # nosec B608
         f"AND answer.grade >= 1 AND answer.moderated_grade >= 1 AND {CONDITIONS[name]})"
@@ -45,6 +46,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("moderation") as batch:
-        for name in reversed(COLUMNS):
-            batch.drop_column(name)
+    # ALTER TABLE ... DROP COLUMN: SQLite 3.35 or later (not batch mode: see upgrade).
+    for name in reversed(COLUMNS):
+        op.execute(f"ALTER TABLE moderation DROP COLUMN {name}")  # nosec B608 - the constants above

@@ -164,10 +164,19 @@ def test_the_migration_fills_the_rollup_with_the_recount(sqlite_demo_url):
 
 
 def test_the_migration_stores_every_completed_moderations_agreement(sqlite_demo_url):
-    """Upgrading a database that already holds completed moderations (migration 0009) counts them all."""
+    """Upgrading a database that already holds completed moderations (migration 0009) counts them all,
+    and neither way loses a row of the moderations' own grades (a copied and dropped moderation table
+    would take them with it, ON DELETE CASCADE)."""
+    kept = text("SELECT count(*) FROM moderation_answer")
+    with Session(get_engine(sqlite_demo_url)) as session:
+        grades = session.execute(kept).scalar_one()
+    assert grades > 100
     migrate.downgrade(sqlite_demo_url, "0008")
+    with Session(get_engine(sqlite_demo_url)) as session:
+        assert session.execute(kept).scalar_one() == grades
     migrate.upgrade(sqlite_demo_url)
     with Session(get_engine(sqlite_demo_url)) as session:
+        assert session.execute(kept).scalar_one() == grades
         stored = _agreements(session, AGREEMENT_STORED)
         assert sum(counts[0] for counts in stored.values()) > 50
         assert stored == _agreements(session, AGREEMENT_RECOUNT)
