@@ -195,7 +195,9 @@ def test_moderation_assign_and_blind_grading_work_with_the_keyboard(page, server
     press(page, "button", "Assign")
     assert "Assigned" in page.inner_text("[data-testid='stMain']")
 
-    # Assigning oneself opens the blind grading form.
+    # Assigning oneself opens the blind grading form (drawn by the run that shows "Assigned", which a
+    # loaded browser may still be drawing: wait for its first question before counting them).
+    expect(page.get_by_text("Your grade for question 1", exact=True)).to_be_visible()
     questions = page.get_by_text("Your grade for question ").count()
     assert questions >= 5
     for number in range(1, questions + 1):
