@@ -109,6 +109,7 @@ def test_an_auditor_completes_and_submits_an_audit_with_the_keyboard_alone(page,
     page.keyboard.press("Tab")
     wait_idle(page)
 
+    expect(page.get_by_role("radiogroup", name="Grade for question 1", exact=True)).to_be_visible()
     questions = page.get_by_role("radiogroup", name="Grade for question ").count()
     assert questions >= 5, "the Neglect questions are shown once the theme is chosen"
     # A grade group is one tab stop (the ARIA radio-group pattern): Tab reaches its first grade,

@@ -55,6 +55,7 @@ def test_auditor_moderates_a_manager_audit_and_the_manager_acknowledges(page, br
     assert not any(text in body for text in FIRST_RATIONALES)
     screenshot(page, "moderation-blind")
 
+    expect(page.get_by_text("Your grade for question 1", exact=True)).to_be_visible()  # drawn after the heading
     questions = page.get_by_text(re.compile(r"^Your grade for question \d+$")).count()
     assert questions >= 5
     # The same one-click grade buttons as audit entry.

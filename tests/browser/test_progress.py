@@ -6,6 +6,7 @@ import re
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import create_engine, text
 
@@ -39,8 +40,7 @@ def _sidebar_open(page) -> bool:
 def test_sponsor_presents_progress_and_downloads_the_months_report(page, server):
     signed_in(page, server, "sponsor", "progress")
     page.wait_for_selector("h1:has-text('Progress')")
-    page.wait_for_selector(CHART)
-    assert page.locator(CHART).count() == 9
+    expect(page.locator(CHART)).to_have_count(9)  # waits while the charts are still being drawn
     tiles = _tiles(page)
     assert len(tiles) == 8
     assert re.fullmatch(r"\d+ of 396", tiles["External audits to date"][0])
@@ -72,7 +72,7 @@ def test_sponsor_presents_progress_and_downloads_the_months_report(page, server)
     wait_idle(page, settle=1.0)
     assert "present=1" not in page.url
     assert _sidebar_open(page)
-    assert page.locator(CHART).count() == 9
+    expect(page.locator(CHART)).to_have_count(9)
     assert _tiles(page) == tiles  # the same figures as before presenting
 
     # The month's board report: prepared with progress shown, then downloaded as PDF and Excel.
