@@ -46,5 +46,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("user_identity")
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.drop_column("sign_in")
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35 or later), not batch mode: batch mode copied and dropped
+    # the user table on SQLite, and the drop deleted every user_role and managed_team row through
+    # their ON DELETE CASCADE.
+    op.execute('ALTER TABLE "user" DROP COLUMN sign_in')

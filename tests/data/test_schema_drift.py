@@ -51,3 +51,25 @@ def test_the_reported_grade_indexes_are_created_with_their_expression(db_url):
             "moderated_overall_grade, overall_grade)") in normalised["ix_audit_day_theme_grade"]
     assert ("(status, audit_date, team_id, kind, coalesce(moderated_overall_grade, overall_grade), "
             "moderated_overall_grade, overall_grade)") in normalised["ix_audit_day_team_grade"]
+
+
+def test_downgrades_keep_the_rows_that_cascade_from_the_tables_they_alter(sqlite_demo_url):
+    """A downgrade that copied and dropped a table on SQLite (Alembic's batch mode) would delete the
+    rows of every table that refers to it with ON DELETE CASCADE: each user's roles and teams (0003,
+    the user table), each moderation's grades (0009, the moderation table)."""
+    from sqlalchemy import text
+
+    from db import migrate
+
+    counts = text("SELECT (SELECT count(*) FROM user_role), (SELECT count(*) FROM managed_team), "
+                  "(SELECT count(*) FROM moderation_answer)")
+    engine = get_engine(sqlite_demo_url)
+    with engine.connect() as conn:
+        before = tuple(conn.execute(counts).one())
+    assert all(n > 0 for n in before)
+    migrate.downgrade(sqlite_demo_url, "0002")
+    with engine.connect() as conn:
+        assert tuple(conn.execute(counts).one()) == before
+    migrate.upgrade(sqlite_demo_url)
+    with engine.connect() as conn:
+        assert tuple(conn.execute(counts).one()) == before
