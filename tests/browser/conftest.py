@@ -190,11 +190,24 @@ def open_tab(page, tab, *, reruns: bool = False) -> None:
 
 
 def choose_options(page, form, label: str, option: str) -> None:
-    """Pick one option of a multiselect in ``form`` (ArrowDown opens its list; Escape closes it)."""
-    form.get_by_label(label, exact=True).click()
-    page.keyboard.press("ArrowDown")
-    page.get_by_role("option").filter(has_text=option).first.click()
-    page.keyboard.press("Escape")
+    """Pick one option of a multiselect in ``form`` (ArrowDown opens its list; Escape closes it), and
+    wait until the box shows it chosen. On a loaded machine the browser can drop the pick (seen once:
+    the form sent without the manager's team); then it is made once more."""
+    box = form.locator("[data-testid='stMultiSelect']").filter(has_text=label)
+    chosen = box.locator("[data-tag]").filter(has_text=option)  # a chosen value (Streamlit 1.67's own tags)
+    for attempt in range(2):
+        if attempt and chosen.count():  # the first pick was only slow to show
+            return
+        form.get_by_label(label, exact=True).click()
+        page.keyboard.press("ArrowDown")
+        page.get_by_role("option").filter(has_text=option).first.click()
+        page.keyboard.press("Escape")
+        try:
+            chosen.first.wait_for(timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            if attempt:
+                raise
 
 
 def submit_once(page, button, outcome: str, still_filled) -> None:
