@@ -274,7 +274,10 @@ def signed_in(page, server: Server, username: str, path: str = "") -> None:
                        os.environ["AUDIT_COOKIE_KEY"], algorithm="HS256")
     page.context.add_cookies([{"name": "case_audit_auth", "value": token, "url": server.url}])
     open_app(page, server, path)
+    # The run may still be drawing (a new server's first request runs again through the router, and
+    # the page can look idle between the two runs): wait for either outcome, then check which.
     sign_out = page.locator("[data-testid='stSidebar']").get_by_role("button", name="Sign out")
+    sign_out.or_(page.get_by_role("button", name="Sign in", exact=True)).first.wait_for(timeout=60_000)
     assert sign_out.count() == 1, f"the cookie did not sign {username} in"
 
 
