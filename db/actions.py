@@ -29,8 +29,7 @@ from core.authz import Scope
 from db.events import record
 from db.models import Audit, Event, RemedialAction
 from db.queries.actions import OBJECT_TYPE, get_action, refuse_aggregates_only
-from db.queries.common import action_of_submitted_audit
-from db.queries.common import in_scope
+from db.queries.common import action_of_submitted_audit, in_scope
 
 
 class ActionError(ValueError):

@@ -8,8 +8,8 @@ Progress and the board report count, for every moderation completed in their wee
 the audit's graded answers the moderation agreed with exactly, within one grade, or with the first
 grade higher or lower. Read from the answers, that is ten answers a moderation (363,740 answers for
 36,374 moderations at 1,000,000 audits: 1.4 s on PostgreSQL). ``db.rollups`` keeps the five counts
-on the moderation row, written when it is completed and when its audit is amended; the upgrade
-counts them for every completed moderation already stored.
+on the moderation row, written when it is completed (a moderated audit can no longer be amended);
+the upgrade counts them for every completed moderation already stored.
 """
 from typing import Sequence, Union
 

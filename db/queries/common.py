@@ -1,7 +1,7 @@
 """Building blocks shared by the read queries: scope filters and reported grades."""
 from __future__ import annotations
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import Integer, and_, case, cast, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -18,6 +18,12 @@ reported_answer = func.coalesce(col(Answer.moderated_grade), col(Answer.grade))
 def rag_expression(grade):
     """SQL for the RAG letter of a grade column (NULL for not applicable / ungraded)."""
     return case((grade == 1, "R"), (grade == 2, "A"), (grade >= 3, "G"), else_=None)
+
+
+def total(counts):
+    """SUM of a column of counts, read as an integer on both databases (PostgreSQL sums the bigints
+    of ``count(*)`` to numeric, which arrives as a Decimal)."""
+    return cast(func.sum(counts), Integer)
 
 
 def in_scope(statement, scope: Scope, team_column=Audit.team_id):

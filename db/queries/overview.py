@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, case, cast, func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from core.actions import overdue_cutoff
@@ -19,7 +19,7 @@ from core.periods import week_of
 from db.meetings import visible as visible_meetings
 from db.models import Audit, Meeting, Moderation, ProgrammeTarget, RemedialAction, Theme
 from db.queries.common import (
-    action_of_submitted_audit, current_programme, in_scope, rag_expression, reported_overall, submitted,
+    action_of_submitted_audit, current_programme, in_scope, rag_expression, reported_overall, submitted, total,
     unindexed_on_sqlite,
 )
 
@@ -85,7 +85,7 @@ def overview(session: Session, scope: Scope, today: date) -> Overview:
     ), scope).group_by(Audit.audit_date, Audit.theme_id, Audit.kind, reported_overall).subquery()
     rag_letter = rag_expression(by_day.c.grade)
     counts = session.exec(
-        select(by_day.c.theme_id, by_day.c.kind, rag_letter, cast(func.sum(by_day.c.audits), Integer))
+        select(by_day.c.theme_id, by_day.c.kind, rag_letter, total(by_day.c.audits))
         .group_by(by_day.c.theme_id, by_day.c.kind, rag_letter)
     ).all()
     by_theme: dict[tuple[int, str], int] = defaultdict(int)

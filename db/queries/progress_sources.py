@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import BigInteger, Date, DateTime, Integer, and_, bindparam, case, cast, exists, func, literal, or_
+from sqlalchemy import BigInteger, Date, DateTime, and_, bindparam, case, cast, exists, func, literal, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
@@ -36,7 +36,7 @@ from core.progress import (
 )
 from db.models import Answer, AnswerDayCount, Audit, Meeting, MeetingTeam, Moderation, Question, RemedialAction, Theme
 from db.queries.common import (
-    action_of_submitted_audit, in_scope, rag_expression, reported_answer, reported_overall, submitted,
+    action_of_submitted_audit, in_scope, rag_expression, reported_answer, reported_overall, submitted, total,
 )
 
 
@@ -161,7 +161,8 @@ def _nested():
 # ------------------------------------------------------------------ audits: themes, teams, RAG, liveness
 def audits_by_day(session: Session, scope: Scope, span: Span, themes: dict[int, str]):
     """(day, theme, kind, RAG letter) -> audits over every day the report needs: themes of both periods,
-    external audits and RAG week by week. Read from the covering index ``ix_audit_heatmap_period``."""
+    external audits and RAG week by week. Read from ``ix_audit_day_theme_grade`` (programme-wide) or an
+    index led by the team (a manager's teams)."""
     letter = rag_expression(reported_overall)
     # For a user who sees every team, grouped by the grade rather than its letter (a function of it):
     # the groups then follow ``ix_audit_day_theme_grade``'s order and are counted as the index is
@@ -210,8 +211,7 @@ def audits_by_team(session: Session, scope: Scope, span: Span, teams: dict[int, 
     ).where(_on_days(Audit.audit_date, span.periods_first, span.periods_last)).group_by(
         Audit.audit_date, Audit.team_id, Audit.kind, reported_overall).subquery()
     key, letter = span.period_key(by_day.c.audit_date), rag_expression(by_day.c.grade)
-    # cast: PostgreSQL sums bigints to numeric (Decimal)
-    statement = select(key, by_day.c.team_id, by_day.c.kind, letter, cast(func.sum(by_day.c.audits), Integer)).group_by(
+    statement = select(key, by_day.c.team_id, by_day.c.kind, letter, total(by_day.c.audits)).group_by(
         key, by_day.c.team_id, by_day.c.kind, letter)
     kinds: dict = defaultdict(_nested)
     rag: dict = defaultdict(_nested)
