@@ -153,8 +153,9 @@ def test_auditor_enters_and_submits_a_red_neglect_audit_and_the_manager_sees_the
         assert concern.get_by_role("button", name="Acknowledge").is_visible()
         concern.get_by_role("link", name="Open the audit").click()
         wait_idle(manager)
-        body = manager.inner_text("body")
-        assert "See Maya alone and record her words." in body and "Complete a Graded Care Profile 2" in body
+        # The actions come last in the audit's run: a loaded browser may still be drawing them.
+        expect(manager.get_by_text("See Maya alone and record her words.").first).to_be_visible()
+        expect(manager.get_by_text("Complete a Graded Care Profile 2").first).to_be_visible()
         screenshot(manager, "audit_view_manager")
     finally:
         context.close()
