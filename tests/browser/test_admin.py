@@ -2,6 +2,8 @@
 in, is made to choose their own password, signs in again and sees only that team's figures."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -23,6 +25,17 @@ pytestmark = pytest.mark.browser
 
 TEAM = "Front Door (MASH)"
 NEW_PASSWORD = "Harbour-lights-2026"
+
+
+def _sign_in_cookie(context) -> str | None:
+    return next((c["value"] for c in context.cookies() if c["name"] == "case_audit_auth"), None)
+
+
+def _wait_until(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the browser never received the new sign-in cookie"
+        time.sleep(0.1)
 
 
 def test_admin_adds_a_manager_who_changes_the_password_and_sees_only_their_team(page, browser, server):
@@ -65,8 +78,12 @@ def test_admin_adds_a_manager_who_changes_the_password_and_sees_only_their_team(
         kim_page.get_by_label("Current password").fill(temporary)
         kim_page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
         kim_page.get_by_label("New password again").fill(NEW_PASSWORD)
+        cookie_before = _sign_in_cookie(kim_context)
         kim_page.get_by_role("button", name="Change password").click()
         kim_page.get_by_text("Password changed.").wait_for()
+        # The new cookie is set by the browser once the page has drawn the cookie component, a moment
+        # after the message shows: opening a page before that would carry the old, revoked one.
+        _wait_until(lambda: _sign_in_cookie(kim_context) not in (None, cookie_before))
         screenshot(kim_page, "admin-02-password-changed")
 
         # 3. Kim stays signed in (a new cookie after the change) and sees the front door's figures, and only them.
