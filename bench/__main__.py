@@ -1,11 +1,13 @@
 """``python -m bench --audits N [--database-url URL]``: build N synthetic audits, time every page.
 
 Every page of ``core.authz.PAGES`` for every role that may open it (cold, warm, its SQL,
-statements), the interactions users wait on, and every export. Prints tables, then as
-its last line one JSON object::
+statements), the interactions users wait on, every export, and the monthly board report
+(its figures, then the charts, PDF and workbook "Prepare the board report" builds). Prints
+tables, then as its last line one JSON object::
 
     {"audits": N, "pages": {"<page>/<role>": {"cold_ms", "warm_ms", "sql_ms", "statements"[, "naive_ms"]}},
      "interactions": {"<name>": {"median_ms"}}, "exports": {"<name>": {"median_ms", "rows"}},
+     "board_report": {"figures" | "charts" | "pdf" | "workbook" | "prepare": {"median_ms"}},
      "save_ms": .., "peak_rss_mb": ..}
 
 ``peak_rss_mb`` is the peak memory of the process that ran the pages, measured
@@ -145,6 +147,7 @@ def main(argv: list[str] | None = None) -> dict:
                                         "and role; 'none' for none)")
     parser.add_argument("--no-interactions", action="store_true")
     parser.add_argument("--no-exports", action="store_true")
+    parser.add_argument("--no-board-report", action="store_true")
     args = parser.parse_args(argv)
 
     database_url = args.database_url or _default_url(args.audits)
@@ -159,7 +162,7 @@ def main(argv: list[str] | None = None) -> dict:
     os.environ["AUDIT_DEMO_MODE"] = "0"
     os.environ.setdefault("AUDIT_COOKIE_KEY", secrets.token_urlsafe(48))
 
-    from bench.interactions import time_exports, time_interactions
+    from bench.interactions import BOARD_REPORT_LIMITS, time_board_report, time_exports, time_interactions
     from bench.measure import StatementLog, peak_rss_mb, time_naive, time_page
     from bench.pages import PAGES
     from db.engine import get_engine
@@ -176,6 +179,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"  {page.name}: {timings[-1].as_json()}", file=sys.stderr, flush=True)
     interactions = {} if args.no_interactions else time_interactions(engine, args.repeat)
     exports = {} if args.no_exports else time_exports(engine, args.repeat)
+    board_report = {} if args.no_board_report else time_board_report(engine, args.repeat)
     pages_peak = peak_rss_mb()
     for page, timing in zip(chosen, timings):
         if timing.error is None:
@@ -189,6 +193,7 @@ def main(argv: list[str] | None = None) -> dict:
         "pages": {t.name: t.as_json() for t in timings},
         "interactions": interactions,
         "exports": exports,
+        "board_report": board_report,
         "save_ms": save_ms,
         "peak_rss_mb": round(pages_peak, 1),
         "peak_rss_with_naive_mb": round(naive_peak, 1),
@@ -221,6 +226,11 @@ def main(argv: list[str] | None = None) -> dict:
             verdict = figure.get("error") or ("ok" if median <= limit else "SLOW")
             cpu = f" (cpu {figure['cpu_ms']} ms)" if figure.get("cpu_ms") is not None else ""
             print(f"{title} {name:<26} {median if median is not None else '-':>9} ms{cpu}{rows}  {verdict}")
+    for name, figure in board_report.items():
+        limit = BOARD_REPORT_LIMITS.get(name)
+        verdict = "" if limit is None else ("ok" if figure["median_ms"] <= limit else "SLOW") + f" (limit {limit})"
+        size = f" {figure['kb']:>5} KB" if "kb" in figure else ""
+        print(f"board report {name:<20} {figure['median_ms']:>9} ms (cpu {figure['cpu_ms']} ms){size}  {verdict}")
     print(f"save_ms: {save_ms if save_ms is not None else 'n/a'}"
           f"{'' if not save_note else ' (' + save_note + ')'}; peak memory {result['peak_rss_mb']} MB "
           f"({result['peak_rss_with_naive_mb']} MB after the naive baselines)")

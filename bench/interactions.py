@@ -149,3 +149,51 @@ def time_exports(engine, repeat: int) -> dict:
         except Exception as exc:
             results[name] = {"median_ms": None, "error": str(exc)[:300]}
     return results
+
+
+BOARD_REPORT_LIMITS = {"figures": 500, "prepare": 3000}  # ms (issue 16): prepare = charts + PDF + workbook
+
+
+def time_board_report(engine, repeat: int) -> dict:
+    """The monthly board report for a sponsor, month under way, as the Progress page builds it:
+    ``figures`` (the report read from the database, no cache), then what "Prepare the board report"
+    does: ``charts`` (nine PNGs, drawn once for both files), ``pdf`` and ``workbook`` (writing each
+    file from the charts) and ``prepare``, the three together, which is what the user waits for."""
+    from core import clock
+    from core.board_report import render_charts
+    from core.board_report_pdf import build_pdf
+    from core.board_report_workbook import build_xlsx
+    from core.periods import default_period
+    from db.queries.progress import programme_dates, progress_report
+    from db.users import load_signed_in
+
+    today = clock.today()
+    with Session(engine) as session:
+        sponsor = load_signed_in(session, "bench_sponsor").scope
+        start, weeks = programme_dates(session)
+    period = default_period(start, weeks, today)
+    steps: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in ("figures", "charts", "pdf", "workbook",
+                                                                               "prepare")}
+
+    def timed(name: str, build: Callable):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        value = build()
+        steps[name][0].append((time.perf_counter() - started) * 1000)
+        steps[name][1].append((time.process_time() - cpu_started) * 1000)
+        return value
+
+    sizes = {}
+    for _ in range(repeat):
+        with Session(engine) as session:
+            report = timed("figures", lambda: progress_report(session, sponsor, period, today))
+        charts = timed("charts", lambda: render_charts(report))
+        pdf = timed("pdf", lambda: build_pdf(report, charts))
+        xlsx = timed("workbook", lambda: build_xlsx(report, charts))
+        steps["prepare"][0].append(steps["charts"][0][-1] + steps["pdf"][0][-1] + steps["workbook"][0][-1])
+        steps["prepare"][1].append(steps["charts"][1][-1] + steps["pdf"][1][-1] + steps["workbook"][1][-1])
+        sizes = {"pdf": round(len(pdf) / 1024), "workbook": round(len(xlsx) / 1024)}
+    result = {name: _median(*samples) for name, samples in steps.items()}
+    for name, kb in sizes.items():
+        result[name]["kb"] = kb
+    result["figures"]["period"] = period.title
+    return result

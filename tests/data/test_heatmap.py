@@ -340,6 +340,14 @@ def test_bench_smoke_prints_the_json_figures_and_the_naive_baseline_agrees(tmp_p
     assert set(result["exports"]) == {"actions_csv", "actions_xlsx", "chase_csv", "chase_xlsx", "feedback_csv",
                                       "feedback_xlsx", "event_log_csv", "event_log_xlsx"}
     assert result["exports"]["actions_csv"]["rows"] == result["exports"]["actions_xlsx"]["rows"] > 0
+    # The board report: its figures, then the three steps of "Prepare the board report" and their sum.
+    report = result["board_report"]
+    assert set(report) == {"figures", "charts", "pdf", "workbook", "prepare"}
+    assert report["figures"]["period"].startswith("Month ")  # a sponsor's month under way
+    assert report["pdf"]["kb"] > 20 and report["workbook"]["kb"] > 5  # nine chart pictures in each
+    assert report["prepare"]["median_ms"] == pytest.approx(
+        report["charts"]["median_ms"] + report["pdf"]["median_ms"] + report["workbook"]["median_ms"], abs=0.3)
+    assert any(line.startswith("board report prepare") for line in lines)
     assert result["save_ms"] is None or result["save_ms"] > 0
     assert 50 < result["peak_rss_mb"] < 2000
     assert any(line.startswith("heatmaps/auditor") for line in lines)  # the table
