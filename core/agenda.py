@@ -140,6 +140,18 @@ class AuditTally:
     team_names: dict[int, str]
 
 
+class TeamOverdue(NamedTuple):
+    """A team's remedial actions overdue on the agenda's day (``core.agenda_rules.was_overdue``):
+    how many, the earliest due date among them and how many owners they have. The one rule about
+    actions needs no more than this; ``core.agenda_rules.overdue_of`` counts it from the actions,
+    ``db.queries.agenda`` in SQL, and a data test holds the two to the same agenda."""
+
+    team: str
+    actions: int
+    oldest_due: date
+    owners: int
+
+
 @dataclass(frozen=True)
 class AgendaInputs:
     # Every submitted audit the rules look at, or, with ``tally``, only the Red ones (the rules need
@@ -150,6 +162,8 @@ class AgendaInputs:
     moderations: tuple[ModerationFact, ...] = ()
     open_risks: tuple[RiskFact, ...] = ()
     tally: AuditTally | None = None
+    # Per team (by id), what the overdue-actions rule needs; None: counted from ``actions``.
+    overdue: dict[int, TeamOverdue] | None = None
 
 
 # ------------------------------------------------------------------ the agenda

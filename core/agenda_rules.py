@@ -46,7 +46,7 @@ from core.actions import overdue_cutoff
 from core.agenda import (
     DEFAULT_RULES, DONE_ACTION_STATUSES, MODERATION_DISAGREEMENT, OPEN_RISK_STATUSES, OVERDUE_ACTIONS,
     RED_PRACTITIONER, RED_SHARE_RISE, RISK_REVIEW, SAFEGUARDING, ActionFact, AgendaInputs, AgendaItem, AgendaRules,
-    LAST_WEEK, THIS_WEEK, AgendaWeek, AuditFact, AuditTally, RiskFact, fmt,
+    LAST_WEEK, THIS_WEEK, AgendaWeek, AuditFact, AuditTally, RiskFact, TeamOverdue, fmt,
 )
 from core.grades import Grade, Rag, rag_of
 from core.workdays import working_days_between
@@ -187,37 +187,43 @@ def _red_share_items(week: AgendaWeek, tally: AuditTally, rules: AgendaRules) ->
     return sorted(items, key=lambda i: i.title)
 
 
-def _overdue_items(week: AgendaWeek, inputs: AgendaInputs, rules: AgendaRules) -> list[AgendaItem]:
+def overdue_of(week: AgendaWeek, actions: tuple[ActionFact, ...]) -> dict[int, TeamOverdue]:
+    """Each team's actions overdue on the agenda's day, counted from every action that might be (the
+    reference for the SQL count)."""
     by_team: dict[int, list[ActionFact]] = defaultdict(list)
-    for action in inputs.actions:
+    for action in actions:
         if was_overdue(action, week.as_of):
             by_team[action.team_id].append(action)
+    return {team_id: TeamOverdue(overdue[0].team, len(overdue), min(a.due_on for a in overdue),
+                                 len({a.owner_id for a in overdue if a.owner_id is not None}))
+            for team_id, overdue in by_team.items()}
+
+
+def _overdue_items(week: AgendaWeek, overdue: dict[int, TeamOverdue], rules: AgendaRules) -> list[AgendaItem]:
     items = []
     # Most overdue actions first, then by team name.
-    for team_id, actions in sorted(by_team.items(), key=lambda t: (-len(t[1]), t[1][0].team, t[0])):
-        if len(actions) < rules.min_overdue_actions:
+    for team_id, team in sorted(overdue.items(), key=lambda t: (-t[1].actions, t[1].team, t[0])):
+        if team.actions < rules.min_overdue_actions:
             continue
-        oldest = min(actions, key=lambda a: (a.due_on, a.action_id))
-        late = working_days_between(oldest.due_on, week.as_of)
-        owners = {a.owner_id for a in actions if a.owner_id is not None}
-        if len(actions) >= 5 or late >= 10:
+        late = working_days_between(team.oldest_due, week.as_of)
+        if team.actions >= 5 or late >= 10:
             severity = "high"
-        elif len(actions) >= 2:
+        elif team.actions >= 2:
             severity = "medium"
         else:
             severity = "low"
         items.append(AgendaItem(
             key=f"{OVERDUE_ACTIONS}:team-{team_id}",
             rule=OVERDUE_ACTIONS,
-            title=f"{oldest.team}: overdue remedial actions",
+            title=f"{team.team}: overdue remedial actions",
             reason=(
-                f"{_plural(len(actions), 'action')} overdue on {fmt(week.as_of)}, owned by "
-                f"{_plural(len(owners), 'practitioner')}; the oldest was due on {fmt(oldest.due_on)}, "
+                f"{_plural(team.actions, 'action')} overdue on {fmt(week.as_of)}, owned by "
+                f"{_plural(team.owners, 'practitioner')}; the oldest was due on {fmt(team.oldest_due)}, "
                 f"{_plural(late, 'working day')} ago."
             ),
             severity=severity,
             team_id=team_id,
-            team=oldest.team,
+            team=team.team,
         ))
     return items
 
@@ -303,7 +309,8 @@ def build_agenda(
         *_safeguarding_items(week, inputs),
         *_red_practitioner_items(week, inputs, tally, rules),
         *_red_share_items(week, tally, rules),
-        *_overdue_items(week, inputs, rules),
+        *_overdue_items(week, inputs.overdue if inputs.overdue is not None else overdue_of(week, inputs.actions),
+                        rules),
         *_moderation_items(week, inputs, rules),
     ]
     matched = []

@@ -604,15 +604,17 @@ def test_a_manager_sees_practitioners_of_their_own_teams_only(world, db_url):
         assert seen_by_auditor.practitioners == ("Amira Bell", "Cara Dunn")
 
 
-def test_the_agenda_from_sql_counts_is_the_agenda_from_every_audit(demo_session):
-    """The agenda's Red-audit rules take counts from SQL (``db.queries.agenda``) and the Red audits alone;
-    built instead from every audit of the weeks they look at (``core.agenda_rules.tally_of``), read here
-    with plain SQL, the agenda is the same, item for item, for each of four weeks and two scopes."""
+def test_the_agenda_from_sql_counts_is_the_agenda_from_every_audit_and_action(demo_session):
+    """The agenda's Red-audit rules take counts from SQL (``db.queries.agenda``) and the Red audits alone,
+    and its overdue-actions rule each team's overdue actions counted in SQL; built instead from every
+    audit of the weeks they look at (``core.agenda_rules.tally_of``) and every action of a submitted audit
+    (``core.agenda_rules.overdue_of``), both read here with plain SQL, the agenda is the same, item for
+    item, for each of four weeks and two scopes."""
     from dataclasses import replace
 
     from sqlalchemy import text
 
-    from core.agenda import RED_SHARE_RISE, AgendaWeek, AuditFact
+    from core.agenda import OVERDUE_ACTIONS, RED_SHARE_RISE, ActionFact, AgendaWeek, AuditFact
     from core.agenda_rules import build_agenda
     from core.workdays import week_start
     from db.queries.agenda import agenda_inputs
@@ -630,8 +632,20 @@ def test_the_agenda_from_sql_counts_is_the_agenda_from_every_audit(demo_session)
                 "JOIN team ON team.id = audit.team_id LEFT JOIN practitioner ON practitioner.id = audit.practitioner_id "
                 f"WHERE audit.status = 'submitted' AND audit.audit_date BETWEEN :first AND :last {teams}"),
                 {"first": week.data_from(), "last": week.as_of}))
+            every_action = tuple(
+                ActionFact(*row[:4], *(date.fromisoformat(str(d)[:10]) for d in row[4:6]), row[6],
+                           date.fromisoformat(str(row[7])[:10]) if row[7] else None)
+                for row in demo_session.execute(text(
+                    "SELECT remedial_action.id, audit.team_id, team.name, remedial_action.owner_id, "
+                    "remedial_action.raised_on, remedial_action.due_on, remedial_action.status, "
+                    "remedial_action.completed_on FROM remedial_action "
+                    "JOIN audit ON audit.id = remedial_action.audit_id JOIN team ON team.id = audit.team_id "
+                    f"WHERE audit.status = 'submitted' {teams}")))
             inputs = agenda_inputs(demo_session, scope, week)
             from_sql = build_agenda(week, inputs)
-            assert from_sql == build_agenda(week, replace(inputs, audits=every_audit, tally=None)), (username, week)
+            from_rows = build_agenda(week, replace(inputs, audits=every_audit, tally=None, actions=every_action,
+                                                   overdue=None))
+            assert from_sql == from_rows, (username, week)
             rules_seen |= {item.rule for item in from_sql}
-    assert {RED_PRACTITIONER, RED_SHARE_RISE} <= rules_seen  # both rules found something to compare
+    # Each rule counted in SQL found something to compare.
+    assert {RED_PRACTITIONER, RED_SHARE_RISE, OVERDUE_ACTIONS} <= rules_seen
