@@ -9,7 +9,7 @@ moderation's ``completed_at``) goes through ``as_date``.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import BigInteger, Date, DateTime, and_, bindparam, case, cast, exists, func, literal, or_
@@ -127,11 +127,27 @@ class Span:
     def periods_last(self) -> date:
         return max(last for _, _, last in self.periods)
 
-    def keys_of(self, day) -> list[str]:
+    _places: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def place_of(self, day) -> tuple[tuple[str, ...], int | None]:
+        """(the periods ``day`` falls in, its programme week or None), worked out once per day: a
+        report puts tens of thousands of grouped rows on a few hundred days."""
+        place = self._places.get(day)
+        if place is None:
+            place = self._places[day] = (tuple(self._keys_of(day)), self._week_of(day))
+        return place
+
+    def keys_of(self, day) -> tuple[str, ...]:
+        return self.place_of(day)[0]
+
+    def week_of(self, day) -> int | None:
+        return self.place_of(day)[1]
+
+    def _keys_of(self, day) -> list[str]:
         day = _as_day(day)
         return [key for key, first, last in self.periods if first <= day <= last]
 
-    def week_of(self, day) -> int | None:
+    def _week_of(self, day) -> int | None:
         day = _as_day(day)
         if self.weekly_last is None or day is None or not self.start <= day <= self.weekly_last:
             return None
