@@ -316,6 +316,24 @@ class ModerationAnswer(SQLModel, table=True):
     agreed_grade: int | None = None
 
 
+class ModerationGradePair(SQLModel, table=True):
+    """A completed moderation's question grades counted by pair: how many of its questions the first
+    auditor graded ``first_grade`` and the moderation ``second_grade`` (the agreed grade, or with
+    ``blind`` the moderator's blind grade), for grades 1 to 4 on both sides.
+
+    The Moderation agreement page's statistics of every question read these, a few rows a
+    moderation, instead of joining each moderation's answers to the audit's (``db.rollups``,
+    migration 0010). Written when the moderation is completed, the one write that changes them.
+    """
+
+    __tablename__: ClassVar[str] = "moderation_grade_pair"
+    moderation_id: int = Field(foreign_key="moderation.id", primary_key=True, ondelete="CASCADE")
+    blind: bool = Field(primary_key=True)
+    first_grade: int = Field(primary_key=True)
+    second_grade: int = Field(primary_key=True)
+    answers: int
+
+
 # ---------------------------------------------------------------- remedial actions
 class RemedialAction(SQLModel, table=True):
     """A fix on a case found by an audit: open -> done -> verified, or done -> reopened."""

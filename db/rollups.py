@@ -26,17 +26,22 @@ audits on PostgreSQL). They change only when the answers' grades do, and a moder
 longer be amended (``db.audits.saving``), so the one write is completing the moderation (the agreed
 grades become the moderated ones), which calls ``refresh_agreement`` in its transaction; ``rebuild``
 recounts them with the first rollup.
+
+The third is each completed moderation's question grades counted by pair (``ModerationGradePair``):
+first grade against the agreed grade, and against the moderator's blind grade. The Moderation
+agreement page counts its statistics of every question from these instead of joining each
+moderation's answers to its audit's. Written by ``refresh_agreement`` with the five counts.
 """
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from db.models import Answer, AnswerDayCount, Audit, Moderation
+from db.models import Answer, AnswerDayCount, Audit, Moderation, ModerationAnswer, ModerationGradePair
 from db.queries.common import reported_answer, submitted
 
 Key = tuple[date, int, int]  # (day, question, reported grade)
@@ -101,13 +106,36 @@ AGREEMENT_COLUMNS = ("agreement_answers", "agreement_exact", "agreement_within_o
                      "agreement_lower")
 
 
+def _grade_pairs(blind: bool):
+    """SELECT moderation id, blind, first grade, second grade, count: the completed moderations'
+    question grades by pair, graded 1 to 4 on both sides (what the agreement statistics count)."""
+    second = col(ModerationAnswer.moderator_grade) if blind else col(ModerationAnswer.agreed_grade)
+    return (select(Moderation.id, literal(blind), Answer.grade, second, func.count())
+            .select_from(Moderation)
+            .join(ModerationAnswer, col(ModerationAnswer.moderation_id) == col(Moderation.id))
+            .join(Answer, (col(Answer.audit_id) == col(Moderation.audit_id))
+                  & (col(Answer.question_id) == col(ModerationAnswer.question_id)))
+            .where(Moderation.status == "completed", col(Answer.grade).between(1, 4), second.between(1, 4))
+            .group_by(Moderation.id, Answer.grade, second))
+
+
+def _insert_grade_pairs(session: Session, *where) -> None:
+    columns = [ModerationGradePair.moderation_id, ModerationGradePair.blind, ModerationGradePair.first_grade,
+               ModerationGradePair.second_grade, ModerationGradePair.answers]
+    for blind in (False, True):
+        session.exec(insert(ModerationGradePair).from_select(columns, _grade_pairs(blind).where(*where)))
+
+
 def refresh_agreement(session: Session, audit_id: int) -> None:
-    """Store on the audit's completed moderation (if any) how its answers agree now."""
+    """Store on the audit's completed moderation (if any) how its answers agree now, and its grade pairs."""
     session.flush()  # the caller's new grades are part of it
     row = session.exec(_agreement_counts().where(Answer.audit_id == audit_id)).first()
     counts = dict(zip(AGREEMENT_COLUMNS, row[1:] if row else (0,) * len(AGREEMENT_COLUMNS)))
     session.exec(update(Moderation).where(Moderation.audit_id == audit_id, Moderation.status == "completed")
                  .values(**counts))
+    moderation = select(Moderation.id).where(Moderation.audit_id == audit_id).scalar_subquery()
+    session.exec(delete(ModerationGradePair).where(ModerationGradePair.moderation_id == moderation))
+    _insert_grade_pairs(session, Moderation.audit_id == audit_id)
 
 
 def rebuild(session: Session) -> None:
@@ -125,6 +153,8 @@ def rebuild(session: Session) -> None:
             .values(**{name: bindparam(name) for name in AGREEMENT_COLUMNS}),
             [{"audit": audit_id, **dict(zip(AGREEMENT_COLUMNS, counts))} for audit_id, *counts in rows],
         )
+    session.exec(delete(ModerationGradePair))
+    _insert_grade_pairs(session)
 
 
 __all__ = ["apply", "contribution", "rebuild", "refresh_agreement"]

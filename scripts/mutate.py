@@ -168,6 +168,13 @@ MUTATIONS: tuple[Mutation, ...] = (
         "",
         ("tests/data/test_rollups.py::test_each_completed_moderation_stores_the_recount_of_its_answers[sqlite]",),
     ),
+    Mutation(
+        "rollup_grade_pairs", "Completing a moderation stores its question grades by pair (the agreement page's)",
+        "db/rollups.py",
+        "    _insert_grade_pairs(session, Moderation.audit_id == audit_id)\n",
+        "",
+        ("tests/data/test_rollups.py::test_each_completed_moderation_stores_its_grade_pairs[sqlite]",),
+    ),
 )
 
 

@@ -6,13 +6,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import String, func, or_, type_coerce
+from sqlalchemy import String, distinct, func, or_, type_coerce
 from sqlmodel import Session, col, select
 
 from core.agreement import GRADES, GradeCounts, RatedPair
 from core.authz import Role, Scope
-from db.models import Answer, Audit, Case, Moderation, ModerationAnswer, Question, Team, TemplateVersion, Theme, \
-    User
+from db.models import (
+    Answer, Audit, Case, Moderation, ModerationAnswer, ModerationGradePair, Question, Team, TemplateVersion, Theme, User,
+)
 from db.moderation.common import (
     Acknowledger,
     FirstAuditor,
@@ -132,27 +133,11 @@ def agreement_counts(session: Session, scope: Scope, filters: StatsFilter = Stat
     completion, the 4x4 matrix of (first, second) grades and the moderated audits they come from.
     Pairs where either side is not a grade of 1 to 4 are left out, as the statistics leave them out.
 
-    SQL counts the pairs of each moderation by grade pair, by ids only (no name joined to the
-    tens of thousands of pairs: a few thousand rows at 100,000 audits); the rows are added up
-    here and named by one look-up of the first auditors and one of the teams. Three statements,
-    whatever the number of moderations."""
+    SQL counts the pairs by ids only (no name joined to the tens of thousands of pairs); the groups
+    are named here by one look-up of the first auditors and one of the teams."""
     case_level(scope)
-    first, second = _grades(filters)
-    graded = (first.between(min(GRADES), max(GRADES)), second.between(min(GRADES), max(GRADES)))
-    # Executed on the connection, the day as text: the ORM's row and date processing cost more
-    # than the query itself on ten thousand rows.
-    rows = session.connection().execute(
-        _pairs(select(Moderation.id, func.min(Audit.auditor_id), func.min(Audit.team_id),
-                      type_coerce(func.min(as_date(Moderation.completed_at)), String), first, second, func.count()),
-               scope, filters, named=False)
-        .where(*graded).group_by(Moderation.id, first, second)
-    ).all()
-    groups: dict[tuple, tuple[list[list[int]], set[int]]] = {}
-    for moderation_id, auditor_id, team_id, day, a, b, n in rows:
-        key = (auditor_id, team_id, _as_date(day))
-        matrix, moderations = groups.get(key) or groups.setdefault(key, ([[0] * 4 for _ in GRADES], set()))
-        matrix[a - 1][b - 1] += n
-        moderations.add(moderation_id)
+    groups = _grouped_from_rollup(session, scope, filters) if _from_rollup(filters) else \
+        _grouped_from_grades(session, scope, filters)
     auditors = {key[0] for key in groups}
     teams = {key[1] for key in groups}
     auditor_names = dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(sorted(auditors))))
@@ -160,10 +145,66 @@ def agreement_counts(session: Session, scope: Scope, filters: StatsFilter = Stat
     team_names = dict(session.exec(select(Team.id, Team.name).where(col(Team.id).in_(sorted(teams)))).all()) \
         if teams else {}
     return [
-        GradeCounts(auditor_names[auditor_id], team_names[team_id], day, len(moderations),
+        GradeCounts(auditor_names[auditor_id], team_names[team_id], day, moderations,
                     tuple(tuple(row) for row in matrix))
         for (auditor_id, team_id, day), (matrix, moderations) in groups.items()
     ]
+
+
+Groups = dict[tuple[int, int, date | None], tuple[list[list[int]], int]]  # (auditor, team, day) -> (matrix, audits)
+
+
+def _from_rollup(filters: StatsFilter) -> bool:
+    """Every question's grades: counted from the moderations' stored grade pairs (``db.rollups``)."""
+    return not _by_overall(filters) and not filters.question_keys
+
+
+def _grouped_from_rollup(session: Session, scope: Scope, filters: StatsFilter) -> Groups:
+    """Two statements over the stored grade pairs, grouped in SQL by first auditor, team and day: the
+    matrix's cells, and the moderations they come from (a few thousand groups sent at 1,000,000
+    audits instead of every moderation's pairs)."""
+    pair, day = ModerationGradePair, as_date(Moderation.completed_at)
+    group = (Audit.auditor_id, Audit.team_id, day)
+
+    def grouped(*columns, by):
+        # Executed on the connection, the day as text: the ORM's row and date processing cost
+        # more than the query itself on thousands of rows.
+        return session.connection().execute(_completed(
+            select(Audit.auditor_id, Audit.team_id, type_coerce(day, String), *columns)
+            .select_from(pair)
+            .join(Moderation, col(Moderation.id) == col(pair.moderation_id))
+            .join(Audit, col(Audit.id) == col(Moderation.audit_id))
+            .where(col(pair.blind) == (filters.against == "blind")),
+            scope, filters,
+        ).group_by(*by)).all()
+
+    audits = {(auditor_id, team_id, _as_date(on)): n for auditor_id, team_id, on, n
+              in grouped(func.count(distinct(Moderation.id)), by=group)}
+    groups: Groups = {key: ([[0] * 4 for _ in GRADES], n) for key, n in audits.items()}
+    for auditor_id, team_id, on, a, b, n in grouped(pair.first_grade, pair.second_grade, func.sum(pair.answers),
+                                                    by=(*group, pair.first_grade, pair.second_grade)):
+        groups[auditor_id, team_id, _as_date(on)][0][a - 1][b - 1] += int(n)
+    return groups
+
+
+def _grouped_from_grades(session: Session, scope: Scope, filters: StatsFilter) -> Groups:
+    """Chosen questions or overall judgements: each moderation's graded pairs counted from the grades
+    themselves, by grade pair, and added up here."""
+    first, second = _grades(filters)
+    graded = (first.between(min(GRADES), max(GRADES)), second.between(min(GRADES), max(GRADES)))
+    rows = session.connection().execute(
+        _pairs(select(Moderation.id, func.min(Audit.auditor_id), func.min(Audit.team_id),
+                      type_coerce(func.min(as_date(Moderation.completed_at)), String), first, second, func.count()),
+               scope, filters, named=False)
+        .where(*graded).group_by(Moderation.id, first, second)
+    ).all()
+    cells: dict[tuple, tuple[list[list[int]], set[int]]] = {}
+    for moderation_id, auditor_id, team_id, day, a, b, n in rows:
+        key = (auditor_id, team_id, _as_date(day))
+        matrix, moderations = cells.get(key) or cells.setdefault(key, ([[0] * 4 for _ in GRADES], set()))
+        matrix[a - 1][b - 1] += n
+        moderations.add(moderation_id)
+    return {key: (matrix, len(moderations)) for key, (matrix, moderations) in cells.items()}
 
 
 def _as_date(value) -> date | None:

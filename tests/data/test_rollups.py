@@ -53,6 +53,31 @@ AGREEMENT_STORED = text("""
     SELECT id, agreement_answers, agreement_exact, agreement_within_one, agreement_higher, agreement_lower
     FROM moderation WHERE status = 'completed'
 """)
+# Each completed moderation's question grades by pair, recounted from the rule in docs/figures.md
+# ("Moderation agreement"): the first auditor's grade of each question against the moderation's agreed
+# grade (blind false) or the moderator's blind grade (blind true), 1 to 4 on both sides.
+PAIRS_RECOUNT = text("""
+    SELECT moderation.id, 0, answer.grade, moderation_answer.agreed_grade, count(*)
+    FROM moderation JOIN moderation_answer ON moderation_answer.moderation_id = moderation.id
+    JOIN answer ON answer.audit_id = moderation.audit_id AND answer.question_id = moderation_answer.question_id
+    WHERE moderation.status = 'completed' AND answer.grade BETWEEN 1 AND 4
+      AND moderation_answer.agreed_grade BETWEEN 1 AND 4
+    GROUP BY moderation.id, answer.grade, moderation_answer.agreed_grade
+    UNION ALL
+    SELECT moderation.id, 1, answer.grade, moderation_answer.moderator_grade, count(*)
+    FROM moderation JOIN moderation_answer ON moderation_answer.moderation_id = moderation.id
+    JOIN answer ON answer.audit_id = moderation.audit_id AND answer.question_id = moderation_answer.question_id
+    WHERE moderation.status = 'completed' AND answer.grade BETWEEN 1 AND 4
+      AND moderation_answer.moderator_grade BETWEEN 1 AND 4
+    GROUP BY moderation.id, answer.grade, moderation_answer.moderator_grade
+""")
+PAIRS_STORED = text("SELECT moderation_id, blind, first_grade, second_grade, answers FROM moderation_grade_pair")
+
+
+def _pairs(session: Session, statement) -> dict:
+    """(moderation, blind, first grade, second grade) -> questions."""
+    session.rollback()
+    return {(m, int(blind), first, second): n for m, blind, first, second, n in session.execute(statement)}
 
 
 def _agreements(session: Session, statement) -> dict:
@@ -154,6 +179,30 @@ def test_each_completed_moderation_stores_the_recount_of_its_answers(demo_sessio
     assert _agreements(demo_session, AGREEMENT_STORED) == _agreements(demo_session, AGREEMENT_RECOUNT)
 
 
+def test_each_completed_moderation_stores_its_grade_pairs(demo_session):
+    """The demo's moderations (a bulk load: ``rebuild``) and one completed through the app: the grade pairs
+    the Moderation agreement page counts equal a recount of the grades."""
+    stored = _pairs(demo_session, PAIRS_STORED)
+    assert sum(n for (_, blind, _, _), n in stored.items() if not blind) > 50
+    assert stored == _pairs(demo_session, PAIRS_RECOUNT)
+
+    audit_id, moderation_id = _graded(demo_session, moderator_grade=1)
+    firsts = Counter(g for (g,) in demo_session.execute(text(
+        "SELECT grade FROM answer WHERE audit_id = :id AND grade BETWEEN 1 AND 4"), {"id": audit_id}))
+    questions = [line.question_id for line in mg.load_comparison(demo_session, scope_of(demo_session, "auditor"),
+                                                                 moderation_id).lines]
+    assert not {key for key in _pairs(demo_session, PAIRS_STORED) if key[0] == moderation_id}  # graded, not completed
+    mg.complete(demo_session, scope_of(demo_session, "auditor"), moderation_id,
+                agreed={q: 1 for q in questions}, agreed_overall=1, feedback=FEEDBACK)
+    demo_session.commit()
+
+    # The moderator graded every question 1 blind, and every agreed grade is 1: each first grade g
+    # of 1 to 4 makes a pair (g, 1) on both sides, as many as the questions the first auditor graded g.
+    mine = {key[1:]: n for key, n in _pairs(demo_session, PAIRS_STORED).items() if key[0] == moderation_id}
+    assert mine == {(blind, grade, 1): n for blind in (0, 1) for grade, n in firsts.items()}
+    assert _pairs(demo_session, PAIRS_STORED) == _pairs(demo_session, PAIRS_RECOUNT)
+
+
 def test_the_migration_fills_the_rollup_with_the_recount(sqlite_demo_url):
     """Upgrading a database that already holds audits (migration 0007) counts them all."""
     migrate.downgrade(sqlite_demo_url, "0006")
@@ -180,6 +229,16 @@ def test_the_migration_stores_every_completed_moderations_agreement(sqlite_demo_
         stored = _agreements(session, AGREEMENT_STORED)
         assert sum(counts[0] for counts in stored.values()) > 50
         assert stored == _agreements(session, AGREEMENT_RECOUNT)
+
+
+def test_the_migration_stores_every_completed_moderations_grade_pairs(sqlite_demo_url):
+    """Upgrading a database that already holds completed moderations (migration 0010) counts them all."""
+    migrate.downgrade(sqlite_demo_url, "0009")
+    migrate.upgrade(sqlite_demo_url)
+    with Session(get_engine(sqlite_demo_url)) as session:
+        stored = _pairs(session, PAIRS_STORED)
+        assert sum(stored.values()) > 100
+        assert stored == _pairs(session, PAIRS_RECOUNT)
 
 
 
