@@ -199,15 +199,16 @@ def count_actions(session: Session, scope: Scope, filters: ActionFilters, today:
 
 
 def page_of_actions(session: Session, scope: Scope, filters: ActionFilters, today: date, *, offset: int = 0,
-                    limit: int = 50) -> ActionPage:
+                    limit: int = 50, counts: tuple[int, int] | None = None) -> ActionPage:
     """One page of the filtered list, most overdue first, with counts of all the filters match.
 
     Only the page's rows are loaded: the order and the page are found on the action and audit
     columns alone (``ix_action_list`` and ``ix_audit_action``), then the page's rows are joined
-    to cases, teams and names.
+    to cases, teams and names. ``counts``: (matching, overdue) when the caller has them already
+    (unfiltered, the headline's ``total`` and ``overdue``), else counted here.
     """
     refuse_aggregates_only(scope)
-    total, overdue_total = count_actions(session, scope, filters, today)
+    total, overdue_total = counts if counts is not None else count_actions(session, scope, filters, today)
     offset = max(0, min(offset, max(0, total - 1) // max(1, limit) * limit))
     ids = list(session.exec(_ordered(
         _filtered(select(RemedialAction.id).join(Audit, action_of_submitted_audit), scope, filters, today), today,

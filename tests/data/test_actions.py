@@ -440,6 +440,17 @@ def test_the_headline_counts_every_action_in_scope(db):
         sum(r[2] == "done" for r in rows), sum(r[2] == "verified" for r in rows))
 
 
+def test_unfiltered_the_list_counts_what_the_headline_counts(db):
+    """The tracker's page takes the unfiltered list's counts from the headline (``ui.actions.load_page``):
+    every action is open, reopened, done or verified, so the headline's four add up to the list's total."""
+    for user in ("support", "manager"):
+        scope = scope_of(db, user)
+        with read_session(db) as s:
+            head = action_queries.headline(s, scope, TODAY)
+            counted = action_queries.count_actions(s, scope, ActionFilters(), TODAY)
+        assert (head.total, head.overdue) == counted and counted[0] > counted[1] > 0, user
+
+
 def test_the_charts_follow_the_filters(db):
     support = scope_of(db, "support")
     rows = _recount(db)
