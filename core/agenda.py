@@ -140,6 +140,15 @@ class AuditTally:
     team_names: dict[int, str]
 
 
+class PractitionerReds(NamedTuple):
+    """A practitioner's Red audits in the Red window: how many, and the latest (by day, then id). The
+    repeated-Red rule needs no more; ``core.agenda_rules.reds_of`` finds it among the audits,
+    ``db.queries.agenda`` in SQL, and a data test holds the two to the same agenda."""
+
+    reds: int
+    latest: AuditFact
+
+
 class TeamOverdue(NamedTuple):
     """A team's remedial actions overdue on the agenda's day (``core.agenda_rules.was_overdue``):
     how many, the earliest due date among them and how many owners they have. The one rule about
@@ -154,8 +163,8 @@ class TeamOverdue(NamedTuple):
 
 @dataclass(frozen=True)
 class AgendaInputs:
-    # Every submitted audit the rules look at, or, with ``tally``, only the Red ones (the rules need
-    # the details of those alone; the counts come from the tally).
+    # Every submitted audit the rules look at; none with ``tally`` and ``red_practitioners``, which
+    # hold what the rules need of them.
     audits: tuple[AuditFact, ...] = ()
     actions: tuple[ActionFact, ...] = ()
     safeguarding: tuple[SafeguardingFact, ...] = ()
@@ -164,6 +173,9 @@ class AgendaInputs:
     tally: AuditTally | None = None
     # Per team (by id), what the overdue-actions rule needs; None: counted from ``actions``.
     overdue: dict[int, TeamOverdue] | None = None
+    # Per practitioner with at least two Red audits in the window, what the repeated-Red rule needs;
+    # None: found among ``audits``.
+    red_practitioners: dict[int, PractitionerReds] | None = None
 
 
 # ------------------------------------------------------------------ the agenda

@@ -46,7 +46,7 @@ from core.actions import overdue_cutoff
 from core.agenda import (
     DEFAULT_RULES, DONE_ACTION_STATUSES, MODERATION_DISAGREEMENT, OPEN_RISK_STATUSES, OVERDUE_ACTIONS,
     RED_PRACTITIONER, RED_SHARE_RISE, RISK_REVIEW, SAFEGUARDING, ActionFact, AgendaInputs, AgendaItem, AgendaRules,
-    LAST_WEEK, THIS_WEEK, AgendaWeek, AuditFact, AuditTally, RiskFact, TeamOverdue, fmt,
+    LAST_WEEK, THIS_WEEK, AgendaWeek, AuditFact, AuditTally, PractitionerReds, RiskFact, TeamOverdue, fmt,
 )
 from core.grades import Grade, Rag, rag_of
 from core.workdays import working_days_between
@@ -125,33 +125,38 @@ def tally_of(week: AgendaWeek, audits: tuple[AuditFact, ...], rules: AgendaRules
     return AuditTally(dict(by_practitioner), {key: (n, red) for key, (n, red) in team_weeks.items()}, names)
 
 
-def _red_practitioner_items(week: AgendaWeek, inputs: AgendaInputs, tally: AuditTally,
+def reds_of(week: AgendaWeek, audits: tuple[AuditFact, ...], rules: AgendaRules) -> dict[int, PractitionerReds]:
+    """Each practitioner's Red audits in the Red window, counted from the audits (the reference for the
+    SQL count), for those with at least ``rules.min_red_audits``."""
+    start = week.red_window_start(rules)
+    by_practitioner: dict[int, list[AuditFact]] = defaultdict(list)
+    for audit in audits:
+        if audit.practitioner_id is not None and start <= audit.audit_date <= week.as_of and is_red(audit.overall):
+            by_practitioner[audit.practitioner_id].append(audit)
+    return {practitioner_id: PractitionerReds(len(reds), max(reds, key=lambda a: (a.audit_date, a.audit_id)))
+            for practitioner_id, reds in by_practitioner.items() if len(reds) >= rules.min_red_audits}
+
+
+def _red_practitioner_items(week: AgendaWeek, reds: dict[int, PractitionerReds], tally: AuditTally,
                             rules: AgendaRules) -> list[AgendaItem]:
     start = week.red_window_start(rules)
-    reds_of: dict[int, list[AuditFact]] = defaultdict(list)
-    for audit in inputs.audits:
-        if audit.practitioner_id is not None and start <= audit.audit_date <= week.as_of and is_red(audit.overall):
-            reds_of[audit.practitioner_id].append(audit)
-    found = []
-    for practitioner_id, reds in reds_of.items():
-        if len(reds) >= rules.min_red_audits:
-            reds.sort(key=lambda a: (a.audit_date, a.audit_id))
-            found.append((practitioner_id, tally.by_practitioner[practitioner_id], reds))
+    found = [(practitioner_id, tally.by_practitioner[practitioner_id], red) for practitioner_id, red in reds.items()
+             if red.reds >= rules.min_red_audits]
     # Most Red audits first, then by name.
-    found.sort(key=lambda f: (-len(f[2]), f[2][-1].practitioner or "", f[0]))
+    found.sort(key=lambda f: (-f[2].reds, f[2].latest.practitioner or "", f[0]))
     items = []
-    for practitioner_id, audits, reds in found:
-        latest = reds[-1]
+    for practitioner_id, audits, red in found:
+        latest = red.latest
         items.append(AgendaItem(
             key=f"{RED_PRACTITIONER}:practitioner-{practitioner_id}",
             rule=RED_PRACTITIONER,
             title=f"{latest.practitioner}: repeated Red audits",
             reason=(
-                f"{len(reds)} of {_plural(audits, 'audit')} Red (Inadequate overall) in the "
+                f"{red.reds} of {_plural(audits, 'audit')} Red (Inadequate overall) in the "
                 f"{rules.red_window_weeks} weeks {fmt(start)} to {fmt(week.end)}; the latest on "
                 f"{fmt(latest.audit_date)} in {latest.team}."
             ),
-            severity="high" if len(reds) >= rules.min_red_audits + 1 else "medium",
+            severity="high" if red.reds >= rules.min_red_audits + 1 else "medium",
             team_id=latest.team_id,
             team=latest.team,
             practitioner_id=practitioner_id,
@@ -307,7 +312,8 @@ def build_agenda(
     tally = inputs.tally if inputs.tally is not None else tally_of(week, inputs.audits, rules)
     items = [
         *_safeguarding_items(week, inputs),
-        *_red_practitioner_items(week, inputs, tally, rules),
+        *_red_practitioner_items(week, inputs.red_practitioners if inputs.red_practitioners is not None
+                                 else reds_of(week, inputs.audits, rules), tally, rules),
         *_red_share_items(week, tally, rules),
         *_overdue_items(week, inputs.overdue if inputs.overdue is not None else overdue_of(week, inputs.actions),
                         rules),

@@ -28,6 +28,7 @@ from core.agenda import (
     AuditFact,
     AuditTally,
     ModerationFact,
+    PractitionerReds,
     RiskFact,
     SafeguardingFact,
     TeamOverdue,
@@ -84,22 +85,35 @@ def _day(value) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def _audits_and_tally(session: Session, scope: Scope, week: AgendaWeek,
-                      rules: AgendaRules) -> tuple[tuple[AuditFact, ...], AuditTally]:
-    """The Red audits of the Red window, with their names, and the counts the rules need
-    (``core.agenda.AuditTally``), counted in SQL: three passes over the covering index
-    ix_audit_heatmap_period instead of building every audit of four weeks in Python (36,000 at
-    100,000 audits; 2.2 s of the app's time at 1,000,000). ``tests/data/test_meetings.py`` holds the
-    agenda to the one built from every audit (``core.agenda_rules.tally_of``)."""
+def _reds_and_tally(session: Session, scope: Scope, week: AgendaWeek,
+                    rules: AgendaRules) -> tuple[dict[int, PractitionerReds], AuditTally]:
+    """Each practitioner's Red audits in the Red window (how many, and the latest with its names), and
+    the counts the other Red-audit rule needs (``core.agenda.AuditTally``), counted in SQL: passes over
+    the covering index ix_audit_heatmap_period instead of building every audit of four weeks in Python
+    (36,000 at 100,000 audits; 2.2 s of the app's time at 1,000,000), or every Red one (45,677 at
+    1,000,000). ``tests/data/test_meetings.py`` holds the agenda to the one built from every audit
+    (``core.agenda_rules.tally_of`` and ``reds_of``)."""
     as_of, window_start = week.as_of, week.red_window_start(rules)
     letter = rag_expression(reported_overall)
 
     def of_submitted(statement, first: date):
         return in_scope(submitted(statement.where(Audit.audit_date >= first, Audit.audit_date <= as_of)), scope)
 
-    reds = session.exec(of_submitted(
-        select(Audit.id, Audit.audit_date, Audit.team_id, Audit.practitioner_id, reported_overall), window_start
-    ).where(letter == "R")).all()
+    # Each practitioner's Red audits numbered newest first, and counted, in one pass.
+    reds = of_submitted(
+        select(Audit.id, Audit.audit_date, Audit.team_id, Audit.practitioner_id, reported_overall.label("overall"),
+               func.count().over(partition_by=Audit.practitioner_id).label("reds"),
+               func.row_number().over(partition_by=Audit.practitioner_id,
+                                      order_by=(col(Audit.audit_date).desc(), col(Audit.id).desc())).label("newest")),
+        window_start,
+    ).where(letter == "R", col(Audit.practitioner_id).is_not(None)).subquery()
+    latest = session.exec(
+        select(reds.c.id, reds.c.audit_date, reds.c.team_id, Team.name, reds.c.practitioner_id, Practitioner.name,
+               reds.c.overall, reds.c.reds)
+        .join(Team, Team.id == reds.c.team_id)
+        .join(Practitioner, Practitioner.id == reds.c.practitioner_id)
+        .where(reds.c.newest == 1, reds.c.reds >= rules.min_red_audits)
+    ).all()
     by_practitioner = dict(session.exec(of_submitted(
         select(Audit.practitioner_id, func.count()), window_start
     ).where(col(Audit.practitioner_id).is_not(None)).group_by(Audit.practitioner_id)).all())
@@ -112,16 +126,14 @@ def _audits_and_tally(session: Session, scope: Scope, week: AgendaWeek,
         ).where(letter.is_not(None)).group_by(Audit.team_id, bucket))
     }
     team_names = dict(session.exec(select(Team.id, Team.name)).all())
-    wanted = {row[3] for row in reds} - {None}
-    practitioner_names = dict(session.exec(
-        select(Practitioner.id, Practitioner.name).where(col(Practitioner.id).in_(wanted))
-    ).all()) if wanted else {}
-    # audit_date is a Date column: a date on both backends.
-    audits = tuple(AuditFact(aid, day, tid, team_names[tid], pid, practitioner_names.get(pid), overall)
-                   for aid, day, tid, pid, overall in reds)
+    # audit_date is a Date column: a date on both backends (``_day`` for the subquery's on SQLite).
+    red_practitioners = {
+        pid: PractitionerReds(int(n), AuditFact(aid, _day(day), tid, team, pid, practitioner, overall))
+        for aid, day, tid, team, pid, practitioner, overall, n in latest
+    }
     tally = AuditTally(by_practitioner, team_weeks,
                        {team_id: team_names[team_id] for team_id, _ in team_weeks})
-    return audits, tally
+    return red_practitioners, tally
 
 
 def agenda_inputs(session: Session, scope: Scope, week: AgendaWeek, rules: AgendaRules = DEFAULT_RULES) -> AgendaInputs:
@@ -130,7 +142,7 @@ def agenda_inputs(session: Session, scope: Scope, week: AgendaWeek, rules: Agend
         raise PermissionError("The agenda names practitioners and cases: not for an aggregates-only role.")
     as_of = week.as_of
 
-    audits, tally = _audits_and_tally(session, scope, week, rules)
+    red_practitioners, tally = _reds_and_tally(session, scope, week, rules)
 
     # Each team's overdue actions counted in SQL by the tracker's rule (``core.agenda_rules.was_overdue``),
     # not every action that might be overdue built in Python (about 10,000 at 100,000 audits).
@@ -208,8 +220,8 @@ def agenda_inputs(session: Session, scope: Scope, week: AgendaWeek, rules: Agend
     ).all()
 
     return AgendaInputs(
-        audits=audits,
         tally=tally,
+        red_practitioners=red_practitioners,
         overdue=overdue,
         safeguarding=tuple(SafeguardingFact(aid, ref, tid, team, _day(day), _day(ack))
                            for aid, ref, tid, team, day, ack in concerns),
