@@ -100,6 +100,21 @@ def test_case_references_hold_no_personal_data(demo_session):
         assert problem_with(reference) is None
 
 
+def test_postgresql_connections_compile_no_statement(db_url):
+    """JIT compilation is off on every PostgreSQL connection of the app's engine (db.engine), also after the
+    transaction that first used the connection is rolled back."""
+    if is_sqlite(db_url):
+        pytest.skip("PostgreSQL's setting")
+    engine = create_db_engine(db_url)
+    try:
+        for _ in range(2):
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("SHOW jit").scalar_one() == "off"
+                connection.rollback()
+    finally:
+        engine.dispose()
+
+
 def test_foreign_keys_are_enforced(db_url):
     with pytest.raises(IntegrityError):
         with write_session(get_engine(db_url)) as session:
