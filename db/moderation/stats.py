@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import String, distinct, func, or_, type_coerce
+from sqlalchemy import String, case, distinct, func, or_, type_coerce
 from sqlmodel import Session, col, select
 
 from core.agreement import GRADES, GradeCounts, RatedPair
@@ -160,31 +160,26 @@ def _from_rollup(filters: StatsFilter) -> bool:
 
 
 def _grouped_from_rollup(session: Session, scope: Scope, filters: StatsFilter) -> Groups:
-    """Two statements over the stored grade pairs, grouped in SQL by first auditor, team and day: the
-    matrix's cells, and the moderations they come from (a few thousand groups sent at 1,000,000
+    """One statement over the stored grade pairs, grouped in SQL by first auditor, team and day: the
+    moderations of each group and its 16 matrix cells as columns (a few thousand rows at 1,000,000
     audits instead of every moderation's pairs)."""
     pair, day = ModerationGradePair, as_date(Moderation.completed_at)
-    group = (Audit.auditor_id, Audit.team_id, day)
-
-    def grouped(*columns, by):
-        # Executed on the connection, the day as text: the ORM's row and date processing cost
-        # more than the query itself on thousands of rows.
-        return session.connection().execute(_completed(
-            select(Audit.auditor_id, Audit.team_id, type_coerce(day, String), *columns)
-            .select_from(pair)
-            .join(Moderation, col(Moderation.id) == col(pair.moderation_id))
-            .join(Audit, col(Audit.id) == col(Moderation.audit_id))
-            .where(col(pair.blind) == (filters.against == "blind")),
-            scope, filters,
-        ).group_by(*by)).all()
-
-    audits = {(auditor_id, team_id, _as_date(on)): n for auditor_id, team_id, on, n
-              in grouped(func.count(distinct(Moderation.id)), by=group)}
-    groups: Groups = {key: ([[0] * 4 for _ in GRADES], n) for key, n in audits.items()}
-    for auditor_id, team_id, on, a, b, n in grouped(pair.first_grade, pair.second_grade, func.sum(pair.answers),
-                                                    by=(*group, pair.first_grade, pair.second_grade)):
-        groups[auditor_id, team_id, _as_date(on)][0][a - 1][b - 1] += int(n)
-    return groups
+    cells = [func.coalesce(func.sum(case(((pair.first_grade == first) & (pair.second_grade == second), pair.answers),
+                                         else_=0)), 0)
+             for first in GRADES for second in GRADES]
+    # Executed on the connection, the day as text: the ORM's row and date processing cost more than
+    # the query itself on thousands of rows.
+    rows = session.connection().execute(_completed(
+        select(Audit.auditor_id, Audit.team_id, type_coerce(day, String), func.count(distinct(Moderation.id)), *cells)
+        .select_from(pair)
+        .join(Moderation, col(Moderation.id) == col(pair.moderation_id))
+        .join(Audit, col(Audit.id) == col(Moderation.audit_id))
+        .where(col(pair.blind) == (filters.against == "blind")),
+        scope, filters,
+    ).group_by(Audit.auditor_id, Audit.team_id, day)).all()
+    size = len(GRADES)
+    return {(auditor_id, team_id, _as_date(on)): ([list(counts[i * size:(i + 1) * size]) for i in range(size)], n)
+            for auditor_id, team_id, on, n, *counts in rows}
 
 
 def _grouped_from_grades(session: Session, scope: Scope, filters: StatsFilter) -> Groups:
