@@ -86,7 +86,6 @@ def test_a_manager_starts_on_their_team_and_cannot_pick_another(app_db):
 
 
 def test_an_auditor_sees_every_team_and_filters_live_in_the_url(app_db):
-    ids = _ids(app_db)
     at = page_test(PAGE, "auditor").run()
     assert len(set(_table(at)["Row"])) == 8
     assert dict(at.query_params) == {}
