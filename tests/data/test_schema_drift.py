@@ -73,3 +73,26 @@ def test_downgrades_keep_the_rows_that_cascade_from_the_tables_they_alter(sqlite
     migrate.upgrade(sqlite_demo_url)
     with engine.connect() as conn:
         assert tuple(conn.execute(counts).one()) == before
+
+
+def test_postgresql_knows_how_few_action_date_combinations_there_are(db_url):
+    """Migration 0011: multivariate statistics of the actions' four dates, which Progress groups by
+    (PostgreSQL only; without them it expected a group per action and sorted them all on disk)."""
+    import pytest
+    from sqlalchemy import text
+
+    from db import migrate
+
+    if get_engine(db_url).dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's statistics")
+    found = text("SELECT stxname, stxkind::text, "
+                 "(SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute "
+                 " WHERE attrelid = stxrelid AND attnum = ANY(stxkeys)) FROM pg_statistic_ext")
+    with get_engine(db_url).connect() as conn:
+        rows = conn.execute(found).all()
+    assert [(name, kind, list(columns)) for name, kind, columns in rows] == [
+        ("st_action_dates", "{d}", ["raised_on", "due_on", "completed_on", "verified_on"])]
+    migrate.downgrade(db_url, "0010")
+    with get_engine(db_url).connect() as conn:
+        assert conn.execute(found).all() == []
+    migrate.upgrade(db_url)
