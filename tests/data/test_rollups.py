@@ -56,21 +56,16 @@ AGREEMENT_STORED = text("""
 # Each completed moderation's question grades by pair, recounted from the rule in docs/figures.md
 # ("Moderation agreement"): the first auditor's grade of each question against the moderation's agreed
 # grade (blind false) or the moderator's blind grade (blind true), 1 to 4 on both sides.
-PAIRS_RECOUNT = text("""
-    SELECT moderation.id, 0, answer.grade, moderation_answer.agreed_grade, count(*)
+_PAIRS_OF = """
+    SELECT moderation.id, {blind}, answer.grade, moderation_answer.{second}, count(*)
     FROM moderation JOIN moderation_answer ON moderation_answer.moderation_id = moderation.id
     JOIN answer ON answer.audit_id = moderation.audit_id AND answer.question_id = moderation_answer.question_id
     WHERE moderation.status = 'completed' AND answer.grade BETWEEN 1 AND 4
-      AND moderation_answer.agreed_grade BETWEEN 1 AND 4
-    GROUP BY moderation.id, answer.grade, moderation_answer.agreed_grade
-    UNION ALL
-    SELECT moderation.id, 1, answer.grade, moderation_answer.moderator_grade, count(*)
-    FROM moderation JOIN moderation_answer ON moderation_answer.moderation_id = moderation.id
-    JOIN answer ON answer.audit_id = moderation.audit_id AND answer.question_id = moderation_answer.question_id
-    WHERE moderation.status = 'completed' AND answer.grade BETWEEN 1 AND 4
-      AND moderation_answer.moderator_grade BETWEEN 1 AND 4
-    GROUP BY moderation.id, answer.grade, moderation_answer.moderator_grade
-""")
+      AND moderation_answer.{second} BETWEEN 1 AND 4
+    GROUP BY moderation.id, answer.grade, moderation_answer.{second}
+"""
+PAIRS_RECOUNT = text(_PAIRS_OF.format(blind=0, second="agreed_grade") + " UNION ALL "
+                     + _PAIRS_OF.format(blind=1, second="moderator_grade"))
 PAIRS_STORED = text("SELECT moderation_id, blind, first_grade, second_grade, answers FROM moderation_grade_pair")
 
 
