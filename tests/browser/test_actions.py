@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 from sqlmodel import select
 
 from db.engine import get_engine, read_session
@@ -52,12 +53,12 @@ def test_support_marks_done_auditor_verifies_and_the_counts_change(page, server,
     # No note: refused, nothing changes.
     page.get_by_role("button", name="Mark done", exact=True).click()
     wait_idle(page)
-    assert "cannot be closed without a note" in page.inner_text("body")
+    expect(page.locator("body")).to_contain_text("cannot be closed without a note", use_inner_text=True)
     assert metric(page, "Overdue") == overdue
     page.get_by_role("textbox", name="What was done in the case record").fill("Chronology updated with the 2024 referrals.")
     page.get_by_role("button", name="Mark done", exact=True).click()
     wait_idle(page, settle=1.0)
-    assert "Marked done" in page.inner_text("body")
+    expect(page.locator("body")).to_contain_text("Marked done", use_inner_text=True)
     assert metric(page, "Overdue") == overdue - 1
     assert metric(page, "Done, awaiting verification") == done + 1
     screenshot(page, "actions-support-marked-done")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -95,7 +96,7 @@ def test_admin_adds_a_manager_who_changes_the_password_and_sees_only_their_team(
         assert int(external.locator("[data-testid='stMetricValue']").inner_text()) == expected_external
         go_to(kim_page, "RAG heatmaps")
         kim_page.wait_for_selector("[data-testid='stVegaLiteChart']")
-        assert "Submitted audits of the teams you manage" in kim_page.inner_text("body")
+        expect(kim_page.locator("body")).to_contain_text("Submitted audits of the teams you manage", use_inner_text=True)
         screenshot(kim_page, "admin-03-manager-heatmap")
         # The heatmap's rows are teams: the only one offered for drilling down is Kim's.
         kim_page.get_by_label("Team", exact=True).click()

@@ -60,12 +60,12 @@ def test_auditor_enters_and_submits_a_red_neglect_audit_and_the_manager_sees_the
     choose(page, "Team", "Assessment North")
     page.get_by_role("button", name="Add case").click()
     wait_idle(page)
-    assert "looks like a name" in page.inner_text("body")
+    expect(page.locator("body")).to_contain_text("looks like a name", use_inner_text=True)
     fill(page, "New case reference", "LCS900123")
     choose(page, "Allocated practitioner", "")
     page.get_by_role("button", name="Add case").click()
     wait_idle(page)
-    assert "Case LCS900123 added to Assessment North" in page.inner_text("body")
+    expect(page.locator("body")).to_contain_text("Case LCS900123 added to Assessment North", use_inner_text=True)
 
     choose(page, "Theme", "Negl")
     # The date field is day / month / year segments: type the digits into the first one.
@@ -130,12 +130,12 @@ def test_auditor_enters_and_submits_a_red_neglect_audit_and_the_manager_sees_the
     fill(page, "Rationale for question 5", "Drift: the plan has been at the same level for nine months.")
     page.get_by_role("button", name="Submit audit").click()
     wait_idle(page)
-    assert "Audit submitted:" in page.inner_text("body")
+    expect(page.locator("body")).to_contain_text("Audit submitted:", use_inner_text=True)
     elapsed = time.monotonic() - started
     screenshot(page, "audit_entry_submitted")
 
     go_to(page, "My audits")
-    assert "Submitted (" in page.inner_text("body")
+    expect(page.locator("body")).to_contain_text("Submitted (", use_inner_text=True)
     choose(page, "Open one of these audits", "LCS900123")
     assert page.get_by_role("link", name="View it").is_visible()
     assert page.get_by_role("link", name="Amend it").is_visible()

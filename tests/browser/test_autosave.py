@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import Server, go_to, open_app, sign_in, signed_in, start_server, wait_idle
 
@@ -40,7 +41,7 @@ def half_an_audit(page) -> str:
     wait_idle(page)
     grade(page, 2, "Inadequate")  # another domain: the first is written
     grade(page, 3, "Requires improvement")  # and another: question 2 is written
-    assert "Draft saved automatically at" in page.inner_text("body")
+    expect(page.locator("body")).to_contain_text("Draft saved automatically at", use_inner_text=True)
     return reference
 
 

@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from core.templates import LIVED_EXPERIENCE_DOMAIN
@@ -72,7 +73,7 @@ def test_manager_filters_clicks_a_red_cell_and_opens_one_of_its_audits(page, ser
     screenshot(page, "heatmap-manager-team-week")
     red_cell.click()
     wait_idle(page)
-    assert "Audits behind a cell" in page.inner_text("body")
+    expect(page.locator("body")).to_contain_text("Audits behind a cell", use_inner_text=True)
     # The click chose the cell below (row and column select boxes) and summarised it.
     assert f"{DEMO_MANAGER_TEAM} · W1: Red" in page.inner_text("body")
     screenshot(page, "heatmap-manager-drill-down")

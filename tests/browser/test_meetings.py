@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import open_tab, screenshot, signed_in, wait_idle
 
@@ -33,7 +34,7 @@ def test_auditor_turns_two_agenda_items_into_log_entries(page, server):
         week.click()
         page.get_by_role("option", name=re.compile(DEMO_WEEK)).click()
         wait_idle(page)
-    assert "Unacknowledged safeguarding concerns (1)" in page.inner_text("body")
+    expect(page.locator("body")).to_contain_text("Unacknowledged safeguarding concerns (1)", use_inner_text=True)
     names = _checkbox_names(page)
     practitioner = next(n for n in names if n.endswith(": repeated Red audits"))
     team_item = next(n for n in names if n.endswith(": overdue remedial actions"))

@@ -88,7 +88,7 @@ def test_auditor_moderates_a_manager_audit_and_the_manager_acknowledges(page, br
     manager.set_default_timeout(30_000)
     try:
         signed_in(manager, server, "manager", "agreement")
-        assert "to read and acknowledge" in manager.inner_text("body")
+        expect(manager.locator("body")).to_contain_text("to read and acknowledge", use_inner_text=True)
         # Only the open tab is drawn: opening one is a rerun, waited for before reading the tab.
         open_tab(manager, manager.get_by_role("tab", name="Feedback on my audits"), reruns=True)
         entry = manager.get_by_test_id("stExpander").filter(has_text=case)

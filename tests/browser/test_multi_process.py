@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import Server, go_to, sign_in, wait_idle
 from tests.conftest import _copy, _require_pg
@@ -30,14 +31,14 @@ def test_a_password_changed_through_one_process_works_through_the_other(browser,
     one.get_by_label("New password again").fill("a brand new passphrase 42")
     one.get_by_role("button", name="Change password").click()
     wait_idle(one)
-    assert "Password changed" in one.inner_text("body")
+    expect(one.locator("body")).to_contain_text("Password changed", use_inner_text=True)
 
     other = browser.new_context().new_page()
     sign_in(other, second, "support")  # the old password, on the other process
-    assert "Sign-in failed" in other.inner_text("body")
+    expect(other.locator("body")).to_contain_text("Sign-in failed", use_inner_text=True)
     sign_in(other, second, "support", password="a brand new passphrase 42")
     other.wait_for_selector("h1:has-text('Overview')")
-    assert "Sign out" in other.inner_text("body")
+    expect(other.locator("body")).to_contain_text("Sign out", use_inner_text=True)
 
 
 def test_signing_out_through_one_process_ends_the_session_on_the_other(browser, two_servers):
@@ -50,4 +51,4 @@ def test_signing_out_through_one_process_ends_the_session_on_the_other(browser, 
     one.get_by_role("button", name="Sign out").click()
     wait_idle(one)
     go_to(other, "My account")
-    assert "You were signed out" in other.inner_text("body")
+    expect(other.locator("body")).to_contain_text("You were signed out", use_inner_text=True)

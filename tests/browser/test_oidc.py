@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import werkzeug.serving
+from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from core.authz import Role
@@ -177,7 +178,7 @@ def test_signing_out_ends_the_session_in_the_app(page, oidc_server, provider):
     page.wait_for_url(f"{oidc_server.url}/**")
     wait_idle(page, settle=1.0)
     page.get_by_role("button", name=f"Sign in with {LABEL}").wait_for()
-    assert "may still be signed in" in page.inner_text("body")
+    expect(page.locator("body")).to_contain_text("may still be signed in", use_inner_text=True)
     page.reload()
     wait_idle(page, settle=1.0)
     assert page.get_by_role("button", name=f"Sign in with {LABEL}").is_visible()

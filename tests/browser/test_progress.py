@@ -60,13 +60,13 @@ def test_sponsor_presents_progress_and_downloads_the_months_report(page, server)
     assert "present=1" in page.url
     assert not _sidebar_open(page)
     assert page.locator(CHART).count() == 0  # slide 1: the headline figures
-    assert "slide 1 of 10" in page.inner_text("body")
+    expect(page.locator("body")).to_contain_text("slide 1 of 10", use_inner_text=True)
     page.get_by_role("button", name="Next").click()
     wait_idle(page)
     page.wait_for_selector(CHART)
     assert page.locator(CHART).count() == 1
     assert page.locator(CHART).bounding_box()["height"] > 450  # large enough for the back of the room
-    assert "slide 2 of 10" in page.inner_text("body")
+    expect(page.locator("body")).to_contain_text("slide 2 of 10", use_inner_text=True)
     screenshot(page, "progress-presentation")
     page.get_by_text("Presentation mode").click()
     wait_idle(page, settle=1.0)

@@ -41,7 +41,7 @@ def test_signing_out_returns_to_the_sign_in_form(page, server):
     sign_in(page, server, "support")
     page.get_by_role("button", name="Sign out").click()
     wait_idle(page, settle=1.0)
-    assert "You have signed out" in page.inner_text("body")
+    expect(page.locator("body")).to_contain_text("You have signed out", use_inner_text=True)
     page.reload()
     wait_idle(page, settle=1.0)
     assert page.get_by_role("button", name="Sign in").is_visible()
