@@ -33,6 +33,15 @@ def test_the_heatmap_indexes_are_declared_in_the_models():
     assert indexes["ix_answer_heatmap"] == ["audit_id", "question_id", "grade", "moderated_grade"]
 
 
+def test_an_audits_team_and_author_are_found_by_its_id_from_an_index(db_url):
+    """Migration 0012: the columns a moderation's join to its audit reads, in an index led by the id."""
+    from sqlalchemy import inspect
+
+    indexes = {i["name"]: i["column_names"] for i in inspect(get_engine(db_url)).get_indexes("audit")}
+    assert indexes["ix_audit_by_id"] == ["id", "status", "team_id", "auditor_id", "template_version_id",
+                                        "overall_grade", "moderated_overall_grade"]
+
+
 def test_the_reported_grade_indexes_are_created_with_their_expression(db_url):
     """Migration 0008's two indexes end on an expression, which SQLite's reflection skips (the
     comparison above sees them on PostgreSQL only): read them back from the database itself."""
