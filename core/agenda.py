@@ -173,8 +173,8 @@ class AgendaInputs:
     tally: AuditTally | None = None
     # Per team (by id), what the overdue-actions rule needs; None: counted from ``actions``.
     overdue: dict[int, TeamOverdue] | None = None
-    # Per practitioner with at least two Red audits in the window, what the repeated-Red rule needs;
-    # None: found among ``audits``.
+    # Per practitioner with Red audits in the window, what the repeated-Red rule needs (the SQL leaves
+    # out those below the rule's minimum, which the rule applies); None: found among ``audits``.
     red_practitioners: dict[int, PractitionerReds] | None = None
 
 

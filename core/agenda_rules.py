@@ -127,14 +127,14 @@ def tally_of(week: AgendaWeek, audits: tuple[AuditFact, ...], rules: AgendaRules
 
 def reds_of(week: AgendaWeek, audits: tuple[AuditFact, ...], rules: AgendaRules) -> dict[int, PractitionerReds]:
     """Each practitioner's Red audits in the Red window, counted from the audits (the reference for the
-    SQL count), for those with at least ``rules.min_red_audits``."""
+    SQL count)."""
     start = week.red_window_start(rules)
     by_practitioner: dict[int, list[AuditFact]] = defaultdict(list)
     for audit in audits:
         if audit.practitioner_id is not None and start <= audit.audit_date <= week.as_of and is_red(audit.overall):
             by_practitioner[audit.practitioner_id].append(audit)
     return {practitioner_id: PractitionerReds(len(reds), max(reds, key=lambda a: (a.audit_date, a.audit_id)))
-            for practitioner_id, reds in by_practitioner.items() if len(reds) >= rules.min_red_audits}
+            for practitioner_id, reds in by_practitioner.items()}
 
 
 def _red_practitioner_items(week: AgendaWeek, reds: dict[int, PractitionerReds], tally: AuditTally,

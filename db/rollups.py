@@ -41,6 +41,7 @@ from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, upd
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from core.agreement import GRADES
 from db.models import Answer, AnswerDayCount, Audit, Moderation, ModerationAnswer, ModerationGradePair
 from db.queries.common import reported_answer, submitted
 
@@ -115,7 +116,8 @@ def _grade_pairs(blind: bool):
             .join(ModerationAnswer, col(ModerationAnswer.moderation_id) == col(Moderation.id))
             .join(Answer, (col(Answer.audit_id) == col(Moderation.audit_id))
                   & (col(Answer.question_id) == col(ModerationAnswer.question_id)))
-            .where(Moderation.status == "completed", col(Answer.grade).between(1, 4), second.between(1, 4))
+            .where(Moderation.status == "completed", col(Answer.grade).between(min(GRADES), max(GRADES)),
+                   second.between(min(GRADES), max(GRADES)))
             .group_by(Moderation.id, Answer.grade, second))
 
 
