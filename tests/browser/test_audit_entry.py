@@ -137,8 +137,8 @@ def test_auditor_enters_and_submits_a_red_neglect_audit_and_the_manager_sees_the
     go_to(page, "My audits")
     expect(page.locator("body")).to_contain_text("Submitted (", use_inner_text=True)
     choose(page, "Open one of these audits", "LCS900123")
-    assert page.get_by_role("link", name="View it").is_visible()
-    assert page.get_by_role("link", name="Amend it").is_visible()
+    expect(page.get_by_role("link", name="View it")).to_be_visible()
+    expect(page.get_by_role("link", name="Amend it")).to_be_visible()
     go_to(page, "Overview")
     assert external_audits(page) == 387
     assert elapsed < 120, f"the journey took {elapsed:.0f} s"
@@ -150,7 +150,7 @@ def test_auditor_enters_and_submits_a_red_neglect_audit_and_the_manager_sees_the
         signed_in(manager, server, "manager")
         assert re.search(r"\d+ safeguarding concerns? not yet acknowledged", manager.inner_text("body"))
         concern = manager.locator("[class*='st-key-overview_concern_']", has_text="LCS900123")
-        assert concern.get_by_role("button", name="Acknowledge").is_visible()
+        expect(concern.get_by_role("button", name="Acknowledge")).to_be_visible()
         concern.get_by_role("link", name="Open the audit").click()
         wait_idle(manager)
         # The actions come last in the audit's run: a loaded browser may still be drawing them.

@@ -45,7 +45,7 @@ def test_auditor_turns_two_agenda_items_into_log_entries(page, server):
     page.get_by_role("button", name="Add ticked items to the log").click()
     wait_idle(page)
     success = page.get_by_test_id("stAlert").filter(has_text="Done: added 2 entries")
-    assert success.is_visible()
+    expect(success).to_be_visible()
     assert "recorded the risks-and-issues meeting" in success.inner_text()
 
     open_tab(page, page.get_by_role("tab", name="Log"))

@@ -181,7 +181,7 @@ def test_signing_out_ends_the_session_in_the_app(page, oidc_server, provider):
     expect(page.locator("body")).to_contain_text("may still be signed in", use_inner_text=True)
     page.reload()
     wait_idle(page, settle=1.0)
-    assert page.get_by_role("button", name=f"Sign in with {LABEL}").is_visible()
+    expect(page.get_by_role("button", name=f"Sign in with {LABEL}")).to_be_visible()
     assert page.get_by_role("button", name="Sign out").count() == 0
     logout = events(oidc_server, "logout")[-1]
     assert (logout.username, logout.after) == ("jo.smith", {"method": "provider"})
@@ -189,8 +189,8 @@ def test_signing_out_ends_the_session_in_the_app(page, oidc_server, provider):
 
 def test_both_mode_shows_both_and_an_admin_adds_a_person_who_then_signs_in(page, both_server, provider):
     open_app(page, both_server)
-    assert page.get_by_label("Password", exact=True).is_visible()
-    assert page.get_by_role("button", name=f"Sign in with {LABEL}").is_visible()
+    expect(page.get_by_label("Password", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name=f"Sign in with {LABEL}")).to_be_visible()
     # The break-glass admin signs in with a password and adds Ray by email, to sign in through the provider.
     page.get_by_label("Username").fill("admin")
     page.get_by_label("Password", exact=True).fill(PASSWORDS["admin"])

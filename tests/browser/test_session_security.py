@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import open_app, sign_in, wait_idle
 
@@ -31,7 +32,7 @@ def test_the_cookie_signs_back_in_until_the_user_signs_out(browser, page, server
     wait_idle(page, settle=1.0)
     # The cookie component's own rerun, after it has deleted the cookie, runs in this session, whose
     # request still carries the old cookie: it must not sign the session back in.
-    assert page.get_by_label("Username").is_visible()
+    expect(page.get_by_label("Username")).to_be_visible()
     body = _cookie_visit(browser, server, cookies)
     assert "Sign out" not in body
     assert "Username" in body

@@ -44,7 +44,7 @@ def test_signing_out_returns_to_the_sign_in_form(page, server):
     expect(page.locator("body")).to_contain_text("You have signed out", use_inner_text=True)
     page.reload()
     wait_idle(page, settle=1.0)
-    assert page.get_by_role("button", name="Sign in").is_visible()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 
 
 def test_first_anonymous_request_to_a_page_url_shows_sign_in_and_no_data(page, tmp_path, _templates):
@@ -53,8 +53,8 @@ def test_first_anonymous_request_to_a_page_url_shows_sign_in_and_no_data(page, t
     fresh = start_server(tmp_path, _templates("sqlite", True))
     try:
         open_app(page, fresh, "event_log")
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
         body = page.inner_text("body")
-        assert page.get_by_role("button", name="Sign in").is_visible()
         assert "386" not in body and "LCS" not in body and "Red audits" not in body
         assert nav_links(page) == []  # signed out, no page is named
     finally:
