@@ -188,7 +188,8 @@ def time_page(page, database_url: str, engine: Engine, log: StatementLog, repeat
 
 
 def time_naive(page, database_url: str, repeat: int) -> float | None:
-    if page.naive is None:
+    """The naive baseline's median, or None where the page has none or ``repeat`` is 0 (skipped)."""
+    if page.naive is None or repeat < 1:
         return None
     runs = []
     for _ in range(repeat):
