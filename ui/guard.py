@@ -28,6 +28,7 @@ from db.users import SignedInUser, load_signed_in
 from ui import oidc
 from ui.auth import current_user, ready_settings, session_problem
 from ui.errors import REFUSED_WRITE, database_errors, show_refused_write
+from ui.heap import freeze_long_lived_objects
 
 PAGE_KEY = "_guard_page"  # the page this session last opened with the guard's consent
 GRANTS = "_guard_grants"  # the roles and managed teams that page was drawn with
@@ -53,6 +54,7 @@ def through_the_router() -> None:
 def require(page_key: str) -> SignedInUser:
     """Return the signed-in user if they may open ``page_key``; otherwise stop the script."""
     through_the_router()
+    freeze_long_lived_objects()
     with database_errors():
         user = current_user(render_form=True)
     if user is None:
