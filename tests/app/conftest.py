@@ -52,6 +52,7 @@ def app_db(sqlite_demo_url, monkeypatch):
     monkeypatch.setenv("AUDIT_DEMO_MODE", "1")
     # Every chart a page builds is checked against the Vega-Lite schema here (the served app skips it).
     monkeypatch.setattr("ui.widgets.VALIDATE_CHARTS", True)
+    monkeypatch.setattr(schemapi, "DEBUG_MODE", True)  # and each schema object as it is built
     # ... and is encoded with channel objects: Altair's slow path for a bare shorthand, tooltip string
     # or alt.value dict (core/chart_channels.py) fails the test.
     slow_paths = []
