@@ -44,7 +44,7 @@ def page(playwright_driver):
 
 
 @pytest.fixture(scope="module")
-def hostile_audit(server):
+def hostile_audit(server):  # noqa: F811 - the fixture imported above, by its name
     engine = create_db_engine(server.database_url)
     try:
         with Session(engine) as s:
@@ -60,7 +60,7 @@ def hostile_audit(server):
         engine.dispose()
 
 
-def test_the_audit_page_draws_hostile_text_as_text_under_the_policy(page, server, hostile_audit):
+def test_the_audit_page_draws_hostile_text_as_text_under_the_policy(page, server, hostile_audit):  # noqa: F811
     policy = deployment_policy()
 
     def with_policy(route):
