@@ -115,15 +115,14 @@ def load_charts(scope: Scope, today: date, filters: ActionFilters) -> ActionChar
 
 # Files are built when the user clicks (st.download_button runs these then), never on a rerun.
 def list_csv_file(scope: Scope, filters: ActionFilters, today: date) -> bytes:
-    with read_session() as session:
-        return actions_csv(action_queries.list_actions(session, scope, filters, today))
+    with read_session() as session:  # open while the file is written: the actions stream in
+        return actions_csv(action_queries.iter_actions(session, scope, filters, today))
 
 
 def list_xlsx_file(scope: Scope, filters: ActionFilters, today: date) -> bytes:
-    with read_session() as session:
-        views = action_queries.list_actions(session, scope, filters, today)
+    with read_session() as session:  # open while the file is written: the actions stream in
         team_counts = action_queries.counts_by_team(session, scope, today)
-    return actions_xlsx(views, team_counts)
+        return actions_xlsx(action_queries.iter_actions(session, scope, filters, today), team_counts)
 
 
 def chase_csv_file(scope: Scope, today: date, include_due_this_week: bool) -> bytes:

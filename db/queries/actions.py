@@ -8,6 +8,7 @@ filters are applied in SQL. The commands that change actions are in ``db.actions
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -179,11 +180,21 @@ def _ordered(query, today: date):
 
 
 def list_actions(session: Session, scope: Scope, filters: ActionFilters, today: date) -> list[ActionView]:
-    """Every action ``scope`` may see that matches ``filters``, most overdue first (for exports)."""
+    """Every action ``scope`` may see that matches ``filters``, most overdue first."""
+    return list(iter_actions(session, scope, filters, today))
+
+
+def iter_actions(session: Session, scope: Scope, filters: ActionFilters, today: date, *,
+                 chunk: int = 2000) -> Iterator[ActionView]:
+    """``list_actions`` a chunk of rows at a time, for exports: at 1,000,000 audits the unfiltered
+    list is 318,169 actions, which as one list of views took the server past 800 MB to write a CSV
+    file of 71 MB. The rows are read from the database ``chunk`` at a time (a server-side cursor on
+    PostgreSQL), inside ``session``, which must stay open while the views are taken."""
     refuse_aggregates_only(scope)
     overdue = _Overdue(today)
     query = _ordered(_filtered(_base_query(), scope, filters, today), today)
-    return [_view(row, overdue) for row in session.exec(query)]
+    for row in session.exec(query.execution_options(yield_per=chunk)):
+        yield _view(row, overdue)
 
 
 def count_actions(session: Session, scope: Scope, filters: ActionFilters, today: date) -> tuple[int, int]:

@@ -213,6 +213,20 @@ def test_support_cannot_verify_and_nobody_verifies_their_own_completion(db):
     assert stored(db, open_action.id).status == "done"
 
 
+
+def test_exports_stream_every_action_in_scope_once_whatever_the_chunk(db):
+    """The exports read the actions a chunk at a time (``iter_actions``): chunks of 3 give every action
+    of a submitted audit once, in the one list's order. The count is plain SQL, not the query under test."""
+    support = scope_of(db, "support")
+    with read_session(db) as s:
+        submitted = s.exec(select(func.count()).select_from(RemedialAction).join(Audit, Audit.id == RemedialAction.audit_id)
+                           .where(Audit.status == "submitted")).one()
+        whole = [v.id for v in action_queries.iter_actions(s, support, ActionFilters(), TODAY, chunk=100_000)]
+        in_threes = [v.id for v in action_queries.iter_actions(s, support, ActionFilters(), TODAY, chunk=3)]
+    assert submitted > 6  # more than two chunks
+    assert len(in_threes) == len(set(in_threes)) == submitted
+    assert in_threes == whole
+
 def test_reopen_needs_a_reason_and_then_the_action_is_outstanding_again(db):
     action = actions_where(db, status="done")[0]
     auditor = scope_of(db, "auditor")

@@ -46,7 +46,9 @@ def test_formula_text_is_neutralised_in_the_workbook_and_the_csv():
     notes = [sheet[f"G{row}"].value for row in range(2, 7)]
     assert notes == ["'=HYPERLINK(\"http://x\")", "'+44 7700", "'-minus", "'@SUM(A1)", "'\tTabbed"]
     assert all(sheet[f"G{row}"].data_type == "s" for row in range(2, 7))
-    text = to_csv(COLUMNS, ROWS).decode("utf-8-sig")
+    data = to_csv(COLUMNS, ROWS)
+    assert data.startswith(b"\xef\xbb\xbf") and not data.startswith(b"\xef\xbb\xbf" * 2)  # one BOM: Excel reads accents
+    text = data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert [r[6] for r in rows[1:]] == notes
     # CSV dates are UK dates too, numbers plain.
