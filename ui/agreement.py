@@ -183,11 +183,11 @@ def stats_tables(figures: AgreementFigures, *, second: str = "agreed grade") -> 
 def highlight_readings(frame: pd.DataFrame):
     colours = {"Generous": "#fde2c8", "Harsh": "#d6e6f7"}
 
-    def shade(row: pd.Series) -> list[str]:
-        colour = colours.get(row["Reading"])
-        return [f"background-color: {colour}; font-weight: 600" if colour else "" for _ in row]
+    def shade(reading: str) -> str:
+        colour = colours.get(reading)
+        return f"background-color: {colour}; font-weight: 600" if colour else ""
 
-    return frame.style.apply(shade, axis=1)
+    return frame.style.map(shade, subset=["Reading"])
 
 
 # ------------------------------------------------------------------ the statistics tab
