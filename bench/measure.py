@@ -87,6 +87,9 @@ class PageTiming:
             # The fastest run: on a shared, busy machine the clearest view of the page's own cost.
             result["cold_min_ms"] = _r(min(self.samples["cold"]))
             result["warm_min_ms"] = _r(min(self.samples["warm"]))
+            # The slowest cold run: where a stall lands that the median passes over (a full garbage
+            # collection, ui/heap.py).
+            result["cold_max_ms"] = _r(max(self.samples["cold"]))
             # CPU time of this process (every thread; SQLite runs in-process): what the run cost, whatever
             # else the machine was doing. On a quiet machine wall time is close to it.
             for key in ("cold", "warm", "sql"):

@@ -333,6 +333,7 @@ def test_bench_smoke_prints_the_json_figures_and_the_naive_baseline_agrees(tmp_p
         for key in ("cold_ms", "warm_ms", "sql_ms", "cold_cpu_ms", "warm_cpu_ms"):
             assert isinstance(page[key], (int, float)) and page[key] >= 0, (name, key)
         assert page["statements"] > 0
+        assert page["cold_min_ms"] <= page["cold_ms"] <= page["cold_max_ms"], (name, page)
     assert result["pages"]["heatmaps/auditor"]["naive_ms"] > 0 and result["pages"]["overview/auditor"]["naive_ms"] > 0
     assert set(result["interactions"]) == {"heatmap_filter_change", "actions_filter_change", "actions_overdue_only",
                                            "actions_open_one", "agreement_filter_change"}
