@@ -26,12 +26,14 @@ import csv
 import io
 import math
 import re
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, BinaryIO
 
 from core.grades import Grade, Rag
 
@@ -204,32 +206,45 @@ def _string_cell(value: str) -> tuple[str, int]:
     return f' t="inlineStr"{style}><is><t xml:space="preserve">{_text_xml(value)}</t></is></c>', len(value)
 
 
+# A sheet's rows are kept in memory up to this size, in an unnamed temporary file beyond it (deleted
+# as it is closed, never visible in the file system on POSIX).
+_ROWS_IN_MEMORY = 16 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class _Sheet:
     """A worksheet part in three pieces: what comes before its rows (the widths and the range, known
-    once every row has been read), the rows, and what follows them. The rows are written to the
-    archive one after another, never joined into one string: a sheet of 318,169 actions is about
-    250 MB of XML, and joining it into the part made two more copies."""
+    once every row has been read), the rows, and what follows them. The rows' XML is spooled as it
+    is made, a thousand rows at a time, not held as strings: a sheet of 318,169 actions is about
+    250 MB of XML."""
 
     head: str
-    rows: list[str]
+    rows: BinaryIO  # the rows' XML, spooled
     tail: str
     count: int  # data rows
     width: int  # columns
 
-    def write(self, part) -> None:
-        part.write(self.head.encode())
-        for start in range(0, len(self.rows), 1000):
-            part.write("".join(self.rows[start:start + 1000]).encode())
-        part.write(self.tail.encode())
+    def write(self, part: BinaryIO) -> None:
+        """Write the part to ``part`` (an entry of the archive), and let the spooled rows go."""
+        with self.rows:
+            part.write(self.head.encode())
+            self.rows.seek(0)
+            shutil.copyfileobj(self.rows, part, 1024 * 1024)
+            part.write(self.tail.encode())
 
 
 def _sheet_xml(columns: Sequence[str], rows: Iterable[Sequence[Any]], selected: bool) -> _Sheet:
     """The worksheet part, the number of data rows and of columns."""
     letters = [_column_letter(i) for i in range(max(1, len(columns)))]
     widths = [len(str(c)) + 3 for c in columns]  # + room for the filter button
-    out: list[str] = []
-    append = out.append
+    spool = tempfile.SpooledTemporaryFile(max_size=_ROWS_IN_MEMORY)
+    batch: list[str] = []
+
+    def append(row_xml: str) -> None:
+        batch.append(row_xml)
+        if len(batch) == 1000:
+            spool.write("".join(batch).encode())
+            batch.clear()
     texts: dict[str, tuple[str, int]] = {}
     header = "".join(f'<c r="{letters[i]}1" t="inlineStr" s="{_HEADER}"><is><t xml:space="preserve">'
                      f'{_text_xml(str(safe_cell(c)))}</t></is></c>' for i, c in enumerate(columns))
@@ -285,11 +300,12 @@ def _sheet_xml(columns: Sequence[str], rows: Iterable[Sequence[Any]], selected: 
     view = ('<sheetViews><sheetView workbookViewId="0"' + (' tabSelected="1"' if selected else "") + '>'
             '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
             '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>')
+    spool.write("".join(batch).encode())
     head = (f'{_XML}<worksheet {_NS} {_NS_R}><dimension ref="A1:{last}"/>{view}'
             f'<sheetFormatPr defaultRowHeight="15"/>' + (f"<cols>{cols}</cols>" if cols else "") + '<sheetData>')
     tail = ('</sheetData>' + (f'<autoFilter ref="A1:{last}"/>' if columns else "")
             + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
-    return _Sheet(head, out, tail, number - 1, len(columns))
+    return _Sheet(head, spool, tail, number - 1, len(columns))
 
 
 def _sheet_title(title: str, taken: set[str]) -> str:
