@@ -234,7 +234,7 @@ class _Sheet:
 
 
 def _sheet_xml(columns: Sequence[str], rows: Iterable[Sequence[Any]], selected: bool) -> _Sheet:
-    """The worksheet part, the number of data rows and of columns."""
+    """The worksheet part, its rows spooled (``_Sheet``), with the number of data rows and of columns."""
     letters = [_column_letter(i) for i in range(max(1, len(columns)))]
     widths = [len(str(c)) + 3 for c in columns]  # + room for the filter button
     spool = tempfile.SpooledTemporaryFile(max_size=_ROWS_IN_MEMORY)
