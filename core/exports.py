@@ -88,7 +88,7 @@ def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """CSV bytes (UTF-8 with BOM so Excel reads accents) with every text cell neutralised, dates dd/mm/yyyy."""
     output = io.BytesIO()
     # Encoded as it is written (the BOM first, by "utf-8-sig"): the file is never held as text too.
-    with io.TextIOWrapper(output, encoding="utf-8-sig", newline="", write_through=True) as text:
+    with io.TextIOWrapper(output, encoding="utf-8-sig", newline="") as text:
         writer = csv.writer(text)
         writer.writerow([safe_cell(c) for c in columns])
         writer.writerows([_csv_value(v) for v in row] for row in rows)

@@ -76,9 +76,9 @@ class ReadyChart:
 # the unit tests of core.progress_charts validate theirs) and the served app does not.
 VALIDATE_CHARTS = False
 # Altair also checks schema objects against the schema as they are built (its "debug mode", on by
-# default): 34 of the 63 ms that building and finishing the Progress page's nine charts took at
+# default): 15 of the 63 ms that building and finishing the Progress page's nine charts took at
 # 100,000 audits. It is off in the served app for the same reason; the AppTests turn it back on
-# with VALIDATE_CHARTS (tests/app/conftest.py), and the finished specs are validated there.
+# beside VALIDATE_CHARTS (tests/app/conftest.py), and the finished specs are validated there.
 altair_schemapi.disable_debug_mode()
 
 
