@@ -71,3 +71,42 @@ def test_the_progress_charts_hash_no_layer(monkeypatch):
     for chart in progress_charts(_report(), width=620, height=250):
         chart.chart.to_dict(validate=False)
     assert hashed == []
+
+
+def test_layer_of_gives_altairs_spec_and_its_copies_lift_nothing_again(monkeypatch):
+    """Altair's LayerChart lifts its layers' data, parameters and sizes each time one is made, and each
+    copy makes one (``to_dict()`` once, ``.properties()`` once): ``layer_of``'s chart does not, for the
+    same spec, here with a target line that draws a frame of its own."""
+    from altair.vegalite.v6 import api
+
+    frame = pd.DataFrame({"week": [1, 2, 3], "done": [4, 9, 15]})
+    target = pd.DataFrame([{"target": 20}])
+
+    def layers():
+        return (alt.Chart().mark_line().encode(x=alt.X("week:Q"), y=alt.Y("done:Q")),
+                alt.Chart(target).mark_rule().encode(y=alt.Y("target:Q")))
+
+    lifted = []
+    original = api._remove_duplicate_params
+    monkeypatch.setattr(api, "_remove_duplicate_params", lambda layer: lifted.append(1) or original(layer))
+    altairs = alt.layer(*layers(), data=frame, height=250).properties(title="Done").to_dict(validate=True)
+    assert len(lifted) == 3  # made, copied by .properties(), copied by to_dict()
+    ours = layer_of(frame, *layers(), height=250).properties(title="Done").to_dict(validate=True)
+    assert len(lifted) == 3
+    assert ours == altairs
+    assert ours["height"] == 250 and ours["title"] == "Done" and ours["layer"][1]["data"]["name"] != ours["data"]["name"]
+
+
+@pytest.mark.parametrize("layer", [
+    alt.Chart().mark_line().properties(height=100),  # a size: Altair would move it to the top
+    alt.Chart().mark_line().add_params(alt.selection_point()),  # a parameter: Altair would lift it
+], ids=["sized", "with a parameter"])
+def test_layer_of_refuses_a_layer_altair_would_change(layer):
+    with pytest.raises(ValueError, match="layer_of takes"):
+        layer_of(pd.DataFrame({"week": [1]}), layer)
+
+
+def test_layer_of_refuses_a_layer_given_the_charts_own_frame():
+    frame = pd.DataFrame({"week": [1]})
+    with pytest.raises(ValueError, match="layer_of takes"):
+        layer_of(frame, alt.Chart(frame).mark_line())
