@@ -50,7 +50,9 @@ def prepare_database(settings: Settings) -> None:
             needs_seed = settings.demo_mode and not is_seeded(session)
             needs_templates = not needs_seed and templates_missing(session)
         if needs_seed or needs_templates:
-            with write_session(engine) as session:
+            # The app's own preparation, before anyone is signed in: not a user's write, so not
+            # checked against a session (the check would also come back here for the settings).
+            with write_session(engine, checked=False) as session:
                 if needs_seed and not is_seeded(session):
                     seed_demo(session)
                 else:

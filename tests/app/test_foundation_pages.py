@@ -145,6 +145,34 @@ def test_router_shows_the_sign_in_form_and_no_pages_when_signed_out(monkeypatch)
     assert "sponsor-demo-2026" in texts(at)  # demo mode shows the demo passwords
 
 
+def test_the_first_start_on_an_empty_database_seeds_the_demo_and_shows_the_sign_in_form(tmp_path, monkeypatch):
+    """README, "Quick start": the first command serves the app on a new SQLite file, which the first
+    request migrates and seeds. Seeding is the app's own write, made while nobody is signed in: it once
+    went through the signed-in user's write check, which came back for the settings and waited forever
+    on the preparation's own lock (the first page never drew)."""
+    import threading
+
+    from db import bootstrap
+    from db.models import Audit, User
+
+    url = f"sqlite:///{tmp_path / 'first-start.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    # AppTest waits for a script that outlives its time-out: run it aside, so a hang fails the test,
+    # under a lock of its own, so a run hung holding it does not hang the tests after it.
+    finished, shared_lock, bootstrap._lock = threading.Event(), bootstrap._lock, threading.Lock()
+    try:
+        threading.Thread(target=lambda: (at.run(), finished.set()), daemon=True).start()
+        assert finished.wait(150), "the first page never finished drawing on a new database"
+    finally:
+        bootstrap._lock = shared_lock
+    assert not at.exception
+    assert any(b.label == "Sign in" for b in at.button)
+    with Session(get_engine(url)) as session:
+        assert len(session.exec(select(Audit)).all()) > 300  # the demo programme: 386 external audits and more
+        assert {"auditor", "manager", "sponsor", "support", "admin"} <= set(session.exec(select(User.username)))
+
+
 def test_reading_leaves_the_data_version_alone_and_writing_moves_it(app_db):
     from db.engine import get_engine, write_session
     from db.events import record
