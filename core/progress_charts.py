@@ -366,13 +366,17 @@ def liveness_chart(report: ProgressReport, width: int | None = None, height: int
         _size(layer_of(frame, lines, rule), width, height))
 
 
-CHARTS = (burn_up_chart, themes_chart, rag_by_week_chart, rag_by_theme_chart, domains_chart, agreement_chart,
-          actions_chart, meetings_chart, liveness_chart)
+# Each chart by its key, in the order the page, the presentation and the report show them.
+CHARTS = {"burn_up": burn_up_chart, "themes": themes_chart, "rag_week": rag_by_week_chart,
+          "rag_theme": rag_by_theme_chart, "domains": domains_chart, "agreement": agreement_chart,
+          "actions": actions_chart, "meetings": meetings_chart, "liveness": liveness_chart}
 
 
-def progress_charts(report: ProgressReport, width: int | None = None, height: int = 300) -> list[ProgressChart]:
-    """Every progress chart, in the order the page, the presentation and the report show them."""
-    return [build(report, width=width, height=height) for build in CHARTS]
+def progress_charts(report: ProgressReport, width: int | None = None, height: int = 300,
+                    keys: tuple[str, ...] | None = None) -> list[ProgressChart]:
+    """Every progress chart (or those of ``keys``), in the order the page, the presentation and the
+    report show them."""
+    return [CHARTS[key](report, width=width, height=height) for key in (keys or CHARTS)]
 
 
 def chart_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:

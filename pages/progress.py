@@ -18,6 +18,7 @@ from core.board_report_tables import (  # noqa: E402
     weekly_table,
 )
 from ui.progress import (  # noqa: E402
+    SECTIONS,
     board_report_section,
     charts_for,
     choose_period,
@@ -47,7 +48,7 @@ if presenting():
     period = choose_period(*dates, as_of, show=False)
     with st.spinner("Reading the figures..."):
         report = report_for(user.scope, period, as_of)
-    draw_presentation(report, list(charts_for(report, user.scope, period, as_of, large=True).values()))
+    draw_presentation(report, user.scope, period, as_of)
     st.stop()
 
 st.title("Progress", anchor=False)
@@ -69,29 +70,40 @@ draw_headlines(report)
 draw_narrative(report)
 board_report_section(report, user.username)
 
-charts = charts_for(report, user.scope, period, as_of)
-st.header("Audits against the plan", anchor=False)
-draw_chart(charts["burn_up"])
-draw_chart(charts["themes"])
-draw_table(theme_table(report))
-if report.targets is not None:
-    draw_table(forecast_table(report))
 
-st.header("Is practice improving?", anchor=False)
-draw_chart(charts["rag_week"])
-draw_chart(charts["rag_theme"])
-rag_legend()
-draw_chart(charts["domains"])
-draw_table(domain_table(report))
-draw_table(team_table(report))
+def against_the_plan(charts) -> None:
+    draw_chart(charts["burn_up"])
+    draw_chart(charts["themes"])
+    draw_table(theme_table(report))
+    if report.targets is not None:
+        draw_table(forecast_table(report))
 
-st.header("Moderation, actions and support", anchor=False)
-draw_chart(charts["agreement"])
-draw_table(moderation_table(report))
-draw_chart(charts["actions"])
-draw_table(actions_table(report))
-draw_chart(charts["meetings"])
-draw_table(meetings_table(report))
-draw_chart(charts["liveness"])
-draw_table(liveness_table(report))
-draw_table(weekly_table(report))
+
+def is_practice_improving(charts) -> None:
+    draw_chart(charts["rag_week"])
+    draw_chart(charts["rag_theme"])
+    rag_legend()
+    draw_chart(charts["domains"])
+    draw_table(domain_table(report))
+    draw_table(team_table(report))
+
+
+def moderation_actions_and_support(charts) -> None:
+    draw_chart(charts["agreement"])
+    draw_table(moderation_table(report))
+    draw_chart(charts["actions"])
+    draw_table(actions_table(report))
+    draw_chart(charts["meetings"])
+    draw_table(meetings_table(report))
+    draw_chart(charts["liveness"])
+    draw_table(liveness_table(report))
+    draw_table(weekly_table(report))
+
+
+# Stateful tabs: only the open one is built and drawn, and it stays open when the period changes.
+tabs = st.tabs([title for title, _ in SECTIONS], key="progress_section", on_change="rerun")
+for tab, (_, keys), draw in zip(tabs, SECTIONS, (against_the_plan, is_practice_improving,
+                                                  moderation_actions_and_support)):
+    if tab.open:
+        with tab:
+            draw(charts_for(report, user.scope, period, as_of, keys=keys))

@@ -22,7 +22,7 @@ from core.board_report import build_board_report
 from core.board_report_tables import ReportTable
 from core.periods import Period, custom_period, default_period, parse_period, period_options
 from core.progress import ProgressReport, report_audience
-from core.progress_charts import progress_charts
+from core.progress_charts import CHARTS, progress_charts
 from core.progress_findings import Headline, headlines, narrative
 from db.board_reports import DOWNLOADED, PREPARED, log_board_report
 from db.engine import read_session, write_session
@@ -75,13 +75,23 @@ class DrawnChart:
     height: int  # of the plot, in pixels
 
 
+# The page's sections, each a tab drawn only when open: (title, the keys of its charts). A first
+# visit builds and draws two charts, not nine.
+SECTIONS = (
+    ("Audits against the plan", ("burn_up", "themes")),
+    ("Is practice improving?", ("rag_week", "rag_theme", "domains")),
+    ("Moderation, actions and support", ("agreement", "actions", "meetings", "liveness")),
+)
+
+
 @cached_query
-def _chart_specs(audience: tuple, period: Period, as_of: date, large: bool, *, _report: ProgressReport) -> list[DrawnChart]:
-    # Building nine Altair charts and validating their specs was about two thirds of a warm
-    # rerun of this page; the finished specs depend only on the report, so they are cached with it
-    # (keyed like the report; ``_report``, the page's copy of it, is left out of the key).
+def _chart_specs(audience: tuple, period: Period, as_of: date, large: bool, keys: tuple[str, ...] | None, *,
+                 _report: ProgressReport) -> list[DrawnChart]:
+    # Building Altair charts and finishing their specs was about two thirds of a warm rerun of this
+    # page; the finished specs depend only on the report, so they are cached with it (keyed like the
+    # report; ``_report``, the page's copy of it, is left out of the key).
     drawn = []
-    for chart in progress_charts(_report, height=560 if large else 300):
+    for chart in progress_charts(_report, height=560 if large else 300, keys=keys):
         spec = chart.chart
         if large:  # readable from the back of a meeting room
             spec = spec.configure_axis(labelFontSize=16, titleFontSize=16).configure_legend(
@@ -92,10 +102,10 @@ def _chart_specs(audience: tuple, period: Period, as_of: date, large: bool, *, _
 
 
 def charts_for(report: ProgressReport, scope: Scope, period: Period, as_of: date, *,
-               large: bool = False) -> dict[str, DrawnChart]:
-    """The Progress charts of ``report`` (``report_for(scope, period, as_of)``), by key, in the order the
-    page shows them."""
-    specs = _chart_specs(report_audience(scope), period, as_of, large, _report=report)
+               large: bool = False, keys: tuple[str, ...] | None = None) -> dict[str, DrawnChart]:
+    """The Progress charts of ``report`` (``report_for(scope, period, as_of)``), all or those of ``keys``,
+    by key, in the order the page shows them."""
+    specs = _chart_specs(report_audience(scope), period, as_of, large, keys, _report=report)
     return {chart.key: chart for chart in specs}
 
 
@@ -172,9 +182,10 @@ def _go_to_slide(number: int) -> None:
     st.query_params[SLIDE] = str(number)
 
 
-def draw_presentation(report: ProgressReport, charts: list[DrawnChart]) -> None:
-    """One slide at a time: the headline figures, then each chart, with Previous and Next."""
-    count = len(charts) + 1
+def draw_presentation(report: ProgressReport, scope: Scope, period: Period, as_of: date) -> None:
+    """One slide at a time: the headline figures, then each chart (only the one shown is built),
+    with Previous and Next."""
+    count = len(CHARTS) + 1
     number = _slide_number(count)
     left, middle, right, leave = st.columns([1, 4, 1, 1.4], vertical_alignment="center")
     left.button("Previous", icon=":material/arrow_back:", disabled=number == 1, on_click=_go_to_slide,
@@ -190,8 +201,8 @@ def draw_presentation(report: ProgressReport, charts: list[DrawnChart]) -> None:
         draw_headlines(report, columns=4)
         draw_narrative(report)
         return
-    chart = charts[number - 2]
-    draw_chart(chart, large=True)
+    key = list(CHARTS)[number - 2]
+    draw_chart(charts_for(report, scope, period, as_of, large=True, keys=(key,))[key], large=True)
 
 
 # ------------------------------------------------------------------ drawing

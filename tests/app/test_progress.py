@@ -61,6 +61,27 @@ def _tile_parts(at) -> dict[str, tuple[str, str]]:
     return parts
 
 
+# The page's sections, as tabs, in order (README, "Progress"); each is built and drawn only when open.
+SECTIONS = ["Audits against the plan", "Is practice improving?", "Moderation, actions and support"]
+
+
+def _open_section(at, title: str):
+    at.session_state["progress_section"] = title
+    return at.run()
+
+
+def _in_every_section(at, read) -> list:
+    """``read(at)`` of each section in turn, joined: what a user sees after opening every tab."""
+    seen = []
+    for title in SECTIONS:
+        seen += read(_open_section(at, title))
+    return seen
+
+
+def _charts(at) -> int:
+    return len(at.get("vega_lite_chart"))
+
+
 def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -76,10 +97,13 @@ def test_each_allowed_role_sees_aggregates_only(username, app_db):
     assert not re.search(r"LCS\d{6}", shown)
     for name in _practitioner_names(app_db):
         assert name not in shown
+    assert [tab.label for tab in at.tabs] == SECTIONS
+    assert _charts(at) == 2  # the first section's: the plan and the themes
     # Every chart has a finding for a title and a caption with n and the period.
-    captions = [c.value for c in at.caption if c.value.startswith("n = ")]
+    captions = _in_every_section(at, lambda at: [c.value for c in at.caption if c.value.startswith("n = ")])
     assert len(captions) == 9 and all("Month 3" in c for c in captions)
-    assert any(s.value.startswith("Red audits fell from") for s in at.subheader)
+    _open_section(at, "Is practice improving?")
+    assert _charts(at) == 3 and any(s.value.startswith("Red audits fell from") for s in at.subheader)
     if username == "manager":
         assert "the teams you manage" in shown
         assert int(_metrics(at)["External audits"]) < 136
@@ -179,7 +203,16 @@ def test_presentation_mode_shows_one_slide_at_a_time():
     assert at.query_params["slide"] == "9"
     at.toggle(key="progress_present_toggle").set_value(False).run()
     assert "present" not in at.query_params
-    assert at.title[0].value == "Progress" and len(at.get("vega_lite_chart")) == 9
+    assert at.title[0].value == "Progress" and _charts(at) == 2
+    assert _charts(_open_section(at, "Moderation, actions and support")) == 4
+
+
+def test_the_open_section_stays_open_when_the_period_changes():
+    at = _open_section(page_test(PAGE, "sponsor").run(), "Moderation, actions and support")
+    assert _charts(at) == 4
+    at.selectbox(key="progress_period").select("m2").run()
+    assert at.query_params["period"] == "m2"
+    assert _charts(at) == 4 and any("Month 2" in c.value for c in at.caption if c.value.startswith("n = "))
 
 
 def test_preparing_the_board_report_shows_progress_logs_it_and_offers_both_files(app_db):
@@ -204,7 +237,7 @@ def test_every_number_on_the_dashboard_is_in_the_report(app_db):
     at.run()
     metrics = _tiles(at)
     assert len(metrics) == 8
-    frames = [frame.value for frame in at.dataframe]
+    frames = _in_every_section(at, lambda at: [frame.value for frame in at.dataframe])
     with Session(get_engine(app_db)) as session:
         from core.periods import parse_period
 
@@ -264,6 +297,7 @@ def _audits_by_team(url: str, first: str, last: str) -> dict[str, int]:
 
 
 def _team_frame(at):
+    at = _open_section(at, "Is practice improving?")
     return next(f.value for f in at.dataframe if "Actions raised" in f.value.columns)
 
 

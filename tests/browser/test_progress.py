@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import create_engine, text
 
-from tests.browser.conftest import screenshot, signed_in, wait_idle
+from tests.browser.conftest import open_tab, screenshot, signed_in, wait_idle
 
 pytestmark = pytest.mark.browser
 CHART = "[data-testid='stVegaLiteChart']"
@@ -40,7 +40,10 @@ def _sidebar_open(page) -> bool:
 def test_sponsor_presents_progress_and_downloads_the_months_report(page, server):
     signed_in(page, server, "sponsor", "progress")
     page.wait_for_selector("h1:has-text('Progress')")
-    expect(page.locator(CHART)).to_have_count(9)  # waits while the charts are still being drawn
+    # Three sections as tabs, each drawn when opened: the plan's two charts first.
+    tabs = page.locator("[data-testid='stMain'] [role='tab']")
+    expect(tabs).to_have_text(["Audits against the plan", "Is practice improving?", "Moderation, actions and support"])
+    expect(page.locator(CHART)).to_have_count(2)  # waits while the charts are still being drawn
     tiles = _tiles(page)
     assert len(tiles) == 8
     assert re.fullmatch(r"\d+ of 396", tiles["External audits to date"][0])
@@ -52,6 +55,10 @@ def test_sponsor_presents_progress_and_downloads_the_months_report(page, server)
     assert re.fullmatch(r"weeks 1-\d+", tiles["External audits to date"][1])
     assert not re.search(r"LCS\d{6}", body)
     screenshot(page, "progress-dashboard")
+    open_tab(page, tabs.nth(2), reruns=True)
+    expect(page.locator(CHART)).to_have_count(4)  # agreement, actions, mentoring, liveness
+    expect(page.locator("[data-testid='stMain']")).to_contain_text("Moderation")
+    screenshot(page, "progress-moderation-actions-support")
 
     # Presentation mode: the sidebar folds away and one slide fills the screen.
     assert _sidebar_open(page)
@@ -72,7 +79,7 @@ def test_sponsor_presents_progress_and_downloads_the_months_report(page, server)
     wait_idle(page, settle=1.0)
     assert "present=1" not in page.url
     assert _sidebar_open(page)
-    expect(page.locator(CHART)).to_have_count(9)
+    expect(page.locator(CHART)).to_have_count(4)  # back on the page, at the section that was open
     assert _tiles(page) == tiles  # the same figures as before presenting
 
     # The month's board report: prepared with progress shown, then downloaded as PDF and Excel.

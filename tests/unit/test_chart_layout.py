@@ -34,3 +34,10 @@ def test_count_axes_leave_a_tenth_of_room_above_the_largest_value():
         domains = _y_domains(charts[key])
         assert domains, f"{key} has no y domain of its own"
         assert all(d[0] == 0 and d[1] >= 1.1 * largest for d in domains), (key, domains)
+
+
+def test_the_charts_come_in_the_order_the_page_and_report_show_them_or_only_those_asked_for():
+    """The Progress page builds only its open section's charts, the presentation only its slide's."""
+    every = ["burn_up", "themes", "rag_week", "rag_theme", "domains", "agreement", "actions", "meetings", "liveness"]
+    assert [chart.key for chart in progress_charts(_report())] == every
+    assert [chart.key for chart in progress_charts(_report(), keys=("rag_week", "domains"))] == ["rag_week", "domains"]
