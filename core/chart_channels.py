@@ -10,6 +10,10 @@ same Vega-Lite spec in a tenth of the time: Progress's nine charts took about 21
 (``tests/app/conftest.py``), so a new chart keeps to this; ``tests/unit/test_chart_channels.py``
 checks the Progress charts and these helpers.
 
+Every field says its type (``"Week:N"``, ``"Grades:Q"``), tooltips' too: a field without one has its
+type inferred from the chart's frame, the frame's whole schema worked out again for each field (about
+two thirds of finishing the agreement page's two charts). The AppTests fail on an inferred type.
+
 Layers that draw one frame take it once, from ``layer_of``: handed to each layer, Altair lifts the
 frame to the top by hashing every layer first, JSON of the chart with the frame's printed text
 (``DataFrame.__repr__``), about 20 ms a layer for Progress's agreement chart. The spec is the same.

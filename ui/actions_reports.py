@@ -84,7 +84,7 @@ def weekly_chart(charts: ActionCharts) -> alt.Chart:
             color=alt.Color("What:N", sort=order, scale=alt.Scale(domain=order, range=["#1d4f91", RAG_COLOURS[Rag.AMBER], RAG_COLOURS[Rag.GREEN]]),
                             title=None),
             strokeDash=alt.StrokeDash("What:N", sort=order, title=None),
-            tooltip=tooltips("Week", "What", "Actions"),
+            tooltip=tooltips("Week:N", "What:N", "Actions:Q"),
         )
         .properties(height=280)
     )
@@ -100,7 +100,7 @@ def rate_chart(rates, *, title: str, what: str) -> alt.Chart:
         y=alt.Y("Team:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X("Share:Q", axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]),
                   scale=alt.Scale(domain=[0, 1.15]), title=None),
-        tooltip=tooltips("Team", alt.Tooltip("Share:Q", format=".0%"), what, "Of"),
+        tooltip=tooltips("Team:N", alt.Tooltip("Share:Q", format=".0%"), f"{what}:Q", "Of:Q"),
     )
     labels = base.mark_text(align="left", dx=4).encode(text=alt.Text("Label:N"))
     return layer_of(frame, base.mark_bar(color="#1d4f91"), labels, height=34 * max(1, len(frame)) + 40)

@@ -117,7 +117,7 @@ def matrix_heatmap(stats: AgreementStats, *, second: str) -> alt.Chart:
     )
     rects = base.mark_rect(stroke="#ffffff").encode(
         color=alt.Color("Fill:N", scale=None, legend=None),  # the counts are written in the cells
-        tooltip=tooltips("First grade", f"{second}:N", "Grades", "Agreement"),
+        tooltip=tooltips("First grade:N", f"{second}:N", "Grades:Q", "Agreement:N"),
     )
     text = base.mark_text(fontSize=15, fontWeight="bold").encode(text=alt.Text("Grades:Q"),
                                                                  color=alt.Color("Ink:N", scale=None))
@@ -141,8 +141,8 @@ def over_time_chart(buckets: Sequence[TimeBucket]) -> alt.Chart:
         y=alt.Y("Share:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title="Grades agreeing"),
         color=alt.Color("Measure:N", sort=["Exact agreement", "Within one grade"],
                         scale=alt.Scale(range=["#1d4f91", RAG_COLOURS[Rag.AMBER]]), legend=alt.Legend(orient="bottom", title=None)),
-        tooltip=tooltips("Week", "Measure", alt.Tooltip("Share:Q", format=".0%"), "Count", "Kappa",
-                         "Moderated audits", "Grades", "Few moderated"),
+        tooltip=tooltips("Week:N", "Measure:N", alt.Tooltip("Share:Q", format=".0%"), "Count:N", "Kappa:N",
+                         "Moderated audits:Q", "Grades:Q", "Few moderated:N"),
     )
     line = alt.Chart().mark_line().encode(**encoding)
     points = alt.Chart().mark_point(filled=True, size=80).encode(

@@ -107,7 +107,7 @@ def meetings_chart(counts: list[WeekCount]) -> alt.Chart:
             y=alt.Y("Meetings:Q", title="Meetings", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("Type:N", sort=labels, title="Type", scale=alt.Scale(domain=labels, range=KIND_COLOURS)),
             order=alt.Order("order:Q"),
-            tooltip=tooltips(alt.Tooltip("Week:T", format="%d %b %Y"), "Type", "Meetings"),
+            tooltip=tooltips(alt.Tooltip("Week:T", format="%d %b %Y"), "Type:N", "Meetings:Q"),
         )
         .properties(height=320)
     )

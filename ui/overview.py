@@ -50,10 +50,10 @@ def _overview_charts(scope: Scope, day: date, *, _data: Overview) -> OverviewCha
                                for t in _data.themes])
         bars = alt.Chart().mark_bar(color="#1d4f91").encode(
             y=alt.Y("Theme:N", sort=None, title=None), x=alt.X("Done:Q", title="Audits"),
-            tooltip=tooltips("Theme", "Done", "Target"),
+            tooltip=tooltips("Theme:N", "Done:Q", "Target:Q"),
         )
         ticks = alt.Chart().mark_tick(color="#111", thickness=3, size=24).encode(
-            y=alt.Y("Theme:N", sort=None), x=alt.X("Target:Q"), tooltip=tooltips("Theme", "Target")
+            y=alt.Y("Theme:N", sort=None), x=alt.X("Target:Q"), tooltip=tooltips("Theme:N", "Target:Q")
         )
         themes_chart = layer_of(themes, bars, ticks)
     else:
@@ -61,7 +61,7 @@ def _overview_charts(scope: Scope, day: date, *, _data: Overview) -> OverviewCha
                                for t in _data.themes])
         themes_chart = alt.Chart(themes).mark_bar(color="#1d4f91").encode(
             y=alt.Y("Theme:N", sort=None, title=None), x=alt.X("External:Q", title="External audits"),
-            tooltip=tooltips("Theme", "External", "Internal"),
+            tooltip=tooltips("Theme:N", "External:Q", "Internal:Q"),
         )
     rag = pd.DataFrame(
         [{"RAG": letter, "Audits": n, "Share": share(n, _data.audits_all)} for letter, n in _data.rag.items()]
@@ -70,6 +70,6 @@ def _overview_charts(scope: Scope, day: date, *, _data: Overview) -> OverviewCha
         x=alt.X("RAG:N", sort=["R", "A", "G"], title=None, axis=alt.Axis(labelAngle=0)),  # letters fit flat
         y=alt.Y("Audits:Q"),
         color=alt.Color("RAG:N", scale=RAG_SCALE, legend=None),
-        tooltip=tooltips("RAG", "Audits", "Share"),
+        tooltip=tooltips("RAG:N", "Audits:Q", "Share:N"),
     )
     return OverviewCharts(ready(themes_chart), themes, ready(rag_chart), rag)

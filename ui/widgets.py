@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core import clock
-from core.chart_channels import chart_values, tooltips
+from core.chart_channels import chart_values
 from core.grades import NO_RAG_COLOUR, RAG_COLOURS, Grade, Rag, rag_of
 from db.engine import read_session
 
@@ -41,22 +41,6 @@ def today() -> date:
 def session():
     """A read session on the configured database (pages never open engines themselves)."""
     return read_session()
-
-
-def rag_bar(frame: pd.DataFrame, *, x: str, title: str, height: int = 260) -> alt.Chart:
-    """A stacked RAG bar: ``frame`` has columns x, 'rag' (R/A/G) and 'audits'."""
-    return (
-        alt.Chart(frame, title=title)
-        .mark_bar()
-        .encode(
-            x=alt.X(f"{x}:N", sort=None, title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
-            y=alt.Y("audits:Q", title="Audits"),
-            color=alt.Color("rag:N", scale=RAG_SCALE, title="RAG", sort=RAG_ORDER),
-            order=alt.Order("rag_order:Q"),
-            tooltip=tooltips(x, "rag", "audits"),
-        )
-        .properties(height=height)
-    )
 
 
 @dataclass(frozen=True)
@@ -125,4 +109,4 @@ def chart_table(chart: alt.TopLevelMixin | ReadyChart, *, columns: dict[str, str
         st.dataframe(frame, hide_index=True, width="stretch")
 
 
-__all__ = ["NO_RAG_COLOUR", "RAG_SCALE", "chart_table", "rag_badge", "rag_bar", "rag_legend", "session", "today"]
+__all__ = ["NO_RAG_COLOUR", "RAG_SCALE", "chart_table", "rag_badge", "rag_legend", "session", "today"]

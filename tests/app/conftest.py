@@ -6,6 +6,7 @@ import traceback
 from pathlib import Path
 
 import altair as alt
+import altair.utils.core as altair_core
 import pytest
 import streamlit as st
 from altair.utils import schemapi
@@ -73,12 +74,26 @@ def app_db(sqlite_demo_url, monkeypatch):
         return hashing(self)
 
     monkeypatch.setattr(alt.Chart, "_compute_hash", hashed)
+    # ... and every field says its type (``"Week:N"``, ``alt.Tooltip("Week:N")``): a field without one
+    # has its type inferred from the chart's frame, its whole schema worked out again for each field,
+    # which was most of finishing the agreement page's two charts.
+    inferred = []
+    for name in ("infer_vegalite_type_for_pandas", "infer_vegalite_type_for_narwhals"):
+        infer = getattr(altair_core, name)
+
+        def noted_type(column, *args, _infer=infer, **kwargs):
+            inferred.append(f"{getattr(column, 'name', column)!r}\n" + "".join(traceback.format_stack(limit=14)))
+            return _infer(column, *args, **kwargs)
+
+        monkeypatch.setattr(altair_core, name, noted_type)
     st.cache_data.clear()
     st.cache_resource.clear()
     forget_prepared()
     yield sqlite_demo_url
     assert not slow_paths, ("a chart encoded a channel as a bare shorthand, tooltip string or alt.value: use "
                             "channel objects (core/chart_channels.py)\n" + slow_paths[0])
+    assert not inferred, ("a chart field has no type, so Altair infers it from the frame: write it out "
+                          "(\"Week:N\", alt.Tooltip(\"Share:Q\")), as every other chart does\n" + inferred[0])
     assert not hashed_layers, ("layers drawing one frame were each given it: build them with alt.Chart() and "
                                "give the frame once, core.chart_channels.layer_of\n" + hashed_layers[0])
     st.cache_data.clear()
