@@ -305,13 +305,12 @@ class GradeCounts:
 
 
 def add_matrices(matrices: Iterable[Sequence[Sequence[int]]]) -> list[list[int]]:
-    total = [[0] * 4 for _ in GRADES]
-    for matrix in matrices:
-        for i in range(4):
-            row = matrix[i]
-            for j in range(4):
-                total[i][j] += row[j]
-    return total
+    """The cell-by-cell sum of 4x4 matrices (all zeros for none)."""
+    matrices = list(matrices)
+    if not matrices:
+        return [[0] * 4 for _ in GRADES]
+    # Each row's cells summed column by column, by zip and sum rather than an index at a time.
+    return [[sum(cells) for cells in zip(*(matrix[i] for matrix in matrices))] for i in range(4)]
 
 
 def agreement_of_counts(groups: Iterable[GradeCounts]) -> AgreementStats:

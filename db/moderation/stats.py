@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import String, case, distinct, func, or_, type_coerce
 from sqlmodel import Session, col, select
 
-from core.agreement import GRADES, GradeCounts, RatedPair
+from core.agreement import GRADES, GradeCounts, Matrix, RatedPair
 from core.authz import Role, Scope
 from db.models import (
     Answer, Audit, Case, Moderation, ModerationAnswer, ModerationGradePair, Question, Team, TemplateVersion, Theme, User,
@@ -144,14 +144,11 @@ def agreement_counts(session: Session, scope: Scope, filters: StatsFilter = Stat
                          .all()) if auditors else {}
     team_names = dict(session.exec(select(Team.id, Team.name).where(col(Team.id).in_(sorted(teams)))).all()) \
         if teams else {}
-    return [
-        GradeCounts(auditor_names[auditor_id], team_names[team_id], day, moderations,
-                    tuple(tuple(row) for row in matrix))
-        for (auditor_id, team_id, day), (matrix, moderations) in groups.items()
-    ]
+    return [GradeCounts(auditor_names[auditor_id], team_names[team_id], day, moderations, matrix)
+            for (auditor_id, team_id, day), (matrix, moderations) in groups.items()]
 
 
-Groups = dict[tuple[int, int, date | None], tuple[list[list[int]], int]]  # (auditor, team, day) -> (matrix, audits)
+Groups = dict[tuple[int, int, date | None], tuple[Matrix, int]]  # (auditor, team, day) -> (matrix, audits)
 
 
 def _from_rollup(filters: StatsFilter) -> bool:
@@ -177,9 +174,11 @@ def _grouped_from_rollup(session: Session, scope: Scope, filters: StatsFilter) -
         .where(col(pair.blind) == (filters.against == "blind")),
         scope, filters,
     ).group_by(Audit.auditor_id, Audit.team_id, day)).all()
-    size = len(GRADES)
-    return {(auditor_id, team_id, _as_date(on)): ([list(counts[i * size:(i + 1) * size]) for i in range(size)], n)
-            for auditor_id, team_id, on, n, *counts in rows}
+    groups: Groups = {}
+    for row in rows:  # the auditor, the team, the day, the audits, then the 16 cells: four rows of four
+        auditor_id, team_id, on, n = row[:4]
+        groups[(auditor_id, team_id, _as_date(on))] = ((row[4:8], row[8:12], row[12:16], row[16:20]), n)
+    return groups
 
 
 def _grouped_from_grades(session: Session, scope: Scope, filters: StatsFilter) -> Groups:
@@ -199,7 +198,7 @@ def _grouped_from_grades(session: Session, scope: Scope, filters: StatsFilter) -
         matrix, moderations = cells.get(key) or cells.setdefault(key, ([[0] * 4 for _ in GRADES], set()))
         matrix[a - 1][b - 1] += n
         moderations.add(moderation_id)
-    return {key: (matrix, len(moderations)) for key, (matrix, moderations) in cells.items()}
+    return {key: (tuple(map(tuple, matrix)), len(moderations)) for key, (matrix, moderations) in cells.items()}
 
 
 def _as_date(value) -> date | None:
