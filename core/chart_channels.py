@@ -19,10 +19,11 @@ frame to the top by hashing every layer first, JSON of the chart with the frame'
 (``DataFrame.__repr__``), about 20 ms a layer for Progress's agreement chart. The spec is the same.
 
 ``layer_of`` also makes a ``Layers`` chart, which skips what Altair's ``LayerChart`` does each time it
-is made, and each copy (``to_dict()``, ``.properties()``) makes one: lift the layers' data
-(where the top has the same), parameters and sizes to the top, deep-copying every layer twice on the way. The layers ``layer_of``
-takes have none of these (it checks), so the lifting changes nothing: the spec is the same, for about
-half the time (Progress's four layered charts: 28 -> 15 ms to finish at 100,000 audits).
+is made, and each copy (``to_dict()``, ``.properties()``) makes one: lift the layers' data (where
+the top has the same), parameters and sizes to the top, deep-copying every layer twice on the way.
+The layers ``layer_of`` takes have none of these (it checks), so the lifting changes nothing: the
+spec is the same, for about half the time (Progress's four layered charts: 28 -> 15 ms to finish
+at 100,000 audits).
 
 ``chart_values`` hands Altair a chart's rows as plain records where every column is a number, a
 truth value or text, which is every frame this app draws: Altair's own way copies the frame and

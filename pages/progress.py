@@ -18,7 +18,6 @@ from core.board_report_tables import (  # noqa: E402
     weekly_table,
 )
 from ui.progress import (  # noqa: E402
-    SECTIONS,
     board_report_section,
     charts_for,
     choose_period,
@@ -100,10 +99,17 @@ def moderation_actions_and_support(charts) -> None:
     draw_table(weekly_table(report))
 
 
-# Stateful tabs: only the open one is built and drawn, and it stays open when the period changes.
-tabs = st.tabs([title for title, _ in SECTIONS], key="progress_section", on_change="rerun")
-for tab, (_, keys), draw in zip(tabs, SECTIONS, (against_the_plan, is_practice_improving,
-                                                  moderation_actions_and_support)):
+# One tab a question: (title, the keys of the charts it draws, what it draws). Stateful tabs: only
+# the open one is built and drawn (a first visit builds two charts, not nine), and it stays open
+# when the period changes.
+SECTIONS = (
+    ("Audits against the plan", ("burn_up", "themes"), against_the_plan),
+    ("Is practice improving?", ("rag_week", "rag_theme", "domains"), is_practice_improving),
+    ("Moderation, actions and support", ("agreement", "actions", "meetings", "liveness"),
+     moderation_actions_and_support),
+)
+tabs = st.tabs([title for title, _, _ in SECTIONS], key="progress_section", on_change="rerun")
+for tab, (_, keys, draw) in zip(tabs, SECTIONS):
     if tab.open:
         with tab:
             draw(charts_for(report, user.scope, period, as_of, keys=keys))

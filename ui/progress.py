@@ -75,15 +75,6 @@ class DrawnChart:
     height: int  # of the plot, in pixels
 
 
-# The page's sections, each a tab drawn only when open: (title, the keys of its charts). A first
-# visit builds and draws two charts, not nine.
-SECTIONS = (
-    ("Audits against the plan", ("burn_up", "themes")),
-    ("Is practice improving?", ("rag_week", "rag_theme", "domains")),
-    ("Moderation, actions and support", ("agreement", "actions", "meetings", "liveness")),
-)
-
-
 @cached_query
 def _chart_specs(audience: tuple, period: Period, as_of: date, large: bool, keys: tuple[str, ...] | None, *,
                  _report: ProgressReport) -> list[DrawnChart]:
