@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import open_tab, screenshot, signed_in, wait_idle
+from tests.browser.conftest import open_tab, screenshot, signed_in, wait_for_rerun, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -53,9 +53,11 @@ def test_auditor_turns_two_agenda_items_into_log_entries(page, server):
     for title, expected in ((practitioner, practitioner.split(":")[0]), (team_item, team_item.split(":")[0])):
         search = page.get_by_label("Search descriptions")
         search.fill(title)
-        search.press("Enter")
-        wait_idle(page)
+        # Wait for the search's own rerun: a quiet page right after Enter can still be the last
+        # search's (seen once in CI: the grid read before it was redrawn showed the other entry).
+        wait_for_rerun(page, lambda: search.press("Enter"))
         assert _shown(page) == 1
-        grid = page.get_by_test_id("stDataFrame").locator("table").first.text_content()
-        assert expected in grid and "Open" in grid
+        grid = page.get_by_test_id("stDataFrame").locator("table").first
+        expect(grid).to_contain_text(expected)
+        expect(grid).to_contain_text("Open")
     screenshot(page, "meetings-log-entry")
