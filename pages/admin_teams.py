@@ -9,8 +9,6 @@ from core.periods import agreeing, counted  # noqa: E402
 from db.admin_teams import (  # noqa: E402
     create_practitioner,
     create_team,
-    list_practitioners,
-    list_teams,
     move_practitioner,
     practitioner_history,
     rename_practitioner,
@@ -20,7 +18,7 @@ from db.admin_teams import (  # noqa: E402
 )
 from db.engine import write_session  # noqa: E402
 from db.users import UserError  # noqa: E402
-from ui.admin import table  # noqa: E402
+from ui.admin import table, teams_and_practitioners  # noqa: E402
 from ui.flash import flash, show_flash  # noqa: E402
 from ui.widgets import session, today  # noqa: E402
 from ui.text import plain  # noqa: E402
@@ -50,9 +48,7 @@ def attempt(action, success: str, clear: tuple[str, ...] = (), practitioner_id: 
         st.rerun()
 
 
-with session() as s:
-    teams = list_teams(s, user.scope)
-    practitioners = list_practitioners(s, user.scope)
+teams, practitioners = teams_and_practitioners(user.scope)
 active_teams = {t.id: t.name for t in teams if t.active}
 all_teams = {t.id: t.name + ("" if t.active else " (deactivated)") for t in teams}
 

@@ -6,9 +6,9 @@ user = require("admin_templates")
 import streamlit as st  # noqa: E402
 
 from core.templates import MAX_QUESTIONS, MIN_QUESTIONS, TemplateError  # noqa: E402
-from db.templates import check_template_upload, load_template_upload, template_questions, template_versions  # noqa: E402
+from db.templates import check_template_upload, load_template_upload, template_questions  # noqa: E402
 from db.engine import write_session  # noqa: E402
-from ui.admin import show_questions, table  # noqa: E402
+from ui.admin import cached_template_versions, show_questions, table  # noqa: E402
 from ui.flash import flash, show_flash  # noqa: E402
 from ui.text import plain  # noqa: E402
 from ui.widgets import session  # noqa: E402
@@ -20,8 +20,7 @@ st.caption(
 )
 show_flash("admin_templates")
 
-with session() as s:
-    versions = template_versions(s, user.scope)
+versions = cached_template_versions(user.scope)
 
 table(["Theme", "Code", "Version", "Newest", "Questions", "Audits using it", "Loaded (UK time)", "Loaded by",
        "Description"],

@@ -131,6 +131,9 @@ def test_admin_adds_renames_and_cannot_deactivate_a_staffed_team(app_db):
     at.text_input(key=f"admin_teams_change_team_name_{east.id}").set_value("Assessment Central")
     at = button(at, "Save team").click().run()
     assert "Team saved as 'Assessment Central'." in texts(at)
+    # The list is read through a cache keyed by the newest event: the rename shows at once.
+    assert "Assessment Central" in at.dataframe[0].value["Team"].tolist()
+    assert "Assessment East" not in at.dataframe[0].value["Team"].tolist()
     at.selectbox(key="admin_teams_change_team").set_value(north.id).run()
     at = button(at, "Deactivate Assessment North").click().run()
     assert any("still has 8 active practitioners" in e.value for e in at.error)
@@ -269,6 +272,8 @@ def test_templates_are_listed_previewed_validated_and_loaded(app_db):
     assert not at.error
     at = button(at, "Load Risk version 2").click().run()
     assert "Risk version 2 loaded" in texts(at)
+    versions = at.dataframe[0].value  # read through a cache keyed by the newest event: shown at once
+    assert sorted(versions[versions["Code"] == "risk"]["Version"].tolist()) == [1, 2]
     with db(app_db) as s:
         assert s.exec(select(TemplateVersion.version).where(TemplateVersion.version == 2)).all() == [2]
 
