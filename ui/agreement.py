@@ -43,12 +43,18 @@ def cached_figures(scope: Scope, filters: StatsFilter, programme_start: date | N
         return agreement_figures(agreement_counts(session, scope, filters), programme_start)
 
 
+# The over-time chart's table: its columns, named as shown.
+OVER_TIME_TABLE = {"Week": "Week", "Measure": "Measure", "Count": "Grades agreeing", "Kappa": "Kappa",
+                   "Moderated audits": "Moderated audits"}
+
+
 @cached_query
 def cached_charts(scope: Scope, filters: StatsFilter, programme_start: date | None, second: str, *,
                   _figures: AgreementFigures) -> tuple[ReadyChart, ReadyChart]:
     """The grade-by-grade matrix and agreement over time, built once per figures (keyed like
     ``cached_figures``; ``_figures``, the caller's copy of them, is left out of the key)."""
-    return ready(matrix_heatmap(_figures.stats, second=second)), ready(over_time_chart(_figures.over_time))
+    return (ready(matrix_heatmap(_figures.stats, second=second), pivot=("First grade", second, "Grades")),
+            ready(over_time_chart(_figures.over_time), columns=OVER_TIME_TABLE))
 
 
 @cached_query
@@ -236,7 +242,7 @@ def statistics_tab(scope: Scope, options: FilterOptions, questions: dict[str, st
         with left:
             st.subheader("Grade by grade", anchor=False)
             draw_ready_chart(matrix, width="content")
-            chart_table(matrix, pivot=("First grade", second, "Grades"))
+            chart_table(matrix)
             st.caption("Rows: the first grade; columns: the " + second.lower() + "; best grade first on both. "
                        "The diagonal (top left to bottom right) is agreement. Cells above the diagonal (top right) "
                        "are first grades higher than the " + second.lower() + ": generous. Cells below it "
@@ -244,8 +250,7 @@ def statistics_tab(scope: Scope, options: FilterOptions, questions: dict[str, st
         with right:
             st.subheader("Agreement over time", anchor=False)
             draw_ready_chart(over_time, width="stretch")
-            chart_table(over_time, columns={"Week": "Week", "Measure": "Measure", "Count": "Grades agreeing",
-                                            "Kappa": "Kappa", "Moderated audits": "Moderated audits"})
+            chart_table(over_time)
             st.caption(f"By week of moderation. Faint points: fewer than {SMALL_N} moderated audits that week. "
                        "Hover for counts and the week's kappa.")
         st.subheader("By first auditor", anchor=False)
