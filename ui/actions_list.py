@@ -66,17 +66,24 @@ def actions_frame(views: list[ActionView], today: date, *, with_audit_links: boo
     return pd.DataFrame(rows)
 
 
-def _row_style(row: pd.Series) -> list[str]:
-    due = str(row["Due"])
-    if due.startswith("OVERDUE"):
-        style = OVERDUE_STYLE
-    elif due.startswith("Due"):
-        style = DUE_SOON_STYLE if due == "Due today" or re.match(r"Due in [1-3] ", due) else ""
-    elif row["Status"] == TABLE_STATUS["verified"]:
-        style = VERIFIED_STYLE
-    else:
-        style = ""
-    return [style + ("; font-weight: 600" if column == "Due" and style == OVERDUE_STYLE else "") for column in row.index]
+def row_styles(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each cell's style, row by row from its Due and Status: overdue (red, its Due in bold), due within
+    three working days (amber), verified (green text). Built for the whole page at once (``Styler.apply``
+    with ``axis=None``): a call per row cost about a quarter of a rerun of the list."""
+    styles = []
+    for due, status in zip(frame["Due"].astype(str), frame["Status"]):
+        if due.startswith("OVERDUE"):
+            style = OVERDUE_STYLE
+        elif due.startswith("Due"):
+            style = DUE_SOON_STYLE if due == "Due today" or re.match(r"Due in [1-3] ", due) else ""
+        elif status == TABLE_STATUS["verified"]:
+            style = VERIFIED_STYLE
+        else:
+            style = ""
+        styles.append(style)
+    table = pd.DataFrame({column: styles for column in frame.columns}, index=frame.index)
+    table["Due"] = [style + "; font-weight: 600" if style == OVERDUE_STYLE else style for style in styles]
+    return table
 
 
 def _open_selected_row(ids: list[int], key: str) -> None:
@@ -104,7 +111,7 @@ def show_actions_table(views: list[ActionView], today: date, *, with_audit_links
         config["Audit"] = st.column_config.LinkColumn("Audit", display_text="Open audit")
     ids = [v.id for v in views]
     # Only this page's rows are styled (50 at most): the Styler's cell limit is never near.
-    st.dataframe(frame.style.apply(_row_style, axis=1), hide_index=True, width="stretch",
+    st.dataframe(frame.style.apply(row_styles, axis=None), hide_index=True, width="stretch",
                  column_config=config, key=key, height=min(35 * (len(frame) + 1) + 3, 480),
                  on_select=lambda: _open_selected_row(ids, key), selection_mode="single-row")
 
