@@ -13,12 +13,14 @@ import pandas as pd
 import streamlit as st
 
 from core.agenda import RULES, AgendaWeek, agenda_sections, default_agenda_week, fmt
+from core.authz import Scope
 from core.risks import SEVERITIES, STATUSES, RiskDraft, next_review
-from db.engine import write_session
+from db.engine import read_session, write_session
 from db.meetings import practitioner_options, team_options, user_options
 from db.queries.agenda import AgendaError, turn_into_entries
 from db.risks import RiskConflict, RiskError, create_risk, risk_log, update_many
 from db.users import SignedInUser
+from ui.cache import cached_query
 from ui.flash import flash
 from ui.meetings import (
     agenda_for, agenda_weeks, editor_edits, editor_state, generation, md_escape, next_generation,
@@ -46,16 +48,34 @@ class RiskContext:
         return list(self.people).index(self.user.id) if self.user.id in self.people else 0
 
 
+@cached_query
+def risk_choices(scope: Scope) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
+    """The teams, practitioners and people (owners) to choose from, read again only after a write
+    (``ui.cache``)."""
+    with read_session() as s:
+        return team_options(s, scope), practitioner_options(s, scope), unique_labels(user_options(s))
+
+
 def risk_context(user: SignedInUser, today: date) -> RiskContext:
-    with session() as s:
-        teams = team_options(s, user.scope)
-        practitioners = practitioner_options(s, user.scope)
-        people = unique_labels(user_options(s))
+    teams, practitioners, people = risk_choices(user.scope)
     programme_start, _ = programme_dates()
     return RiskContext(user, today, teams, practitioners, people, programme_start)
 
 
 # ------------------------------------------------------------------ the log
+LOG_FILTERS = ("risks_log_status", "risks_log_severity", "risks_log_team", "risks_log_search", "risks_log_due")
+
+
+def keep_log_filters() -> None:
+    """Keep the log's filters while another tab is open. Only the open tab is drawn, and Streamlit
+    forgets a widget not drawn in a run; written back as plain session state, the filters are as the
+    user left them when the log is opened again. Called only on runs that do not draw the log (a
+    widget drawn in the run that set its value would warn)."""
+    for key in LOG_FILTERS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def log_tab(ctx: RiskContext) -> None:
     scope, today, teams, people = ctx.user.scope, ctx.today, ctx.teams, ctx.people
     f1, f2, f3 = st.columns(3)

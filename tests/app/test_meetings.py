@@ -43,6 +43,12 @@ def count(app_db, model, *where) -> int:
         return s.exec(select(func.count()).select_from(model).where(*where)).one()
 
 
+def open_risks_tab(at, label: str):
+    """Open a tab of the Risks and issues page: its tabs are stateful, only the open one is drawn."""
+    at.session_state["risks_tab"] = label
+    return at.run()
+
+
 # ------------------------------------------------------------------ roles
 @pytest.mark.parametrize("path", ["pages/meetings.py", "pages/risks.py"])
 @pytest.mark.parametrize("username", REFUSED)
@@ -212,7 +218,7 @@ def test_inline_change_to_an_entry_someone_else_changed_is_refused_and_kept(app_
 
 def test_adding_an_entry_by_hand(app_db):
     before = count(app_db, RiskIssue)
-    at = page_test("pages/risks.py", "manager").run()
+    at = open_risks_tab(page_test("pages/risks.py", "manager").run(), "Add an entry")
     assert at.selectbox(key="risks_add_team_0").options == ["Choose a team", "Assessment North"]
     at.text_area(key="risks_add_description_0").input("Supervision records are missing for two months.")
     button(at, "Add to the log").click().run()
@@ -223,6 +229,8 @@ def test_adding_an_entry_by_hand(app_db):
     button(at, "Add to the log").click().run()
     assert count(app_db, RiskIssue) == before + 1
     assert "to the log." in texts(at)
+    assert at.session_state["risks_tab"] == "Add an entry" and at.text_area  # still on the form, emptied
+    assert not at.text_area[0].value
     with db(app_db) as s:
         entry = s.exec(select(RiskIssue).order_by(RiskIssue.id.desc())).first()
         assert (entry.severity, entry.status, entry.raised_on, entry.source) == ("high", "open", DEMO_TODAY, "")
@@ -234,7 +242,7 @@ def test_the_agenda_drafts_this_week_and_ticked_items_become_entries(app_db):
     meetings_before = count(app_db, Meeting, Meeting.kind == "risks_and_issues")
     # The entries go to the risks-and-issues meeting held today, made if there is none yet.
     held_today = count(app_db, Meeting, Meeting.kind == "risks_and_issues", Meeting.held_on == DEMO_TODAY)
-    at = page_test("pages/risks.py", "auditor").run()
+    at = open_risks_tab(page_test("pages/risks.py", "auditor").run(), "Suggested agenda")
     assert at.selectbox(key="risks_agenda_week").value == AGENDA_MONDAY
     shown = texts(at)
     # Concerns raised by the end of the reviewed week (today, for the current week) and not acknowledged
@@ -270,20 +278,21 @@ def test_the_agenda_drafts_this_week_and_ticked_items_become_entries(app_db):
         # Reviewed at the next weekly meeting: a week after today.
         assert all(e.review_on == DEMO_TODAY + timedelta(days=7) and e.raised_on == DEMO_TODAY for e in entries)
         assert entries[0].meeting_id == entries[1].meeting_id is not None
-    # The ticked items now show as already in the log.
+    # The page stays on the agenda, and the ticked items now show as already in the log.
+    assert at.session_state["risks_tab"] == "Suggested agenda"
     assert "Already in the log as #" in texts(at)
 
 
 def test_adding_with_nothing_ticked_says_so_and_writes_nothing(app_db):
     before = count(app_db, RiskIssue)
-    at = page_test("pages/risks.py", "auditor").run()
+    at = open_risks_tab(page_test("pages/risks.py", "auditor").run(), "Suggested agenda")
     button(at, "Add ticked items to the log").click().run()
     assert "Tick at least one item to discuss." in texts(at)
     assert count(app_db, RiskIssue) == before
 
 
 def test_a_manager_agenda_is_about_their_team_only():
-    at = page_test("pages/risks.py", "manager").run()
+    at = open_risks_tab(page_test("pages/risks.py", "manager").run(), "Suggested agenda")
     labels = [c.label for c in at.checkbox]
     assert labels
     assert all("Assessment North" in l or "Review entry" in l or ": repeated Red" in l for l in labels)
@@ -294,7 +303,7 @@ def test_a_manager_agenda_is_about_their_team_only():
 
 
 def test_an_earlier_week_can_be_chosen():
-    at = page_test("pages/risks.py", "auditor").run()
+    at = open_risks_tab(page_test("pages/risks.py", "auditor").run(), "Suggested agenda")
     at.selectbox(key="risks_agenda_week").select(date(2026, 11, 16)).run()
     assert "Drafted from the data on 22 Nov 2026." in texts(at)
     assert any(c.key.startswith("risks_agenda_item_0_2026-11-16_") for c in at.checkbox)
@@ -310,13 +319,33 @@ def test_free_text_in_the_agenda_is_shown_as_text(app_db):
     with write_session(get_engine(app_db)) as w:
         create_risk(w, scope, RiskDraft("**Urgent** [click](http://evil.example) :red[now]", "high",
                                         date(2026, 11, 20), date(2026, 11, 25), team_id=team_id), DEMO_TODAY)
-    at = page_test("pages/risks.py", "auditor").run()
+    at = open_risks_tab(page_test("pages/risks.py", "auditor").run(), "Suggested agenda")
     captions = [c.value for c in at.markdown if "Urgent" in c.value]  # a note, not a caption (contrast)
     assert captions == [
         # the text seam (ui/text.py): a word joiner stops the autolink, the directive's colon is escaped
         ":red-badge[High] \\*\\*Urgent\\*\\* \\[click\\](http\u2060\\://evil.example) \\:red\\[now\\] "
         "(open; review was due on 25 Nov 2026)."
     ]
+
+
+def test_only_the_open_tab_is_drawn_and_it_stays_open():
+    at = page_test("pages/risks.py", "auditor").run()
+    assert at.session_state["risks_tab"] == "Log" and at.data_editor  # the log is the first tab
+    assert not any(c.key.startswith("risks_agenda_item_") for c in at.checkbox)
+    assert not any(k.startswith("risks_add_") for k in (w.key for w in at.selectbox if w.key))
+    at.multiselect(key="risks_log_status").set_value(["closed"]).run()
+    closed = len(at.data_editor[0].value)
+    at = open_risks_tab(at, "Suggested agenda")
+    assert any(c.key.startswith(f"risks_agenda_item_0_{AGENDA_WEEK}_") for c in at.checkbox)
+    assert not at.data_editor
+    at.selectbox(key="risks_agenda_week").select(date(2026, 11, 16)).run()
+    assert at.session_state["risks_tab"] == "Suggested agenda"
+    assert any(c.key.startswith("risks_agenda_item_0_2026-11-16_") for c in at.checkbox)
+    assert not at.data_editor
+    # Back on the log, its filters are as they were left.
+    at = open_risks_tab(at, "Log")
+    assert at.multiselect(key="risks_log_status").value == ["closed"] and len(at.data_editor[0].value) == closed
+    assert not at.warning and not at.exception
 
 
 # ------------------------------------------------------------------ the page helpers

@@ -162,6 +162,8 @@ def test_a_provider_user_can_save_and_an_idle_one_cannot(jo, monkeypatch):
     at.run()
     at.switch_page("pages/risks.py").run()
     assert not at.exception and [t.value for t in at.title] == ["Risks and issues"], texts(at)
+    at.session_state["risks_tab"] = "Add an entry"  # stateful tabs: only the open one is drawn
+    at.run()
     at.selectbox(key="risks_add_team_0").select_index(1)  # the first team
     at.text_area(key="risks_add_description_0").input("Supervision has lapsed in this team for six weeks.")
     next(b for b in at.button if b.label == "Add to the log").click().run()

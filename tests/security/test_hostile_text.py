@@ -105,6 +105,10 @@ PAGES = [  # (page, username[, the tab to open]): every page, by the roles that 
     ("pages/progress.py", "sponsor"), ("pages/progress.py", "auditor"),
     ("pages/meetings.py", "auditor"), ("pages/meetings.py", "manager"),
     ("pages/risks.py", "auditor"), ("pages/risks.py", "manager"),
+    ("pages/risks.py", "auditor", {"risks_tab": "Suggested agenda"}),
+    ("pages/risks.py", "manager", {"risks_tab": "Suggested agenda"}),
+    ("pages/risks.py", "auditor", {"risks_tab": "Add an entry"}),
+    ("pages/risks.py", "manager", {"risks_tab": "Add an entry"}),
     ("pages/admin_users.py", "admin"), ("pages/admin_teams.py", "admin"), ("pages/admin_templates.py", "admin"),
     ("pages/case_import.py", "support"), ("pages/event_log.py", "admin"), ("pages/account.py", "auditor"),
     ("app.py", "auditor"),
@@ -130,6 +134,7 @@ def test_every_page_shows_hostile_text_as_text(hostile_db):
                      ("pages/my_audits.py", "auditor"),
                      ("pages/agreement.py", "manager", "Feedback on my audits"),
                      ("pages/actions.py", "support", "Chase list"),
+                     ("pages/risks.py", "auditor", "Suggested agenda"),
                      ("pages/admin_teams.py", "admin"),
                      ("pages/account.py", "auditor"), ("app.py", "auditor")]:
         assert expected in drawn, expected

@@ -294,8 +294,17 @@ def _risk_edit(at, app_db):
 
 
 def _agenda(at, app_db):
+    at.session_state["risks_tab"] = "Suggested agenda"
+    at.run()
     tick = next(c for c in at.checkbox if c.key and c.key.startswith("risks_agenda_item_") and "overdue_actions" in c.key)
     tick.check()
+
+
+def _risk_add(at, app_db):
+    at.session_state["risks_tab"] = "Add an entry"
+    at.run()
+    at.text_area(key="risks_add_description_0").input("Supervision records are missing for two months.")
+    at.selectbox(key="risks_add_team_0").select_index(1)
 
 
 def _report(at, app_db):
@@ -360,9 +369,7 @@ WRITES = [
     Write("Save changes (risk log)", RISKS, "auditor", _risk_edit, lambda at: label(at, "Save changes to 1 entry").click()),
     Write("Add ticked items to the log", RISKS, "auditor", _agenda,
           lambda at: label(at, "Add ticked items to the log").click()),
-    Write("Add to the log", RISKS, "manager", lambda at, db: (
-        at.text_area(key="risks_add_description_0").input("Supervision records are missing for two months."),
-        at.selectbox(key="risks_add_team_0").select_index(1)), lambda at: label(at, "Add to the log").click()),
+    Write("Add to the log", RISKS, "manager", _risk_add, lambda at: label(at, "Add to the log").click()),
     # Progress
     Write("Prepare the board report", "pages/progress.py", "sponsor", nothing,
           lambda at: at.button(key="progress_prepare_report").click()),
