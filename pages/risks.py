@@ -6,7 +6,7 @@ user = require("risks")
 import streamlit as st  # noqa: E402
 
 from ui.flash import show_flash  # noqa: E402
-from ui.risks import add_tab, agenda_tab, keep_log_filters, log_tab, risk_context  # noqa: E402
+from ui.risks import add_tab, agenda_tab, log_tab, risk_context  # noqa: E402
 from ui.widgets import today  # noqa: E402
 
 ctx = risk_context(user, today())
@@ -18,12 +18,15 @@ st.caption(
 )
 show_flash("risks")
 
-# Stateful tabs: only the open tab is drawn (the agenda's dozens of checkboxes are not built while
-# the log is open), and it stays open after a save in it.
-tabs = st.tabs(["Log", "Suggested agenda", "Add an entry"], key="risks_tab", on_change="rerun")
-for tab, draw in zip(tabs, (log_tab, agenda_tab, add_tab)):
-    if tab.open:
-        with tab:
-            draw(ctx)
-if not tabs[0].open:
-    keep_log_filters()  # the log's filters are still set when it is opened again
+# Stateful tabs. The log and the add form are always drawn, so a change not yet saved in either
+# (an edited row, a typed entry) is still there after a look at another tab; the suggested agenda,
+# dozens of checkboxes drafted from every team's audits, is built only while its tab is open. Each
+# tab stays open after a save in it.
+log, agenda, add = st.tabs(["Log", "Suggested agenda", "Add an entry"], key="risks_tab", on_change="rerun")
+with log:
+    log_tab(ctx)
+if agenda.open:
+    with agenda:
+        agenda_tab(ctx)
+with add:
+    add_tab(ctx)

@@ -63,19 +63,6 @@ def risk_context(user: SignedInUser, today: date) -> RiskContext:
 
 
 # ------------------------------------------------------------------ the log
-LOG_FILTERS = ("risks_log_status", "risks_log_severity", "risks_log_team", "risks_log_search", "risks_log_due")
-
-
-def keep_log_filters() -> None:
-    """Keep the log's filters while another tab is open. Only the open tab is drawn, and Streamlit
-    forgets a widget not drawn in a run; written back as plain session state, the filters are as the
-    user left them when the log is opened again. Called only on runs that do not draw the log (a
-    widget drawn in the run that set its value would warn)."""
-    for key in LOG_FILTERS:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
-
-
 def log_tab(ctx: RiskContext) -> None:
     scope, today, teams, people = ctx.user.scope, ctx.today, ctx.teams, ctx.people
     f1, f2, f3 = st.columns(3)

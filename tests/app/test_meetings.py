@@ -44,7 +44,7 @@ def count(app_db, model, *where) -> int:
 
 
 def open_risks_tab(at, label: str):
-    """Open a tab of the Risks and issues page: its tabs are stateful, only the open one is drawn."""
+    """Open a tab of the Risks and issues page: its tabs are stateful, and the agenda is drawn only when open."""
     at.session_state["risks_tab"] = label
     return at.run()
 
@@ -328,22 +328,21 @@ def test_free_text_in_the_agenda_is_shown_as_text(app_db):
     ]
 
 
-def test_only_the_open_tab_is_drawn_and_it_stays_open():
+def test_only_the_agenda_waits_for_its_tab_and_the_open_tab_stays_open():
     at = page_test("pages/risks.py", "auditor").run()
     assert at.session_state["risks_tab"] == "Log" and at.data_editor  # the log is the first tab
-    assert not any(c.key.startswith("risks_agenda_item_") for c in at.checkbox)
-    assert not any(k.startswith("risks_add_") for k in (w.key for w in at.selectbox if w.key))
+    assert not any(c.key.startswith("risks_agenda_item_") for c in at.checkbox)  # the agenda is not built
     at.multiselect(key="risks_log_status").set_value(["closed"]).run()
     closed = len(at.data_editor[0].value)
     at = open_risks_tab(at, "Suggested agenda")
     assert any(c.key.startswith(f"risks_agenda_item_0_{AGENDA_WEEK}_") for c in at.checkbox)
-    assert not at.data_editor
     at.selectbox(key="risks_agenda_week").select(date(2026, 11, 16)).run()
     assert at.session_state["risks_tab"] == "Suggested agenda"
     assert any(c.key.startswith("risks_agenda_item_0_2026-11-16_") for c in at.checkbox)
-    assert not at.data_editor
-    # Back on the log, its filters are as they were left.
+    # The log is drawn under its tab all along: its filters and rows are as they were left.
+    assert at.multiselect(key="risks_log_status").value == ["closed"] and len(at.data_editor[0].value) == closed
     at = open_risks_tab(at, "Log")
+    assert not any(c.key.startswith("risks_agenda_item_") for c in at.checkbox)
     assert at.multiselect(key="risks_log_status").value == ["closed"] and len(at.data_editor[0].value) == closed
     assert not at.warning and not at.exception
 
