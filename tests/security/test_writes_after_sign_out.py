@@ -22,6 +22,7 @@ from sqlmodel import Session, col, func, select
 from db.moderation import grading as mg
 from db.moderation import queue as mq
 from core.authz import Role
+from db.admin_teams import set_practitioner_active, set_team_active
 from db.engine import get_engine, write_session
 from db.models import Event, Practitioner, Team, UserRole
 from db.users import get_user, load_signed_in
@@ -241,14 +242,19 @@ def _inactive_user(at, app_db):
     at.selectbox(key="admin_users_change_user").set_value("sponsor").run()
 
 
+# The arrangements below change teams and practitioners through the data layer, as an admin, so that
+# each change is recorded as an event like every write of the app (the admin pages read their lists
+# through the cache keyed by the newest event).
 def _team(at, app_db, name="Assessment South", active=True):
     with write_session(get_engine(app_db)) as s:
+        admin = load_signed_in(s, "admin").scope
         team = s.exec(select(Team).where(Team.name == name)).one()
+        if not active or name == "Assessment South":
+            for p in s.exec(select(Practitioner).where(Practitioner.team_id == team.id, Practitioner.active)):
+                # a team can be deactivated once it has no active practitioners
+                set_practitioner_active(s, scope=admin, practitioner_id=p.id, active=False)
         if not active:
-            team.active = False
-        elif name == "Assessment South":
-            for p in s.exec(select(Practitioner).where(Practitioner.team_id == team.id)):
-                p.active = False  # a team can be deactivated once it has no active practitioners
+            set_team_active(s, scope=admin, team_id=team.id, active=False)
     at.selectbox(key="admin_teams_change_team").set_value(team.id).run()
     at.session_state["_test_team"] = team.id
 
@@ -256,7 +262,8 @@ def _team(at, app_db, name="Assessment South", active=True):
 def _practitioner(at, app_db, active=True):
     with write_session(get_engine(app_db)) as s:
         p = s.exec(select(Practitioner).where(Practitioner.active == True).order_by(Practitioner.id)).first()  # noqa: E712
-        p.active = active
+        if not active:
+            set_practitioner_active(s, scope=load_signed_in(s, "admin").scope, practitioner_id=p.id, active=False)
     at.selectbox(key="admin_teams_change_practitioner").set_value(p.id).run()
     at.session_state["_test_practitioner"] = p.id
     at.session_state["_test_practitioner_name"] = p.name
