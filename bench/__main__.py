@@ -146,6 +146,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--pages", help="comma-separated page names, e.g. actions/support (default: every page "
                                         "and role; 'none' for none)")
     parser.add_argument("--no-interactions", action="store_true")
+    parser.add_argument("--interactions", help="comma-separated name prefixes of the interactions to time, e.g. "
+                                               "risks_open_tab,heatmap (default: every one)")
     parser.add_argument("--no-exports", action="store_true")
     parser.add_argument("--no-board-report", action="store_true")
     args = parser.parse_args(argv)
@@ -177,7 +179,8 @@ def main(argv: list[str] | None = None) -> dict:
         query = {k: v.format(audit_id=audit_id) for k, v in page.query.items()}
         timings.append(time_page(page, database_url, engine, log, args.repeat, args.naive_repeat, query))
         print(f"  {page.name}: {timings[-1].as_json()}", file=sys.stderr, flush=True)
-    interactions = {} if args.no_interactions else time_interactions(engine, args.repeat)
+    only = set(args.interactions.split(",")) if args.interactions else None
+    interactions = {} if args.no_interactions else time_interactions(engine, args.repeat, only)
     exports = {} if args.no_exports else time_exports(engine, args.repeat)
     board_report = {} if args.no_board_report else time_board_report(engine, args.repeat)
     pages_peak = peak_rss_mb()
@@ -225,7 +228,8 @@ def main(argv: list[str] | None = None) -> dict:
             rows = f" {figure['rows']:>7,} rows" if "rows" in figure else ""
             verdict = figure.get("error") or ("ok" if median <= limit else "SLOW")
             cpu = f" (cpu {figure['cpu_ms']} ms)" if figure.get("cpu_ms") is not None else ""
-            print(f"{title} {name:<26} {median if median is not None else '-':>9} ms{cpu}{rows}  {verdict}")
+            again = f", again {figure['warm_ms']} ms" if figure.get("warm_ms") is not None else ""
+            print(f"{title} {name:<46} {median if median is not None else '-':>9} ms{cpu}{again}{rows}  {verdict}")
     for name, figure in board_report.items():
         limit = BOARD_REPORT_LIMITS.get(name)
         verdict = "" if limit is None else ("ok" if figure["median_ms"] <= limit else "SLOW") + f" (limit {limit})"

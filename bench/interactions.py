@@ -16,7 +16,21 @@ from collections.abc import Callable
 
 from sqlmodel import Session, select
 
-from bench.measure import LAST_CPU_MS, run_timed, signed_in
+from bench.measure import LAST_CPU_MS, clear_caches, run_timed, signed_in
+
+# Tabs built only while open (``st.tabs(..., key=..., on_change="rerun")``): opening one is a run of
+# its own, which the pages' timings (each page on its first tab) do not see. Each is timed as a user's
+# first look at it: the data caches emptied and the page's first tab drawn again (untimed), then the
+# tab opened. Page, tab-bar key, user (the widest scope that may open the page), the tabs after the first.
+LAZY_TABS = {
+    "actions": ("pages/actions.py", "actions_tab", "bench_auditor",
+                ("Update several", "Chase list", "Counts by team and owner", "Charts")),
+    "progress": ("pages/progress.py", "progress_section", "bench_auditor",
+                 ("Is practice improving?", "Moderation, actions and support")),
+    "agreement": ("pages/agreement.py", "agreement_tab", "bench_auditor", ("Feedback log", "Feedback on my audits")),
+    "risks": ("pages/risks.py", "risks_tab", "bench_auditor", ("Suggested agenda",)),
+    "admin_teams": ("pages/admin_teams.py", "admin_teams_tab", "bench_admin", ("Practitioners",)),
+}
 
 
 def _median(samples: list[float], cpu: list[float]) -> dict:
@@ -46,7 +60,32 @@ def _repeat(path: str, user: str, repeat: int, prepare: Callable, act: Callable)
     return _median(samples, cpu)
 
 
-def time_interactions(engine, repeat: int) -> dict:
+def _tab_open(path: str, key: str, user: str, tab: str, repeat: int) -> dict:
+    """Open ``tab`` of ``path`` as ``user``, its figures not cached; ``warm_ms``: opened again."""
+    at = signed_in(path, user)
+    run_timed(at)
+    first = at.session_state[key]
+    samples, cpu, warm = [], [], []
+    for _ in range(repeat):
+        clear_caches()
+        at.session_state[key] = first
+        run_timed(at)
+        at.session_state[key] = tab
+        samples.append(run_timed(at))
+        cpu.append(LAST_CPU_MS[0])
+        at.session_state[key] = first
+        run_timed(at)
+        at.session_state[key] = tab
+        warm.append(run_timed(at))
+    return {**_median(samples, cpu), "warm_ms": round(statistics.median(warm), 1)}
+
+
+def time_interactions(engine, repeat: int, only: set[str] | None = None) -> dict:
+    """Every interaction, or those whose name starts with one of ``only``."""
+
+    def wanted(name: str) -> bool:
+        return only is None or any(name.startswith(prefix) for prefix in only)
+
     teams = _team_ids(engine)
 
     def team(i: int) -> int:
@@ -68,6 +107,14 @@ def time_interactions(engine, repeat: int) -> dict:
         at.selectbox(key="actions_list_pick").set_value(int(frame["Action no."].iloc[i % len(frame)]))
 
     results = {}
+    for page, (path, key, user, tabs) in LAZY_TABS.items():
+        for tab in tabs:
+            name = f"{page}_open_tab_" + "_".join(tab.lower().replace("?", "").replace(",", "").split())
+            if wanted(name):
+                try:
+                    results[name] = _tab_open(path, key, user, tab, repeat)
+                except Exception as exc:  # report and go on with the others
+                    results[name] = {"median_ms": None, "error": str(exc)[:300]}
     steps = {
         "heatmap_filter_change": ("pages/heatmaps.py", "bench_auditor", no_prepare,
                                   lambda at, i: at.multiselect(key="heatmaps_filter_teams").set_value([team(i)])),
@@ -80,6 +127,8 @@ def time_interactions(engine, repeat: int) -> dict:
                                     lambda at, i: at.multiselect(key="agreement_stats_teams").set_value([team(i)])),
     }
     for name, (path, user, prepare, act) in steps.items():
+        if not wanted(name):
+            continue
         try:
             results[name] = _repeat(path, user, repeat, prepare, act)
         except Exception as exc:  # report and go on with the others
