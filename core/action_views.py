@@ -5,7 +5,7 @@ The rules themselves (lifecycle, validation, overdue) are in ``core.actions``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -110,14 +110,16 @@ class ActionCharts:
                         sum(t.whole for t in self.in_time_by_team))
 
 
-def weekly_activity(raised: Iterable[date], completed: Iterable[date], verified: Iterable[date]) -> list[WeekActivity]:
-    """Counts of actions raised, completed and verified per week (Monday), every week in between included."""
+def weekly_activity(raised: Mapping[date, int], completed: Mapping[date, int],
+                    verified: Mapping[date, int]) -> list[WeekActivity]:
+    """Actions raised, completed and verified per week (Monday), from how many there were each day,
+    every week in between included."""
     buckets: dict[date, list[int]] = {}
-    for index, days in enumerate((raised, completed, verified)):
-        for day in days:
+    for index, per_day in enumerate((raised, completed, verified)):
+        for day, n in per_day.items():
             if day is None:
                 continue
-            buckets.setdefault(week_start(day), [0, 0, 0])[index] += 1
+            buckets.setdefault(week_start(day), [0, 0, 0])[index] += n
     if not buckets:
         return []
     first, last = min(buckets), max(buckets)

@@ -19,8 +19,9 @@ from ui.actions import (
     DUE_SOON_STYLE, OVERDUE_STYLE, XLSX, chase_csv_file, chase_xlsx_file, download, load_charts, load_chase,
     load_chase_teams, load_counts,
 )
+from ui.cache import cached_query
 from ui.text import plain
-from ui.widgets import chart_table
+from ui.widgets import ReadyChart, chart_table, draw_ready_chart, ready
 
 
 # ------------------------------------------------------------------ counts, chase list, charts
@@ -53,15 +54,17 @@ def chase_frame(views: list[ActionView], today: date) -> pd.DataFrame:
     ])
 
 
-def _chase_style(row: pd.Series) -> list[str]:
-    style = OVERDUE_STYLE if str(row["Due"]).startswith("OVERDUE") else DUE_SOON_STYLE
-    return [style for _ in row]
+def chase_styles(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each cell's style: an overdue row red, a row due this week amber. Built for the whole table at
+    once (``Styler.apply`` with ``axis=None``; a call per row was a third of a rerun of a long list)."""
+    styles = [OVERDUE_STYLE if due.startswith("OVERDUE") else DUE_SOON_STYLE for due in frame["Due"].astype(str)]
+    return pd.DataFrame({column: styles for column in frame.columns}, index=frame.index)
 
 
 def show_chase_table(views: list[ActionView], today: date, *, key: str) -> None:
     frame = chase_frame(views, today)
     st.dataframe(
-        frame.style.apply(_chase_style, axis=1), hide_index=True, width="stretch", key=key,
+        frame.style.apply(chase_styles, axis=None), hide_index=True, width="stretch", key=key,
         column_config={"Due on": st.column_config.DateColumn("Due on", format="DD/MM/YYYY"),
                        "Action no.": st.column_config.NumberColumn("Action no.", format="%d"),
                        "Action": st.column_config.TextColumn("Action", width="large")},
@@ -153,6 +156,19 @@ def counts_tab(scope: Scope, today: date) -> None:
         show_counts(practitioner_counts, practitioners=True, key="actions_counts_owner")
 
 
+@cached_query
+def ready_charts(scope: Scope, today: date, filters: ActionFilters, *,
+                 _charts: ActionCharts) -> tuple[ReadyChart, ReadyChart, ReadyChart]:
+    """The three charts of ``load_charts(scope, today, filters)``, finished once per figures (``_charts``,
+    the caller's copy of them, is left out of the key)."""
+    in_time = rate_chart(_charts.in_time_by_team, what="In time",
+                         title=f"Completed within {ACTION_DUE_WORKING_DAYS} working days, by team")
+    verified = rate_chart(_charts.red_verified_by_team, title="Red audits' actions verified, by team", what="Verified")
+    return (ready(weekly_chart(_charts), pivot=("Week", "What", "Actions")),
+            ready(in_time, columns={"Team": "Team", "Label": "In time"}),
+            ready(verified, columns={"Team": "Team", "Label": "Verified"}))
+
+
 def charts_tab(scope: Scope, today: date, filters: ActionFilters) -> None:
     charts = load_charts(scope, today, filters)
     if filters != ActionFilters():
@@ -160,24 +176,20 @@ def charts_tab(scope: Scope, today: date, filters: ActionFilters) -> None:
     if not charts.by_week:
         st.info("No action matches these filters." if filters != ActionFilters() else "No actions yet.")
         return
-    weekly = weekly_chart(charts)
-    st.altair_chart(weekly, width="stretch")
-    chart_table(weekly, pivot=("Week", "What", "Actions"))
+    weekly, in_time, verified = ready_charts(scope, today, filters, _charts=charts)
+    draw_ready_chart(weekly, width="stretch")
+    chart_table(weekly)
     left, right = st.columns(2)
     with left:
         rate = charts.in_time.rate
         st.metric(f"Completed within {ACTION_DUE_WORKING_DAYS} working days", f"{rate:.0%}" if rate is not None else "-",
                   help=f"Of the actions done, or whose {ACTION_DUE_WORKING_DAYS} working days are over")
-        in_time = rate_chart(charts.in_time_by_team,
-                             title=f"Completed within {ACTION_DUE_WORKING_DAYS} working days, by team", what="In time")
-        st.altair_chart(in_time, width="stretch")
-        chart_table(in_time, columns={"Team": "Team", "Label": "In time"})
+        draw_ready_chart(in_time, width="stretch")
+        chart_table(in_time)
     with right:
         rate = charts.red_verified.rate
         st.metric("Red audits' actions verified", f"{rate:.0%}" if rate is not None else "-",
                   help="Closing the loop: of the actions raised by audits graded Inadequate (moderated grade where "
                        "moderated), the share an auditor has verified")
-        verified = rate_chart(charts.red_verified_by_team, title="Red audits' actions verified, by team",
-                              what="Verified")
-        st.altair_chart(verified, width="stretch")
-        chart_table(verified, columns={"Team": "Team", "Label": "Verified"})
+        draw_ready_chart(verified, width="stretch")
+        chart_table(verified)

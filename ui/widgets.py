@@ -107,19 +107,10 @@ def as_table(frame: pd.DataFrame, *, columns: dict[str, str] | None = None,
     return frame
 
 
-def chart_table(chart: alt.TopLevelMixin | ReadyChart, *, columns: dict[str, str] | None = None,
-                pivot: tuple[str, str, str] | None = None, title: str = "The chart as a table") -> None:
-    """A chart's text alternative (WCAG 1.1.1): its figures as a table under it, folded away.
-
-    A ready chart brings its table (``ready(chart, columns=..., pivot=...)``); for an Altair chart,
-    ``columns`` and ``pivot`` are as for ``as_table``.
-    """
-    if isinstance(chart, ReadyChart):
-        if columns is not None or pivot is not None:
-            raise TypeError("a ready chart's table is made by ready(chart, columns=..., pivot=...)")
-        frame = chart.table
-    else:
-        frame = as_table(chart_data(chart), columns=columns, pivot=pivot)
+def chart_table(chart: ReadyChart, *, title: str = "The chart as a table") -> None:
+    """A chart's text alternative (WCAG 1.1.1): its figures as a table under it, folded away (the table
+    is made with the chart: ``ready(chart, columns=..., pivot=...)``)."""
+    frame = chart.table
     with st.expander(title):
         st.dataframe(frame, hide_index=True, width="stretch")
 

@@ -256,12 +256,15 @@ def test_a_friday_due_date_is_not_overdue_over_a_weekend_month_end():
     assert is_overdue("open", due, date(2026, 11, 2))
 
 
-def test_weekly_activity_fills_empty_weeks():
-    weeks = weekly_activity([date(2026, 11, 2), date(2026, 11, 4)], [date(2026, 11, 19)], [date(2026, 11, 26)])
+def test_weekly_activity_adds_up_each_week_from_monday_and_fills_empty_weeks():
+    # Raised: 1 on Monday 2 Nov and 3 on Sunday 8 Nov (the same week), 2 on Monday 16 Nov; completed:
+    # 1 on Thursday 19 Nov; verified: 4 on Thursday 26 Nov. The week of 9 Nov has none.
+    weeks = weekly_activity({date(2026, 11, 2): 1, date(2026, 11, 8): 3, date(2026, 11, 16): 2},
+                            {date(2026, 11, 19): 1}, {date(2026, 11, 26): 4})
     assert [(w.week, w.raised, w.completed, w.verified) for w in weeks] == [
-        (date(2026, 11, 2), 2, 0, 0), (date(2026, 11, 9), 0, 0, 0), (date(2026, 11, 16), 0, 1, 0),
-        (date(2026, 11, 23), 0, 0, 1)]
-    assert weekly_activity([], [], []) == []
+        (date(2026, 11, 2), 4, 0, 0), (date(2026, 11, 9), 0, 0, 0), (date(2026, 11, 16), 2, 1, 0),
+        (date(2026, 11, 23), 0, 0, 4)]
+    assert weekly_activity({}, {}, {}) == []
 
 
 # ------------------------------------------------------------------ bulk rows
