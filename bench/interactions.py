@@ -60,24 +60,28 @@ def _repeat(path: str, user: str, repeat: int, prepare: Callable, act: Callable)
     return _median(samples, cpu)
 
 
-def _tab_open(path: str, key: str, user: str, tab: str, repeat: int) -> dict:
-    """Open ``tab`` of ``path`` as ``user``, its figures not cached; ``warm_ms``: opened again."""
+def _tab_opens(path: str, key: str, user: str, tabs: dict[str, str], repeat: int) -> dict:
+    """Open each of ``tabs`` ({interaction name: tab title}) of ``path`` as ``user``, its figures not
+    cached; ``warm_ms``: the same tab opened again. One session for the page's tabs."""
     at = signed_in(path, user)
     run_timed(at)
     first = at.session_state[key]
-    samples, cpu, warm = [], [], []
-    for _ in range(repeat):
-        clear_caches()
-        at.session_state[key] = first
-        run_timed(at)
-        at.session_state[key] = tab
-        samples.append(run_timed(at))
-        cpu.append(LAST_CPU_MS[0])
-        at.session_state[key] = first
-        run_timed(at)
-        at.session_state[key] = tab
-        warm.append(run_timed(at))
-    return {**_median(samples, cpu), "warm_ms": round(statistics.median(warm), 1)}
+    results = {}
+    for name, tab in tabs.items():
+        samples, cpu, warm = [], [], []
+        for _ in range(repeat):
+            clear_caches()
+            at.session_state[key] = first
+            run_timed(at)
+            at.session_state[key] = tab
+            samples.append(run_timed(at))
+            cpu.append(LAST_CPU_MS[0])
+            at.session_state[key] = first
+            run_timed(at)
+            at.session_state[key] = tab
+            warm.append(run_timed(at))
+        results[name] = {**_median(samples, cpu), "warm_ms": round(statistics.median(warm), 1)}
+    return results
 
 
 def time_interactions(engine, repeat: int, only: set[str] | None = None) -> dict:
@@ -108,13 +112,15 @@ def time_interactions(engine, repeat: int, only: set[str] | None = None) -> dict
 
     results = {}
     for page, (path, key, user, tabs) in LAZY_TABS.items():
-        for tab in tabs:
-            name = f"{page}_open_tab_" + "_".join(tab.lower().replace("?", "").replace(",", "").split())
-            if wanted(name):
-                try:
-                    results[name] = _tab_open(path, key, user, tab, repeat)
-                except Exception as exc:  # report and go on with the others
-                    results[name] = {"median_ms": None, "error": str(exc)[:300]}
+        names = {f"{page}_open_tab_" + "_".join(tab.lower().replace("?", "").replace(",", "").split()): tab
+                 for tab in tabs}
+        names = {name: tab for name, tab in names.items() if wanted(name)}
+        if not names:
+            continue
+        try:
+            results.update(_tab_opens(path, key, user, names, repeat))
+        except Exception as exc:  # report and go on with the others
+            results.update({name: {"median_ms": None, "error": str(exc)[:300]} for name in names})
     steps = {
         "heatmap_filter_change": ("pages/heatmaps.py", "bench_auditor", no_prepare,
                                   lambda at, i: at.multiselect(key="heatmaps_filter_teams").set_value([team(i)])),

@@ -335,9 +335,17 @@ def test_bench_smoke_prints_the_json_figures_and_the_naive_baseline_agrees(tmp_p
         assert page["statements"] > 0
         assert page["cold_min_ms"] <= page["cold_ms"] <= page["cold_max_ms"], (name, page)
     assert result["pages"]["heatmaps/auditor"]["naive_ms"] > 0 and result["pages"]["overview/auditor"]["naive_ms"] > 0
-    assert set(result["interactions"]) == {"heatmap_filter_change", "actions_filter_change", "actions_overdue_only",
-                                           "actions_open_one", "agreement_filter_change"}
+    # The listed interactions, then every tab built only when open, each opened once (first look) and again.
+    assert set(result["interactions"]) == {
+        "heatmap_filter_change", "actions_filter_change", "actions_overdue_only", "actions_open_one",
+        "agreement_filter_change",
+        "actions_open_tab_update_several", "actions_open_tab_chase_list", "actions_open_tab_counts_by_team_and_owner",
+        "actions_open_tab_charts", "progress_open_tab_is_practice_improving",
+        "progress_open_tab_moderation_actions_and_support", "agreement_open_tab_feedback_log",
+        "agreement_open_tab_feedback_on_my_audits", "risks_open_tab_suggested_agenda",
+        "admin_teams_open_tab_practitioners"}
     assert all(i["median_ms"] > 0 for i in result["interactions"].values()), result["interactions"]
+    assert all(i["warm_ms"] > 0 for name, i in result["interactions"].items() if "_open_tab_" in name)
     assert set(result["exports"]) == {"actions_csv", "actions_xlsx", "chase_csv", "chase_xlsx", "feedback_csv",
                                       "feedback_xlsx", "event_log_csv", "event_log_xlsx"}
     assert result["exports"]["actions_csv"]["rows"] == result["exports"]["actions_xlsx"]["rows"] > 0
