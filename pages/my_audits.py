@@ -6,15 +6,14 @@ user = require("my_audits")
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from dataclasses import replace  # noqa: E402
 from math import ceil  # noqa: E402
 
 from core.grades import grade_text  # noqa: E402
-from db.audits.my_audits import MyAuditFilters, count_my_audits, my_audits  # noqa: E402
+from db.audits.my_audits import MyAuditFilters  # noqa: E402
 from ui.audit_form.reads import theme_options  # noqa: E402
 from ui.audit_form.safeguarding import concerns_banner  # noqa: E402
 from ui.audit_form.view import audit_link  # noqa: E402
-from ui.widgets import session  # noqa: E402
+from ui.my_audits import my_audit_counts, my_audit_rows  # noqa: E402
 from ui.text import plain  # noqa: E402
 
 PAGE_SIZE = 50  # rows a person reads on one screen; the rest are a page away
@@ -35,10 +34,8 @@ reference = reference_filter.text_input("Case reference contains", key="my_audit
 
 filters = MyAuditFilters(status=None if status == "all" else status, theme_id=theme_id, date_from=date_from,
                          date_to=date_to, reference=reference)
-with session() as s:
-    counts = count_my_audits(s, user.scope, filters)
-    drafts = my_audits(s, user.scope, replace(filters, status="draft"), limit=DRAFTS_SHOWN) \
-        if status in ("all", "draft") else []
+counts = my_audit_counts(user.scope, filters)
+drafts = my_audit_rows(user.scope, filters, "draft", DRAFTS_SHOWN) if status in ("all", "draft") else []
 pages = max(1, ceil(counts["submitted"] / PAGE_SIZE))
 
 
@@ -65,9 +62,7 @@ if status in ("all", "submitted"):
         if pages > 1:
             page = st.columns([1, 4])[0].number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1,
                                                       step=1, key="my_audits_submitted_page")
-        with session() as s:
-            submitted = my_audits(s, user.scope, replace(filters, status="submitted"), limit=PAGE_SIZE,
-                                  offset=(page - 1) * PAGE_SIZE)
+        submitted = my_audit_rows(user.scope, filters, "submitted", PAGE_SIZE, (page - 1) * PAGE_SIZE)
         first = (page - 1) * PAGE_SIZE + 1
         st.caption(f"Audits {first} to {first + len(submitted) - 1} of {counts['submitted']}, most recently saved first.")
         st.dataframe(
