@@ -23,9 +23,13 @@ from db.meetings import (
     MeetingRow,
     WeekCount,
     count_history,
+    manager_options,
     manager_summary,
     meeting_counts,
     meeting_history,
+    practitioner_options,
+    team_options,
+    user_options,
 )
 from db.queries.agenda import suggested_agenda
 from db.queries.common import current_programme
@@ -66,6 +70,25 @@ def history_for(scope: Scope, filters: HistoryFilter, limit: int) -> tuple[list[
     """The newest ``limit`` meetings of the history, and how many there are in all."""
     with read_session() as session:
         return meeting_history(session, scope, filters, limit=limit), count_history(session, scope, filters)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the meetings and risks pages offer to choose from, by id: the teams and practitioners in the
+    user's scope, every person (an attendee, an owner) and the managers whose history the user may see."""
+
+    teams: dict[int, str]
+    practitioners: dict[int, str]
+    people: dict[int, str]
+    managers: dict[int, str]
+
+
+@cached_query
+def choices_for(scope: Scope) -> Choices:
+    """The choices of the meetings and risks pages, read again only after a write (``ui.cache``)."""
+    with read_session() as session:
+        return Choices(team_options(session, scope), practitioner_options(session, scope),
+                       unique_labels(user_options(session)), unique_labels(manager_options(session, scope)))
 
 
 @cached_query

@@ -13,18 +13,15 @@ import pandas as pd
 import streamlit as st
 
 from core.agenda import RULES, AgendaWeek, agenda_sections, default_agenda_week, fmt
-from core.authz import Scope
 from core.risks import SEVERITIES, STATUSES, RiskDraft, next_review
-from db.engine import read_session, write_session
-from db.meetings import practitioner_options, team_options, user_options
+from db.engine import write_session
 from db.queries.agenda import AgendaError, turn_into_entries
 from db.risks import RiskConflict, RiskError, create_risk, risk_log, update_many
 from db.users import SignedInUser
-from ui.cache import cached_query
 from ui.flash import flash
 from ui.meetings import (
-    agenda_for, agenda_weeks, editor_edits, editor_state, generation, md_escape, next_generation,
-    programme_dates, show_problems, unique_labels, week_label,
+    agenda_for, agenda_weeks, choices_for, editor_edits, editor_state, generation, md_escape, next_generation,
+    programme_dates, show_problems, week_label,
 )
 from ui.widgets import session
 
@@ -48,18 +45,10 @@ class RiskContext:
         return list(self.people).index(self.user.id) if self.user.id in self.people else 0
 
 
-@cached_query
-def risk_choices(scope: Scope) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
-    """The teams, practitioners and people (owners) to choose from, read again only after a write
-    (``ui.cache``)."""
-    with read_session() as s:
-        return team_options(s, scope), practitioner_options(s, scope), unique_labels(user_options(s))
-
-
 def risk_context(user: SignedInUser, today: date) -> RiskContext:
-    teams, practitioners, people = risk_choices(user.scope)
+    choices = choices_for(user.scope)
     programme_start, _ = programme_dates()
-    return RiskContext(user, today, teams, practitioners, people, programme_start)
+    return RiskContext(user, today, choices.teams, choices.practitioners, choices.people, programme_start)
 
 
 # ------------------------------------------------------------------ the log
