@@ -65,17 +65,24 @@ dates_note = stable_slot()
 if due_from and due_to and due_from > due_to:
     dates_note.warning(f"'Due from' ({due_from:%d/%m/%Y}) is after 'Due to' ({due_to:%d/%m/%Y}): no action can match.")
 
-# Stateful tabs: only the open tab is drawn (less work per rerun), and it stays open after a save.
-tabs = st.tabs(["Actions", "Update several", "Chase list", "Counts by team and owner", "Charts"], key="actions_tab",
-               on_change="rerun")
-drawers = (
-    lambda: list_tab(user, load_page(scope, filters, day, page_offset(filters)), filters, day),
-    lambda: bulk_tab(user, load_page(scope, filters, day, page_offset(filters)), filters, day),
-    lambda: chase_tab(user, day),
-    lambda: counts_tab(scope, day),
-    lambda: charts_tab(scope, day, filters),
-)
-for tab, draw in zip(tabs, drawers):
-    if tab.open:
-        with tab:
-            draw()
+# Stateful tabs: a tab stays open after a save in it. The two where work is typed (an action's note or
+# reason; several rows edited at once, sent only on "Save changes") are drawn on every run, so nothing
+# typed is lost on a look at another tab; the chase list, the counts and the charts, which only read,
+# are built only while open.
+listed, several, chase, counts, charts = st.tabs(
+    ["Actions", "Update several", "Chase list", "Counts by team and owner", "Charts"], key="actions_tab",
+    on_change="rerun")
+page = load_page(scope, filters, day, page_offset(filters))
+with listed:
+    list_tab(user, page, filters, day)
+with several:
+    bulk_tab(user, page, filters, day)
+if chase.open:
+    with chase:
+        chase_tab(user, day)
+if counts.open:
+    with counts:
+        counts_tab(scope, day)
+if charts.open:
+    with charts:
+        charts_tab(scope, day, filters)

@@ -185,4 +185,4 @@ def bulk_tab(user: SignedInUser, page: ActionPage, filters: ActionFilters, today
                "verified actions are final and not shown. Changing a filter, the page or the tab discards unsaved "
                "edits.")
     bulk_editor(user, page.rows, filters, today, page.offset)
-    pager(page)
+    pager(page, key="actions_bulk_pager")

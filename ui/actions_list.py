@@ -269,17 +269,18 @@ def _move(offset: int) -> None:
     st.session_state[OFFSET] = max(0, offset)
 
 
-def pager(page: ActionPage) -> None:
-    """Where this page sits in the list, what is not shown, and the way to the other pages."""
+def pager(page: ActionPage, key: str = "actions_pager") -> None:
+    """Where this page sits in the list, what is not shown, and the way to the other pages (``key``: the
+    buttons' key prefix; the list and the bulk editor, both drawn on every run, each have a pager)."""
     if page.total <= page.limit:
         return
     pages = (page.total + page.limit - 1) // page.limit
     current = page.offset // page.limit + 1
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.button("Previous", key="actions_pager_previous", icon=":material/chevron_left:", disabled=current == 1,
+        st.button("Previous", key=f"{key}_previous", icon=":material/chevron_left:", disabled=current == 1,
                   on_click=_move, args=(page.offset - page.limit,))
         st.markdown(f"Page {current:,} of {pages:,}")
-        st.button("Next", key="actions_pager_next", icon=":material/chevron_right:", disabled=current == pages,
+        st.button("Next", key=f"{key}_next", icon=":material/chevron_right:", disabled=current == pages,
                   on_click=_move, args=(page.offset + page.limit,))
 
 

@@ -352,10 +352,12 @@ def test_bulk_editor_saves_valid_rows_and_reports_the_invalid_one(app_db):
 
 
 # ------------------------------------------------------------------ chase list, counts, charts
-def test_only_the_open_tab_is_drawn_and_chase_list_counts_and_charts_show():
+def test_the_reading_tabs_are_drawn_only_when_open_and_chase_list_counts_and_charts_show():
     at = run("support")
     overdue = int(metric(at, "Overdue"))
+    # The chase list, the counts and the charts only read: built when their tab is opened.
     assert chase_tables(at) == [] and not any(m.label.startswith("Completed within") for m in at.metric)
+    assert frames(at, "Practitioner", "Overdue") == []
 
     at = run("support", actions_tab="Chase list")
     shown = texts(at)
@@ -367,9 +369,11 @@ def test_only_the_open_tab_is_drawn_and_chase_list_counts_and_charts_show():
     team_overdue = int(first.split(" · ")[1].split()[0])
     assert [len(frame) for frame in chase_tables(at)] == [team_overdue]
     assert sum(int(o.split(" · ")[1].split()[0]) for o in picker.options) == overdue
-    assert frames(at, "Raised by", "Due") == []  # the list tab is not drawn
+    # The tabs where work is typed stay drawn under it, so nothing typed there is lost.
+    assert len(frames(at, "Raised by", "Due")) == 1 and at.data_editor(key=at.session_state["actions_bulk_key"])
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["Download chase list (CSV)", "Download chase list (Excel)"]
+    assert labels == ["Download list (CSV)", "Download list (Excel)", "Download chase list (CSV)",
+                      "Download chase list (Excel)"]
 
     at = run("support", actions_tab="Counts by team and owner")
     assert owner_counts(at)["Overdue"].sum() == overdue == team_counts(at)["Overdue"].sum()
@@ -416,3 +420,23 @@ def test_the_charts_follow_the_filters_overdue_only_included():
     at.toggle(key="actions_filter_overdue").set_value(True).run()
     assert raised(at) == int(metric(at, "Overdue")) < everything
     assert any("match the filters" in c.value for c in at.caption)
+
+
+def test_rows_edited_in_update_several_are_still_there_after_a_look_at_another_tab(app_db):
+    """The bulk editor's edits are sent only on "Save changes": its tab is drawn on every run, so its
+    editor keeps what was typed while another tab is open (a tab drawn only when open lost it), and
+    the save after coming back writes it."""
+    at = run("support", actions_tab="Update several")
+    key = at.session_state["actions_bulk_key"]
+    first = int(at.data_editor(key=key).value["Action no."].iloc[0])
+    edit = {0: {"Due on": "2026-12-01", "Reason for new due date": "Agreed with the manager"}}
+    at.session_state[key] = {"edited_rows": edit, "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.session_state["actions_tab"] = "Chase list"
+    at.run()
+    assert chase_tables(at)  # the other tab is open
+    at.session_state["actions_tab"] = "Update several"
+    at.run()
+    assert at.session_state[key]["edited_rows"] == edit
+    button(at, "Save changes").click().run()
+    assert str(stored(app_db, first).due_on) == "2026-12-01"
