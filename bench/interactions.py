@@ -18,8 +18,9 @@ from sqlmodel import Session, select
 
 from bench.measure import LAST_CPU_MS, clear_caches, run_timed, signed_in
 
-# Tabs built only while open (``st.tabs(..., key=..., on_change="rerun")``): opening one is a run of
-# its own, which the pages' timings (each page on its first tab) do not see. Each is timed as a user's
+# Tabs whose opening reruns the page (``st.tabs(..., key=..., on_change="rerun")``), most of them built
+# only while open: opening one is a run of its own, which the pages' timings (each page on its first
+# tab) do not see. Each is timed as a user's
 # first look at it: the data caches emptied and the page's first tab drawn again (untimed), then the
 # tab opened. Page, tab-bar key, user (the widest scope that may open the page), the tabs after the first.
 LAZY_TABS = {
