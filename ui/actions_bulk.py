@@ -182,7 +182,7 @@ def bulk_tab(user: SignedInUser, page: ActionPage, filters: ActionFilters, today
     )
     st.caption(f"The table is the list's page {page.offset // max(1, page.limit) + 1:,} (actions {page.shown_from:,} "
                f"to {page.shown_to:,} of {page.total:,}; the filters above apply) as it was when you opened it; "
-               "verified actions are final and not shown. Changing a filter, the page or the tab discards unsaved "
-               "edits.")
+               "verified actions are final and not shown. Changing a filter or the page discards unsaved edits; "
+               "a look at another tab keeps them.")
     bulk_editor(user, page.rows, filters, today, page.offset)
     pager(page, key="actions_bulk_pager")
