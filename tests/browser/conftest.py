@@ -105,10 +105,21 @@ def browser(playwright_driver):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """On a failed journey, keep a picture of every page its browser had open
-    (test-artifacts/failed-<test>-<n>.png): a wait that timed out says what it waited for, not what
-    the page showed instead."""
+    (test-artifacts/failed-<test>-<n>.png) and its module server's log (failed-<test>-server.log): a
+    wait that timed out says what it waited for, not what the page showed instead, nor what the server
+    was doing."""
     report = yield
     browser = item.funcargs.get("browser") if hasattr(item, "funcargs") else None
+    server = item.funcargs.get("server") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and isinstance(server, Server):
+        # And the log of the journey's server: what it did (or raised) while the page waited.
+        out = ROOT / "test-artifacts"
+        out.mkdir(exist_ok=True)
+        try:
+            server.log.flush()
+            shutil.copy(server.log.name, out / f"failed-{item.name.replace('/', '_')[:120]}-server.log")
+        except OSError as error:
+            report.sections.append(("server log", f"not kept: {error}"))
     if report.when == "call" and report.failed and browser is not None:
         out = ROOT / "test-artifacts"
         out.mkdir(exist_ok=True)
