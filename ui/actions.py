@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from core.action_views import ActionCharts, ActionCounts, ActionView, actions_csv, actions_xlsx, chase_csv, chase_xlsx
@@ -26,6 +27,14 @@ from ui.text import plain
 OVERDUE_STYLE = "background-color: #fde2e1; color: #7a1212"
 DUE_SOON_STYLE = "background-color: #fff4d6"
 VERIFIED_STYLE = "color: #2e6b3a"
+
+
+def styled_by_row(frame: pd.DataFrame, styles: list[str]) -> pd.DataFrame:
+    """A style per row of ``frame``, given to every cell of its row: what ``Styler.apply(..., axis=None)``
+    takes, built for the whole table at once (a call per row cost a quarter to a third of a rerun)."""
+    return pd.DataFrame({column: styles for column in frame.columns}, index=frame.index)
+
+
 FIELD_LABELS = {
     "row": "Row", "status": "Status", "note": "What was done", "completed_on": "Done on", "due_on": "Due on",
     "due_reason": "Reason for new due date", "reopen_reason": "Reason for reopening",

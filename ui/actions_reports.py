@@ -17,7 +17,7 @@ from db.queries.actions import ActionFilters
 from db.users import SignedInUser
 from ui.actions import (
     DUE_SOON_STYLE, OVERDUE_STYLE, XLSX, chase_csv_file, chase_xlsx_file, download, load_charts, load_chase,
-    load_chase_teams, load_counts,
+    load_chase_teams, load_counts, styled_by_row,
 )
 from ui.cache import cached_query
 from ui.text import plain
@@ -55,10 +55,9 @@ def chase_frame(views: list[ActionView], today: date) -> pd.DataFrame:
 
 
 def chase_styles(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each cell's style: an overdue row red, a row due this week amber. Built for the whole table at
-    once (``Styler.apply`` with ``axis=None``; a call per row was a third of a rerun of a long list)."""
-    styles = [OVERDUE_STYLE if due.startswith("OVERDUE") else DUE_SOON_STYLE for due in frame["Due"].astype(str)]
-    return pd.DataFrame({column: styles for column in frame.columns}, index=frame.index)
+    """Each cell's style: an overdue row red, a row due this week amber (``Styler.apply(..., axis=None)``)."""
+    return styled_by_row(frame, [OVERDUE_STYLE if due.startswith("OVERDUE") else DUE_SOON_STYLE
+                                 for due in frame["Due"].astype(str)])
 
 
 def show_chase_table(views: list[ActionView], today: date, *, key: str) -> None:

@@ -78,7 +78,7 @@ def spec_of(chart: alt.TopLevelMixin) -> dict:
 
 def ready(chart: alt.TopLevelMixin, *, columns: dict[str, str] | None = None,
           pivot: tuple[str, str, str] | None = None) -> ReadyChart:
-    """The chart finished, with its table (``columns`` and ``pivot`` as for ``chart_table``)."""
+    """The chart finished, with its table (``columns`` and ``pivot`` as for ``as_table``)."""
     return ReadyChart(spec_of(chart), as_table(chart_data(chart), columns=columns, pivot=pivot))
 
 
