@@ -336,9 +336,10 @@ def test_only_the_agenda_waits_for_its_tab_and_the_open_tab_stays_open():
     closed = len(at.data_editor[0].value)
     at = open_risks_tab(at, "Suggested agenda")
     assert any(c.key.startswith(f"risks_agenda_item_0_{AGENDA_WEEK}_") for c in at.checkbox)
-    at.selectbox(key="risks_agenda_week").select(date(2026, 11, 16)).run()
+    earlier = AGENDA_MONDAY - timedelta(weeks=1)  # the week before the agenda's (16 Nov on the reference day)
+    at.selectbox(key="risks_agenda_week").select(earlier).run()
     assert at.session_state["risks_tab"] == "Suggested agenda"
-    assert any(c.key.startswith("risks_agenda_item_0_2026-11-16_") for c in at.checkbox)
+    assert any(c.key.startswith(f"risks_agenda_item_0_{earlier}_") for c in at.checkbox)
     # The log is drawn under its tab all along: its filters and rows are as they were left.
     assert at.multiselect(key="risks_log_status").value == ["closed"] and len(at.data_editor[0].value) == closed
     at = open_risks_tab(at, "Log")
