@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from core.workdays import is_working_day
 from db.engine import get_engine, read_session
 from db.models import Audit, Case, Event, RemedialAction, Team
 from tests.app.conftest import page_test, texts
@@ -429,7 +430,10 @@ def test_rows_edited_in_update_several_are_still_there_after_a_look_at_another_t
     at = run("support", actions_tab="Update several")
     key = at.session_state["actions_bulk_key"]
     first = int(at.data_editor(key=key).value["Action no."].iloc[0])
-    edit = {0: {"Due on": "2026-12-01", "Reason for new due date": "Agreed with the manager"}}
+    new_due = THIS_MONDAY + timedelta(weeks=2)  # a working day two weeks on, whatever the day the suite runs
+    while not is_working_day(new_due):
+        new_due += timedelta(days=1)
+    edit = {0: {"Due on": new_due.isoformat(), "Reason for new due date": "Agreed with the manager"}}
     at.session_state[key] = {"edited_rows": edit, "added_rows": [], "deleted_rows": []}
     at.run()
     at.session_state["actions_tab"] = "Chase list"
@@ -439,4 +443,4 @@ def test_rows_edited_in_update_several_are_still_there_after_a_look_at_another_t
     at.run()
     assert at.session_state[key]["edited_rows"] == edit
     button(at, "Save changes").click().run()
-    assert str(stored(app_db, first).due_on) == "2026-12-01"
+    assert stored(app_db, first).due_on == new_due
