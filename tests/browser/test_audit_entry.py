@@ -9,6 +9,7 @@ import warnings
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.browser.conftest import go_to, screenshot, signed_in, wait_idle
@@ -40,9 +41,24 @@ def choose(page, label: str, typed: str) -> None:
 
 
 def fill(page, label: str, text: str, wait: bool = True) -> None:
+    """Type into one text box and leave it (text areas send their value when they lose focus).
+
+    While a part of the form is redrawn after quick clicks, Streamlit can show a box's replacement
+    beside the box it replaces, under the same label, until that part's run is over (seen once in
+    CI). A user would wait for the page to settle: so does this, then types into the one box; it
+    fails if two boxes stay."""
     box = page.get_by_label(label, exact=True)
-    box.fill(text)
-    box.press("Tab")  # text areas send their value when they lose focus
+    for attempt in range(3):
+        expect(box).to_have_count(1, timeout=30_000)
+        try:
+            box.fill(text)
+            break
+        except PlaywrightError as error:
+            if "strict mode violation" not in str(error) or attempt == 2:
+                raise
+            warnings.warn(f"{label!r} showed twice while its part of the form was redrawn; typed again",
+                          stacklevel=2)
+    box.press("Tab")
     if wait:
         wait_idle(page, settle=0.2)
 
