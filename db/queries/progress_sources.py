@@ -194,7 +194,7 @@ def audits_by_day(session: Session, scope: Scope, span: Span, themes: dict[int, 
     rag: dict = defaultdict(_nested)  # period key -> theme -> letter -> n
     external: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # theme -> week -> n
     rag_weeks: dict = _nested()  # week -> letter -> n
-    for day, theme_id, kind, grade_letter, n in session.exec(statement).all():
+    for day, theme_id, kind, grade_letter, n in _rows(session, statement):
         theme = themes.get(theme_id, str(theme_id))
         for key in span.keys_of(day):
             kinds[key][theme][kind] += n
@@ -231,7 +231,7 @@ def audits_by_team(session: Session, scope: Scope, span: Span, teams: dict[int, 
         key, by_day.c.team_id, by_day.c.kind, letter)
     kinds: dict = defaultdict(_nested)
     rag: dict = defaultdict(_nested)
-    for period_key, team_id, kind, grade_letter, n in session.exec(statement).all():
+    for period_key, team_id, kind, grade_letter, n in _rows(session, statement):
         if period_key is None:
             continue
         team = teams.get(team_id, str(team_id))
@@ -250,7 +250,7 @@ def liveness_rows(session: Session, scope: Scope, span: Span):
         Audit.audit_date, Audit.work_date, Audit.kind)
     periods: dict = defaultdict(lambda: defaultdict(lambda: [0, 0, defaultdict(int)]))  # key -> kind -> [n, days, buckets]
     weeks: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
-    for audit_date, work_date, kind, n in session.exec(statement).all():
+    for audit_date, work_date, kind, n in _rows(session, statement):
         days = (_as_day(audit_date) - _as_day(work_date)).days
         for key in span.keys_of(audit_date):
             figures = periods[key][kind]
@@ -347,7 +347,7 @@ def agreements(session: Session, scope: Scope, span: Span, teams: dict[int, str]
     day = as_date(Moderation.completed_at)
     graded = col(Moderation.agreement_answers) > 0
     moderated_overall = col(Audit.moderated_overall_grade).is_not(None)
-    rows = session.exec(_of_submitted_audits(
+    rows = _rows(session, _of_submitted_audits(
         select(day, Audit.team_id,
                func.sum(case((graded, 1), else_=0)), func.sum(Moderation.agreement_answers),
                func.sum(Moderation.agreement_exact), func.sum(Moderation.agreement_within_one),
@@ -358,23 +358,27 @@ def agreements(session: Session, scope: Scope, span: Span, teams: dict[int, str]
         .join(Audit, Audit.id == Moderation.audit_id)
         .where(Moderation.status == "completed", _between(Moderation.completed_at, span.first, span.last)),
         scope,
-    ).group_by(day, Audit.team_id)).all()
+    ).group_by(day, Audit.team_id))
 
     def add(store, group, values):
-        store[group] = [a + int(b or 0) for a, b in zip(store.get(group, [0] * len(values)), values)]
+        store[group] = [a + b for a, b in zip(store.get(group, [0] * len(values)), values)]
 
+    # The (day, team) rows are first added up by the place of their day (its periods and week) and
+    # team: a few hundred groups to share out instead of thousands of rows.
+    by_place: dict = {}
+    for completed, team_id, *values in rows:
+        add(by_place, (span.place_of(completed), team_id), [int(v or 0) for v in values])
     answer_sums: dict = {}
     overall_sums: dict = {}
-    for completed, team_id, *values in rows:
+    for ((keys, week), team_id), values in by_place.items():
         team = teams.get(team_id, str(team_id))
         # (audits with graded pairs, pairs, exact, within one, higher, lower) and (audits, agreed overall)
         for store, part in ((answer_sums, values[:6]), (overall_sums, values[6:])):
             if not part[0]:
                 continue  # no such moderation in the group: the group is absent, as with no rows
-            for key in span.keys_of(completed):
+            for key in keys:
                 add(store, ("period", key), part)
                 add(store, ("team", key, team), part)
-            week = span.week_of(completed)
             if week is not None:
                 add(store, ("week", week), part)
     return answer_sums, overall_sums
@@ -403,6 +407,25 @@ def _as_day(value) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+def _day_reader():
+    """``_as_day``, remembered per value: thousands of grouped rows fall on a few hundred days."""
+    seen: dict = {}
+
+    def read(value) -> date | None:
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = result = _as_day(value)
+            return result
+    return read
+
+
+def _rows(session: Session, statement) -> list:
+    """The rows of a grouped statement, read on the session's connection: the ORM's processing of
+    each row costs more than the grouping itself on thousands of groups."""
+    return session.connection().execute(statement).all()
+
+
 def action_rows(session: Session, scope: Scope, span: Span, teams: dict[int, str]):
     """Every remedial action of a submitted audit in scope, grouped by
     (team, raised, due, done, verified): a few thousand groups, from which each period's counts, the
@@ -416,8 +439,9 @@ def action_rows(session: Session, scope: Scope, span: Span, teams: dict[int, str
     ).group_by(
         Audit.team_id, RemedialAction.raised_on, RemedialAction.due_on, RemedialAction.completed_on,
         RemedialAction.verified_on)
-    return [(teams.get(team_id, str(team_id)), _as_day(raised), _as_day(due), _as_day(done), _as_day(verified), n)
-            for team_id, raised, due, done, verified, n in session.exec(statement).all()]
+    day = _day_reader()
+    return [(teams.get(team_id, str(team_id)), day(raised), day(due), day(done), day(verified), n)
+            for team_id, raised, due, done, verified, n in _rows(session, statement)]
 
 
 def action_figures(rows, first: date, last: date, as_of: date):
