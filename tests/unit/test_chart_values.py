@@ -44,3 +44,21 @@ def test_the_served_app_uses_it():
 
     assert alt.data_transformers.active == "plain_columns"
     assert alt.data_transformers.get() is chart_values
+
+
+def test_a_long_chart_frame_becomes_its_grid_in_the_order_the_chart_draws_it():
+    """``as_table(pivot=...)``: rows and columns in first-seen order (the chart's, not sorted),
+    repeated cells added up, a cell the chart lacks left empty."""
+    from ui.widgets import as_table
+
+    long = pd.DataFrame({
+        "Week": ["7 Sep", "7 Sep", "14 Sep", "14 Sep", "7 Sep", "21 Sep"],
+        "What": ["Raised", "Done", "Raised", "Done", "Raised", "Raised"],
+        "Actions": [4, 1, 2, 3, 5, 6],
+    })
+    grid = as_table(long, pivot=("Week", "What", "Actions"))
+    assert list(grid.columns) == ["Week", "Raised", "Done"]
+    assert grid["Week"].tolist() == ["7 Sep", "14 Sep", "21 Sep"]
+    assert grid["Raised"].tolist() == [9, 2, 6]  # 4 + 5 in the week of 7 Sep
+    assert grid["Done"].tolist()[:2] == [1, 3]
+    assert pd.isna(grid["Done"].tolist()[2])  # nothing done in the week of 21 Sep: no figure, not 0
