@@ -22,7 +22,8 @@ from db.events import record
 from db.moderation.common import ModerationError
 from db.moderation.grading import Comparison, acknowledge, load_comparisons, may_acknowledge
 from db.moderation.queue import FilterOptions, filter_options
-from db.moderation.stats import FeedbackRow, StatsFilter, agreement_counts, feedback_log, question_options
+from db.moderation.stats import (FeedbackRow, StatsFilter, agreement_counts, feedback_count, feedback_log,
+                                 question_options)
 from db.queries.common import current_programme
 from ui.cache import cached_query
 from ui.errors import refusable
@@ -66,12 +67,23 @@ def cached_choices(scope: Scope) -> tuple[FilterOptions, dict[str, str], date | 
                 programme.start_date if programme else None)
 
 
+# The feedback log shows the newest records matching the search, and counts the rest (issue 16: no page
+# draws more rows than a person can read); the downloads hold every record that matches.
+FEEDBACK_SHOWN = 200
+
+
 @cached_query
 def cached_feedback(scope: Scope, search: str, auditor_ids: tuple[int, ...], team_ids: tuple[int, ...],
-                    mine_only: bool = False) -> list[FeedbackRow]:
+                    mine_only: bool = False, limit: int | None = None) -> list[FeedbackRow]:
     with read_session() as session:
         return feedback_log(session, scope, search=search, auditor_ids=auditor_ids, team_ids=team_ids,
-                            mine_only=mine_only)
+                            mine_only=mine_only, limit=limit)
+
+
+@cached_query
+def cached_feedback_count(scope: Scope, search: str, auditor_ids: tuple[int, ...], team_ids: tuple[int, ...]) -> int:
+    with read_session() as session:
+        return feedback_count(session, scope, search=search, auditor_ids=auditor_ids, team_ids=team_ids)
 
 
 @cached_query
@@ -281,40 +293,54 @@ def feedback_log_tab(user, scope: Scope, options: FilterOptions) -> None:
     search = g1.text_input("Search", key="agreement_log_search", placeholder="Auditor, moderator, team, case or words in the feedback")
     chosen = audit_filters(options, "agreement_log", ("auditor", "team"), (g2, g3))
     log_auditors, log_teams = chosen["auditor"], chosen["team"]
-    log = cached_feedback(scope, search, log_auditors, log_teams)
-    st.caption(f"{counted(len(log), 'reflective feedback record')}, newest first.")
+    log = cached_feedback(scope, search, log_auditors, log_teams, limit=FEEDBACK_SHOWN)
+    total = cached_feedback_count(scope, search, log_auditors, log_teams)
+    if total > len(log):
+        st.caption(f"{counted(total, 'reflective feedback record')} match; the newest {len(log):,} are shown. "
+                   "Download them all, or narrow the search.")
+    else:
+        st.caption(f"{counted(total, 'reflective feedback record')}, newest first.")
     if log:
-        values = [
-            [r.completed_on, r.case_reference, r.team, r.theme, r.first_auditor, r.moderator, grade_text(r.first_overall),
-             grade_text(r.agreed_overall), r.questions_changed, r.feedback, r.acknowledged_by or "", r.acknowledged_on]
-            for r in log
-        ]
         st.dataframe(
-            pd.DataFrame(values, columns=FeedbackRow.COLUMNS), hide_index=True, width="stretch",
+            pd.DataFrame(feedback_values(log), columns=FeedbackRow.COLUMNS), hide_index=True, width="stretch",
             column_order=["Completed", "Case", "Team", "First auditor", "Feedback", "First overall grade",
                           "Agreed overall grade", "Questions changed", "Moderator", "Theme", "Acknowledged by",
                           "Acknowledged on"],
             column_config={"Feedback": st.column_config.TextColumn(width="large")},
         )
 
+        def everything() -> list[list]:
+            """Every record the search matches, read when a download is clicked (not on every rerun)."""
+            return feedback_values(cached_feedback.uncached(scope, search, log_auditors, log_teams))
+
         @refusable
         def log_export(kind: str) -> None:
             with write_session() as w:
                 record(w, user.username, "moderation.feedback_exported", "moderation_feedback", kind,
-                       after={"rows": len(values), "search": search, "auditors": list(log_auditors),
+                       after={"rows": total, "search": search, "auditors": list(log_auditors),
                               "teams": list(log_teams)})
 
         # Side by side at their own width, as the tracker's: a sixth of the page each cut
         # "Download Excel" short at 1366 px. Files are built when clicked (a callable), not on every rerun.
         with st.container(horizontal=True):
-            st.download_button("Download CSV", lambda: to_csv(FeedbackRow.COLUMNS, values), "moderation-feedback.csv",
-                               "text/csv", on_click=log_export, args=("csv",), icon=":material/download:")
+            st.download_button("Download CSV", lambda: to_csv(FeedbackRow.COLUMNS, everything()),
+                               "moderation-feedback.csv", "text/csv", on_click=log_export, args=("csv",),
+                               icon=":material/download:")
             st.download_button(
-                "Download Excel", lambda: to_xlsx({"Moderation feedback": (FeedbackRow.COLUMNS, values)}),
+                "Download Excel", lambda: to_xlsx({"Moderation feedback": (FeedbackRow.COLUMNS, everything())}),
                 "moderation-feedback.xlsx",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click=log_export,
                 args=("xlsx",), icon=":material/download:",
             )
+
+
+def feedback_values(log: list[FeedbackRow]) -> list[list]:
+    """The log's rows as the table and the downloads show them (grades in words)."""
+    return [
+        [r.completed_on, r.case_reference, r.team, r.theme, r.first_auditor, r.moderator, grade_text(r.first_overall),
+         grade_text(r.agreed_overall), r.questions_changed, r.feedback, r.acknowledged_by or "", r.acknowledged_on]
+        for r in log
+    ]
 
 
 # ------------------------------------------------------------------ the feedback on my audits tab

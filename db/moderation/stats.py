@@ -260,23 +260,53 @@ def feedback_log(
     auditor_ids: tuple[int, ...] = (),
     team_ids: tuple[int, ...] = (),
     mine_only: bool = False,
+    limit: int | None = None,
 ) -> list[FeedbackRow]:
-    """Every completed moderation's reflective feedback, newest first.
+    """Every completed moderation's reflective feedback, newest first (the newest ``limit``, if given).
 
     ``search`` matches the first auditor, the moderator, the team, the case reference
     or the feedback text (case-insensitive). ``mine_only``: audits the user did, or
     of teams they manage.
     """
+    statement = _feedback_of(scope, moderation_joins(select(
+        Moderation.id, Moderation.completed_at, Case.reference, Team.name, Theme.name, FirstAuditor.display_name,
+        Moderator.display_name, Audit.overall_grade, Moderation.agreed_overall_grade, Moderation.feedback,
+        Acknowledger.display_name, Moderation.acknowledged_at,
+    )).outerjoin(Acknowledger, Acknowledger.id == Moderation.acknowledged_by_id), search, auditor_ids, team_ids,
+        mine_only)
+    statement = statement.order_by(col(Moderation.completed_at).desc(), col(Moderation.id).desc())
+    if limit is not None:
+        statement = statement.limit(limit)
+    rows = session.exec(statement).all()
+    changed: dict[int, int] = defaultdict(int)
+    if rows:
+        for moderation_id, n in session.exec(
+            select(ModerationAnswer.moderation_id, func.count())
+            .join(Moderation, Moderation.id == ModerationAnswer.moderation_id)
+            .join(Answer, (Answer.audit_id == Moderation.audit_id) & (Answer.question_id == ModerationAnswer.question_id))
+            .where(col(ModerationAnswer.moderation_id).in_([r[0] for r in rows]),
+                   ModerationAnswer.agreed_grade != Answer.grade)
+            .group_by(ModerationAnswer.moderation_id)
+        ):
+            changed[moderation_id] = n
+    return [
+        FeedbackRow(r[0], day_of(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], changed[r[0]], r[9], r[10], day_of(r[11]))
+        for r in rows
+    ]
+
+
+def feedback_count(session: Session, scope: Scope, *, search: str = "", auditor_ids: tuple[int, ...] = (),
+                   team_ids: tuple[int, ...] = ()) -> int:
+    """How many completed moderations ``feedback_log`` would list with the same filters."""
+    return session.exec(_feedback_of(scope, moderation_joins(select(func.count(col(Moderation.id)))), search,
+                                     auditor_ids, team_ids, mine_only=False)).one()
+
+
+def _feedback_of(scope: Scope, statement, search: str, auditor_ids: tuple[int, ...], team_ids: tuple[int, ...],
+                 mine_only: bool):
+    """``statement`` (joined by ``moderation_joins``) narrowed to the completed moderations the log lists."""
     case_level(scope)
-    statement = (
-        moderation_joins(select(
-            Moderation.id, Moderation.completed_at, Case.reference, Team.name, Theme.name, FirstAuditor.display_name,
-            Moderator.display_name, Audit.overall_grade, Moderation.agreed_overall_grade, Moderation.feedback,
-            Acknowledger.display_name, Moderation.acknowledged_at,
-        ))
-        .outerjoin(Acknowledger, Acknowledger.id == Moderation.acknowledged_by_id)
-        .where(Moderation.status == "completed")
-    )
+    statement = statement.where(Moderation.status == "completed")
     if mine_only:
         mine = Audit.auditor_id == scope.user_id
         if Role.MANAGER in scope.roles and scope.managed_team_ids:
@@ -295,19 +325,4 @@ def feedback_log(
             for column in (FirstAuditor.display_name, Moderator.display_name, Team.name, Case.reference,
                            Moderation.feedback)
         ]))
-    rows = session.exec(statement.order_by(col(Moderation.completed_at).desc(), col(Moderation.id).desc())).all()
-    changed: dict[int, int] = defaultdict(int)
-    if rows:
-        for moderation_id, n in session.exec(
-            select(ModerationAnswer.moderation_id, func.count())
-            .join(Moderation, Moderation.id == ModerationAnswer.moderation_id)
-            .join(Answer, (Answer.audit_id == Moderation.audit_id) & (Answer.question_id == ModerationAnswer.question_id))
-            .where(col(ModerationAnswer.moderation_id).in_([r[0] for r in rows]),
-                   ModerationAnswer.agreed_grade != Answer.grade)
-            .group_by(ModerationAnswer.moderation_id)
-        ):
-            changed[moderation_id] = n
-    return [
-        FeedbackRow(r[0], day_of(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], changed[r[0]], r[9], r[10], day_of(r[11]))
-        for r in rows
-    ]
+    return statement

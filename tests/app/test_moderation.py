@@ -364,6 +364,24 @@ def test_feedback_log_search_and_export(app_db):
     assert len(exported) == 1 and exported[0].username == "auditor" and exported[0].after["search"] == "doyle"
 
 
+def test_feedback_log_shows_the_newest_and_downloads_every_record(app_db, monkeypatch):
+    """With more records than the page shows, the newest are drawn, the caption counts them all and
+    a download holds them all (the demo has 33; the page's limit is lowered to 10 to see it)."""
+    import ui.agreement
+
+    monkeypatch.setattr(ui.agreement, "FEEDBACK_SHOWN", 10)
+    at = open_page("auditor", path=AGREEMENT, tab="Feedback log")
+    log = frame_with(at, "Feedback")
+    assert len(log) == 10
+    dates = list(log["Completed"])
+    assert dates == sorted(dates, reverse=True)
+    assert "33 reflective feedback records match; the newest 10 are shown." in texts(at)
+    at.download_button[0].click().run()
+    with Session(get_engine(app_db)) as s:
+        exported = s.exec(select(Event).where(Event.action == "moderation.feedback_exported")).one()
+    assert exported.after["rows"] == 33
+
+
 def test_manager_log_is_limited_to_their_teams(app_db):
     at = open_page("manager", path=AGREEMENT, tab="Feedback log")
     assert set(frame_with(at, "Feedback")["Team"]) == {"Assessment North"}

@@ -481,6 +481,24 @@ def test_feedback_log_search_by_auditor_team_and_text(demo_session):
     assert manager_log and {r.team for r in manager_log} == {DEMO_MANAGER_TEAM}
 
 
+def test_the_feedback_log_gives_its_newest_records_and_counts_them_all(demo_session):
+    """The page shows the newest records and counts the rest (issue 16); the count follows the same
+    search, filters and scope as the list."""
+    auditor, manager = scope_of(demo_session, "auditor"), scope_of(demo_session, "manager")
+    log = ms.feedback_log(demo_session, auditor)
+    newest = ms.feedback_log(demo_session, auditor, limit=10)
+    assert [r.moderation_id for r in newest] == [r.moderation_id for r in log[:10]]
+    assert [r.questions_changed for r in newest] == [r.questions_changed for r in log[:10]]
+    assert ms.feedback_count(demo_session, auditor) == 33  # every completed moderation of the demo
+    assert ms.feedback_count(demo_session, auditor, search="doyle") == len(ms.feedback_log(
+        demo_session, auditor, search="doyle")) >= 1
+    team = demo_session.exec(select(Team.id).where(Team.name == DEMO_MANAGER_TEAM)).one()
+    assert ms.feedback_count(demo_session, auditor, team_ids=(team,)) == len(ms.feedback_log(
+        demo_session, manager)) >= 1  # the manager's log: their team's records, counted alike
+    assert ms.feedback_count(demo_session, manager) == len(ms.feedback_log(demo_session, manager))
+    assert ms.feedback_count(demo_session, auditor, search="%") == 0
+
+
 def test_question_options_cover_the_moderated_themes(demo_session):
     options = ms.question_options(demo_session, scope_of(demo_session, "auditor"))
     keys = [k for k, _ in options]
