@@ -44,6 +44,17 @@ PROGRAMME_START = THIS_MONDAY - timedelta(weeks=11)  # Monday 7 September 2026 o
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
+def due_date_the_rules_accept() -> date:
+    """A new due date for an action, whatever the day the suite runs: the first working day (not a
+    weekend or bank holiday) from the Monday two weeks after this week's."""
+    from core.workdays import is_working_day
+
+    day = THIS_MONDAY + timedelta(weeks=2)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
 def demo_week(n: int) -> tuple[date, date]:
     """Monday and Sunday of the demo programme's week ``n``."""
     monday = PROGRAMME_START + timedelta(weeks=n - 1)

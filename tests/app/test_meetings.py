@@ -304,9 +304,11 @@ def test_a_manager_agenda_is_about_their_team_only():
 
 def test_an_earlier_week_can_be_chosen():
     at = open_risks_tab(page_test("pages/risks.py", "auditor").run(), "Suggested agenda")
-    at.selectbox(key="risks_agenda_week").select(date(2026, 11, 16)).run()
-    assert "Drafted from the data on 22 Nov 2026." in texts(at)
-    assert any(c.key.startswith("risks_agenda_item_0_2026-11-16_") for c in at.checkbox)
+    earlier = AGENDA_MONDAY - timedelta(weeks=1)  # 16 Nov 2026 on the reference day
+    at.selectbox(key="risks_agenda_week").select(earlier).run()
+    sunday = earlier + timedelta(days=6)  # a past week is drafted from the data as its Sunday ended
+    assert f"Drafted from the data on {sunday.day} {sunday:%b %Y}." in texts(at)  # "22 Nov 2026"
+    assert any(c.key.startswith(f"risks_agenda_item_0_{earlier.isoformat()}_") for c in at.checkbox)
 
 
 def test_free_text_in_the_agenda_is_shown_as_text(app_db):
@@ -316,15 +318,16 @@ def test_free_text_in_the_agenda_is_shown_as_text(app_db):
     from core.risks import RiskDraft
     from db.risks import create_risk
 
+    raised, review = DEMO_TODAY - timedelta(days=6), DEMO_TODAY - timedelta(days=1)  # 20 and 25 Nov 2026
     with write_session(get_engine(app_db)) as w:
         create_risk(w, scope, RiskDraft("**Urgent** [click](http://evil.example) :red[now]", "high",
-                                        date(2026, 11, 20), date(2026, 11, 25), team_id=team_id), DEMO_TODAY)
+                                        raised, review, team_id=team_id), DEMO_TODAY)
     at = open_risks_tab(page_test("pages/risks.py", "auditor").run(), "Suggested agenda")
     captions = [c.value for c in at.markdown if "Urgent" in c.value]  # a note, not a caption (contrast)
     assert captions == [
         # the text seam (ui/text.py): a word joiner stops the autolink, the directive's colon is escaped
         ":red-badge[High] \\*\\*Urgent\\*\\* \\[click\\](http\u2060\\://evil.example) \\:red\\[now\\] "
-        "(open; review was due on 25 Nov 2026)."
+        f"(open; review was due on {review.day} {review:%b %Y})."
     ]
 
 

@@ -283,7 +283,11 @@ def test_without_a_programme_the_page_says_so(app_db):
 
 
 # ------------------------------------------------------------------ small teams withheld from sponsors
-SMALL_PERIOD = "2026-11-02..2026-11-03"  # two days: several teams have only 1 or 2 audits
+# Two days, the Monday and Tuesday of the demo's week 9 (2 and 3 Nov 2026 on the reference day):
+# several teams have only 1 or 2 audits.
+SMALL_FIRST = demo_week(9)[0].isoformat()
+SMALL_LAST = (demo_week(9)[0] + timedelta(days=1)).isoformat()
+SMALL_PERIOD = f"{SMALL_FIRST}..{SMALL_LAST}"
 
 
 def _audits_by_team(url: str, first: str, last: str) -> dict[str, int]:
@@ -302,7 +306,7 @@ def _team_frame(at):
 
 
 def test_a_sponsor_receives_no_figure_of_a_team_with_fewer_than_3_audits(app_db):
-    counts = _audits_by_team(app_db, "2026-11-02", "2026-11-03")
+    counts = _audits_by_team(app_db, SMALL_FIRST, SMALL_LAST)
     small = {team for team, n in counts.items() if n < 3}
     assert small and any(n >= 3 for n in counts.values()), counts  # the period shows both cases
     at = page_test(PAGE, "sponsor")
@@ -324,7 +328,7 @@ def test_a_sponsor_receives_no_figure_of_a_team_with_fewer_than_3_audits(app_db)
 
 
 def test_an_auditor_sees_every_team_of_the_same_period(app_db):
-    counts = _audits_by_team(app_db, "2026-11-02", "2026-11-03")
+    counts = _audits_by_team(app_db, SMALL_FIRST, SMALL_LAST)
     at = page_test(PAGE, "auditor")
     at.query_params["period"] = SMALL_PERIOD
     at.run()

@@ -16,9 +16,12 @@ from db.models import Audit, Event, RemedialAction, Team
 from db.queries import actions as action_queries
 from db.queries.actions import ActionFilters
 from db.users import load_signed_in
-from tests.conftest import DEMO_TODAY
+from tests.conftest import DEMO_TODAY, THIS_MONDAY, due_date_the_rules_accept
 
 TODAY = DEMO_TODAY
+NEW_DUE = due_date_the_rules_accept()  # 7 Dec 2026 on the reference day
+# A fortnight of due dates three weeks back (2 to 13 Nov 2026 on the reference day).
+DUE_FROM, DUE_TO = THIS_MONDAY - timedelta(weeks=3), THIS_MONDAY - timedelta(days=10)
 
 
 @pytest.fixture
@@ -269,13 +272,13 @@ def test_a_save_based_on_an_old_version_is_refused_and_nothing_is_lost(db):
     action = actions_where(db, status="open")[0]
     with write_session(db) as s:
         db_actions.change_due_date(s, scope_of(db, "support"), action.id, version=action.version,
-                                   due_on=date(2026, 12, 2), reason="Agreed with the manager", today=TODAY)
+                                   due_on=NEW_DUE, reason="Agreed with the manager", today=TODAY)
     with pytest.raises(ActionConflict) as conflict:
         with write_session(db) as s:
             db_actions.mark_done(s, scope_of(db, "auditor"), action.id,
                                  version=action.version, note="Plan rewritten with SMART outcomes.",
                                  completed_on=TODAY, today=TODAY)
-    assert conflict.value.current.due_on == date(2026, 12, 2)
+    assert conflict.value.current.due_on == NEW_DUE
     assert "Someone else changed this action" in str(conflict.value)
     assert stored(db, action.id).status == "open"
 
@@ -304,8 +307,8 @@ def test_bulk_update_writes_valid_rows_and_nothing_of_an_invalid_one(db):
         BulkEdit(first.id, first.version, "done", note="Strategy discussion held and minuted.",
                  completed_on=TODAY),
         # invalid: done without a note, and a new due date without a reason
-        BulkEdit(second.id, second.version, "done", note="", completed_on=TODAY, due_on=date(2026, 12, 3)),
-        BulkEdit(third.id, third.version, "open", due_on=date(2026, 12, 3), due_reason="Court hearing this week"),
+        BulkEdit(second.id, second.version, "done", note="", completed_on=TODAY, due_on=NEW_DUE),
+        BulkEdit(third.id, third.version, "open", due_on=NEW_DUE, due_reason="Court hearing this week"),
     ]
     with write_session(db) as s:
         result = db_actions.bulk_update(s, scope_of(db, "support"), edits, TODAY)
@@ -313,7 +316,7 @@ def test_bulk_update_writes_valid_rows_and_nothing_of_an_invalid_one(db):
     assert set(result.rejected) == {second.id}
     assert set(result.rejected[second.id]) == {"note", "due_reason"}
     assert stored(db, first.id).status == "done"
-    assert stored(db, third.id).due_on == date(2026, 12, 3)
+    assert stored(db, third.id).due_on == NEW_DUE
     untouched = stored(db, second.id)
     assert (untouched.status, untouched.due_on, untouched.version) == ("open", second.due_on, second.version)
     assert events_of(db, second.id) == []
@@ -327,7 +330,7 @@ def test_bulk_update_keeps_a_row_together_and_reports_stale_and_foreign_rows(db)
     foreign = actions_where(db, status="open", other_than_team="Assessment North")[0]
     edits = [
         # a valid due change with an invalid status change: neither is written
-        BulkEdit(own[0].id, own[0].version, "verified", due_on=date(2026, 12, 3), due_reason="Agreed in supervision"),
+        BulkEdit(own[0].id, own[0].version, "verified", due_on=NEW_DUE, due_reason="Agreed in supervision"),
         BulkEdit(own[1].id, own[1].version - 1, "done", note="Chronology updated fully.", completed_on=TODAY),
         BulkEdit(foreign.id, foreign.version, "done", note="Chronology updated fully.", completed_on=TODAY),
     ]
@@ -383,7 +386,7 @@ def test_a_save_landing_between_load_and_write_is_a_conflict_not_an_overwrite(db
         state = real_state(session, loaded, team_id)
         with write_session(db) as other:  # another connection commits first
             other.exec(update(RemedialAction).where(RemedialAction.id == loaded.id).values(
-                due_on=date(2026, 12, 4), version=RemedialAction.version + 1))
+                due_on=NEW_DUE, version=RemedialAction.version + 1))
         return state
 
     monkeypatch.setattr(db_actions, "_state", state_then_someone_else_saves)
@@ -392,7 +395,7 @@ def test_a_save_landing_between_load_and_write_is_a_conflict_not_an_overwrite(db
             db_actions.mark_done(s, scope_of(db, "support"), action.id, version=action.version,
                                  note="Chronology updated fully.", completed_on=TODAY, today=TODAY)
     row = stored(db, action.id)
-    assert (row.status, row.due_on, row.version) == ("open", date(2026, 12, 4), action.version + 1)
+    assert (row.status, row.due_on, row.version) == ("open", NEW_DUE, action.version + 1)
     assert [e.action for e in events_of(db, action.id)] == []
 
 
@@ -439,9 +442,9 @@ def test_overdue_only_and_a_due_range_are_filtered_in_sql(db):
     with read_session(db) as s:
         late = action_queries.page_of_actions(s, support, ActionFilters(overdue=True), TODAY, limit=500)
         ranged = action_queries.page_of_actions(
-            s, support, ActionFilters(due_from=date(2026, 11, 2), due_to=date(2026, 11, 13)), TODAY, limit=500)
+            s, support, ActionFilters(due_from=DUE_FROM, due_to=DUE_TO), TODAY, limit=500)
     assert {v.id for v in late.rows} == {r[0] for r in rows if r[1]} and late.total == late.overdue > 5
-    assert {v.id for v in ranged.rows} == {r[0] for r in rows if date(2026, 11, 2) <= r[3] <= date(2026, 11, 13)}
+    assert {v.id for v in ranged.rows} == {r[0] for r in rows if DUE_FROM <= r[3] <= DUE_TO}
     assert ranged.total == len(ranged.rows) > 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import col, select
@@ -20,7 +20,7 @@ from db.demo_story import DEMO_MANAGER_TEAM, GENEROUS_MANAGER_TEAM, MODERATED_IN
 from db.models import Answer, Audit, Event, Moderation, ModerationAnswer, Question, Team, User
 from db.queries.overview import overview
 from db.users import load_signed_in
-from tests.conftest import DEMO_TODAY, REFERENCE_DAY
+from tests.conftest import DEMO_TODAY, REFERENCE_DAY, THIS_MONDAY
 
 FEEDBACK = "Lived experience was described, not analysed: Good here means saying what the day is like."
 
@@ -78,9 +78,10 @@ def test_queue_filters_and_manager_scope(demo_session):
     patel = user_id(demo_session, "manager")
     by_auditor = mq.moderation_queue(demo_session, auditor, mq.QueueFilter(auditor_ids=(patel,)))
     assert by_auditor and {r.first_auditor for r in by_auditor} == {"Sam Patel"}
+    last_monday, last_sunday = THIS_MONDAY - timedelta(weeks=1), THIS_MONDAY - timedelta(days=1)  # 16-22 Nov 2026
     window = mq.moderation_queue(
-        demo_session, auditor, mq.QueueFilter(date_from=date(2026, 11, 16), date_to=date(2026, 11, 22)))
-    assert window and all(date(2026, 11, 16) <= r.audit_date <= date(2026, 11, 22) for r in window)
+        demo_session, auditor, mq.QueueFilter(date_from=last_monday, date_to=last_sunday))
+    assert window and all(last_monday <= r.audit_date <= last_sunday for r in window)
     manager = scope_of(demo_session, "manager")
     assert {r.team for r in mq.moderation_queue(demo_session, manager)} == {DEMO_MANAGER_TEAM}
     with pytest.raises(PermissionError):

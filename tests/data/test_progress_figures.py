@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -31,7 +31,7 @@ from db.models import Answer, Audit, Moderation, RemedialAction, Team, User
 from db.queries.common import current_programme
 from db.queries.progress import progress_report
 from db.rollups import rebuild
-from tests.conftest import DEMO_TODAY
+from tests.conftest import DEMO_TODAY, demo_week
 
 SPONSOR = Scope(0, "sponsor", frozenset({Role.SPONSOR}))
 AUDITOR = Scope(0, "auditor", frozenset({Role.AUDITOR}))
@@ -163,12 +163,14 @@ def test_a_draft_audit_with_actions_and_a_moderation_moves_no_figure(demo_sessio
 
 def test_a_sponsors_board_report_holds_no_figure_of_a_team_under_3_audits(sqlite_demo_url):
     """The files the board receives, for two days in which several teams have 1 or 2 audits."""
-    first, last = date(2026, 11, 2), date(2026, 11, 3)
+    first = demo_week(9)[0]  # the Monday and Tuesday of the demo's week 9: 2 and 3 Nov 2026 on the reference day
+    last = first + timedelta(days=1)
     engine = get_engine(sqlite_demo_url)
     with Session(engine) as session:
         counts = dict(session.exec(text(
             "SELECT team.name, COUNT(*) FROM audit JOIN team ON team.id = audit.team_id WHERE audit.status = "
-            "'submitted' AND audit.audit_date BETWEEN '2026-11-02' AND '2026-11-03' GROUP BY team.name")).all())
+            "'submitted' AND audit.audit_date BETWEEN :first AND :last GROUP BY team.name"
+        ).bindparams(first=first.isoformat(), last=last.isoformat())).all())
         report = progress_report(session, SPONSOR, custom_period(first, last), DEMO_TODAY)
     small = sorted(team for team, n in counts.items() if n < 3)
     assert small and len(small) < len(counts), counts
