@@ -389,6 +389,31 @@ def test_the_reading_tabs_are_drawn_only_when_open_and_chase_list_counts_and_cha
     assert len(at.get("vega_lite_chart")) == 3
 
 
+def test_a_large_teams_chase_list_is_read_a_page_at_a_time(monkeypatch):
+    """Past the page's size (100 rows; lowered to 3 here, the demo's teams have fewer overdue
+    actions), one team's chase list shows a page, says which rows, and pages on; another team starts
+    at its first page."""
+    import ui.actions_reports
+
+    monkeypatch.setattr(ui.actions_reports, "CHASE_SHOWN", 3)
+    at = run("support", actions_tab="Chase list")
+    picker = at.selectbox(key="actions_chase_team")
+    team_overdue = int(picker.options[0].split(" · ")[1].split()[0])
+    assert team_overdue > 3  # the demo's team with the most overdue actions
+    first_page = chase_tables(at)[0]
+    assert len(first_page) == 3
+    assert f"Rows 1 to 3 of {team_overdue}, grouped by owner. The downloads hold every row." in texts(at)
+    at.button(key="actions_chase_pager_next").click().run()  # the list above has its own "Next"
+    second_page = chase_tables(at)[0]
+    assert len(second_page) == min(3, team_overdue - 3)
+    assert f"Rows 4 to {3 + len(second_page)} of {team_overdue}" in texts(at)
+    assert not set(first_page["Action no."]) & set(second_page["Action no."])
+    at.selectbox(key="actions_chase_team").select_index(1).run()
+    other = int(at.selectbox(key="actions_chase_team").options[1].split(" · ")[1].split()[0])
+    assert len(chase_tables(at)[0]) == min(3, other)
+    assert other > 3 and f"Rows 1 to 3 of {other}," in texts(at)  # back to the first page
+
+
 def test_list_downloads_are_offered():
     at = run("support")
     assert [b.label for b in at.get("download_button")] == ["Download list (CSV)", "Download list (Excel)"]
