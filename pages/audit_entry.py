@@ -23,25 +23,31 @@ from ui.text import plain  # noqa: E402
 st.title("Enter an audit", anchor=False)
 concerns_banner(user, "audit_entry")
 
-if submitted_confirmation():
-    st.stop()
-state = open_form(user)
-if state is None:
-    st.stop()
-if state.submitted:
-    st.info("Amending a submitted audit. Anyone else sees it read-only.", icon=":material/edit_note:")
-elif not state.is_new:
-    st.caption(f"Draft {state.meta['audit_id']} · resume it any time from My audits.")
-restored_note(state)
-unfinished_drafts(user, state)
+# Everything above the form's parts is drawn in one container: its notes come and go (the draft's
+# number once autosave has made one, the drafts to resume, a case just added), and the parts below
+# must keep their place. A part's fragment is known by where it is drawn: had a note moved the parts
+# down, a part rerun queued by a quick click before the move was drawn where it used to be, over
+# another part, and the form showed a question twice (seen in the browser journey).
+with st.container():
+    if submitted_confirmation():
+        st.stop()
+    state = open_form(user)
+    if state is None:
+        st.stop()
+    if state.submitted:
+        st.info("Amending a submitted audit. Anyone else sees it read-only.", icon=":material/edit_note:")
+    elif not state.is_new:
+        st.caption(f"Draft {state.meta['audit_id']} · resume it any time from My audits.")
+    restored_note(state)
+    unfinished_drafts(user, state)
 
-problems = live_problems(state, [], today())
-case = case_section(user, state, problems)
-theme, questions = theme_and_dates(state, problems)
-if case is None or questions is None:
-    st.info("Choose the case and the theme to see the audit's questions.", icon=":material/arrow_upward:")
-    state.sync()
-    st.stop()
+    problems = live_problems(state, [], today())
+    case = case_section(user, state, problems)
+    theme, questions = theme_and_dates(state, problems)
+    if case is None or questions is None:
+        st.info("Choose the case and the theme to see the audit's questions.", icon=":material/arrow_upward:")
+        state.sync()
+        st.stop()
 
 problems = live_problems(state, questions, today())
 st.header(f"{plain(theme)} questions", anchor=False)

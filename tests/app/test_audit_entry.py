@@ -257,6 +257,30 @@ def test_a_draft_is_saved_with_fields_missing_and_resumed_in_a_new_session(app_d
     assert resumed.segmented_control(key="audit_entry_form_overall_grade").value is None
 
 
+def _place_on_the_page(at, widget_key: str) -> int:
+    """Which of the page's top-level elements holds the widget ``widget_key``."""
+    def holds(node) -> bool:
+        return getattr(node, "key", None) == widget_key or any(holds(c) for c in getattr(node, "children", {}).values())
+
+    return next(index for index, child in at.main.children.items() if holds(child))
+
+
+def test_the_form_parts_keep_their_place_when_notes_above_them_change(app_db):
+    """A part of the form is a fragment known by where it is drawn. Notes above the form come and go
+    (here the draft's number, once the audit becomes a draft): the parts must not move, or a part
+    rerun queued before the move is drawn where it used to be, over another part (in the browser the
+    form showed a question twice)."""
+    at = page_test(ENTRY, "auditor")
+    questions = start(at, app_db, a_case(app_db, "auditor", "external", "Neglect and Long-term"))
+    grade = f"audit_entry_form_question_grade_{questions[0].key}"
+    lived, overall = "audit_entry_form_lived_experience", "audit_entry_form_overall_grade"
+    before = [_place_on_the_page(at, key) for key in (grade, lived, overall)]
+    assert "Draft " not in texts(at)
+    at.button(key="audit_entry_save_draft").click().run()
+    assert f"Draft {int(at.query_params['audit'])} · resume it any time" in texts(at)  # a note appeared above
+    assert [_place_on_the_page(at, key) for key in (grade, lived, overall)] == before
+
+
 def test_going_to_another_page_and_back_loses_nothing(app_db):
     at = page_test("app.py", "auditor").run()
     at.switch_page(ENTRY).run()
