@@ -149,6 +149,18 @@ def _open_entries(app_db, username):
 
 @pytest.mark.parametrize("username", MEETING_ROLES)
 def test_the_log_shows_open_entries_in_scope(app_db, username):
+    # One open entry about the manager's team and one about another, whatever the demo's random log
+    # holds on the suite's day (on some days none of its open entries is about the manager's team).
+    with db(app_db) as s:
+        scope = load_signed_in(s, "auditor").scope
+        teams = dict(s.exec(select(Team.name, Team.id)).all())
+    from core.risks import RiskDraft
+    from db.risks import create_risk
+
+    with write_session(get_engine(app_db)) as w:
+        for team in ("Assessment North", "Child Protection"):
+            create_risk(w, scope, RiskDraft(f"Supervision records are missing in {team}.", "medium", DEMO_TODAY,
+                                            DEMO_TODAY + timedelta(days=7), team_id=teams[team]), DEMO_TODAY)
     at = page_test("pages/risks.py", username).run()
     assert not at.exception
     expected = _open_entries(app_db, username)
@@ -202,14 +214,16 @@ def test_inline_change_to_an_entry_someone_else_changed_is_refused_and_kept(app_
     at.run()
     with db(app_db) as s:
         scope = load_signed_in(s, "admin").scope
+    with db(app_db) as s:
+        other_status = "open" if s.get(RiskIssue, first).status == "monitoring" else "monitoring"
     with write_session(get_engine(app_db)) as w:
-        update_risk(w, scope, first, {"status": "monitoring"}, seen={}, today=DEMO_TODAY)
+        update_risk(w, scope, first, {"status": other_status}, seen={}, today=DEMO_TODAY)
     button(at, "Save changes to 1 entry").click().run()
     shown = texts(at)
     assert f"Entry #{first} was changed by someone else" in shown and "Nothing was saved" in shown
     with db(app_db) as s:
         entry = s.get(RiskIssue, first)
-        assert entry.status == "monitoring" and entry.severity != "low"
+        assert entry.status == other_status and entry.severity != "low"
     # The edit is still pending, with a way to discard it.
     assert button(at, "Save changes to 1 entry") and button(at, "Discard my changes")
     button(at, "Discard my changes").click().run()
@@ -318,7 +332,10 @@ def test_free_text_in_the_agenda_is_shown_as_text(app_db):
     from core.risks import RiskDraft
     from db.risks import create_risk
 
-    raised, review = DEMO_TODAY - timedelta(days=6), DEMO_TODAY - timedelta(days=1)  # 20 and 25 Nov 2026
+    # Reviewed the day before the agenda's day (today, or the Sunday of the week a Monday reviews):
+    # 25 Nov 2026 on the reference day, raised five days before it.
+    review = min(DEMO_TODAY, AGENDA_MONDAY + timedelta(days=6)) - timedelta(days=1)
+    raised = review - timedelta(days=5)
     with write_session(get_engine(app_db)) as w:
         create_risk(w, scope, RiskDraft("**Urgent** [click](http://evil.example) :red[now]", "high",
                                         raised, review, team_id=team_id), DEMO_TODAY)

@@ -103,7 +103,10 @@ def test_each_allowed_role_sees_aggregates_only(username, app_db):
     captions = _in_every_section(at, lambda at: [c.value for c in at.caption if c.value.startswith("n = ")])
     assert len(captions) == 9 and all("Month 3" in c for c in captions)
     _open_section(at, "Is practice improving?")
-    assert _charts(at) == 3 and any(s.value.startswith("Red audits fell from") for s in at.subheader)
+    red = [s.value for s in at.subheader if s.value.startswith("Red audits ")]
+    assert _charts(at) == 3 and red  # the RAG chart's finding titles it
+    if username != "manager":  # the demo's story, programme-wide: practice improves. One team's may not.
+        assert red[0].startswith("Red audits fell from")
     if username == "manager":
         assert "the teams you manage" in shown
         assert int(_metrics(at)["External audits"]) < 136

@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 import time
 import warnings
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.browser.conftest import go_to, screenshot, signed_in, wait_idle
+from tests.conftest import DEMO_TODAY
 
 pytestmark = pytest.mark.browser
 
@@ -86,7 +87,7 @@ def test_auditor_enters_and_submits_a_red_neglect_audit_and_the_manager_sees_the
     choose(page, "Theme", "Negl")
     # The date field is day / month / year segments: type the digits into the first one.
     page.get_by_role("group", name="Date of the work audited", exact=True).get_by_role("spinbutton").first.click()
-    page.keyboard.type((date.today() - timedelta(days=5)).strftime("%d%m%Y"))
+    page.keyboard.type((DEMO_TODAY - timedelta(days=5)).strftime("%d%m%Y"))  # the server's today, not the machine's
     page.keyboard.press("Tab")
     wait_idle(page)
 

@@ -1,8 +1,6 @@
 """Hostile input in free text is shown as text: no markup runs, in the real browser."""
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlmodel import Session, select
 
@@ -12,6 +10,7 @@ from db.audits.saving import submit
 from db.engine import create_db_engine, write_session
 from db.models import Meeting, MeetingTeam, RiskIssue, User
 from tests.browser.conftest import open_app, signed_in
+from tests.conftest import DEMO_TODAY  # the app's today on the test server (AUDIT_TODAY), not the machine's
 from tests.writes import one_action
 
 pytestmark = pytest.mark.browser
@@ -28,20 +27,20 @@ def hostile_audit(server):
             version = next(t for t in theme_choices(session) if t.id == theme_id).template_version_id
             question_ids = [q.id for q in question_rules(session, version)]
         case = _new_case(scope, team_id, practitioner_id, engine)
-        form = _form(case, theme_id, question_ids, date.today(), 1)
+        form = _form(case, theme_id, question_ids, DEMO_TODAY, 1)
         form.overall_rationale = PAYLOAD
         form.lived_experience = form.lived_experience + " " + PAYLOAD
         form.actions[0].description = PAYLOAD
-        result = one_action(submit, form, scope=scope, today=date.today(), engine=engine)
+        result = one_action(submit, form, scope=scope, today=DEMO_TODAY, engine=engine)
         assert result.ok, result.message
         with write_session(engine) as session:
             auditor = session.exec(select(User).where(User.username == "auditor")).one()
-            meeting = Meeting(kind="mentoring", held_on=date.today(), notes=PAYLOAD, recorded_by_id=auditor.id)
+            meeting = Meeting(kind="mentoring", held_on=DEMO_TODAY, notes=PAYLOAD, recorded_by_id=auditor.id)
             session.add(meeting)
             session.flush()
             session.add(MeetingTeam(meeting_id=meeting.id, team_id=team_id))
-            session.add(RiskIssue(team_id=team_id, description=PAYLOAD, raised_on=date.today(),
-                                  raised_by_id=auditor.id, review_on=date.today()))
+            session.add(RiskIssue(team_id=team_id, description=PAYLOAD, raised_on=DEMO_TODAY,
+                                  raised_by_id=auditor.id, review_on=DEMO_TODAY))
         return result.audit_id
     finally:
         engine.dispose()

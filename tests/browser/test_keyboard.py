@@ -8,6 +8,7 @@ holds while the form is reorganised. If a control cannot be reached by Tab, the 
 from __future__ import annotations
 
 import warnings
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -16,6 +17,7 @@ from sqlmodel import Session, select
 from db.engine import create_db_engine
 from db.models import Audit, Moderation, RemedialAction, User
 from tests.browser.conftest import screenshot, signed_in, wait_for_rerun, wait_idle
+from tests.conftest import DEMO_TODAY
 
 pytestmark = pytest.mark.browser
 
@@ -105,7 +107,7 @@ def test_an_auditor_completes_and_submits_an_audit_with_the_keyboard_alone(page,
     choose(page, "Theme", "Negl")
     # The date is day / month / year segments: typing the digits moves from one to the next.
     tab_to(page, "spinbutton", "day, Date of the work audited")
-    page.keyboard.type("20112026")
+    page.keyboard.type((DEMO_TODAY - timedelta(days=6)).strftime("%d%m%Y"))  # 20 Nov 2026 on the reference day
     page.keyboard.press("Tab")
     wait_idle(page)
 

@@ -7,10 +7,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import open_tab, screenshot, signed_in, wait_for_rerun, wait_idle
+from tests.conftest import THIS_MONDAY
 
 pytestmark = pytest.mark.browser
 
-DEMO_WEEK = "Week of 23 Nov 2026"  # the demo's week 12 (tests seed it as of 26 Nov 2026)
+# The demo's week 12, the week of the suite's today: "Week of 23 Nov 2026" on the reference day.
+DEMO_WEEK = f"Week of {THIS_MONDAY.day} {THIS_MONDAY:%b %Y}"
 
 
 def _checkbox_names(page) -> list[str]:
