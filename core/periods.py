@@ -213,8 +213,8 @@ def agreeing(number: int, one: str, many: str) -> str:
 
 
 def counted(number: int, noun: str, plural: str | None = None) -> str:
-    """A count with its noun: '1 audit', '2 audits' ('1 safeguarding concern', '3 analyses')."""
-    return f"{number} {agreeing(number, noun, plural or noun + 's')}"
+    """A count with its noun: '1 audit', '2 audits', '3,698 records' ('1 safeguarding concern', '3 analyses')."""
+    return f"{number:,} {agreeing(number, noun, plural or noun + 's')}"
 
 
 def percent(value: float | None) -> str:

@@ -166,6 +166,7 @@ def test_a_count_of_one_is_singular():
     assert counted(2, "safeguarding concern") == "2 safeguarding concerns"
     assert counted(1, "analysis", "analyses") == "1 analysis"
     assert counted(3, "analysis", "analyses") == "3 analyses"
+    assert counted(3698, "reflective feedback record") == "3,698 reflective feedback records"  # as a board reads it
     assert [agreeing(n, "is", "are") for n in (0, 1, 2)] == ["are", "is", "are"]
 
 
