@@ -163,7 +163,6 @@ def time_exports(engine, repeat: int) -> dict:
     from db.queries import actions as action_queries
     from db.users import load_signed_in
     from ui import actions as ui_actions
-    from ui.moderation import grade_text
 
     today = clock.today()
     with Session(engine) as session:
@@ -175,9 +174,7 @@ def time_exports(engine, repeat: int) -> dict:
     def feedback(fmt: str) -> tuple[bytes, int]:
         with Session(engine) as session:
             log = feedback_log(session, auditor)
-        values = [[r.completed_on, r.case_reference, r.team, r.theme, r.first_auditor, r.moderator,
-                   grade_text(r.first_overall), grade_text(r.agreed_overall), r.questions_changed, r.feedback,
-                   r.acknowledged_by or "", r.acknowledged_on] for r in log]
+        values = [r.cells() for r in log]
         sheet = (FeedbackRow.COLUMNS, values)
         return (to_xlsx({"Moderation feedback": sheet}) if fmt == "xlsx" else to_csv(*sheet)), len(values)
 

@@ -302,7 +302,7 @@ def feedback_log_tab(user, scope: Scope, options: FilterOptions) -> None:
         st.caption(f"{counted(total, 'reflective feedback record')}, newest first.")
     if log:
         st.dataframe(
-            pd.DataFrame(feedback_values(log), columns=FeedbackRow.COLUMNS), hide_index=True, width="stretch",
+            pd.DataFrame([r.cells() for r in log], columns=FeedbackRow.COLUMNS), hide_index=True, width="stretch",
             column_order=["Completed", "Case", "Team", "First auditor", "Feedback", "First overall grade",
                           "Agreed overall grade", "Questions changed", "Moderator", "Theme", "Acknowledged by",
                           "Acknowledged on"],
@@ -311,7 +311,7 @@ def feedback_log_tab(user, scope: Scope, options: FilterOptions) -> None:
 
         def everything() -> list[list]:
             """Every record the search matches, read when a download is clicked (not on every rerun)."""
-            return feedback_values(cached_feedback.uncached(scope, search, log_auditors, log_teams))
+            return [r.cells() for r in cached_feedback.uncached(scope, search, log_auditors, log_teams)]
 
         @refusable
         def log_export(kind: str) -> None:
@@ -332,15 +332,6 @@ def feedback_log_tab(user, scope: Scope, options: FilterOptions) -> None:
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click=log_export,
                 args=("xlsx",), icon=":material/download:",
             )
-
-
-def feedback_values(log: list[FeedbackRow]) -> list[list]:
-    """The log's rows as the table and the downloads show them (grades in words)."""
-    return [
-        [r.completed_on, r.case_reference, r.team, r.theme, r.first_auditor, r.moderator, grade_text(r.first_overall),
-         grade_text(r.agreed_overall), r.questions_changed, r.feedback, r.acknowledged_by or "", r.acknowledged_on]
-        for r in log
-    ]
 
 
 # ------------------------------------------------------------------ the feedback on my audits tab

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from core.agreement import GRADES, GradeCounts, Matrix, RatedPair
 from core.authz import Role, Scope
+from core.grades import grade_text
 from db.models import (
     Answer, Audit, Case, Moderation, ModerationAnswer, ModerationGradePair, Question, Team, TemplateVersion, Theme, User,
 )
@@ -24,7 +25,7 @@ from db.moderation.common import (
     moderation_joins,
     start_of,
 )
-from db.queries.common import in_scope
+from db.queries.common import grouped_rows, in_scope
 from db.queries.progress_sources import as_date
 
 
@@ -164,16 +165,15 @@ def _grouped_from_rollup(session: Session, scope: Scope, filters: StatsFilter) -
     cells = [func.coalesce(func.sum(case(((pair.first_grade == first) & (pair.second_grade == second), pair.answers),
                                          else_=0)), 0)
              for first in GRADES for second in GRADES]
-    # Executed on the connection, the day as text: the ORM's row and date processing cost more than
-    # the query itself on thousands of rows.
-    rows = session.connection().execute(_completed(
+    # The day as text: the ORM's date processing cost more than the query itself on thousands of rows.
+    rows = grouped_rows(session, _completed(
         select(Audit.auditor_id, Audit.team_id, type_coerce(day, String), func.count(distinct(Moderation.id)), *cells)
         .select_from(pair)
         .join(Moderation, col(Moderation.id) == col(pair.moderation_id))
         .join(Audit, col(Audit.id) == col(Moderation.audit_id))
         .where(col(pair.blind) == (filters.against == "blind")),
         scope, filters,
-    ).group_by(Audit.auditor_id, Audit.team_id, day)).all()
+    ).group_by(Audit.auditor_id, Audit.team_id, day))
     groups: Groups = {}
     for row in rows:  # the auditor, the team, the day, the audits, then the 16 cells: four rows of four
         auditor_id, team_id, on, n = row[:4]
@@ -186,12 +186,13 @@ def _grouped_from_grades(session: Session, scope: Scope, filters: StatsFilter) -
     themselves, by grade pair, and added up here."""
     first, second = _grades(filters)
     graded = (first.between(min(GRADES), max(GRADES)), second.between(min(GRADES), max(GRADES)))
-    rows = session.connection().execute(
+    rows = grouped_rows(
+        session,
         _pairs(select(Moderation.id, func.min(Audit.auditor_id), func.min(Audit.team_id),
                       type_coerce(func.min(as_date(Moderation.completed_at)), String), first, second, func.count()),
                scope, filters, named=False)
-        .where(*graded).group_by(Moderation.id, first, second)
-    ).all()
+        .where(*graded).group_by(Moderation.id, first, second),
+    )
     cells: dict[tuple, tuple[list[list[int]], set[int]]] = {}
     for moderation_id, auditor_id, team_id, day, a, b, n in rows:
         key = (auditor_id, team_id, _as_date(day))
@@ -250,6 +251,12 @@ class FeedbackRow:
 
     COLUMNS = ("Completed", "Case", "Team", "Theme", "First auditor", "Moderator", "First overall grade",
                "Agreed overall grade", "Questions changed", "Feedback", "Acknowledged by", "Acknowledged on")
+
+    def cells(self) -> list:
+        """The row under ``COLUMNS``, as the log's table and its downloads show it (grades in words)."""
+        return [self.completed_on, self.case_reference, self.team, self.theme, self.first_auditor, self.moderator,
+                grade_text(self.first_overall), grade_text(self.agreed_overall), self.questions_changed,
+                self.feedback, self.acknowledged_by or "", self.acknowledged_on]
 
 
 def feedback_log(

@@ -20,7 +20,7 @@ from core.actions import OUTSTANDING, ActionStatus, completion_in_time, overdue_
 from core.action_views import ActionCharts, ActionCounts, ActionView, TeamRate, sort_key, weekly_activity
 from core.authz import Scope
 from db.models import Audit, Case, Event, Practitioner, RemedialAction, Team, Theme, User
-from db.queries.common import action_of_submitted_audit, in_scope, reported_overall
+from db.queries.common import action_of_submitted_audit, grouped_rows, in_scope, reported_overall
 
 OBJECT_TYPE = "remedial_action"
 NO_OWNER = 0  # the owner filter's value for actions nobody owns
@@ -385,9 +385,7 @@ def charts(session: Session, scope: Scope, today: date, filters: ActionFilters |
     ).group_by(Audit.team_id, RemedialAction.raised_on, RemedialAction.completed_on, RemedialAction.verified_on,
                RemedialAction.status, reported_overall)
     names = _team_names(session)
-    # Executed on the connection: the ORM's processing of each row cost more than the query on the
-    # thousands of groups of a large programme.
-    rows = [(names[team_id], *rest) for team_id, *rest in session.connection().execute(query).all()]
+    rows = [(names[team_id], *rest) for team_id, *rest in grouped_rows(session, query)]
     raised: dict[date, int] = {}
     completed: dict[date, int] = {}
     verified: dict[date, int] = {}

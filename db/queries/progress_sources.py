@@ -36,7 +36,7 @@ from core.progress import (
 )
 from db.models import Answer, AnswerDayCount, Audit, Meeting, MeetingTeam, Moderation, Question, RemedialAction, Theme
 from db.queries.common import (
-    action_of_submitted_audit, in_scope, rag_expression, reported_answer, reported_overall, submitted, total,
+    action_of_submitted_audit, grouped_rows, in_scope, rag_expression, reported_answer, reported_overall, submitted, total,
 )
 
 
@@ -194,7 +194,7 @@ def audits_by_day(session: Session, scope: Scope, span: Span, themes: dict[int, 
     rag: dict = defaultdict(_nested)  # period key -> theme -> letter -> n
     external: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # theme -> week -> n
     rag_weeks: dict = _nested()  # week -> letter -> n
-    for day, theme_id, kind, grade_letter, n in _rows(session, statement):
+    for day, theme_id, kind, grade_letter, n in grouped_rows(session, statement):
         theme = themes.get(theme_id, str(theme_id))
         for key in span.keys_of(day):
             kinds[key][theme][kind] += n
@@ -231,7 +231,7 @@ def audits_by_team(session: Session, scope: Scope, span: Span, teams: dict[int, 
         key, by_day.c.team_id, by_day.c.kind, letter)
     kinds: dict = defaultdict(_nested)
     rag: dict = defaultdict(_nested)
-    for period_key, team_id, kind, grade_letter, n in _rows(session, statement):
+    for period_key, team_id, kind, grade_letter, n in grouped_rows(session, statement):
         if period_key is None:
             continue
         team = teams.get(team_id, str(team_id))
@@ -250,7 +250,7 @@ def liveness_rows(session: Session, scope: Scope, span: Span):
         Audit.audit_date, Audit.work_date, Audit.kind)
     periods: dict = defaultdict(lambda: defaultdict(lambda: [0, 0, defaultdict(int)]))  # key -> kind -> [n, days, buckets]
     weeks: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
-    for audit_date, work_date, kind, n in _rows(session, statement):
+    for audit_date, work_date, kind, n in grouped_rows(session, statement):
         days = (_as_day(audit_date) - _as_day(work_date)).days
         for key in span.keys_of(audit_date):
             figures = periods[key][kind]
@@ -347,7 +347,7 @@ def agreements(session: Session, scope: Scope, span: Span, teams: dict[int, str]
     day = as_date(Moderation.completed_at)
     graded = col(Moderation.agreement_answers) > 0
     moderated_overall = col(Audit.moderated_overall_grade).is_not(None)
-    rows = _rows(session, _of_submitted_audits(
+    rows = grouped_rows(session, _of_submitted_audits(
         select(day, Audit.team_id,
                func.sum(case((graded, 1), else_=0)), func.sum(Moderation.agreement_answers),
                func.sum(Moderation.agreement_exact), func.sum(Moderation.agreement_within_one),
@@ -420,12 +420,6 @@ def _day_reader():
     return read
 
 
-def _rows(session: Session, statement) -> list:
-    """The rows of a grouped statement, read on the session's connection: the ORM's processing of
-    each row costs more than the grouping itself on thousands of groups."""
-    return session.connection().execute(statement).all()
-
-
 def action_rows(session: Session, scope: Scope, span: Span, teams: dict[int, str]):
     """Every remedial action of a submitted audit in scope, grouped by
     (team, raised, due, done, verified): a few thousand groups, from which each period's counts, the
@@ -441,7 +435,7 @@ def action_rows(session: Session, scope: Scope, span: Span, teams: dict[int, str
         RemedialAction.verified_on)
     day = _day_reader()
     return [(teams.get(team_id, str(team_id)), day(raised), day(due), day(done), day(verified), n)
-            for team_id, raised, due, done, verified, n in _rows(session, statement)]
+            for team_id, raised, due, done, verified, n in grouped_rows(session, statement)]
 
 
 def action_figures(rows, first: date, last: date, as_of: date):
