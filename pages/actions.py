@@ -8,10 +8,10 @@ import streamlit as st  # noqa: E402
 from core.actions import ActionStatus, this_week  # noqa: E402
 from core.workdays import ACTION_DUE_WORKING_DAYS  # noqa: E402
 from db.queries.actions import ActionFilters  # noqa: E402
-from ui.actions import load_headline, load_options, load_page  # noqa: E402
+from ui.actions import load_headline, load_options, load_page, page_offset  # noqa: E402
 from ui.flash import show_flash, stable_slot  # noqa: E402
 from ui.actions_bulk import bulk_tab  # noqa: E402
-from ui.actions_list import list_tab, page_offset  # noqa: E402
+from ui.actions_list import list_tab  # noqa: E402
 from ui.actions_reports import charts_tab, chase_tab, counts_tab  # noqa: E402
 from ui.widgets import today  # noqa: E402
 

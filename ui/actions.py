@@ -150,3 +150,36 @@ def load_one(scope: Scope, action_id: int, today: date) -> ActionView | None:
 def load_history(scope: Scope, action_id: int) -> list:
     with read_session() as session:
         return action_queries.history(session, scope, action_id)
+
+
+# ------------------------------------------------------------------ paging (the list, the bulk editor, the chase list)
+OFFSET = "actions_offset"
+
+
+def page_offset(filters, state: str = OFFSET) -> int:
+    """The first row of the page being read (kept in ``state``); back to the first page whenever the
+    filters (any comparable value) change."""
+    if st.session_state.get(f"{state}_filters") != filters:
+        st.session_state[f"{state}_filters"] = filters
+        st.session_state[state] = 0
+    return st.session_state.get(state, 0)
+
+
+def _move(offset: int, state: str) -> None:
+    st.session_state[state] = max(0, offset)
+
+
+def pager(page: ActionPage, key: str = "actions_pager", state: str = OFFSET) -> None:
+    """Where this page sits in the list, what is not shown, and the way to the other pages (``key``: the
+    buttons' key prefix; the list and the bulk editor, both drawn on every run, each have a pager;
+    ``state``: where the offset is kept, as for ``page_offset``)."""
+    if page.total <= page.limit:
+        return
+    pages = (page.total + page.limit - 1) // page.limit
+    current = page.offset // page.limit + 1
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button("Previous", key=f"{key}_previous", icon=":material/chevron_left:", disabled=current == 1,
+                  on_click=_move, args=(page.offset - page.limit, state))
+        st.markdown(f"Page {current:,} of {pages:,}")
+        st.button("Next", key=f"{key}_next", icon=":material/chevron_right:", disabled=current == pages,
+                  on_click=_move, args=(page.offset + page.limit, state))

@@ -14,9 +14,8 @@ from db import actions as db_actions
 from db.engine import write_session
 from db.queries.actions import ActionFilters, ActionPage
 from db.users import SignedInUser
-from ui.actions import FIELD_LABELS
+from ui.actions import FIELD_LABELS, pager
 from ui.flash import flash
-from ui.actions_list import pager
 from ui.text import plain
 
 BULK_SNAPSHOT = "actions_bulk_snapshot"

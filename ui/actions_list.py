@@ -1,4 +1,4 @@
-"""The tracker's list tab: one page of the filtered list, the pager, and one action with its forms and history."""
+"""The tracker's list tab: one page of the filtered list, its pager, and one action with its forms and history."""
 from __future__ import annotations
 
 import re
@@ -19,7 +19,7 @@ from db.queries.actions import ActionFilters, ActionPage
 from db.users import SignedInUser
 from ui.actions import (
     DUE_SOON_STYLE, OVERDUE_STYLE, VERIFIED_STYLE, XLSX, download, list_csv_file, list_xlsx_file, load_history,
-    load_one, show_problems, styled_by_row,
+    load_one, pager, show_problems, styled_by_row,
 )
 from ui.flash import flash
 from ui.text import plain
@@ -252,38 +252,6 @@ def show_history(scope: Scope, action_id: int) -> None:
 
 
 # ------------------------------------------------------------------ the tabs
-OFFSET = "actions_offset"
-
-
-def page_offset(filters, state: str = OFFSET) -> int:
-    """The first row of the page being read (kept in ``state``); back to the first page whenever the
-    filters (any comparable value) change."""
-    if st.session_state.get(f"{state}_filters") != filters:
-        st.session_state[f"{state}_filters"] = filters
-        st.session_state[state] = 0
-    return st.session_state.get(state, 0)
-
-
-def _move(offset: int, state: str) -> None:
-    st.session_state[state] = max(0, offset)
-
-
-def pager(page: ActionPage, key: str = "actions_pager", state: str = OFFSET) -> None:
-    """Where this page sits in the list, what is not shown, and the way to the other pages (``key``: the
-    buttons' key prefix; the list and the bulk editor, both drawn on every run, each have a pager;
-    ``state``: where the offset is kept, as for ``page_offset``)."""
-    if page.total <= page.limit:
-        return
-    pages = (page.total + page.limit - 1) // page.limit
-    current = page.offset // page.limit + 1
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.button("Previous", key=f"{key}_previous", icon=":material/chevron_left:", disabled=current == 1,
-                  on_click=_move, args=(page.offset - page.limit, state))
-        st.markdown(f"Page {current:,} of {pages:,}")
-        st.button("Next", key=f"{key}_next", icon=":material/chevron_right:", disabled=current == pages,
-                  on_click=_move, args=(page.offset + page.limit, state))
-
-
 def list_tab(user: SignedInUser, page: ActionPage, filters: ActionFilters, today: date) -> None:
     """One page of the filtered list (overdue first), counts of the rest, downloads, and one action to work on."""
     scope = user.scope

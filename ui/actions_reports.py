@@ -17,9 +17,8 @@ from db.queries.actions import ActionFilters, ActionPage
 from db.users import SignedInUser
 from ui.actions import (
     DUE_SOON_STYLE, OVERDUE_STYLE, XLSX, chase_csv_file, chase_xlsx_file, download, load_charts, load_chase,
-    load_chase_teams, load_counts, styled_by_row,
+    load_chase_teams, load_counts, page_offset, pager, styled_by_row,
 )
-from ui.actions_list import page_offset, pager
 from ui.cache import cached_query
 from ui.text import plain
 from ui.widgets import ReadyChart, chart_table, draw_ready_chart, ready
@@ -148,10 +147,7 @@ def chase_tab(user: SignedInUser, today: date) -> None:
                 f"**{plain(team.team)}** · none overdue")
     # A large team's list is read a page at a time (a county's busiest team had 2,900 overdue actions at
     # 1,000,000 audits); the downloads hold every row of every team.
-    offset = page_offset((team_id, include_week), state=CHASE_OFFSET)
-    offset = min(offset, max(0, len(rows) - 1) // CHASE_SHOWN * CHASE_SHOWN)
-    page = ActionPage(rows=rows[offset:offset + CHASE_SHOWN], total=len(rows), overdue=team.overdue, offset=offset,
-                      limit=CHASE_SHOWN)
+    page = ActionPage.of(rows, page_offset((team_id, include_week), state=CHASE_OFFSET), CHASE_SHOWN, team.overdue)
     if page.total > CHASE_SHOWN:
         st.caption(f"Rows {page.shown_from:,} to {page.shown_to:,} of {page.total:,}, grouped by owner. "
                    "The downloads hold every row.")

@@ -59,6 +59,17 @@ class ActionPage:
     def shown_to(self) -> int:
         return self.offset + len(self.rows)
 
+    @classmethod
+    def of(cls, rows: list[ActionView], offset: int, limit: int, overdue: int) -> ActionPage:
+        """The page of ``rows`` (a list already read, such as one team's chase list) holding ``offset``."""
+        offset = page_start(offset, len(rows), limit)
+        return cls(rows=rows[offset:offset + limit], total=len(rows), overdue=overdue, offset=offset, limit=limit)
+
+
+def page_start(offset: int, total: int, limit: int) -> int:
+    """The first row of the page holding ``offset``: a page past the end of the list is its last page."""
+    return max(0, min(offset, max(0, total - 1) // max(1, limit) * limit))
+
 
 @dataclass(frozen=True)
 class FilterOptions:
@@ -220,7 +231,7 @@ def page_of_actions(session: Session, scope: Scope, filters: ActionFilters, toda
     """
     refuse_aggregates_only(scope)
     total, overdue_total = counts if counts is not None else count_actions(session, scope, filters, today)
-    offset = max(0, min(offset, max(0, total - 1) // max(1, limit) * limit))
+    offset = page_start(offset, total, limit)
     ids = list(session.exec(_ordered(
         _filtered(select(RemedialAction.id).join(Audit, action_of_submitted_audit), scope, filters, today), today,
     ).offset(offset).limit(limit)))
