@@ -40,6 +40,7 @@ from core.grades import Grade, Rag
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 UK_DATE = "%d/%m/%Y"
 UK_DATETIME = "%d/%m/%Y %H:%M"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # what to_xlsx writes
 MAX_CELL_TEXT = 32_767  # Excel's limit for one cell
 MAX_WIDTH = 60
 MIN_WIDTH = 8

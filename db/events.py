@@ -17,7 +17,7 @@ from db.models import Event
 # are in the trail (every view and export is attributable) but change no data the
 # dashboards show, so they leave the data version (ui.cache) alone.
 READ_ACTIONS: frozenset[str] = frozenset({
-    "audit.view", "export", "event_log.export", "moderation.feedback_exported",
+    "audit.view", "export", "export.refused", "event_log.export", "moderation.feedback_exported",
     "board_report.prepared", "board_report.downloaded",
     "login.success", "login.failure", "logout", "page.refused",
 })

@@ -16,6 +16,7 @@ from db.event_log import (  # noqa: E402
     search_events,
 )
 from core.event_diff import describe_changes  # noqa: E402
+from core.exports import XLSX_MIME  # noqa: E402
 from core.periods import agreeing, counted  # noqa: E402
 from db.engine import write_session  # noqa: E402
 from ui.admin import table  # noqa: E402
@@ -73,6 +74,6 @@ for column, fmt, label in ((left, "csv", "Prepare CSV"), (right, "xlsx", "Prepar
 prepared = st.session_state.get(EXPORT)
 if prepared and prepared[2] == filters:
     fmt, data, _ = prepared
-    mime = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    mime = "text/csv" if fmt == "csv" else XLSX_MIME
     st.download_button(f"Download the event log ({fmt.upper()})", data, file_name=f"event-log-{today():%Y-%m-%d}.{fmt}",
                        mime=mime, on_click="ignore", type="primary", icon=":material/download:")

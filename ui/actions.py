@@ -15,12 +15,11 @@ import streamlit as st
 
 from core.action_views import ActionCharts, ActionCounts, ActionView, actions_csv, actions_xlsx, chase_csv, chase_xlsx
 from core.authz import Scope
-from db.engine import read_session, write_session
-from db.events import record
+from db.engine import read_session
 from db.queries import actions as action_queries
 from db.queries.actions import ActionFilters, ActionPage, FilterOptions
 from ui.cache import cached_query
-from ui.errors import refusable
+from ui.guard import export_button
 from ui.text import plain
 
 
@@ -49,22 +48,11 @@ def show_problems(problems: dict[str, list[str]]) -> None:
             st.error(plain(f"{label}: {message}" if field_name != "row" else message))
 
 
-@refusable
-def log_export(username: str, file_name: str, rows: int) -> None:
-    """on_click of a download: every export is attributable to a person."""
-    with write_session() as session:
-        record(session, username, "export", "remedial_action", "", after={"file": file_name, "rows": rows})
-
-
 def download(label: str, data: Callable[[], bytes], file_name: str, mime: str, username: str, rows: int,
              key: str) -> None:
-    st.download_button(
-        label, data=data, file_name=file_name, mime=mime, key=key, icon=":material/download:",
-        on_click=log_export, args=(username, file_name, rows),
-    )
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    """A tracker download, built when clicked and logged then (``ui.guard.export_button``)."""
+    export_button(label, data, file_name=file_name, mime=mime, username=username, object_type="remedial_action",
+                  after={"rows": rows}, key=key)
 
 
 # ------------------------------------------------------------------ cached reads

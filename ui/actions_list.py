@@ -12,13 +12,14 @@ from streamlit.errors import StreamlitAPIException
 from core.actions import OUTSTANDING, ActionStatus, Transition, available_transitions, urgency
 from core.action_views import ActionView
 from core.authz import Scope, may_open, page
+from core.exports import XLSX_MIME
 from db import actions as db_actions
 from db.actions import ActionConflict, ActionError
 from db.engine import write_session
 from db.queries.actions import ActionFilters, ActionPage
 from db.users import SignedInUser
 from ui.actions import (
-    DUE_SOON_STYLE, OVERDUE_STYLE, VERIFIED_STYLE, XLSX, download, list_csv_file, list_xlsx_file, load_history,
+    DUE_SOON_STYLE, OVERDUE_STYLE, VERIFIED_STYLE, download, list_csv_file, list_xlsx_file, load_history,
     load_one, pager, show_problems, styled_by_row,
 )
 from ui.flash import flash
@@ -269,7 +270,7 @@ def list_tab(user: SignedInUser, page: ActionPage, filters: ActionFilters, today
             download("Download list (CSV)", lambda: list_csv_file(scope, filters, today),
                      f"remedial-actions-{today}.csv", "text/csv", user.username, page.total, "actions_list_download_csv")
             download("Download list (Excel)", lambda: list_xlsx_file(scope, filters, today),
-                     f"remedial-actions-{today}.xlsx", XLSX, user.username, page.total, "actions_list_download_xlsx")
+                     f"remedial-actions-{today}.xlsx", XLSX_MIME, user.username, page.total, "actions_list_download_xlsx")
         st.caption("Click a row to open its action. The downloads hold every action the filters match.")
         show_actions_table(page.rows, today, with_audit_links=audit_url_allowed(user), key="actions_list_table")
         pager(page)

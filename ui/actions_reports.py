@@ -11,12 +11,13 @@ from core.actions import this_week, urgency
 from core.action_views import ActionCharts, ActionCounts, ActionView
 from core.authz import Scope
 from core.chart_channels import layer_of, tooltips
+from core.exports import XLSX_MIME
 from core.grades import RAG_COLOURS, Rag
 from core.workdays import ACTION_DUE_WORKING_DAYS
 from db.queries.actions import ActionFilters, ActionPage
 from db.users import SignedInUser
 from ui.actions import (
-    DUE_SOON_STYLE, OVERDUE_STYLE, XLSX, chase_csv_file, chase_xlsx_file, download, load_charts, load_chase,
+    DUE_SOON_STYLE, OVERDUE_STYLE, chase_csv_file, chase_xlsx_file, download, load_charts, load_chase,
     load_chase_teams, load_counts, page_offset, pager, styled_by_row,
 )
 from ui.cache import cached_query
@@ -131,7 +132,7 @@ def chase_tab(user: SignedInUser, today: date) -> None:
         download("Download chase list (CSV)", lambda: chase_csv_file(scope, today, include_week),
                  f"chase-list-{today}.csv", "text/csv", user.username, late + soon, "actions_chase_download_csv")
         download("Download chase list (Excel)", lambda: chase_xlsx_file(scope, today, include_week),
-                 f"chase-list-{today}.xlsx", XLSX, user.username, late + soon, "actions_chase_download_xlsx")
+                 f"chase-list-{today}.xlsx", XLSX_MIME, user.username, late + soon, "actions_chase_download_xlsx")
     by_id = {t.team_id: t for t in teams}
     team_id = st.selectbox(
         "Team", options=list(by_id), key="actions_chase_team",

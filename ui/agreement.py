@@ -14,11 +14,10 @@ import streamlit as st
 from core.agreement import SMALL_N, AgreementFigures, AgreementStats, TimeBucket, agreement_figures, kappa_note
 from core.authz import Scope
 from core.chart_channels import layer_of, tooltips
-from core.exports import to_csv, to_xlsx
+from core.exports import XLSX_MIME, to_csv, to_xlsx
 from core.grades import GRADE_LABELS, OVERALL_GRADES, RAG_COLOURS, Grade, Rag, grade_text, ink_on, mix
 from core.periods import counted
 from db.engine import read_session, write_session
-from db.events import record
 from db.moderation.common import ModerationError
 from db.moderation.grading import Comparison, acknowledge, load_comparisons, may_acknowledge
 from db.moderation.queue import FilterOptions, filter_options
@@ -26,7 +25,7 @@ from db.moderation.stats import (FeedbackRow, StatsFilter, agreement_counts, fee
                                  question_options)
 from db.queries.common import current_programme
 from ui.cache import cached_query
-from ui.errors import refusable
+from ui.guard import export_button
 from ui.moderation import audit_filters
 from ui.text import plain
 from ui.widgets import ReadyChart, chart_table, draw_ready_chart, rag_badge, ready
@@ -313,25 +312,17 @@ def feedback_log_tab(user, scope: Scope, options: FilterOptions) -> None:
             """Every record the search matches, read when a download is clicked (not on every rerun)."""
             return [r.cells() for r in cached_feedback.uncached(scope, search, log_auditors, log_teams)]
 
-        @refusable
-        def log_export(kind: str) -> None:
-            with write_session() as w:
-                record(w, user.username, "moderation.feedback_exported", "moderation_feedback", kind,
-                       after={"rows": total, "search": search, "auditors": list(log_auditors),
-                              "teams": list(log_teams)})
-
         # Side by side at their own width, as the tracker's: a sixth of the page each cut
-        # "Download Excel" short at 1366 px. Files are built when clicked (a callable), not on every rerun.
+        # "Download Excel" short at 1366 px. Files are built when clicked, and logged then (ui.guard).
+        logged = {"username": user.username, "action": "moderation.feedback_exported",
+                  "object_type": "moderation_feedback",
+                  "after": {"rows": total, "search": search, "auditors": list(log_auditors), "teams": list(log_teams)}}
         with st.container(horizontal=True):
-            st.download_button("Download CSV", lambda: to_csv(FeedbackRow.COLUMNS, everything()),
-                               "moderation-feedback.csv", "text/csv", on_click=log_export, args=("csv",),
-                               icon=":material/download:")
-            st.download_button(
-                "Download Excel", lambda: to_xlsx({"Moderation feedback": (FeedbackRow.COLUMNS, everything())}),
-                "moderation-feedback.xlsx",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click=log_export,
-                args=("xlsx",), icon=":material/download:",
-            )
+            export_button("Download CSV", lambda: to_csv(FeedbackRow.COLUMNS, everything()),
+                          file_name="moderation-feedback.csv", mime="text/csv", object_id="csv", **logged)
+            export_button("Download Excel",
+                          lambda: to_xlsx({"Moderation feedback": (FeedbackRow.COLUMNS, everything())}),
+                          file_name="moderation-feedback.xlsx", mime=XLSX_MIME, object_id="xlsx", **logged)
 
 
 # ------------------------------------------------------------------ the feedback on my audits tab

@@ -17,6 +17,9 @@ page shows it (``ui.errors``) and nothing typed is lost.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
@@ -24,6 +27,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 from core.authz import may_open, page
 from db.engine import WriteRefused, read_session, set_write_check, write_session
 from db.events import record
+from db.models import utcnow
 from db.users import SignedInUser, load_signed_in
 from ui import oidc
 from ui.auth import current_user, ready_settings, session_problem
@@ -121,3 +125,64 @@ def check_write() -> None:
 
 
 set_write_check(check_write)
+
+
+# ------------------------------------------------------------------ downloads built when clicked
+class ExportRefused(Exception):
+    """A file built on click that this person may no longer take; the reason is in the event log."""
+
+
+def export_button(label: str, build: Callable[[], bytes], *, file_name: str, mime: str, username: str,
+                  object_type: str, action: str = "export", object_id: str = "", after: dict | None = None,
+                  key: str | None = None) -> None:
+    """A download whose file is built when it is clicked, and the export logged then, by whom.
+
+    The click does not rerun the page (``on_click="ignore"``). Streamlit (1.67) gives a file built
+    on click a new name on every run, and forgets the last run's names when the next run ends; the
+    browser sends a click's rerun *before* it asks for the file, so on a busy server the rerun could
+    end first and the download fail ("Failed to generate file for download": a CI journey's chase
+    list did, once in many runs). Without the rerun there is nothing to race.
+
+    The file is built on a server thread outside any run, where the write check (``check_write``)
+    has no session to read. So the file is refused (``ExportRefused``, logged as
+    ``export.refused``) unless the account is still active, has not been signed out everywhere
+    since the page was drawn, is not idle, and its roles and teams still cover what the page was
+    drawn with: the rules ``check_write`` applies to a write."""
+    page_key = st.session_state.get(PAGE_KEY)
+    grants = st.session_state.get(GRANTS) or (frozenset(), frozenset())
+    drawn_at = utcnow()
+    idle_minutes = ready_settings().idle_timeout_minutes
+
+    def built() -> bytes:
+        check_export(username, page_key, grants, drawn_at, idle_minutes, file_name)
+        data = build()
+        with write_session() as session:
+            record(session, username, action, object_type, object_id, after={"file": file_name, **(after or {})})
+        return data
+
+    st.download_button(label, built, file_name=file_name, mime=mime, key=key, on_click="ignore",
+                       icon=":material/download:")
+
+
+def check_export(username: str, page_key: str | None, grants: tuple[frozenset, frozenset], drawn_at: datetime,
+                 idle_minutes: int, file_name: str, now: datetime | None = None) -> None:
+    """Refuse (``ExportRefused``) a file built on click for a page drawn at ``drawn_at`` with
+    ``grants`` (roles, managed teams), unless the person may still take it (``export_button``)."""
+    with read_session() as session:
+        user = load_signed_in(session, username)
+    now = now or utcnow()
+    roles, teams = grants
+    if user is None:
+        problem = "the account is no longer active"
+    elif user.sessions_valid_after is not None and user.sessions_valid_after > drawn_at:
+        problem = "the account was signed out everywhere since the page was drawn"
+    elif now - max(drawn_at, user.last_active_at or drawn_at) > timedelta(minutes=idle_minutes):
+        problem = f"no activity for more than {idle_minutes} minutes"
+    elif not (page_key and may_open(user.roles, page_key) and roles <= user.roles and teams <= user.managed_team_ids):
+        problem = "the roles or teams changed since the page was drawn"
+    else:
+        problem = None
+    if problem:
+        with write_session(checked=False) as session:
+            record(session, username, "export.refused", "export", file_name, after={"reason": problem})
+        raise ExportRefused(problem)

@@ -20,6 +20,7 @@ import streamlit as st
 from core.authz import Scope
 from core.board_report import build_board_report
 from core.board_report_tables import ReportTable
+from core.exports import XLSX_MIME
 from core.periods import Period, custom_period, default_period, parse_period, period_options
 from core.progress import ProgressReport, report_audience
 from core.progress_charts import CHARTS, progress_charts
@@ -282,7 +283,7 @@ def board_report_section(report: ProgressReport, username: str) -> None:
                         kwargs={"format": "pdf"})
     excel.download_button(
         "Download Excel", files.xlsx, file_name=f"{files.file_stem}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/table_view:",
+        mime=XLSX_MIME, icon=":material/table_view:",
         key="progress_download_xlsx", width="stretch", on_click=refusable(_log_report),
         args=(username, DOWNLOADED, report.period, report.scope_label), kwargs={"format": "xlsx"},
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import altair as alt
@@ -11,6 +12,7 @@ import pytest
 import streamlit as st
 from altair.utils import schemapi
 from streamlit.components.v2 import manifest_scanner
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, app_test
 
@@ -86,6 +88,15 @@ def app_db(sqlite_demo_url, monkeypatch):
             return _infer(column, *args, **kwargs)
 
         monkeypatch.setattr(altair_core, name, noted_type)
+    register = MediaFileManager.add_deferred
+
+    def registered(self, data_callable, *args, **kwargs):
+        file_id = register(self, data_callable, *args, **kwargs)
+        _BUILT_ON_CLICK[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", registered)
+    _BUILT_ON_CLICK.clear()
     st.cache_data.clear()
     st.cache_resource.clear()
     forget_prepared()
@@ -100,6 +111,18 @@ def app_db(sqlite_demo_url, monkeypatch):
     st.cache_resource.clear()
     forget_prepared()
     dispose_engines()
+
+
+_BUILT_ON_CLICK: dict[str, Callable] = {}  # what each download built when clicked would run (app_db)
+
+
+def download_file(at: AppTest, label: str) -> bytes:
+    """The file behind a download built when clicked (``ui.guard.export_button``), as the browser
+    gets it: the callable the button's last run registered, run as Streamlit's server runs it on a
+    click, on its own and outside any run of the page (a refusal raises ``ExportRefused``)."""
+    [button] = [b for b in at.get("download_button") if b.proto.label == label]
+    assert button.proto.ignore_rerun, "a click on a download built when clicked must not rerun the page"
+    return _BUILT_ON_CLICK[button.proto.deferred_file_id]()
 
 
 def page_test(path: str, username: str | None = None, *, timeout: float = 60, **state) -> AppTest:

@@ -1,6 +1,8 @@
 """AppTest: the remedial-action tracker under each role: the list, filters, transitions, bulk editor, role limits."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import timedelta
 
@@ -9,7 +11,7 @@ from sqlmodel import select
 
 from db.engine import get_engine, read_session
 from db.models import Audit, Case, Event, RemedialAction, Team
-from tests.app.conftest import page_test, texts
+from tests.app.conftest import download_file, page_test, texts
 from tests.conftest import DEMO_TODAY, REFERENCE_DAY, THIS_MONDAY, due_date_the_rules_accept
 
 PAGE = "pages/actions.py"
@@ -417,6 +419,21 @@ def test_a_large_teams_chase_list_is_read_a_page_at_a_time(monkeypatch):
 def test_list_downloads_are_offered():
     at = run("support")
     assert [b.label for b in at.get("download_button")] == ["Download list (CSV)", "Download list (Excel)"]
+
+
+def test_a_download_holds_every_listed_action_and_is_logged_when_built(app_db):
+    at = run("support")
+    total = listed(at)
+    assert total > 50  # more than the page shows
+    with read_session(get_engine(app_db)) as session:
+        before = len(session.exec(select(Event).where(Event.action == "export")).all())
+    header, *rows = csv.reader(io.StringIO(download_file(at, "Download list (CSV)").decode("utf-8-sig")))
+    assert len(rows) == total and "Action no." in header
+    with read_session(get_engine(app_db)) as session:
+        exports = session.exec(select(Event).where(Event.action == "export")).all()
+    assert len(exports) == before + 1
+    assert exports[-1].username == "support" and exports[-1].after == {
+        "file": f"remedial-actions-{DEMO_TODAY}.csv", "rows": total}
 
 
 # ------------------------------------------------------------------ paged on the server, charts follow the filters

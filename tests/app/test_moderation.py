@@ -3,18 +3,22 @@ everything the page sends, the comparison, agreed grades, samples, statistics, t
 feedback log and acknowledgement, under every role."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
+from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from db.moderation import grading as mg
 from db.moderation import queue as mq
 from db.moderation import stats as ms
 from db.engine import get_engine
-from db.models import Answer, Audit, Event, Moderation
+from db.models import Answer, Audit, Event, Moderation, User, UserRole
 from db.users import load_signed_in
-from tests.app.conftest import page_test, texts
+from tests.app.conftest import download_file, page_test, texts
+from ui.guard import ExportRefused
 from tests.conftest import DEMO_TODAY
 
 MODERATION = "pages/moderation.py"
@@ -348,6 +352,11 @@ def test_agreement_page_refuses_other_roles(username):
 
 
 # ------------------------------------------------------------------ the feedback log
+def exported_events(app_db, action="moderation.feedback_exported"):
+    with Session(get_engine(app_db)) as s:
+        return s.exec(select(Event).where(Event.action == action)).all()
+
+
 def test_feedback_log_search_and_export(app_db):
     at = open_page("auditor", path=AGREEMENT, tab="Feedback log")
     log = frame_with(at, "Feedback")
@@ -358,10 +367,12 @@ def test_feedback_log_search_and_export(app_db):
     assert "reflective feedback records" in texts(at)
     labels = [b.label for b in at.download_button]
     assert labels == ["Download CSV", "Download Excel"]
-    at.download_button[0].click().run()
-    with Session(get_engine(app_db)) as s:
-        exported = s.exec(select(Event).where(Event.action == "moderation.feedback_exported")).all()
-    assert len(exported) == 1 and exported[0].username == "auditor" and exported[0].after["search"] == "doyle"
+    assert exported_events(app_db) == []  # drawing the buttons builds and logs nothing
+    header, *rows = csv.reader(io.StringIO(download_file(at, "Download CSV").decode("utf-8-sig")))
+    assert len(rows) == len(log) and {row[header.index("First auditor")] for row in rows} == {"Mark Doyle"}
+    [exported] = exported_events(app_db)
+    assert exported.username == "auditor" and exported.after["search"] == "doyle"
+    assert exported.object_id == "csv" and exported.after["file"] == "moderation-feedback.csv"
 
 
 def test_feedback_log_shows_the_newest_and_downloads_every_record(app_db, monkeypatch):
@@ -376,10 +387,40 @@ def test_feedback_log_shows_the_newest_and_downloads_every_record(app_db, monkey
     dates = list(log["Completed"])
     assert dates == sorted(dates, reverse=True)
     assert "33 reflective feedback records match; the newest 10 are shown." in texts(at)
-    at.download_button[0].click().run()
+    workbook = load_workbook(io.BytesIO(download_file(at, "Download Excel")))
+    assert workbook.sheetnames == ["Moderation feedback"]
+    assert workbook["Moderation feedback"].max_row == 1 + 33
+    [exported] = exported_events(app_db)
+    assert exported.after["rows"] == 33 and exported.object_id == "xlsx"
+
+
+def test_a_download_is_refused_to_an_account_deactivated_since_the_page_was_drawn(app_db):
+    """The file is built when clicked, on a server thread outside the page's run: it is refused, and
+    the refusal logged, if the account was deactivated after the page was drawn."""
+    at = open_page("auditor", path=AGREEMENT, tab="Feedback log")
     with Session(get_engine(app_db)) as s:
-        exported = s.exec(select(Event).where(Event.action == "moderation.feedback_exported")).one()
-    assert exported.after["rows"] == 33
+        user = s.exec(select(User).where(User.username == "auditor")).one()
+        user.active = False
+        s.add(user)
+        s.commit()
+    with pytest.raises(ExportRefused, match="no longer active"):
+        download_file(at, "Download CSV")
+    assert exported_events(app_db) == []
+    [refused] = exported_events(app_db, "export.refused")
+    assert refused.username == "auditor" and refused.object_id == "moderation-feedback.csv"
+
+
+def test_a_download_is_refused_once_the_role_that_drew_the_page_is_taken_away(app_db):
+    at = open_page("auditor", path=AGREEMENT, tab="Feedback log")
+    with Session(get_engine(app_db)) as s:
+        user = s.exec(select(User).where(User.username == "auditor")).one()
+        for role in s.exec(select(UserRole).where(UserRole.user_id == user.id)).all():
+            s.delete(role)
+        s.add(UserRole(user_id=user.id, role="support"))  # support may not open Moderation agreement
+        s.commit()
+    with pytest.raises(ExportRefused, match="roles or teams changed"):
+        download_file(at, "Download Excel")
+    assert exported_events(app_db) == [] and len(exported_events(app_db, "export.refused")) == 1
 
 
 def test_manager_log_is_limited_to_their_teams(app_db):

@@ -78,7 +78,7 @@ def test_support_marks_done_auditor_verifies_and_the_counts_change(page, server,
                for r in rows)
     assert [(r[0], r[1]) for r in rows] == sorted((r[0], r[1]) for r in rows)
     wait_idle(page)
-    # The export is attributable: the download's rerun logged who took which file.
+    # The export is attributable: building the file logged who took which file.
     with read_session(get_engine(server.database_url)) as session:
         exports = session.exec(select(Event).where(Event.action == "export", Event.username == "support")).all()
     assert any(e.after["file"].startswith("chase-list-") and e.after["rows"] == overdue - 1 for e in exports)

@@ -26,7 +26,7 @@ EVENTS_WRITTEN_BY_SAVES = [
     "team.deactivate", "practitioner.create", "practitioner.rename", "practitioner.activate",
     "practitioner.deactivate", "practitioner.move", "case.import", "template.load", "demo.seed",
 ]
-READS = ["audit.view", "export", "event_log.export", "moderation.feedback_exported", "board_report.prepared",
+READS = ["audit.view", "export", "export.refused", "event_log.export", "moderation.feedback_exported", "board_report.prepared",
          "board_report.downloaded", "login.success", "login.failure", "logout", "page.refused"]
 
 
