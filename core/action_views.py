@@ -5,7 +5,7 @@ The rules themselves (lifecycle, validation, overdue) are in ``core.actions``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -160,6 +160,26 @@ def action_rows(views: Iterable[ActionView]) -> Iterator[list]:
 
 def count_rows(counts: Iterable[ActionCounts]) -> list[list]:
     return [[c.label, c.open, c.overdue, c.done, c.verified, c.total] for c in counts]
+
+
+def group_page_starts(groups: Sequence[Hashable], limit: int) -> list[int]:
+    """The first row of each page of a list whose rows come group by group (``groups``: each row's
+    group, in order), at most ``limit`` rows a page: a page ends between two groups, so a group is
+    never split over two pages unless it alone has more than ``limit`` rows, and then it takes pages
+    of ``limit`` rows (the last of them may go on with the next group)."""
+    limit = max(1, limit)
+    starts, page, run = [0], 0, 0
+    for end in range(1, len(groups) + 1):
+        if end < len(groups) and groups[end] == groups[end - 1]:
+            continue  # the group [run, end) goes on
+        if run > page and end - page > limit:  # the group does not fit beside those before it
+            starts.append(run)
+            page = run
+        while end - page > limit:  # a group longer than a page
+            page += limit
+            starts.append(page)
+        run = end
+    return starts
 
 
 def chase_rows(views: Iterable[ActionView], today: date) -> list[list]:

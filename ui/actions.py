@@ -161,13 +161,12 @@ def pager(page: ActionPage, key: str = "actions_pager", state: str = OFFSET) -> 
     """Where this page sits in the list, what is not shown, and the way to the other pages (``key``: the
     buttons' key prefix; the list and the bulk editor, both drawn on every run, each have a pager;
     ``state``: where the offset is kept, as for ``page_offset``)."""
-    if page.total <= page.limit:
+    if page.pages <= 1:
         return
-    pages = (page.total + page.limit - 1) // page.limit
-    current = page.offset // page.limit + 1
+    pages, current = page.pages, page.number
     with st.container(horizontal=True, vertical_alignment="center"):
         st.button("Previous", key=f"{key}_previous", icon=":material/chevron_left:", disabled=current == 1,
-                  on_click=_move, args=(page.offset - page.limit, state))
+                  on_click=_move, args=(page.start_of(current - 1), state))
         st.markdown(f"Page {current:,} of {pages:,}")
         st.button("Next", key=f"{key}_next", icon=":material/chevron_right:", disabled=current == pages,
-                  on_click=_move, args=(page.offset + page.limit, state))
+                  on_click=_move, args=(page.start_of(current + 1), state))

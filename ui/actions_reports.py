@@ -148,10 +148,12 @@ def chase_tab(user: SignedInUser, today: date) -> None:
                 f"**{plain(team.team)}** · none overdue")
     # A large team's list is read a page at a time (a county's busiest team had 2,900 overdue actions at
     # 1,000,000 audits); the downloads hold every row of every team.
-    page = ActionPage.of(rows, page_offset((team_id, include_week), state=CHASE_OFFSET), CHASE_SHOWN, team.overdue)
-    if page.total > CHASE_SHOWN:
-        st.caption(f"Rows {page.shown_from:,} to {page.shown_to:,} of {page.total:,}, grouped by owner. "
-                   "The downloads hold every row.")
+    # An owner's actions stay together on a page (one longer than a page takes pages of its own).
+    page = ActionPage.of(rows, page_offset((team_id, include_week), state=CHASE_OFFSET), CHASE_SHOWN, team.overdue,
+                         groups=[row.owner_label for row in rows])
+    if page.pages > 1:
+        st.caption(f"Rows {page.shown_from:,} to {page.shown_to:,} of {page.total:,}, grouped by owner: an "
+                   "owner's actions stay on one page. The downloads hold every row.")
     show_chase_table(page.rows, today, key=f"actions_chase_table_{team_id}")
     pager(page, key="actions_chase_pager", state=CHASE_OFFSET)
 

@@ -8,6 +8,7 @@ filters are applied in SQL. The commands that change actions are in ``db.actions
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +18,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from core.actions import OUTSTANDING, ActionStatus, completion_in_time, overdue_cutoff, this_week, working_days_overdue
-from core.action_views import ActionCharts, ActionCounts, ActionView, TeamRate, sort_key, weekly_activity
+from core.action_views import (ActionCharts, ActionCounts, ActionView, TeamRate, group_page_starts, sort_key,
+                               weekly_activity)
 from core.authz import Scope
 from db.models import Audit, Case, Event, Practitioner, RemedialAction, Team, Theme, User
 from db.queries.common import action_of_submitted_audit, grouped_rows, in_scope, reported_overall
@@ -50,6 +52,21 @@ class ActionPage:
     overdue: int  # of those, overdue
     offset: int = 0
     limit: int = 0
+    starts: tuple[int, ...] = ()  # where each page begins, when they are not every ``limit`` rows (``of``)
+
+    @property
+    def pages(self) -> int:
+        return len(self.starts) if self.starts else (self.total + self.limit - 1) // max(1, self.limit)
+
+    @property
+    def number(self) -> int:
+        """This page's number, from 1."""
+        return self.starts.index(self.offset) + 1 if self.starts else self.offset // max(1, self.limit) + 1
+
+    def start_of(self, number: int) -> int:
+        """The first row of page ``number`` (from 1; clamped to the pages there are)."""
+        number = min(max(1, number), self.pages)
+        return self.starts[number - 1] if self.starts else (number - 1) * self.limit
 
     @property
     def shown_from(self) -> int:
@@ -60,10 +77,19 @@ class ActionPage:
         return self.offset + len(self.rows)
 
     @classmethod
-    def of(cls, rows: list[ActionView], offset: int, limit: int, overdue: int) -> ActionPage:
-        """The page of ``rows`` (a list already read, such as one team's chase list) holding ``offset``."""
-        offset = page_start(offset, len(rows), limit)
-        return cls(rows=rows[offset:offset + limit], total=len(rows), overdue=overdue, offset=offset, limit=limit)
+    def of(cls, rows: list[ActionView], offset: int, limit: int, overdue: int, *,
+           groups: list | None = None) -> ActionPage:
+        """The page of ``rows`` (a list already read, such as one team's chase list) holding ``offset``.
+        ``groups``, each row's group (its owner), keeps a group on one page where it fits
+        (``core.action_views.group_page_starts``)."""
+        if groups is None:
+            offset = page_start(offset, len(rows), limit)
+            return cls(rows=rows[offset:offset + limit], total=len(rows), overdue=overdue, offset=offset, limit=limit)
+        starts = tuple(group_page_starts(groups, limit))
+        index = bisect_right(starts, offset) - 1  # a page past the end is the last page
+        end = starts[index + 1] if index + 1 < len(starts) else len(rows)
+        return cls(rows=rows[starts[index]:end], total=len(rows), overdue=overdue, offset=starts[index],
+                   limit=limit, starts=starts)
 
 
 def page_start(offset: int, total: int, limit: int) -> int:
