@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime, timedelta, timezone
+from unittest.mock import patch
 
 import pytest
 from openpyxl import load_workbook
@@ -408,6 +410,24 @@ def test_a_download_is_refused_to_an_account_deactivated_since_the_page_was_draw
     assert exported_events(app_db) == []
     [refused] = exported_events(app_db, "export.refused")
     assert refused.username == "auditor" and refused.object_id == "moderation-feedback.csv"
+
+
+def test_a_download_after_the_idle_time_is_refused_unless_the_user_was_active_in_another_tab(app_db):
+    """Idle counts from the page's drawing or the user's last activity in any tab (the idle limit is
+    30 minutes): 31 minutes after the drawing the file is refused; with activity elsewhere 5 minutes
+    before the click it is built."""
+    at = open_page("auditor", path=AGREEMENT, tab="Feedback log")
+    later = datetime.now(timezone.utc) + timedelta(minutes=31)
+    with patch("ui.guard.utcnow", lambda: later):
+        with pytest.raises(ExportRefused, match="no activity for more than 30 minutes"):
+            download_file(at, "Download CSV")
+        with Session(get_engine(app_db)) as s:
+            user = s.exec(select(User).where(User.username == "auditor")).one()
+            user.last_seen_at = later - timedelta(minutes=5)
+            s.add(user)
+            s.commit()
+        assert download_file(at, "Download CSV").decode("utf-8-sig").startswith("Completed,")
+    assert len(exported_events(app_db, "export.refused")) == 1 and len(exported_events(app_db)) == 1
 
 
 def test_a_download_is_refused_once_the_role_that_drew_the_page_is_taken_away(app_db):
