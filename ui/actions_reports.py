@@ -147,8 +147,7 @@ def chase_tab(user: SignedInUser, today: date) -> None:
     st.markdown(f"**{plain(team.team)}** · :red[{team.overdue} overdue]" if team.overdue else
                 f"**{plain(team.team)}** · none overdue")
     # A large team's list is read a page at a time (a county's busiest team had 2,900 overdue actions at
-    # 1,000,000 audits); the downloads hold every row of every team.
-    # An owner's actions stay together on a page (one longer than a page takes pages of its own).
+    # 1,000,000 audits), an owner's actions together on a page; the downloads hold every row of every team.
     page = ActionPage.of(rows, page_offset((team_id, include_week), state=CHASE_OFFSET), CHASE_SHOWN, team.overdue,
                          groups=[row.owner_label for row in rows])
     if page.pages > 1:

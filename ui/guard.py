@@ -87,6 +87,12 @@ def require(page_key: str) -> SignedInUser:
     return user
 
 
+def grants_kept(user: SignedInUser, grants: tuple[frozenset, frozenset] | None) -> bool:
+    """Whether ``user`` still holds every role and managed team a page was drawn with (``GRANTS``)."""
+    roles, teams = grants or (frozenset(), frozenset())
+    return roles <= user.roles and teams <= user.managed_team_ids
+
+
 def _refuse(reason: str) -> None:
     st.session_state[REFUSED_WRITE] = reason
     raise WriteRefused(reason)
@@ -116,8 +122,7 @@ def check_write() -> None:
         _refuse(f"Not saved: your roles no longer include {where}. {KEPT}; ask your administrator.")
     # A callback carries the scope the page was drawn with: if a role or a managed team has
     # been taken away since, that scope is stale and the write is refused.
-    roles, teams = st.session_state.get(GRANTS) or (frozenset(), frozenset())
-    if not (roles <= user.roles and teams <= user.managed_team_ids):
+    if not grants_kept(user, st.session_state.get(GRANTS)):
         _refuse(f"Not saved: your roles or teams changed since this page was opened. {KEPT}; "
                 "reload the page to carry on with what you may do now.")
     if user.must_change_password and page_key != "account":
@@ -149,7 +154,7 @@ def export_button(label: str, build: Callable[[], bytes], *, file_name: str, mim
     since the page was drawn, is not idle, and its roles and teams still cover what the page was
     drawn with: the rules ``check_write`` applies to a write."""
     page_key = st.session_state.get(PAGE_KEY)
-    grants = st.session_state.get(GRANTS) or (frozenset(), frozenset())
+    grants = st.session_state.get(GRANTS)
     drawn_at = utcnow()
     idle_minutes = ready_settings().idle_timeout_minutes
 
@@ -164,21 +169,20 @@ def export_button(label: str, build: Callable[[], bytes], *, file_name: str, mim
                        icon=":material/download:")
 
 
-def check_export(username: str, page_key: str | None, grants: tuple[frozenset, frozenset], drawn_at: datetime,
-                 idle_minutes: int, file_name: str, now: datetime | None = None) -> None:
+def check_export(username: str, page_key: str | None, grants: tuple[frozenset, frozenset] | None,
+                 drawn_at: datetime, idle_minutes: int, file_name: str, now: datetime | None = None) -> None:
     """Refuse (``ExportRefused``) a file built on click for a page drawn at ``drawn_at`` with
     ``grants`` (roles, managed teams), unless the person may still take it (``export_button``)."""
     with read_session() as session:
         user = load_signed_in(session, username)
     now = now or utcnow()
-    roles, teams = grants
     if user is None:
         problem = "the account is no longer active"
     elif user.sessions_valid_after is not None and user.sessions_valid_after > drawn_at:
         problem = "the account was signed out everywhere since the page was drawn"
     elif now - max(drawn_at, user.last_active_at or drawn_at) > timedelta(minutes=idle_minutes):
         problem = f"no activity for more than {idle_minutes} minutes"
-    elif not (page_key and may_open(user.roles, page_key) and roles <= user.roles and teams <= user.managed_team_ids):
+    elif not (page_key and may_open(user.roles, page_key) and grants_kept(user, grants)):
         problem = "the roles or teams changed since the page was drawn"
     else:
         problem = None

@@ -77,14 +77,10 @@ class ActionPage:
         return self.offset + len(self.rows)
 
     @classmethod
-    def of(cls, rows: list[ActionView], offset: int, limit: int, overdue: int, *,
-           groups: list | None = None) -> ActionPage:
-        """The page of ``rows`` (a list already read, such as one team's chase list) holding ``offset``.
+    def of(cls, rows: list[ActionView], offset: int, limit: int, overdue: int, *, groups: list) -> ActionPage:
+        """The page of ``rows`` (a list already read: one team's chase list) holding ``offset``, where
         ``groups``, each row's group (its owner), keeps a group on one page where it fits
         (``core.action_views.group_page_starts``)."""
-        if groups is None:
-            offset = page_start(offset, len(rows), limit)
-            return cls(rows=rows[offset:offset + limit], total=len(rows), overdue=overdue, offset=offset, limit=limit)
         starts = tuple(group_page_starts(groups, limit))
         index = bisect_right(starts, offset) - 1  # a page past the end is the last page
         end = starts[index + 1] if index + 1 < len(starts) else len(rows)

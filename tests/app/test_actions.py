@@ -392,8 +392,9 @@ def test_the_reading_tabs_are_drawn_only_when_open_and_chase_list_counts_and_cha
 
 
 def test_a_large_teams_chase_list_is_read_a_page_at_a_time(monkeypatch):
-    """Past the page's size (100 rows; lowered to 2 here: the demo's busiest team has 7 overdue
-    actions, two owners with 2 each, which pages of 2 rows in a row would split), one team's chase list shows a page, says which rows, and pages on; an owner's actions
+    """Past the page's size (100 rows; lowered to 2 here: on the reference day the demo's busiest team
+    has 7 overdue actions, two owners with 2 each, which pages of 2 rows in a row would split; the
+    rule itself is worked by hand in tests/unit/test_chase_pages.py), one team's chase list shows a page, says which rows, and pages on; an owner's actions
     stay on one page unless the owner alone has more than a page; another team starts at its first page."""
     import ui.actions_reports
 
