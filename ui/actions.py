@@ -7,10 +7,10 @@ collect input. Text typed by users is always shown as text (escaped).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
 from core.action_views import ActionCharts, ActionCounts, ActionView, actions_csv, actions_xlsx, chase_csv, chase_xlsx
@@ -23,15 +23,35 @@ from ui.guard import export_button
 from ui.text import plain
 
 
-OVERDUE_STYLE = "background-color: #fde2e1; color: #7a1212"
-DUE_SOON_STYLE = "background-color: #fff4d6"
-VERIFIED_STYLE = "color: #2e6b3a"
+OVERDUE_STYLE = "background-color: #fde2e1; color: #7a1212"  # the counts' overdue figures
+
+# The list's and the chase list's Due and Status cells are coloured tags: the words carry the meaning, the
+# colour helps the eye. Each is drawn with the theme's dark text (tests/unit/test_contrast.py).
+OVERDUE_TAG = "#fde2e1"
+DUE_SOON_TAG = "#fff4d6"
+VERIFIED_TAG = "#dff0e2"
+PLAIN_TAG = "#eeeeee"
 
 
-def styled_by_row(frame: pd.DataFrame, styles: list[str]) -> pd.DataFrame:
-    """A style per row of ``frame``, given to every cell of its row: what ``Styler.apply(..., axis=None)``
-    takes, built for the whole table at once (a call per row cost a quarter to a third of a rerun)."""
-    return pd.DataFrame({column: styles for column in frame.columns}, index=frame.index)
+def due_shade(due: str) -> str:
+    """A Due text's tag: overdue red; due today or within three working days amber; any other plain."""
+    if due.startswith("OVERDUE"):
+        return OVERDUE_TAG
+    if due == "Due today" or re.match(r"Due in [1-3] ", due):
+        return DUE_SOON_TAG
+    return PLAIN_TAG
+
+
+def tag_column(label: str, values: list[str], shade: Callable[[str], str], **config) -> tuple[list[list[str]], dict]:
+    """One coloured tag per cell (none for an empty value): the cells and their column's config.
+
+    ``st.column_config.MultiselectColumn`` draws a read-only list as tags, a colour per option. Pandas'
+    Styler, which coloured these rows before, cost 45 of a warm rerun's 95 ms on a page of 50 actions
+    (docs/benchmark.md, thirteenth round)."""
+    options = sorted({value for value in values if value})
+    column = st.column_config.MultiselectColumn(label, options=options, color=[shade(o) for o in options] or None,
+                                                **config)
+    return [[value] if value else [] for value in values], column
 
 
 FIELD_LABELS = {

@@ -83,9 +83,13 @@ def bulk_editor(user: SignedInUser, views: list[ActionView], filters: ActionFilt
             if action_id in shown:
                 shown[action_id].update(entry["input"])
                 shown[action_id]["Problem"] = entry["problem"]
+        # Rows with problems first, so they are seen. The frame is built once per snapshot, not on every rerun.
+        ordered = sorted(shown.values(), key=lambda r: (r["Problem"] == "",))
         snapshot = {
             "signature": signature, "key": f"actions_bulk_editor_{sequence}_{abs(hash(repr(filters))) % 10**8}",
             "original": original, "shown": shown, "versions": {v.id: v.version for v in editable},
+            "ordered": ordered,
+            "frame": pd.DataFrame(ordered).set_index("Action no.", drop=False) if ordered else None,
         }
         st.session_state[BULK_SNAPSHOT] = snapshot
     st.session_state[BULK_KEY] = snapshot["key"]
@@ -93,9 +97,7 @@ def bulk_editor(user: SignedInUser, views: list[ActionView], filters: ActionFilt
         st.info("No action in this list can still change (verified actions are final). Change the filters above.")
         return
 
-    # Rows with problems first, so they are seen.
-    ordered = sorted(snapshot["shown"].values(), key=lambda r: (r["Problem"] == "",))
-    frame = pd.DataFrame(ordered).set_index("Action no.", drop=False)
+    ordered, frame = snapshot["ordered"], snapshot["frame"]
     can_reopen = ActionStatus.REOPENED in settable_statuses(scope)
     statuses = [s.value for s in ActionStatus if s in settable_statuses(scope) or s.value in set(frame["Status"])]
     config = {
@@ -115,7 +117,7 @@ def bulk_editor(user: SignedInUser, views: list[ActionView], filters: ActionFilt
         "Reason for reopening": st.column_config.TextColumn("Reason for reopening") if can_reopen else None,
         "Problem": st.column_config.TextColumn("Problem", disabled=True, width=260),
     }
-    has_problems = bool((frame["Problem"] != "").any())
+    has_problems = any(row["Problem"] for row in ordered)
     if has_problems:
         # Readable in full above the table (a cell cuts long text), each with the row it belongs to.
         for row in ordered:

@@ -17,8 +17,8 @@ from core.workdays import ACTION_DUE_WORKING_DAYS
 from db.queries.actions import ActionFilters, ActionPage
 from db.users import SignedInUser
 from ui.actions import (
-    DUE_SOON_STYLE, OVERDUE_STYLE, chase_csv_file, chase_xlsx_file, download, load_charts, load_chase,
-    load_chase_teams, load_counts, page_offset, pager, styled_by_row,
+    DUE_SOON_TAG, OVERDUE_STYLE, OVERDUE_TAG, chase_csv_file, chase_xlsx_file, download, load_charts, load_chase,
+    load_chase_teams, load_counts, page_offset, pager, tag_column,
 )
 from ui.cache import cached_query
 from ui.text import plain
@@ -55,10 +55,9 @@ def chase_frame(views: list[ActionView], today: date) -> pd.DataFrame:
     ])
 
 
-def chase_styles(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each cell's style: an overdue row red, a row due this week amber (``Styler.apply(..., axis=None)``)."""
-    return styled_by_row(frame, [OVERDUE_STYLE if due.startswith("OVERDUE") else DUE_SOON_STYLE
-                                 for due in frame["Due"].astype(str)])
+def chase_shade(due: str) -> str:
+    """A chase list's Due tag: overdue red, the rest (due by the end of the week) amber."""
+    return OVERDUE_TAG if due.startswith("OVERDUE") else DUE_SOON_TAG
 
 
 CHASE_SHOWN = 100  # rows of one team's chase list on screen at a time
@@ -67,9 +66,10 @@ CHASE_OFFSET = "actions_chase_offset"
 
 def show_chase_table(views: list[ActionView], today: date, *, key: str) -> None:
     frame = chase_frame(views, today)
+    frame["Due"], due = tag_column("Due", list(frame["Due"]), chase_shade)
     st.dataframe(
-        frame.style.apply(chase_styles, axis=None), hide_index=True, width="stretch", key=key,
-        column_config={"Due on": st.column_config.DateColumn("Due on", format="DD/MM/YYYY"),
+        frame, hide_index=True, width="stretch", key=key,
+        column_config={"Due": due, "Due on": st.column_config.DateColumn("Due on", format="DD/MM/YYYY"),
                        "Action no.": st.column_config.NumberColumn("Action no.", format="%d"),
                        "Action": st.column_config.TextColumn("Action", width="large")},
     )

@@ -6,6 +6,7 @@ import io
 import re
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from sqlmodel import select
 
@@ -67,8 +68,18 @@ def frames(at, *columns: str, without: str | None = None):
             continue
         frame = element.value
         if set(columns) <= set(frame.columns) and (without is None or without not in frame.columns):
-            found.append(frame)
+            found.append(tags_as_text(frame))
     return found
+
+
+def tags_as_text(frame):
+    """A table's tag cells (Due and Status are drawn as coloured tags: a list of one text, or none) as the
+    words a user reads; any other column as it is."""
+    for column in frame.columns:
+        if len(frame) and all(isinstance(value, (list, tuple, np.ndarray)) for value in frame[column]):
+            assert all(len(value) <= 1 for value in frame[column]), f"{column}: one tag a cell at most"
+            frame[column] = [" ".join(value) for value in frame[column]]
+    return frame
 
 
 def list_frame(at):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from core.grades import NO_RAG_COLOUR, NO_RAG_TEXT_COLOUR, Rag
-from ui.actions import OVERDUE_STYLE, VERIFIED_STYLE
+from ui.actions import OVERDUE_STYLE
 from ui.moderation import DISAGREEMENT_SHADES, _grade_colour
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,11 +101,16 @@ def test_not_applicable_written_in_grey_is_readable():
         assert contrast(colour, background) >= TEXT
 
 
-def test_the_action_trackers_coloured_rows_are_readable():
+def test_the_action_trackers_overdue_counts_are_readable():
     overdue_bg = re.search(r"background-color: (#\w{6})", OVERDUE_STYLE).group(1)
     overdue_text = re.search(r"(?<!-)color: (#\w{6})", OVERDUE_STYLE).group(1)
     assert contrast(overdue_text, overdue_bg) >= TEXT
-    assert contrast(re.search(r"color: (#\w{6})", VERIFIED_STYLE).group(1), WHITE) >= TEXT
+
+
+@pytest.mark.parametrize("tag", ["#fde2e1", "#fff4d6", "#dff0e2", "#eeeeee"])  # overdue, due soon, verified, plain
+def test_the_action_trackers_due_and_status_tags_are_readable(tag):
+    # Streamlit draws a tag's words in the theme's text colour.
+    assert contrast(_theme()["textColor"], tag) >= TEXT
 
 
 def _theme() -> dict:
