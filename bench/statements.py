@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", required=True, help="a database built by python -m bench.synthetic")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--top", type=int, default=10)
+    parser.add_argument("--width", type=int, default=160, help="characters of each statement to print")
     args = parser.parse_args(argv)
     os.environ.update(STREAMLIT_LOGGER_LEVEL="error", DATABASE_URL=args.database_url, AUDIT_DEMO_MODE="0")
     os.environ.setdefault("AUDIT_COOKIE_KEY", secrets.token_urlsafe(48))
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{args.page}: cold run {cold:.0f} ms, {len(timed)} statements, "
           f"{sum(ms for ms, _, _ in timed):.0f} ms of SQL (fastest of {args.repeat} each)")
     for ms, rows, text in sorted(timed, reverse=True)[:args.top]:
-        print(f"{ms:8.1f} ms {rows:7} rows  {text[:160]}")
+        print(f"{ms:8.1f} ms {rows:7} rows  {text[:args.width]}")
 
 
 if __name__ == "__main__":
