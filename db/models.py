@@ -373,6 +373,28 @@ class RemedialAction(SQLModel, table=True):
         return {"version_id_col": cls.__table__.c.version}
 
 
+NOT_YET = date(9999, 12, 31)  # ActionDayCount's done or verified date of an action not done or verified yet
+
+
+class ActionDayCount(SQLModel, table=True):
+    """How many remedial actions of submitted audits share a team and the same four dates.
+
+    A rollup for Progress and the board report (32,000 actions become 6,000 rows at 100,000 audits), kept
+    like ``AnswerDayCount``: every write that changes an action's dates, or which audits count, moves it by
+    the difference (``db.rollups``), so it always equals the recount of the actions
+    (``tests/data/test_rollups.py``). An action not yet done or verified has ``NOT_YET`` (9999-12-31) for
+    that date: the dates are the key, and a key cannot hold NULL.
+    """
+
+    __tablename__ = "action_day_count"
+    raised_on: date = Field(primary_key=True)
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    due_on: date = Field(primary_key=True)
+    completed_on: date = Field(primary_key=True)
+    verified_on: date = Field(primary_key=True)
+    actions: int
+
+
 # ---------------------------------------------------------------- meetings and risks
 class Meeting(SQLModel, table=True):
     __table_args__ = (

@@ -27,6 +27,12 @@ longer be amended (``db.audits.saving``), so the one write is completing the mod
 grades become the moderated ones), which calls ``refresh_agreement`` in its transaction; ``rebuild``
 recounts them with the first rollup.
 
+The fourth (``ActionDayCount``) counts the remedial actions of submitted audits by team and their raised,
+due, done and verified dates, the groups Progress and the board report work out every action figure from.
+It moves like the first: ``contribution`` takes an audit's actions with its answers, so saving, submitting
+or amending an audit moves both; an action's own steps (done, verified, reopened, a new due date, one at a
+time or in bulk: ``db.actions``) take ``action_contribution`` of its audit before and after.
+
 The third is each completed moderation's question grades counted by pair (``ModerationGradePair``):
 first grade against the agreed grade, and against the moderator's blind grade. The Moderation
 agreement page counts its statistics of every question from these instead of joining each
@@ -35,6 +41,7 @@ moderation's answers to its audit's. Written by ``refresh_agreement`` with the f
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, update
@@ -42,10 +49,22 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from core.agreement import GRADES
-from db.models import Answer, AnswerDayCount, Audit, Moderation, ModerationAnswer, ModerationGradePair
+from db.models import (
+    NOT_YET, ActionDayCount, Answer, AnswerDayCount, Audit, Moderation, ModerationAnswer, ModerationGradePair,
+    RemedialAction,
+)
 from db.queries.common import reported_answer, submitted
 
 Key = tuple[date, int, int]  # (day, question, reported grade)
+ActionKey = tuple[date, int, date, date, date]  # (raised, team, due, done, verified)
+
+
+@dataclass
+class Contribution:
+    """What one audit counts for in the answer and the action rollups."""
+
+    answers: Counter[Key] = field(default_factory=Counter)
+    actions: Counter[ActionKey] = field(default_factory=Counter)
 
 
 def _counted():
@@ -58,34 +77,83 @@ def _counted():
     )
 
 
-def contribution(session: Session, audit_id: int) -> Counter[Key]:
-    """What one audit counts for in the rollup now (nothing while it is a draft)."""
+def contribution(session: Session, audit_id: int) -> Contribution:
+    """What one audit counts for in the rollups now (nothing while it is a draft)."""
     session.flush()  # the caller's pending changes are part of it
-    return Counter({(day, question, grade): n for day, question, grade, n
-                    in session.exec(_counted().where(Audit.id == audit_id))})
+    answers = Counter({(day, question, grade): n for day, question, grade, n
+                       in session.exec(_counted().where(Audit.id == audit_id))})
+    return Contribution(answers, action_contribution(session, audit_id))
 
 
-def apply(session: Session, before: Counter[Key], after: Counter[Key]) -> None:
-    """Move the rollup by ``after - before`` (one audit's contributions), in the caller's transaction.
+def _actions_counted():
+    """SELECT raised, team, due, done, verified (NOT_YET for none), count of the actions of submitted audits."""
+    done = func.coalesce(RemedialAction.completed_on, literal(NOT_YET))
+    verified = func.coalesce(RemedialAction.verified_on, literal(NOT_YET))
+    return submitted(
+        select(RemedialAction.raised_on, Audit.team_id, RemedialAction.due_on, done, verified, func.count())
+        .select_from(RemedialAction).join(Audit, col(Audit.id) == col(RemedialAction.audit_id))
+        .group_by(RemedialAction.raised_on, Audit.team_id, RemedialAction.due_on, done, verified)
+    )
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def action_contribution(session: Session, audit_id: int) -> Counter[ActionKey]:
+    """What one audit's remedial actions count for in the action rollup now (nothing while it is a draft)."""
+    session.flush()
+    return Counter({(_as_date(raised), team, _as_date(due), _as_date(done), _as_date(verified)): n
+                    for raised, team, due, done, verified, n
+                    in session.connection().execute(_actions_counted().where(Audit.id == audit_id))})
+
+
+def _changes(before: Counter, after: Counter) -> dict:
+    """``after - before`` key by key, in key order (so two writers never wait for each other in a cycle)."""
+    changes = {key: after[key] - before[key] for key in sorted(before.keys() | after.keys())}
+    return {key: n for key, n in changes.items() if n}
+
+
+def _upsert(session: Session):
+    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
+
+
+def apply(session: Session, before: Contribution, after: Contribution) -> None:
+    """Move the rollups by ``after - before`` (one audit's contributions), in the caller's transaction.
 
     Each changed row is an upsert that adds to what is stored, so concurrent writers of the same
     day never overwrite each other (PostgreSQL makes the second wait on the row); rows are taken
     in key order, so two writers never wait for each other in a cycle. A row that reaches 0 goes.
     """
-    changes = {key: after[key] - before[key] for key in sorted(before.keys() | after.keys())}
-    changes = {key: n for key, n in changes.items() if n}
+    changes = _changes(before.answers, after.answers)
+    if changes:
+        upsert = _upsert(session)(AnswerDayCount)
+        session.execute(  # one executemany
+            upsert.on_conflict_do_update(index_elements=["day", "question_id", "grade"],
+                                         set_={"answers": AnswerDayCount.answers + upsert.excluded.answers}),
+            [{"day": day, "question_id": question, "grade": grade, "answers": n}
+             for (day, question, grade), n in changes.items()],
+        )
+        days = sorted({day for day, _, _ in changes})
+        session.exec(delete(AnswerDayCount).where(col(AnswerDayCount.day).in_(days), AnswerDayCount.answers == 0))
+    apply_actions(session, before.actions, after.actions)
+
+
+def apply_actions(session: Session, before: Counter[ActionKey], after: Counter[ActionKey]) -> None:
+    """Move the action rollup by ``after - before`` (one audit's actions), as ``apply`` moves the answers'."""
+    changes = _changes(before, after)
     if not changes:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    upsert = dialect.insert(AnswerDayCount)
+    upsert = _upsert(session)(ActionDayCount)
     session.execute(  # one executemany
-        upsert.on_conflict_do_update(index_elements=["day", "question_id", "grade"],
-                                     set_={"answers": AnswerDayCount.answers + upsert.excluded.answers}),
-        [{"day": day, "question_id": question, "grade": grade, "answers": n}
-         for (day, question, grade), n in changes.items()],
+        upsert.on_conflict_do_update(
+            index_elements=["raised_on", "team_id", "due_on", "completed_on", "verified_on"],
+            set_={"actions": ActionDayCount.actions + upsert.excluded.actions}),
+        [{"raised_on": raised, "team_id": team, "due_on": due, "completed_on": done, "verified_on": verified,
+          "actions": n} for (raised, team, due, done, verified), n in changes.items()],
     )
-    days = sorted({day for day, _, _ in changes})
-    session.exec(delete(AnswerDayCount).where(col(AnswerDayCount.day).in_(days), AnswerDayCount.answers == 0))
+    days = sorted({raised for raised, *_ in changes})
+    session.exec(delete(ActionDayCount).where(col(ActionDayCount.raised_on).in_(days), ActionDayCount.actions == 0))
 
 
 # ------------------------------------------------------------------ each moderation's agreement
@@ -146,6 +214,10 @@ def rebuild(session: Session) -> None:
     session.exec(delete(AnswerDayCount))
     columns = [AnswerDayCount.day, AnswerDayCount.question_id, AnswerDayCount.grade, AnswerDayCount.answers]
     session.exec(insert(AnswerDayCount).from_select(columns, _counted()))
+    session.exec(delete(ActionDayCount))
+    session.exec(insert(ActionDayCount).from_select(
+        [ActionDayCount.raised_on, ActionDayCount.team_id, ActionDayCount.due_on, ActionDayCount.completed_on,
+         ActionDayCount.verified_on, ActionDayCount.actions], _actions_counted()))
     session.exec(update(Moderation).values(**dict.fromkeys(AGREEMENT_COLUMNS, 0)))
     completed = select(Moderation.audit_id).where(Moderation.status == "completed")
     rows = session.exec(_agreement_counts().where(col(Answer.audit_id).in_(completed))).all()
@@ -159,4 +231,5 @@ def rebuild(session: Session) -> None:
     _insert_grade_pairs(session)
 
 
-__all__ = ["apply", "contribution", "rebuild", "refresh_agreement"]
+__all__ = ["Contribution", "action_contribution", "apply", "apply_actions", "contribution", "rebuild",
+           "refresh_agreement"]

@@ -150,9 +150,16 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "rollup_amend", "An amendment takes back what the audit counted for before (its old day and grades)",
         "db/audits/saving.py",
-        "counted_before = contribution(session, audit.id) if was_submitted else Counter()",
-        "counted_before = Counter()",
+        "counted_before = contribution(session, audit.id) if was_submitted else Contribution()",
+        "counted_before = Contribution()",
         ("tests/data/test_rollups.py::test_each_write_leaves_every_day_equal_to_its_recount[sqlite]",),
+    ),
+    Mutation(
+        "rollup_action_step", "An action's own step (done, verified, reopened, a new due date) moves Progress's action rollup",
+        "db/actions.py",
+        "    apply_actions(session, counted, action_contribution(session, action.audit_id))\n",
+        "",
+        ("tests/data/test_rollups.py::test_each_action_write_leaves_the_action_rollup_equal_to_its_recount[sqlite]",),
     ),
     Mutation(
         "rollup_moderation", "Completing a moderation recounts its audit's day with the agreed grades",

@@ -8,7 +8,6 @@ carrying both versions instead of overwriting someone else's work.
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Literal
@@ -35,7 +34,7 @@ from db.events import changes, record
 from db.models import Answer, Audit, Case, Event, RemedialAction, Theme, utcnow
 from db.queries.common import current_programme
 from db.rollups import apply as apply_to_rollup
-from db.rollups import contribution
+from db.rollups import Contribution, contribution
 from db.templates import latest_version
 
 
@@ -344,7 +343,7 @@ def _save(
             audit.case_id, audit.team_id, audit.practitioner_id = case.id, case.team_id, case.practitioner_id
             audit.theme_id, audit.template_version_id = form.theme_id, version_id
     was_submitted = audit.status == "submitted"
-    counted_before = contribution(session, audit.id) if was_submitted else Counter()  # Progress's rollup
+    counted_before = contribution(session, audit.id) if was_submitted else Contribution()  # Progress's rollups
     _apply_fields(audit, form)
     if submit and not was_submitted:
         audit.status = "submitted"

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import BigInteger, Date, DateTime, and_, bindparam, case, cast, exists, func, literal, or_
+from sqlalchemy import BigInteger, Date, DateTime, and_, bindparam, case, cast, exists, func, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
@@ -34,9 +34,9 @@ from core.progress import (
     ThemeFigures,
     WeekActions,
 )
-from db.models import Answer, AnswerDayCount, Audit, Meeting, MeetingTeam, Moderation, Question, RemedialAction, Theme
+from db.models import NOT_YET, ActionDayCount, Answer, AnswerDayCount, Audit, Meeting, MeetingTeam, Moderation, Question, Theme
 from db.queries.common import (
-    action_of_submitted_audit, grouped_rows, in_scope, rag_expression, reported_answer, reported_overall, submitted, total,
+    grouped_rows, in_scope, rag_expression, reported_answer, reported_overall, submitted, total,
 )
 
 
@@ -82,8 +82,8 @@ def _of_submitted_audits(statement, scope: Scope):
 
     A draft audit, its answers, its remedial actions and any moderation of it do not exist for
     Progress or the board report. Every query here joins ``Audit`` and passes through this
-    function, or joins actions through ``action_of_submitted_audit``, the same filter written for the
-    actions' side (``tests/data/test_progress_figures.py`` saves a draft with actions and a moderation
+    function, or reads the action rollup, which counts the actions of submitted audits only (``db.rollups``;
+    ``tests/data/test_progress_figures.py`` saves a draft with actions and a moderation
     and checks that no figure moves).
     """
     return in_scope(submitted(statement), scope)
@@ -391,16 +391,6 @@ def agreement_of(values, overall) -> Agreement:
 
 
 # ------------------------------------------------------------------ remedial actions
-def _overdue_at(day: date):
-    """Outstanding on ``day`` and overdue by the tracker's rule (``core.actions.overdue_cutoff``): a working day
-    has passed since the due date, so a Friday due date is not overdue on the Saturday or Sunday after it."""
-    return and_(
-        RemedialAction.raised_on <= _day(day),
-        RemedialAction.due_on < _day(overdue_cutoff(day)),
-        or_(col(RemedialAction.completed_on).is_(None), RemedialAction.completed_on > _day(day)),
-    )
-
-
 def _as_day(value) -> date | None:
     if value is None or isinstance(value, date):
         return value
@@ -421,20 +411,20 @@ def _day_reader():
 
 
 def action_rows(session: Session, scope: Scope, span: Span, teams: dict[int, str]):
-    """Every remedial action of a submitted audit in scope, grouped by
-    (team, raised, due, done, verified): a few thousand groups, from which each period's counts, the
-    in-time rule (``core.actions.completion_in_time``), the overdue rule and the weeks are worked out."""
+    """Every remedial action of a submitted audit in scope, grouped by (team, raised, due, done,
+    verified): the action rollup's rows (``db.rollups``, a few thousand), from which each period's counts,
+    the in-time rule (``core.actions.completion_in_time``), the overdue rule and the weeks are worked out."""
     statement = in_scope(
-        select(Audit.team_id, RemedialAction.raised_on, RemedialAction.due_on, RemedialAction.completed_on,
-               RemedialAction.verified_on, func.count())
-        .select_from(RemedialAction)
-        .join(Audit, action_of_submitted_audit),  # the submitted audits' actions, walked in audit order
-        scope,
-    ).group_by(
-        Audit.team_id, RemedialAction.raised_on, RemedialAction.due_on, RemedialAction.completed_on,
-        RemedialAction.verified_on)
+        select(ActionDayCount.team_id, ActionDayCount.raised_on, ActionDayCount.due_on, ActionDayCount.completed_on,
+               ActionDayCount.verified_on, ActionDayCount.actions),
+        scope, team_column=ActionDayCount.team_id,
+    )
     day = _day_reader()
-    return [(teams.get(team_id, str(team_id)), day(raised), day(due), day(done), day(verified), n)
+
+    def unless_not_yet(value) -> date | None:
+        read = day(value)
+        return None if read == NOT_YET else read
+    return [(teams.get(team_id, str(team_id)), day(raised), day(due), unless_not_yet(done), unless_not_yet(verified), n)
             for team_id, raised, due, done, verified, n in grouped_rows(session, statement)]
 
 

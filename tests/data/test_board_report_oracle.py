@@ -44,6 +44,7 @@ from core.periods import parse_period
 from db.engine import get_engine
 from db.models import Audit, RemedialAction, User
 from db.queries.progress import progress_report
+from db.rollups import rebuild
 from tests.conftest import DEMO_TODAY
 
 SPONSOR = Scope(0, "sponsor", frozenset({Role.SPONSOR}))
@@ -197,6 +198,7 @@ def _add_the_cases_the_issue_found(engine, m2_first: date, m2_last: date) -> Non
             session.add(RemedialAction(audit_id=audit_id, description="Record the child's views", raised_by_id=user_id,
                                        raised_on=raised, due_on=due, status="done" if done else "open",
                                        completed_on=done, completion_note="Views recorded" if done else ""))
+        rebuild(session)  # rows planted as a bulk load plants them: the rollups recounted (db.rollups)
         session.commit()
 
 

@@ -57,6 +57,7 @@ def _add_action(session: Session, audit: Audit, raised_on: date, due_on: date, c
                                raised_on=raised_on, due_on=due_on, status=status, completed_on=completed_on,
                                completion_note="Chronology updated in the record" if completed_on else "",
                                verified_by_id=user_id if verified_on else None, verified_on=verified_on))
+    rebuild(session)  # a row planted as a bulk load plants it: the rollups recounted (db.rollups)
     session.commit()
 
 

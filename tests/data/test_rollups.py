@@ -15,12 +15,15 @@ from datetime import timedelta
 from sqlalchemy import text
 from sqlmodel import Session
 
+from core.actions import BulkEdit
 from core.audit_rules import AnswerInput
 from core.authz import Role, Scope
 from core.periods import parse_period
+from db import actions as db_actions
 from db import migrate
 from db.audits.saving import amend, save_draft, submit
 from db.engine import get_engine
+from db.models import Audit, RemedialAction
 from db.moderation import grading as mg
 from db.queries.common import current_programme
 from db.queries.progress import progress_report
@@ -36,6 +39,17 @@ RECOUNT = text("""
     GROUP BY audit.audit_date, answer.question_id, coalesce(answer.moderated_grade, answer.grade)
 """)
 ROLLUP = text("SELECT day, question_id, grade, answers FROM answer_day_count")
+# The remedial actions of submitted audits by raised day, team, due day, done day and verified day, recounted
+# from the rule in docs/figures.md ("Remedial actions"); the rollup writes 9999-12-31 for "not done yet".
+ACTION_RECOUNT = text("""
+    SELECT remedial_action.raised_on, audit.team_id, remedial_action.due_on, remedial_action.completed_on,
+           remedial_action.verified_on, count(*)
+    FROM remedial_action JOIN audit ON audit.id = remedial_action.audit_id
+    WHERE audit.status = 'submitted'
+    GROUP BY remedial_action.raised_on, audit.team_id, remedial_action.due_on, remedial_action.completed_on,
+             remedial_action.verified_on
+""")
+ACTION_ROLLUP = text("SELECT raised_on, team_id, due_on, completed_on, verified_on, actions FROM action_day_count")
 # Each completed moderation's agreement, recounted from the rule in docs/figures.md ("Moderation
 # agreement"): its audit's answers graded 1 to 4 by both, first grade against the moderated grade.
 AGREEMENT_RECOUNT = text("""
@@ -83,6 +97,17 @@ def _agreements(session: Session, statement) -> dict:
 def _counts(session: Session, statement) -> dict:
     session.rollback()  # a new transaction: what the writes under test committed
     return {(str(day)[:10], question, grade): n for day, question, grade, n in session.execute(statement)}
+
+
+def _actions(session: Session, statement) -> dict:
+    """(raised, team, due, done, verified) -> actions, "not yet" written None on both sides."""
+    session.rollback()
+
+    def day(value):
+        text_ = None if value is None else str(value)[:10]
+        return None if text_ == "9999-12-31" else text_
+    return {(day(raised), team, day(due), day(done), day(verified)): n
+            for raised, team, due, done, verified, n in session.execute(statement)}
 
 
 def _day(session: Session, day) -> Counter:
@@ -261,3 +286,91 @@ def test_progress_domains_are_the_recount_for_a_programme_wide_and_a_team_audien
         figures = {d.domain: [d.rag.red, d.rag.amber, d.rag.green, d.grade_sum, d.not_applicable]
                    for d in report.current.domains}
         assert figures == recount and len(figures) >= 5, scope.username
+
+
+# ------------------------------------------------------------------ the action rollup
+def test_the_demo_action_rollup_is_the_recount_of_its_actions(demo_session):
+    rollup = _actions(demo_session, ACTION_ROLLUP)
+    assert rollup == _actions(demo_session, ACTION_RECOUNT)
+    counted = demo_session.execute(text(
+        "SELECT count(*) FROM remedial_action JOIN audit ON audit.id = remedial_action.audit_id "
+        "WHERE audit.status = 'submitted'")).scalar_one()
+    assert sum(rollup.values()) == counted > 300
+    assert any(key[3] is None for key in rollup) and any(key[4] is not None for key in rollup)
+
+
+def test_each_action_write_leaves_the_action_rollup_equal_to_its_recount(demo_url, demo_session):
+    engine = get_engine(demo_url)
+    auditor, support = scope_of(demo_session, "auditor"), scope_of(demo_session, "support")
+    before = Counter(_actions(demo_session, ACTION_ROLLUP))
+
+    def moved() -> Counter:
+        now = Counter(_actions(demo_session, ACTION_ROLLUP))
+        assert dict(now) == _actions(demo_session, ACTION_RECOUNT)
+        return now
+
+    # A draft's two actions count nowhere; submitting it counts both, open, due 5 working days on.
+    case = a_case(demo_session, auditor)
+    form = complete_form(demo_session, case)
+    draft = one_action(save_draft, form, scope=auditor, today=DEMO_TODAY, engine=engine)
+    assert draft.ok and moved() == before
+    saved = one_action(submit, form, scope=auditor, audit_id=draft.audit_id, today=DEMO_TODAY, engine=engine)
+    assert saved.ok
+    team = demo_session.get(Audit, saved.audit_id).team_id
+    due = str(form.actions[0].due_on)
+    today, yesterday = str(DEMO_TODAY), str(DEMO_TODAY - timedelta(days=1))
+    assert moved() - before == Counter({(today, team, due, None, None): 2})
+
+    # Amended to yesterday with the second action removed: one action, raised yesterday.
+    stored = demo_session.execute(text("SELECT id FROM remedial_action WHERE audit_id = :a ORDER BY id"),
+                                  {"a": saved.audit_id}).scalars().all()
+    kept = replace(form.actions[0], action_id=stored[0])
+    amended = one_action(amend, replace(form, audit_date=DEMO_TODAY - timedelta(days=1), actions=[kept]),
+                         scope=auditor, audit_id=saved.audit_id, expected_version=saved.version, today=DEMO_TODAY,
+                         engine=engine)
+    assert amended.ok, amended.message
+    assert moved() - before == Counter({(yesterday, team, due, None, None): 1})
+
+    # Done today, then verified: its done and verified days move with it.
+    action = demo_session.get(RemedialAction, stored[0])
+    done = one_action(db_actions.mark_done, support, action.id, version=action.version,
+                      note="GCP2 completed with the family.", completed_on=DEMO_TODAY, today=DEMO_TODAY, engine=engine)
+    assert moved() - before == Counter({(yesterday, team, due, today, None): 1})
+    one_action(db_actions.verify, auditor, action.id, version=done.version, today=DEMO_TODAY, engine=engine)
+    assert moved() - before == Counter({(yesterday, team, due, today, today): 1})
+
+    # Another action, done, is reopened: it is not done any more.
+    other = demo_session.get(RemedialAction, demo_session.execute(text(
+        "SELECT remedial_action.id FROM remedial_action JOIN audit ON audit.id = remedial_action.audit_id "
+        "WHERE remedial_action.status = 'done' AND audit.status = 'submitted' ORDER BY remedial_action.id")
+    ).scalars().first())
+    key = (str(other.raised_on), demo_session.get(Audit, other.audit_id).team_id, str(other.due_on),
+           str(other.completed_on), None)
+    was = moved()
+    one_action(db_actions.reopen, auditor, other.id, version=other.version, reason="The plan is not on the record.",
+               today=DEMO_TODAY, engine=engine)
+    assert was - moved() == Counter({key: 1})
+
+    # A new due date, one action at a time and in the bulk editor.
+    open_one = demo_session.execute(text(
+        "SELECT remedial_action.id FROM remedial_action JOIN audit ON audit.id = remedial_action.audit_id "
+        "WHERE remedial_action.status = 'open' AND audit.status = 'submitted' ORDER BY remedial_action.id")
+    ).scalars().all()
+    first, second = (demo_session.get(RemedialAction, i) for i in open_one[:2])
+    one_action(db_actions.change_due_date, support, first.id, version=first.version,
+               due_on=DEMO_TODAY + timedelta(days=14), reason="Court hearing moved", today=DEMO_TODAY, engine=engine)
+    moved()
+    result = one_action(db_actions.bulk_update, support, [
+        BulkEdit(second.id, second.version, "done", note="Strategy discussion held and minuted.",
+                 completed_on=DEMO_TODAY)], DEMO_TODAY, engine=engine)
+    assert result.updated == [second.id]
+    moved()
+
+
+def test_the_migration_fills_the_action_rollup_with_the_recount(sqlite_demo_url):
+    """Upgrading a database that already holds actions (migration 0013) counts them all."""
+    migrate.downgrade(sqlite_demo_url, "0012")
+    migrate.upgrade(sqlite_demo_url)
+    with Session(get_engine(sqlite_demo_url)) as session:
+        rollup = _actions(session, ACTION_ROLLUP)
+        assert rollup and rollup == _actions(session, ACTION_RECOUNT)
