@@ -30,7 +30,7 @@ from db.events import record
 from db.models import Audit, Event, RemedialAction
 from db.queries.actions import OBJECT_TYPE, get_action, refuse_aggregates_only
 from db.queries.common import action_of_submitted_audit, in_scope
-from db.rollups import action_contribution, apply_actions
+from db.rollups import action_contribution, apply as apply_to_rollups
 
 
 class ActionError(ValueError):
@@ -126,7 +126,7 @@ def _apply(session: Session, scope: Scope, action: RemedialAction, step: Step, t
             after.update(reopen_reason=action.reopen_reason)
     session.add(action)
     session.flush()  # the UPDATE carries "WHERE version = <loaded>": a concurrent save raises StaleDataError
-    apply_actions(session, counted, action_contribution(session, action.audit_id))
+    apply_to_rollups(session, counted, action_contribution(session, action.audit_id))
     after["version"] = action.version
     name = {Transition.DONE: "action.done", Transition.VERIFY: "action.verified", Transition.REOPEN: "action.reopened",
             Transition.CHANGE_DUE: "action.due_changed"}[step.transition]

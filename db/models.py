@@ -276,6 +276,37 @@ class AnswerDayCount(SQLModel, table=True):
     answers: int
 
 
+NO_GRADE = -1  # AuditDayCount's grade of a submitted audit without an overall grade (a key cannot hold NULL)
+
+
+class AuditDayCount(SQLModel, table=True):
+    """How many submitted audits share a day, theme, kind, reported overall grade and team.
+
+    A rollup for programme-wide Progress and the board report (their themes, teams and RAG by week and
+    by period), kept like ``AnswerDayCount`` (``db.rollups``; ``tests/data/test_rollups.py``). Led by the
+    day, then as Progress groups the themes, so that grouping follows the key's order.
+    """
+
+    __tablename__ = "audit_day_count"
+    day: date = Field(primary_key=True)
+    theme_id: int = Field(foreign_key="theme.id", primary_key=True)
+    kind: str = Field(primary_key=True, max_length=10)
+    grade: int = Field(primary_key=True)
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    audits: int
+
+
+class AuditWorkDayCount(SQLModel, table=True):
+    """How many submitted audits of each kind were done on a day about work of another day (Progress's
+    "how live is the work audited"), kept like ``AnswerDayCount`` (``db.rollups``)."""
+
+    __tablename__ = "audit_work_day_count"
+    day: date = Field(primary_key=True)
+    kind: str = Field(primary_key=True, max_length=10)
+    work_date: date = Field(primary_key=True)
+    audits: int
+
+
 # ---------------------------------------------------------------- moderation
 class Moderation(SQLModel, table=True):
     """A second, blind grading of an audit by someone other than its author.

@@ -1,48 +1,47 @@
-"""The two rollups: answers of submitted audits counted by day, question and reported grade; and
-each completed moderation's agreement, counted from its audit's answers.
+"""The rollups: figures of submitted audits counted ahead, each kept equal to its recount.
 
-Programme-wide Progress and the board report group every answer of two periods by question and
-grade; at 100,000 audits that is 600,000 answers for the default period and about 400 ms of
-SQL. ``AnswerDayCount`` holds the same counts by day, a few thousand rows, so the query reads
-those instead (``db.queries.progress_sources.domains``). Audiences limited to their own teams
-still count their answers directly: the rollup has no team, which keeps it small.
+Programme-wide Progress and the board report group every audit, answer and remedial action of two
+periods; at 100,000 audits that is 600,000 answers for the default period and about 400 ms of SQL for
+the answers alone. Four tables hold the same counts, by day, a few thousand rows each, and Progress
+reads those instead (``db.queries.progress_sources``):
 
-One source of truth: the rollup only ever moves by what one audit counts for. A write that can
-change it (saving a submitted audit or submitting one, which may also move it to another day;
-completing a moderation, which sets the reported grades) takes the audit's contribution before
-the change (``contribution``), makes the change, and passes both to ``apply``, which adds the
-difference in the same transaction. The cost is a few rows per save whatever the size of the
-database (recounting the audit's whole day took 114 ms a save at 1,000,000 audits). Bulk loads
-(the demo, the synthetic benchmark data, migration 0007) call ``rebuild``, a full recount.
-``tests/data/test_rollups.py`` checks, after each kind of write and on both backends, that the
-rollup equals a recount written out in the test; the 8-writer load test checks it under
-concurrency.
+- ``AnswerDayCount``: answers by audit day, question and reported grade;
+- ``AuditDayCount``: audits by day, theme, kind, reported overall grade and team;
+- ``AuditWorkDayCount``: audits by day, kind and the day of the work audited;
+- ``ActionDayCount``: remedial actions by team and their raised, due, done and verified dates.
 
-The second rollup is five counts on each completed moderation (``Moderation.agreement_*``): of its
-audit's answers graded 1 to 4 by both the first auditor and the moderation, how many pairs, how many
-the same grade, within one grade, the first grade higher, lower. Progress sums them by the day the
-moderation was completed instead of reading ten answers a moderation (1.4 s of SQL at 1,000,000
-audits on PostgreSQL). They change only when the answers' grades do, and a moderated audit can no
-longer be amended (``db.audits.saving``), so the one write is completing the moderation (the agreed
-grades become the moderated ones), which calls ``refresh_agreement`` in its transaction; ``rebuild``
-recounts them with the first rollup.
+Audiences limited to their own teams still count answers and audits directly (an index led by the
+team finds their few), except the actions, whose rollup has the team.
 
-The fourth (``ActionDayCount``) counts the remedial actions of submitted audits by team and their raised,
-due, done and verified dates, the groups Progress and the board report work out every action figure from.
-It moves like the first: ``contribution`` takes an audit's actions with its answers, so saving, submitting
-or amending an audit moves both; an action's own steps (done, verified, reopened, a new due date, one at a
-time or in bulk: ``db.actions``) take ``action_contribution`` of its audit before and after.
+One source of truth: a rollup only ever moves by what one audit counts for. A write that can change
+it (saving a submitted audit or submitting one, which may also move it to another day; completing a
+moderation, which sets the reported grades) takes the audit's contribution before the change
+(``contribution``), makes the change, and passes both to ``apply``, which adds the difference in the
+same transaction. An action's own step (done, verified, reopened, a new due date, one at a time or in
+bulk: ``db.actions``) does the same with ``action_contribution``. The cost is a few rows per save
+whatever the size of the database (recounting the audit's whole day took 114 ms a save at 1,000,000
+audits). Bulk loads (the demo, the synthetic benchmark data, the migrations that add a rollup) call
+``rebuild``, a full recount. ``tests/data/test_rollups.py`` checks, after each kind of write and on
+both backends, that every rollup equals a recount written out in the test; the 8-writer load test
+checks the answers' under concurrency.
 
-The third is each completed moderation's question grades counted by pair (``ModerationGradePair``):
-first grade against the agreed grade, and against the moderator's blind grade. The Moderation
-agreement page counts its statistics of every question from these instead of joining each
-moderation's answers to its audit's. Written by ``refresh_agreement`` with the five counts.
+Each completed moderation also stores five counts (``Moderation.agreement_*``): of its audit's answers
+graded 1 to 4 by both the first auditor and the moderation, how many pairs, how many the same grade,
+within one grade, the first grade higher, lower. Progress sums them by the day the moderation was
+completed instead of reading ten answers a moderation (1.4 s of SQL at 1,000,000 audits on
+PostgreSQL). They change only when the answers' grades do, and a moderated audit can no longer be
+amended (``db.audits.saving``), so the one write is completing the moderation (the agreed grades
+become the moderated ones), which calls ``refresh_agreement`` in its transaction; ``rebuild``
+recounts them with the rest. With them, its question grades counted by pair
+(``ModerationGradePair``): first grade against the agreed grade, and against the moderator's blind
+grade. The Moderation agreement page counts its statistics of every question from these instead of
+joining each moderation's answers to its audit's.
 """
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -50,24 +49,30 @@ from sqlmodel import Session, col, select
 
 from core.agreement import GRADES
 from db.models import (
-    NOT_YET, ActionDayCount, Answer, AnswerDayCount, Audit, Moderation, ModerationAnswer, ModerationGradePair,
-    RemedialAction,
+    NO_GRADE, NOT_YET, ActionDayCount, Answer, AnswerDayCount, Audit, AuditDayCount, AuditWorkDayCount, Moderation,
+    ModerationAnswer, ModerationGradePair, RemedialAction,
 )
-from db.queries.common import reported_answer, submitted
+from db.queries.common import reported_answer, reported_overall, submitted
 
-Key = tuple[date, int, int]  # (day, question, reported grade)
-ActionKey = tuple[date, int, date, date, date]  # (raised, team, due, done, verified)
-
-
-@dataclass
-class Contribution:
-    """What one audit counts for in the answer and the action rollups."""
-
-    answers: Counter[Key] = field(default_factory=Counter)
-    actions: Counter[ActionKey] = field(default_factory=Counter)
+Contribution = dict  # a rollup's table name -> (its key -> count): what one audit counts for
 
 
-def _counted():
+@dataclass(frozen=True)
+class Rollup:
+    """A table of counts: its key columns, its count column, and the SELECT that recounts it (the key
+    columns then the count, grouped, joined to ``Audit``: ``.where(Audit.id == ...)`` gives one audit's)."""
+
+    model: type
+    keys: tuple[str, ...]
+    count: str
+    counted: Callable[[], object]
+
+    @property
+    def name(self) -> str:
+        return self.model.__tablename__
+
+
+def _answers_counted():
     """SELECT day, question, reported grade, count of the answers of submitted audits."""
     return submitted(
         select(Audit.audit_date, Answer.question_id, reported_answer, func.count())
@@ -77,12 +82,23 @@ def _counted():
     )
 
 
-def contribution(session: Session, audit_id: int) -> Contribution:
-    """What one audit counts for in the rollups now (nothing while it is a draft)."""
-    session.flush()  # the caller's pending changes are part of it
-    answers = Counter({(day, question, grade): n for day, question, grade, n
-                       in session.exec(_counted().where(Audit.id == audit_id))})
-    return Contribution(answers, action_contribution(session, audit_id))
+def _audits_counted():
+    """SELECT day, theme, kind, reported overall grade (NO_GRADE for none), team, count of submitted audits."""
+    grade = func.coalesce(reported_overall, NO_GRADE)
+    return submitted(
+        select(Audit.audit_date, Audit.theme_id, Audit.kind, grade, Audit.team_id, func.count())
+        .where(col(Audit.audit_date).is_not(None))
+        .group_by(Audit.audit_date, Audit.theme_id, Audit.kind, grade, Audit.team_id)
+    )
+
+
+def _work_counted():
+    """SELECT day, kind, day of the work, count of submitted audits with both days."""
+    return submitted(
+        select(Audit.audit_date, Audit.kind, Audit.work_date, func.count())
+        .where(col(Audit.audit_date).is_not(None), col(Audit.work_date).is_not(None))
+        .group_by(Audit.audit_date, Audit.kind, Audit.work_date)
+    )
 
 
 def _actions_counted():
@@ -96,64 +112,54 @@ def _actions_counted():
     )
 
 
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+ANSWERS = Rollup(AnswerDayCount, ("day", "question_id", "grade"), "answers", _answers_counted)
+AUDITS = Rollup(AuditDayCount, ("day", "theme_id", "kind", "grade", "team_id"), "audits", _audits_counted)
+WORK = Rollup(AuditWorkDayCount, ("day", "kind", "work_date"), "audits", _work_counted)
+ACTIONS = Rollup(ActionDayCount, ("raised_on", "team_id", "due_on", "completed_on", "verified_on"), "actions",
+                 _actions_counted)
+ROLLUPS = (ANSWERS, AUDITS, WORK, ACTIONS)
 
 
-def action_contribution(session: Session, audit_id: int) -> Counter[ActionKey]:
-    """What one audit's remedial actions count for in the action rollup now (nothing while it is a draft)."""
-    session.flush()
-    return Counter({(_as_date(raised), team, _as_date(due), _as_date(done), _as_date(verified)): n
-                    for raised, team, due, done, verified, n
-                    in session.connection().execute(_actions_counted().where(Audit.id == audit_id))})
+def contribution(session: Session, audit_id: int, rollups: tuple[Rollup, ...] = ROLLUPS) -> Contribution:
+    """What one audit counts for in ``rollups`` now (nothing while it is a draft)."""
+    session.flush()  # the caller's pending changes are part of it
+    connection = session.connection()
+    return {rollup.name: Counter({tuple(row[:-1]): row[-1]
+                                  for row in connection.execute(rollup.counted().where(Audit.id == audit_id))})
+            for rollup in rollups}
 
 
-def _changes(before: Counter, after: Counter) -> dict:
-    """``after - before`` key by key, in key order (so two writers never wait for each other in a cycle)."""
-    changes = {key: after[key] - before[key] for key in sorted(before.keys() | after.keys())}
-    return {key: n for key, n in changes.items() if n}
-
-
-def _upsert(session: Session):
-    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
+def action_contribution(session: Session, audit_id: int) -> Contribution:
+    """What one audit's remedial actions count for now: for a step of one action (``db.actions``)."""
+    return contribution(session, audit_id, (ACTIONS,))
 
 
 def apply(session: Session, before: Contribution, after: Contribution) -> None:
-    """Move the rollups by ``after - before`` (one audit's contributions), in the caller's transaction.
+    """Move each rollup by ``after - before`` (one audit's contributions), in the caller's transaction.
 
     Each changed row is an upsert that adds to what is stored, so concurrent writers of the same
     day never overwrite each other (PostgreSQL makes the second wait on the row); rows are taken
     in key order, so two writers never wait for each other in a cycle. A row that reaches 0 goes.
     """
-    changes = _changes(before.answers, after.answers)
-    if changes:
-        upsert = _upsert(session)(AnswerDayCount)
-        session.execute(  # one executemany
-            upsert.on_conflict_do_update(index_elements=["day", "question_id", "grade"],
-                                         set_={"answers": AnswerDayCount.answers + upsert.excluded.answers}),
-            [{"day": day, "question_id": question, "grade": grade, "answers": n}
-             for (day, question, grade), n in changes.items()],
-        )
-        days = sorted({day for day, _, _ in changes})
-        session.exec(delete(AnswerDayCount).where(col(AnswerDayCount.day).in_(days), AnswerDayCount.answers == 0))
-    apply_actions(session, before.actions, after.actions)
+    for rollup in ROLLUPS:
+        was, now = before.get(rollup.name, Counter()), after.get(rollup.name, Counter())
+        changes = {key: now[key] - was[key] for key in sorted(was.keys() | now.keys())}
+        changes = {key: n for key, n in changes.items() if n}
+        if changes:
+            _move(session, rollup, changes)
 
 
-def apply_actions(session: Session, before: Counter[ActionKey], after: Counter[ActionKey]) -> None:
-    """Move the action rollup by ``after - before`` (one audit's actions), as ``apply`` moves the answers'."""
-    changes = _changes(before, after)
-    if not changes:
-        return
-    upsert = _upsert(session)(ActionDayCount)
+def _move(session: Session, rollup: Rollup, changes: dict[tuple, int]) -> None:
+    table = rollup.model.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(table)
     session.execute(  # one executemany
-        upsert.on_conflict_do_update(
-            index_elements=["raised_on", "team_id", "due_on", "completed_on", "verified_on"],
-            set_={"actions": ActionDayCount.actions + upsert.excluded.actions}),
-        [{"raised_on": raised, "team_id": team, "due_on": due, "completed_on": done, "verified_on": verified,
-          "actions": n} for (raised, team, due, done, verified), n in changes.items()],
+        upsert.on_conflict_do_update(index_elements=list(rollup.keys),
+                                     set_={rollup.count: table.c[rollup.count] + upsert.excluded[rollup.count]}),
+        [dict(zip(rollup.keys, key)) | {rollup.count: n} for key, n in changes.items()],
     )
-    days = sorted({raised for raised, *_ in changes})
-    session.exec(delete(ActionDayCount).where(col(ActionDayCount.raised_on).in_(days), ActionDayCount.actions == 0))
+    first = table.c[rollup.keys[0]]  # every key leads with a day
+    session.execute(delete(table).where(first.in_(sorted({key[0] for key in changes})), table.c[rollup.count] == 0))
 
 
 # ------------------------------------------------------------------ each moderation's agreement
@@ -209,15 +215,12 @@ def refresh_agreement(session: Session, audit_id: int) -> None:
 
 
 def rebuild(session: Session) -> None:
-    """Recount every day and every completed moderation (after a bulk load), in the caller's transaction."""
+    """Recount every rollup and every completed moderation (after a bulk load), in the caller's transaction."""
     session.flush()
-    session.exec(delete(AnswerDayCount))
-    columns = [AnswerDayCount.day, AnswerDayCount.question_id, AnswerDayCount.grade, AnswerDayCount.answers]
-    session.exec(insert(AnswerDayCount).from_select(columns, _counted()))
-    session.exec(delete(ActionDayCount))
-    session.exec(insert(ActionDayCount).from_select(
-        [ActionDayCount.raised_on, ActionDayCount.team_id, ActionDayCount.due_on, ActionDayCount.completed_on,
-         ActionDayCount.verified_on, ActionDayCount.actions], _actions_counted()))
+    for rollup in ROLLUPS:
+        table = rollup.model.__table__
+        session.execute(delete(table))
+        session.execute(insert(table).from_select([*rollup.keys, rollup.count], rollup.counted()))
     session.exec(update(Moderation).values(**dict.fromkeys(AGREEMENT_COLUMNS, 0)))
     completed = select(Moderation.audit_id).where(Moderation.status == "completed")
     rows = session.exec(_agreement_counts().where(col(Answer.audit_id).in_(completed))).all()
@@ -231,5 +234,5 @@ def rebuild(session: Session) -> None:
     _insert_grade_pairs(session)
 
 
-__all__ = ["Contribution", "action_contribution", "apply", "apply_actions", "contribution", "rebuild",
+__all__ = ["ROLLUPS", "Contribution", "Rollup", "action_contribution", "apply", "contribution", "rebuild",
            "refresh_agreement"]

@@ -157,9 +157,16 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "rollup_action_step", "An action's own step (done, verified, reopened, a new due date) moves Progress's action rollup",
         "db/actions.py",
-        "    apply_actions(session, counted, action_contribution(session, action.audit_id))\n",
+        "    apply_to_rollups(session, counted, action_contribution(session, action.audit_id))\n",
         "",
         ("tests/data/test_rollups.py::test_each_action_write_leaves_the_action_rollup_equal_to_its_recount[sqlite]",),
+    ),
+    Mutation(
+        "rollup_audit_grade", "Progress's audit rollup counts an audit under its reported (agreed) overall grade",
+        "db/rollups.py",
+        "grade = func.coalesce(reported_overall, NO_GRADE)",
+        "grade = func.coalesce(Audit.overall_grade, NO_GRADE)",
+        ("tests/data/test_rollups.py::test_completing_a_moderation_counts_the_agreed_grades[sqlite]",),
     ),
     Mutation(
         "rollup_moderation", "Completing a moderation recounts its audit's day with the agreed grades",

@@ -34,7 +34,7 @@ from core.progress import (
     ThemeFigures,
     WeekActions,
 )
-from db.models import NOT_YET, ActionDayCount, Answer, AnswerDayCount, Audit, Meeting, MeetingTeam, Moderation, Question, Theme
+from db.models import NOT_YET, ActionDayCount, Answer, AnswerDayCount, Audit, AuditDayCount, AuditWorkDayCount, Meeting, MeetingTeam, Moderation, Question, Theme
 from db.queries.common import (
     grouped_rows, in_scope, rag_expression, reported_answer, reported_overall, submitted, total,
 )
@@ -177,19 +177,19 @@ def _nested():
 # ------------------------------------------------------------------ audits: themes, teams, RAG, liveness
 def audits_by_day(session: Session, scope: Scope, span: Span, themes: dict[int, str]):
     """(day, theme, kind, RAG letter) -> audits over every day the report needs: themes of both periods,
-    external audits and RAG week by week. Read from ``ix_audit_day_theme_grade`` (programme-wide) or an
-    index led by the team (a manager's teams)."""
+    external audits and RAG week by week. Programme-wide from the audit rollup (``db.rollups``), grouped by
+    the grade rather than its letter (a function of it) so that the groups follow its key; for a manager's
+    teams from the audits, through an index led by the team (their few audits sorted)."""
     letter = rag_expression(reported_overall)
-    # For a user who sees every team, grouped by the grade rather than its letter (a function of it):
-    # the groups then follow ``ix_audit_day_theme_grade``'s order and are counted as the index is
-    # walked, with no sort of every audit. A manager's teams are found through an index led by the
-    # team instead, and their few audits sorted; grouped by the grade, SQLite would walk every
-    # team's audits in day order for the sake of the order (182 against 14 ms at 100,000 audits).
-    grade_group = reported_overall if scope.team_ids is None else letter
     statement = _of_submitted_audits(
         select(Audit.audit_date, Audit.theme_id, Audit.kind, letter, func.count()).select_from(Audit), scope
     ).where(_on_days(Audit.audit_date, span.first, span.last)).group_by(Audit.audit_date, Audit.theme_id, Audit.kind,
-                                                                         grade_group)
+                                                                         letter)
+    if scope.team_ids is None:  # the rollup, grouped in its key's order
+        rolled = AuditDayCount
+        statement = select(rolled.day, rolled.theme_id, rolled.kind, rag_expression(rolled.grade), total(rolled.audits)
+                           ).where(_on_days(rolled.day, span.first, span.last)).group_by(
+            rolled.day, rolled.theme_id, rolled.kind, rolled.grade)
     kinds: dict = defaultdict(_nested)  # period key -> theme -> kind -> n
     rag: dict = defaultdict(_nested)  # period key -> theme -> letter -> n
     external: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # theme -> week -> n
@@ -217,10 +217,29 @@ def theme_figures(session: Session, kinds, rag) -> list[ThemeFigures]:
 
 
 def audits_by_team(session: Session, scope: Scope, span: Span, teams: dict[int, str]):
-    """period key -> team -> (kind -> n, letter -> n), both periods in one pass of ``ix_audit_day_team_grade``.
+    """period key -> team -> (kind -> n, letter -> n).
 
-    The audits are counted by day first, in the index's order (no sort of every audit), and the few
-    thousand day groups are then counted again by period."""
+    Programme-wide from the audit rollup (``db.rollups``), one statement a period: its days' rows grouped by
+    team, kind and grade (a CASE naming each day's period, grouped on, cost twice as much in SQLite). For a
+    manager's teams the audits are counted by day first, in ``ix_audit_day_team_grade``'s order (no sort of
+    every audit), then by period, both periods in one pass."""
+    kinds: dict = defaultdict(_nested)
+    rag: dict = defaultdict(_nested)
+
+    def add(period_key, team_id, kind, grade_letter, n):
+        team = teams.get(team_id, str(team_id))
+        kinds[period_key][team][kind] += n
+        if grade_letter:
+            rag[period_key][team][grade_letter] += n
+
+    if scope.team_ids is None:
+        rolled = AuditDayCount
+        for period_key, first, last in span.periods:
+            statement = select(rolled.team_id, rolled.kind, rag_expression(rolled.grade), total(rolled.audits)).where(
+                _on_days(rolled.day, first, last)).group_by(rolled.team_id, rolled.kind, rolled.grade)
+            for team_id, kind, grade_letter, n in grouped_rows(session, statement):
+                add(period_key, team_id, kind, grade_letter, n)
+        return kinds, rag
     by_day = _of_submitted_audits(
         select(Audit.audit_date, Audit.team_id, Audit.kind, reported_overall.label("grade"),
                func.count().label("audits")).select_from(Audit), scope
@@ -229,25 +248,24 @@ def audits_by_team(session: Session, scope: Scope, span: Span, teams: dict[int, 
     key, letter = span.period_key(by_day.c.audit_date), rag_expression(by_day.c.grade)
     statement = select(key, by_day.c.team_id, by_day.c.kind, letter, total(by_day.c.audits)).group_by(
         key, by_day.c.team_id, by_day.c.kind, letter)
-    kinds: dict = defaultdict(_nested)
-    rag: dict = defaultdict(_nested)
     for period_key, team_id, kind, grade_letter, n in grouped_rows(session, statement):
-        if period_key is None:
-            continue
-        team = teams.get(team_id, str(team_id))
-        kinds[period_key][team][kind] += n
-        if grade_letter:
-            rag[period_key][team][grade_letter] += n
+        if period_key is not None:
+            add(period_key, team_id, kind, grade_letter, n)
     return kinds, rag
 
 
 def liveness_rows(session: Session, scope: Scope, span: Span):
-    """(audit date, work date, kind) -> audits with the date of the work, from ``ix_audit_liveness``; the
-    days between them are counted here (a few thousand pairs, not an audit at a time in SQL)."""
+    """(audit date, work date, kind) -> audits with the date of the work, from its rollup (programme-wide) or
+    ``ix_audit_liveness`` (a manager's teams); the days between them are counted here (a few thousand pairs,
+    not an audit at a time in SQL)."""
     statement = _of_submitted_audits(
         select(Audit.audit_date, Audit.work_date, Audit.kind, func.count()).select_from(Audit), scope
     ).where(_on_days(Audit.audit_date, span.first, span.last), col(Audit.work_date).is_not(None)).group_by(
         Audit.audit_date, Audit.work_date, Audit.kind)
+    if scope.team_ids is None:  # the rollup (db.rollups), grouped in its key's order
+        rolled = AuditWorkDayCount
+        statement = select(rolled.day, rolled.work_date, rolled.kind, total(rolled.audits)).where(
+            _on_days(rolled.day, span.first, span.last)).group_by(rolled.day, rolled.kind, rolled.work_date)
     periods: dict = defaultdict(lambda: defaultdict(lambda: [0, 0, defaultdict(int)]))  # key -> kind -> [n, days, buckets]
     weeks: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     for audit_date, work_date, kind, n in grouped_rows(session, statement):

@@ -49,6 +49,19 @@ ACTION_RECOUNT = text("""
     GROUP BY remedial_action.raised_on, audit.team_id, remedial_action.due_on, remedial_action.completed_on,
              remedial_action.verified_on
 """)
+# Submitted audits by day, theme, kind, reported overall grade (the agreed one where moderated) and team; and
+# by day, kind and the day of the work audited (docs/figures.md, "Themes, teams and RAG", "How live").
+AUDIT_RECOUNT = text("""
+    SELECT audit_date, theme_id, kind, coalesce(moderated_overall_grade, overall_grade), team_id, count(*)
+    FROM audit WHERE status = 'submitted'
+    GROUP BY audit_date, theme_id, kind, coalesce(moderated_overall_grade, overall_grade), team_id
+""")
+AUDIT_ROLLUP = text("SELECT day, theme_id, kind, grade, team_id, audits FROM audit_day_count")
+WORK_RECOUNT = text("""
+    SELECT audit_date, kind, work_date, count(*) FROM audit WHERE status = 'submitted' AND work_date IS NOT NULL
+    GROUP BY audit_date, kind, work_date
+""")
+WORK_ROLLUP = text("SELECT day, kind, work_date, audits FROM audit_work_day_count")
 ACTION_ROLLUP = text("SELECT raised_on, team_id, due_on, completed_on, verified_on, actions FROM action_day_count")
 # Each completed moderation's agreement, recounted from the rule in docs/figures.md ("Moderation
 # agreement"): its audit's answers graded 1 to 4 by both, first grade against the moderated grade.
@@ -110,6 +123,18 @@ def _actions(session: Session, statement) -> dict:
             for raised, team, due, done, verified, n in session.execute(statement)}
 
 
+def _rows(session: Session, statement) -> dict:
+    """A rollup or its recount: key -> count, days as text."""
+    session.rollback()
+    return {tuple(str(v)[:10] if hasattr(v, "isoformat") else v for v in row[:-1]): row[-1]
+            for row in session.execute(statement)}
+
+
+def _audits_equal_their_recounts(session: Session) -> None:
+    assert _rows(session, AUDIT_ROLLUP) == _rows(session, AUDIT_RECOUNT)
+    assert _rows(session, WORK_ROLLUP) == _rows(session, WORK_RECOUNT)
+
+
 def _day(session: Session, day) -> Counter:
     """(question, grade) -> answers of one day, from the rollup."""
     return Counter({(q, g): n for (d, q, g), n in _counts(session, ROLLUP).items() if d == str(day)})
@@ -122,6 +147,9 @@ def test_the_demo_rollup_is_the_recount_of_its_answers(demo_session):
         "SELECT count(*) FROM answer JOIN audit ON audit.id = answer.audit_id "
         "WHERE audit.status = 'submitted' AND answer.grade IS NOT NULL")).scalar_one()
     assert sum(rollup.values()) == graded > 1000
+    _audits_equal_their_recounts(demo_session)
+    submitted = demo_session.execute(text("SELECT count(*) FROM audit WHERE status = 'submitted'")).scalar_one()
+    assert sum(_rows(demo_session, AUDIT_ROLLUP).values()) == submitted > 400
 
 
 def test_each_write_leaves_every_day_equal_to_its_recount(demo_url, demo_session):
@@ -137,6 +165,7 @@ def test_each_write_leaves_every_day_equal_to_its_recount(demo_url, demo_session
     assert saved.ok
     assert _day(demo_session, today) - on_today == Counter({(q.id, 2): 1 for q in questions})
     assert _counts(demo_session, ROLLUP) == _counts(demo_session, RECOUNT)
+    _audits_equal_their_recounts(demo_session)
 
     # A draft counts nowhere.
     other = a_case(demo_session, auditor, kind="external")
@@ -156,6 +185,7 @@ def test_each_write_leaves_every_day_equal_to_its_recount(demo_url, demo_session
     gained = Counter({(q.id, 2): 1 for q in questions[1:]}) + Counter({(first, 3): 1})
     assert _day(demo_session, yesterday) - on_yesterday == gained
     assert _counts(demo_session, ROLLUP) == _counts(demo_session, RECOUNT)
+    _audits_equal_their_recounts(demo_session)
 
 
 def test_completing_a_moderation_counts_the_agreed_grades(demo_session):
@@ -175,6 +205,11 @@ def test_completing_a_moderation_counts_the_agreed_grades(demo_session):
     after = _day(demo_session, day)
     assert after == before - firsts + Counter({(q, 1): 1 for q in questions})
     assert _counts(demo_session, ROLLUP) == _counts(demo_session, RECOUNT)
+    # Its agreed overall grade (1) is now the one it is counted under.
+    audit = demo_session.execute(text("SELECT audit_date, theme_id, kind, team_id FROM audit WHERE id = :id"),
+                                 {"id": audit_id}).one()
+    assert _rows(demo_session, AUDIT_ROLLUP)[(str(audit[0])[:10], audit[1], audit[2], 1, audit[3])] >= 1
+    _audits_equal_their_recounts(demo_session)
 
 
 def test_each_completed_moderation_stores_the_recount_of_its_answers(demo_session):
@@ -365,6 +400,15 @@ def test_each_action_write_leaves_the_action_rollup_equal_to_its_recount(demo_ur
                  completed_on=DEMO_TODAY)], DEMO_TODAY, engine=engine)
     assert result.updated == [second.id]
     moved()
+
+
+def test_the_migration_fills_the_audit_rollups_with_their_recounts(sqlite_demo_url):
+    """Upgrading a database that already holds audits (migration 0014) counts them all."""
+    migrate.downgrade(sqlite_demo_url, "0013")
+    migrate.upgrade(sqlite_demo_url)
+    with Session(get_engine(sqlite_demo_url)) as session:
+        assert _rows(session, AUDIT_ROLLUP) and _rows(session, WORK_ROLLUP)
+        _audits_equal_their_recounts(session)
 
 
 def test_the_migration_fills_the_action_rollup_with_the_recount(sqlite_demo_url):
