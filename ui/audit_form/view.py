@@ -8,6 +8,7 @@ from streamlit.errors import StreamlitAPIException
 from core.authz import Scope
 from db.audits.detail import record_view
 from db.engine import write_session
+from ui.per_run import once_per_run
 
 VIEWED = "audit_view_logged"  # audit ids whose viewing this session has logged
 
@@ -15,13 +16,18 @@ VIEWED = "audit_view_logged"  # audit ids whose viewing this session has logged
 def audit_link(audit_id: int, label: str, *, page: str = "pages/audit_view.py", icon: str | None = None,
                container=None) -> None:
     """A link to one audit. Run outside the router (a page on its own, as in AppTest) a
-    page link cannot resolve, so the same link is drawn as a plain markdown link."""
+    page link cannot resolve, so the same link is drawn as a plain markdown link (and, once one
+    has failed, for the rest of the run without trying: a refused page link costs a traceback)."""
     where = container or st
-    try:
-        where.page_link(page, label=label, icon=icon, query_params={"audit": str(audit_id)})
-    except StreamlitAPIException:
-        url_path = page.removeprefix("pages/").removesuffix(".py")
-        where.markdown(f"[{label}]({url_path}?audit={audit_id})")
+    outside_router = once_per_run("audit_link_outside_router", dict)
+    if not outside_router:
+        try:
+            where.page_link(page, label=label, icon=icon, query_params={"audit": str(audit_id)})
+            return
+        except StreamlitAPIException:
+            outside_router["yes"] = True
+    url_path = page.removeprefix("pages/").removesuffix(".py")
+    where.markdown(f"[{label}]({url_path}?audit={audit_id})")
 
 
 def requested_audit_id() -> int | None:
