@@ -112,22 +112,17 @@ def _counts(session: Session, statement) -> dict:
     return {(str(day)[:10], question, grade): n for day, question, grade, n in session.execute(statement)}
 
 
-def _actions(session: Session, statement) -> dict:
-    """(raised, team, due, done, verified) -> actions, "not yet" written None on both sides."""
-    session.rollback()
-
-    def day(value):
-        text_ = None if value is None else str(value)[:10]
-        return None if text_ == "9999-12-31" else text_
-    return {(day(raised), team, day(due), day(done), day(verified)): n
-            for raised, team, due, done, verified, n in session.execute(statement)}
-
-
 def _rows(session: Session, statement) -> dict:
     """A rollup or its recount: key -> count, days as text."""
     session.rollback()
     return {tuple(str(v)[:10] if hasattr(v, "isoformat") else v for v in row[:-1]): row[-1]
             for row in session.execute(statement)}
+
+
+def _actions(session: Session, statement) -> dict:
+    """(raised, team, due, done, verified) -> actions, "not yet" written None on both sides."""
+    return {tuple(None if value == "9999-12-31" else value for value in key): n
+            for key, n in _rows(session, statement).items()}
 
 
 def _audits_equal_their_recounts(session: Session) -> None:
