@@ -42,18 +42,6 @@ def due_shade(due: str) -> str:
     return PLAIN_TAG
 
 
-def tag_column(label: str, values: list[str], shade: Callable[[str], str], **config) -> tuple[list[list[str]], dict]:
-    """One coloured tag per cell (none for an empty value): the cells and their column's config.
-
-    ``st.column_config.MultiselectColumn`` draws a read-only list as tags, a colour per option. Pandas'
-    Styler, which coloured these rows before, cost 45 of a warm rerun's 95 ms on a page of 50 actions
-    (docs/benchmark.md, thirteenth round)."""
-    options = sorted({value for value in values if value})
-    column = st.column_config.MultiselectColumn(label, options=options, color=[shade(o) for o in options] or None,
-                                                **config)
-    return [[value] if value else [] for value in values], column
-
-
 FIELD_LABELS = {
     "row": "Row", "status": "Status", "note": "What was done", "completed_on": "Done on", "due_on": "Due on",
     "due_reason": "Reason for new due date", "reopen_reason": "Reason for reopening",

@@ -19,10 +19,12 @@ from db.queries.actions import ActionFilters, ActionPage
 from db.users import SignedInUser
 from ui.actions import (
     PLAIN_TAG, VERIFIED_TAG, download, due_shade, list_csv_file, list_xlsx_file, load_history, load_one, pager,
-    show_problems, tag_column,
+    show_problems,
 )
+
 from ui.flash import flash
 from ui.text import plain
+from ui.widgets import tag_column
 
 
 # ------------------------------------------------------------------ the list

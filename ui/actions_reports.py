@@ -18,11 +18,11 @@ from db.queries.actions import ActionFilters, ActionPage
 from db.users import SignedInUser
 from ui.actions import (
     DUE_SOON_TAG, OVERDUE_STYLE, OVERDUE_TAG, chase_csv_file, chase_xlsx_file, download, load_charts, load_chase,
-    load_chase_teams, load_counts, page_offset, pager, tag_column,
+    load_chase_teams, load_counts, page_offset, pager,
 )
 from ui.cache import cached_query
 from ui.text import plain
-from ui.widgets import ReadyChart, chart_table, draw_ready_chart, ready
+from ui.widgets import ReadyChart, chart_table, draw_ready_chart, ready, tag_column
 
 
 # ------------------------------------------------------------------ counts, chase list, charts

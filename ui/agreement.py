@@ -28,7 +28,7 @@ from ui.cache import cached_query
 from ui.guard import export_button
 from ui.moderation import audit_filters
 from ui.text import plain
-from ui.widgets import ReadyChart, chart_table, draw_ready_chart, rag_badge, ready
+from ui.widgets import ReadyChart, chart_table, draw_ready_chart, rag_badge, ready, tag_column
 
 MATRIX_PALE, MATRIX_DARK = "#eef3fa", "#1d4f91"  # the agreement matrix: no grades to the most
 RECENT_ACKNOWLEDGED = 10
@@ -197,14 +197,13 @@ def stats_tables(figures: AgreementFigures, *, second: str = "agreed grade") -> 
     return ranked, too_few
 
 
-def highlight_readings(frame: pd.DataFrame):
-    colours = {"Generous": "#fde2c8", "Harsh": "#d6e6f7"}
+READING_TAGS = {"Generous": "#fde2c8", "Harsh": "#d6e6f7"}  # a first auditor's reading: its tag's colour
+PLAIN_READING = "#eeeeee"
 
-    def shade(reading: str) -> str:
-        colour = colours.get(reading)
-        return f"background-color: {colour}; font-weight: 600" if colour else ""
 
-    return frame.style.map(shade, subset=["Reading"])
+def reading_shade(reading: str) -> str:
+    """Generous orange, harsh blue, any other reading plain (the word says it; the colour helps the eye)."""
+    return READING_TAGS.get(reading, PLAIN_READING)
 
 
 # ------------------------------------------------------------------ the statistics tab
@@ -271,8 +270,9 @@ def statistics_tab(scope: Scope, options: FilterOptions, questions: dict[str, st
         else:
             if not ranked["Note"].astype(bool).any():
                 ranked = ranked.drop(columns="Note")
-            st.dataframe(highlight_readings(ranked), hide_index=True, width="stretch",
-                         column_config={"Reading": st.column_config.TextColumn(width="medium"),
+            ranked["Reading"], reading = tag_column("Reading", list(ranked["Reading"]), reading_shade, width="medium")
+            st.dataframe(ranked, hide_index=True, width="stretch",
+                         column_config={"Reading": reading,
                                         "Kappa": st.column_config.TextColumn(width="small"),
                                         "Direction": st.column_config.TextColumn(width="small")})
             st.caption(f"First auditors with {SMALL_N} or more moderated audits, most generous first. Direction: "

@@ -1,6 +1,7 @@
 """Small drawing helpers shared by pages. Text from users is always shown as text."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -122,4 +123,17 @@ def chart_table(chart: ReadyChart, *, title: str = "The chart as a table") -> No
         st.dataframe(frame, hide_index=True, width="stretch")
 
 
-__all__ = ["NO_RAG_COLOUR", "RAG_SCALE", "chart_table", "rag_badge", "rag_legend", "session", "today"]
+def tag_column(label: str, values: list[str], shade: Callable[[str], str], **config) -> tuple[list[list[str]], dict]:
+    """One coloured tag per cell (none for an empty value): the cells and their column's config.
+
+    ``st.column_config.MultiselectColumn`` draws a read-only list as tags, a colour per option, with the
+    theme's text on it. Use it rather than pandas' Styler to colour a table's cells: Streamlit renders a
+    Styler cell by cell, 45 of a warm rerun's 95 ms on the tracker's page of 50 actions (docs/benchmark.md,
+    thirteenth round)."""
+    options = sorted({value for value in values if value})
+    column = st.column_config.MultiselectColumn(label, options=options, color=[shade(o) for o in options] or None,
+                                                **config)
+    return [[value] if value else [] for value in values], column
+
+
+__all__ = ["NO_RAG_COLOUR", "RAG_SCALE", "chart_table", "rag_badge", "rag_legend", "session", "tag_column", "today"]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import altair as alt
+import numpy as np
 import altair.utils.core as altair_core
 import pytest
 import streamlit as st
@@ -143,6 +144,16 @@ def sign_in(at: AppTest, username: str) -> None:
     at.session_state["roles"] = [username]
 
 
+def tags_as_text(frame):
+    """A table's tag cells (``ui.widgets.tag_column``: a list of one text, or none) as the words a user reads;
+    any other column as it is."""
+    for column in frame.columns:
+        if len(frame) and all(isinstance(value, (list, tuple, np.ndarray)) for value in frame[column]):
+            assert all(len(value) <= 1 for value in frame[column]), f"{column}: one tag a cell at most"
+            frame[column] = [" ".join(value) for value in frame[column]]
+    return frame
+
+
 def texts(at: AppTest) -> str:
     """Everything a user can read on the page, as one string (for 'is X shown anywhere' checks)."""
     parts = []
@@ -153,7 +164,7 @@ def texts(at: AppTest) -> str:
             parts.append(str(getattr(element, "label", "")))
             parts.append(str(getattr(element, "body", "")))
     for frame in at.dataframe:
-        parts.append(frame.value.to_csv())
+        parts.append(tags_as_text(frame.value).to_csv())
     for table in at.table:
         parts.append(table.value.to_csv())
     return "\n".join(parts)

@@ -6,13 +6,12 @@ import io
 import re
 from datetime import timedelta
 
-import numpy as np
 import pytest
 from sqlmodel import select
 
 from db.engine import get_engine, read_session
 from db.models import Audit, Case, Event, RemedialAction, Team
-from tests.app.conftest import download_file, page_test, texts
+from tests.app.conftest import download_file, page_test, tags_as_text, texts
 from tests.conftest import DEMO_TODAY, REFERENCE_DAY, THIS_MONDAY, due_date_the_rules_accept
 
 PAGE = "pages/actions.py"
@@ -70,16 +69,6 @@ def frames(at, *columns: str, without: str | None = None):
         if set(columns) <= set(frame.columns) and (without is None or without not in frame.columns):
             found.append(tags_as_text(frame))
     return found
-
-
-def tags_as_text(frame):
-    """A table's tag cells (Due and Status are drawn as coloured tags: a list of one text, or none) as the
-    words a user reads; any other column as it is."""
-    for column in frame.columns:
-        if len(frame) and all(isinstance(value, (list, tuple, np.ndarray)) for value in frame[column]):
-            assert all(len(value) <= 1 for value in frame[column]), f"{column}: one tag a cell at most"
-            frame[column] = [" ".join(value) for value in frame[column]]
-    return frame
 
 
 def list_frame(at):

@@ -19,7 +19,7 @@ from db.moderation import stats as ms
 from db.engine import get_engine
 from db.models import Answer, Audit, Event, Moderation, User, UserRole
 from db.users import load_signed_in
-from tests.app.conftest import download_file, page_test, texts
+from tests.app.conftest import download_file, page_test, tags_as_text, texts
 from ui.guard import ExportRefused
 from tests.conftest import DEMO_TODAY
 
@@ -83,7 +83,7 @@ def fill_blind(at, moderation_id: int, grade: int = 1) -> None:
 
 def frame_with(at, column):
     """The first table on the page having ``column``."""
-    return next(f.value for f in at.dataframe if column in f.value.columns)
+    return tags_as_text(next(f.value for f in at.dataframe if column in f.value.columns))
 
 
 def button(at, label):

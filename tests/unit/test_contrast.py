@@ -107,8 +107,9 @@ def test_the_action_trackers_overdue_counts_are_readable():
     assert contrast(overdue_text, overdue_bg) >= TEXT
 
 
-@pytest.mark.parametrize("tag", ["#fde2e1", "#fff4d6", "#dff0e2", "#eeeeee"])  # overdue, due soon, verified, plain
-def test_the_action_trackers_due_and_status_tags_are_readable(tag):
+# The tracker's overdue, due soon, verified and plain tags; Moderation agreement's generous and harsh readings.
+@pytest.mark.parametrize("tag", ["#fde2e1", "#fff4d6", "#dff0e2", "#eeeeee", "#fde2c8", "#d6e6f7"])
+def test_the_coloured_tags_are_readable(tag):
     # Streamlit draws a tag's words in the theme's text colour.
     assert contrast(_theme()["textColor"], tag) >= TEXT
 

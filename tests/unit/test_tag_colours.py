@@ -1,10 +1,12 @@
-"""The tracker's list and its chase list colour each action's Due and Status by its urgency (README, "Remedial
-actions"): overdue red, due today or within three working days amber, verified green, the rest plain grey; on the
-chase list (overdue and due by the end of the week only) overdue red and the rest amber. The colours are written
-out here, not taken from the app's constants."""
+"""Tables whose cells are coloured tags (``ui.widgets.tag_column``). The tracker's list and its chase list colour each
+action's Due and Status by its urgency (README, "Remedial actions"): overdue red, due today or within three working
+days amber, verified green, the rest plain grey; on the chase list (overdue and due by the end of the week only)
+overdue red and the rest amber. Moderation agreement colours a first auditor's reading. The colours are written out
+here, not taken from the app's constants."""
 from __future__ import annotations
 
-from ui.actions import due_shade, tag_column
+from ui.actions import due_shade
+from ui.widgets import tag_column
 from ui.actions_list import status_shade
 from ui.actions_reports import chase_shade
 
@@ -35,3 +37,12 @@ def test_a_tag_column_gives_one_tag_a_cell_none_for_no_text_and_a_colour_per_tex
                                                 {"value": "OVERDUE · 2 working days", "color": RED}]
     _, nothing = tag_column("Due", ["", ""], due_shade)  # a page of done actions: no tag, no colour
     assert not nothing["type_config"].get("options")
+
+
+def test_moderation_agreement_colours_a_generous_reading_orange_and_a_harsh_one_blue():
+    from ui.agreement import reading_shade
+
+    # README, "Moderation": a first auditor a quarter of a grade or more above the agreed grade on average is
+    # "Generous", as far below "Harsh"; the rest plain.
+    readings = ("Generous", "Harsh", "In line", "Too few to judge", "Nothing compared")
+    assert [reading_shade(r) for r in readings] == ["#fde2c8", "#d6e6f7", GREY, GREY, GREY]
