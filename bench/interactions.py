@@ -31,6 +31,7 @@ LAZY_TABS = {
     "agreement": ("pages/agreement.py", "agreement_tab", "bench_auditor", ("Feedback log", "Feedback on my audits")),
     "risks": ("pages/risks.py", "risks_tab", "bench_auditor", ("Suggested agenda",)),
     "admin_teams": ("pages/admin_teams.py", "admin_teams_tab", "bench_admin", ("Practitioners",)),
+    "meetings": ("pages/meetings.py", "meetings_tab", "bench_auditor", ("Counts by week", "History")),
 }
 
 

@@ -23,10 +23,15 @@ st.caption(
 )
 show_flash("meetings")
 
-record, counts, history = st.tabs(["Record a meeting", "Counts by week", "History"])
+# Stateful tabs: the form is drawn on every run, so nothing typed is lost on a look at another tab; the
+# counts and the history, which only read, are built only while open (as on the actions page).
+record, counts, history = st.tabs(["Record a meeting", "Counts by week", "History"], key="meetings_tab",
+                                  on_change="rerun")
 with record:
     record_tab(user, choices.teams, choices.practitioners, choices.people, TODAY)
-with counts:
-    counts_tab(user, programme_start, TODAY)
-with history:
-    history_tab(user, choices.managers, programme_start, TODAY)
+if counts.open:
+    with counts:
+        counts_tab(user, programme_start, TODAY)
+if history.open:
+    with history:
+        history_tab(user, choices.managers, programme_start, TODAY)

@@ -43,6 +43,13 @@ def count(app_db, model, *where) -> int:
         return s.exec(select(func.count()).select_from(model).where(*where)).one()
 
 
+def open_meetings_tab(username: str, label: str):
+    """The Meetings page as ``username`` with a tab open: the counts and the history are built only while open."""
+    at = page_test("pages/meetings.py", username)
+    at.session_state["meetings_tab"] = label
+    return at.run()
+
+
 def open_risks_tab(at, label: str):
     """Open a tab of the Risks and issues page: its tabs are stateful, and the agenda is drawn only when open."""
     at.session_state["risks_tab"] = label
@@ -63,26 +70,29 @@ def test_meetings_page_for_each_role(username):
     at = page_test("pages/meetings.py", username).run()
     assert not at.exception
     assert at.title[0].value == "Meetings"
-    metrics = {m.label: m.value for m in at.metric}
+    assert at.session_state["meetings_tab"] == "Record a meeting" and at.text_area  # the form is the first tab
+    assert not at.metric and not at.dataframe  # the counts and the history wait for their tabs
+    metrics = {m.label: m.value for m in open_meetings_tab(username, "Counts by week").metric}
+    at = open_meetings_tab(username, "History")
+    summary = at.dataframe[0].value  # the managers' table, then the meetings
     if username == "manager":
         assert 0 < int(metrics["Mentoring and reflective"]) < 101
         assert "the teams you manage and the meetings you attended" in at.caption[0].value
-        summary = at.dataframe[1].value  # counts table, then the managers' table
         assert list(summary["Manager"]) == ["Sam Patel"]
     else:
         assert metrics["Mentoring and reflective"] == "101"
         assert metrics["Risks and issues"] == "12"
-        assert len(at.dataframe[1].value) == 8  # the eight team managers
+        assert len(summary) == 8  # the eight team managers
 
 
 def test_a_manager_sees_only_meetings_about_their_team_or_that_they_attended():
-    at = page_test("pages/meetings.py", "manager").run()
-    history = at.dataframe[2].value
+    at = open_meetings_tab("manager", "History")
+    history = at.dataframe[1].value  # after the managers' table
     assert len(history) > 0
     for _, row in history.iterrows():
         assert "Assessment North" in row["Teams"] or "Sam Patel" in row["Attended"]
-    auditor = page_test("pages/meetings.py", "auditor").run()
-    assert len(auditor.dataframe[2].value) > len(history)
+    auditor = open_meetings_tab("auditor", "History")
+    assert len(auditor.dataframe[1].value) > len(history)
 
 
 def test_a_long_history_shows_the_newest_hundred_and_says_how_many_there_are(app_db):
@@ -91,8 +101,8 @@ def test_a_long_history_shows_the_newest_hundred_and_says_how_many_there_are(app
         total = s.exec(select(func.count()).select_from(Meeting)).one()
         newest = s.exec(select(Meeting.held_on).order_by(Meeting.held_on.desc())).first()
     assert total > 100
-    at = page_test("pages/meetings.py", "auditor").run()
-    history = at.dataframe[2].value
+    at = open_meetings_tab("auditor", "History")
+    history = at.dataframe[1].value
     assert len(history) == 100 and history["Date"].iloc[0] == newest
     assert f"The newest 100 of {total} meetings." in [c.value for c in at.caption][-1]
 
@@ -133,9 +143,12 @@ def test_recording_a_meeting_keeps_what_was_typed_on_error_then_saves(app_db):
         assert (meeting.kind, meeting.held_on, meeting.notes) == ("reflective", DEMO_TODAY, notes)
         event = s.exec(select(Event).where(Event.action == "meeting.record")).one()
         assert event.username == "auditor" and event.after["teams"] == [team_id]
-    # The form starts afresh for the next meeting.
+    # The form starts afresh for the next meeting; the counts tab, opened, has it.
     assert at.text_area(key="meetings_record_notes_1").value == ""
+    at.session_state["meetings_tab"] = "Counts by week"
+    at.run()
     assert int({m.label: m.value for m in at.metric}["Reflective"]) == reflective + 1
+    assert at.text_area(key="meetings_record_notes_1").value == ""  # the form is still drawn under its tab
 
 
 # ------------------------------------------------------------------ the log

@@ -9,7 +9,7 @@ from db.audits.choices import question_rules, theme_choices
 from db.audits.saving import submit
 from db.engine import create_db_engine, write_session
 from db.models import Meeting, MeetingTeam, RiskIssue, User
-from tests.browser.conftest import open_app, signed_in
+from tests.browser.conftest import open_app, open_tab, signed_in
 from tests.conftest import DEMO_TODAY  # the app's today on the test server (AUDIT_TODAY), not the machine's
 from tests.writes import one_action
 
@@ -58,5 +58,7 @@ def test_hostile_free_text_is_shown_as_text_everywhere(page, server, hostile_aud
     _check(page)
     for path in ("risks", "meetings", "actions"):
         open_app(page, server, path)
+        if path == "meetings":  # the meeting's notes are listed under History, built only while open
+            open_tab(page, page.get_by_role("tab", name="History"), reruns=True)
         assert page.evaluate("window.__xss") is None, path
         assert page.locator("[data-testid='stMain'] img[src='x']").count() == 0, path
