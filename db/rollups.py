@@ -158,8 +158,10 @@ def _move(session: Session, rollup: Rollup, changes: dict[tuple, int]) -> None:
                                      set_={rollup.count: table.c[rollup.count] + upsert.excluded[rollup.count]}),
         [dict(zip(rollup.keys, key)) | {rollup.count: n} for key, n in changes.items()],
     )
-    first = table.c[rollup.keys[0]]  # every key leads with a day
-    session.execute(delete(table).where(first.in_(sorted({key[0] for key in changes})), table.c[rollup.count] == 0))
+    fallen = sorted({key[0] for key, n in changes.items() if n < 0})  # only a row that went down can reach 0
+    if fallen:
+        first = table.c[rollup.keys[0]]  # every key leads with a day
+        session.execute(delete(table).where(first.in_(fallen), table.c[rollup.count] == 0))
 
 
 # ------------------------------------------------------------------ each moderation's agreement
