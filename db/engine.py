@@ -3,13 +3,19 @@
 SQLite runs with WAL, foreign keys and a busy timeout, and every write
 transaction starts with ``BEGIN IMMEDIATE``: with SQLite's default deferred
 transactions, concurrent read-modify-write saves from several Streamlit sessions
-are silently lost (see the concurrency tests). PostgreSQL needs none of this.
+are silently lost (see the concurrency tests). Writers of one process also queue
+on a lock of their own before ``BEGIN IMMEDIATE``: SQLite's busy handler retries in
+naps of up to 100 ms, so under load a writer could keep losing the write lock to
+one that had just committed and began again, and be refused after the whole busy
+timeout ("database is locked"); a thread blocked on a lock is woken as soon as it
+is free. PostgreSQL needs none of this.
 """
 from __future__ import annotations
 
 import itertools
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -22,6 +28,7 @@ from core.text import BIDI_CONTROLS, neutralise_bidi
 BUSY_TIMEOUT_MS = 15_000
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
+_queued_writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # SQLite engine -> its writers' lock
 
 
 def is_sqlite(url: str) -> bool:
@@ -41,6 +48,9 @@ def _configure_sqlite(engine: Engine, immediate_writes: bool) -> None:
         # 32 MB of page cache per connection: halves the heatmap query at 100,000 audits.
         cursor.execute("PRAGMA cache_size=-32768")
         cursor.close()
+
+    if immediate_writes:
+        _queued_writers[engine] = threading.RLock()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
@@ -205,11 +215,18 @@ def write_session(engine: Engine | None = None, *, checked: bool = True) -> Iter
     if checked and _write_check is not None:
         _write_check()
     engine = engine or get_engine()
-    with Session(engine.execution_options(write=True), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-            _note_commit()
-        except BaseException:
-            session.rollback()
-            raise
+    queue = _queued_writers.get(engine)
+    if queue is not None and not queue.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+        raise TimeoutError("Another save took too long; nothing was saved. Try again.")
+    try:
+        with Session(engine.execution_options(write=True), expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+                _note_commit()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        if queue is not None:
+            queue.release()
