@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from core.text import BIDI_CONTROLS, neutralise_bidi
@@ -217,7 +219,9 @@ def write_session(engine: Engine | None = None, *, checked: bool = True) -> Iter
     engine = engine or get_engine()
     queue = _queued_writers.get(engine)
     if queue is not None and not queue.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
-        raise TimeoutError("Another save took too long; nothing was saved. Try again.")
+        # What SQLite itself says after its busy timeout, so that ui.errors shows it as it shows any database
+        # that cannot save right now (nothing typed is lost).
+        raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
     try:
         with Session(engine.execution_options(write=True), expire_on_commit=False) as session:
             try:

@@ -180,16 +180,17 @@ def audits_by_day(session: Session, scope: Scope, span: Span, themes: dict[int, 
     external audits and RAG week by week. Programme-wide from the audit rollup (``db.rollups``), grouped by
     the grade rather than its letter (a function of it) so that the groups follow its key; for a manager's
     teams from the audits, through an index led by the team (their few audits sorted)."""
-    letter = rag_expression(reported_overall)
-    statement = _of_submitted_audits(
-        select(Audit.audit_date, Audit.theme_id, Audit.kind, letter, func.count()).select_from(Audit), scope
-    ).where(_on_days(Audit.audit_date, span.first, span.last)).group_by(Audit.audit_date, Audit.theme_id, Audit.kind,
-                                                                         letter)
     if scope.team_ids is None:  # the rollup, grouped in its key's order
         rolled = AuditDayCount
         statement = select(rolled.day, rolled.theme_id, rolled.kind, rag_expression(rolled.grade), total(rolled.audits)
                            ).where(_on_days(rolled.day, span.first, span.last)).group_by(
             rolled.day, rolled.theme_id, rolled.kind, rolled.grade)
+    else:
+        letter = rag_expression(reported_overall)
+        statement = _of_submitted_audits(
+            select(Audit.audit_date, Audit.theme_id, Audit.kind, letter, func.count()).select_from(Audit), scope
+        ).where(_on_days(Audit.audit_date, span.first, span.last)).group_by(
+            Audit.audit_date, Audit.theme_id, Audit.kind, letter)
     kinds: dict = defaultdict(_nested)  # period key -> theme -> kind -> n
     rag: dict = defaultdict(_nested)  # period key -> theme -> letter -> n
     external: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # theme -> week -> n
@@ -258,14 +259,15 @@ def liveness_rows(session: Session, scope: Scope, span: Span):
     """(audit date, work date, kind) -> audits with the date of the work, from its rollup (programme-wide) or
     ``ix_audit_liveness`` (a manager's teams); the days between them are counted here (a few thousand pairs,
     not an audit at a time in SQL)."""
-    statement = _of_submitted_audits(
-        select(Audit.audit_date, Audit.work_date, Audit.kind, func.count()).select_from(Audit), scope
-    ).where(_on_days(Audit.audit_date, span.first, span.last), col(Audit.work_date).is_not(None)).group_by(
-        Audit.audit_date, Audit.work_date, Audit.kind)
     if scope.team_ids is None:  # the rollup (db.rollups), grouped in its key's order
         rolled = AuditWorkDayCount
         statement = select(rolled.day, rolled.work_date, rolled.kind, total(rolled.audits)).where(
             _on_days(rolled.day, span.first, span.last)).group_by(rolled.day, rolled.kind, rolled.work_date)
+    else:
+        statement = _of_submitted_audits(
+            select(Audit.audit_date, Audit.work_date, Audit.kind, func.count()).select_from(Audit), scope
+        ).where(_on_days(Audit.audit_date, span.first, span.last), col(Audit.work_date).is_not(None)).group_by(
+            Audit.audit_date, Audit.work_date, Audit.kind)
     periods: dict = defaultdict(lambda: defaultdict(lambda: [0, 0, defaultdict(int)]))  # key -> kind -> [n, days, buckets]
     weeks: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     for audit_date, work_date, kind, n in grouped_rows(session, statement):

@@ -135,3 +135,35 @@ def test_a_process_killed_mid_save_leaves_whole_audits_or_none(db_url, delay):
     assert bench_audits, "the writer had saved some audits before it was killed"
     for audit_id, answers, actions in bench_audits:
         assert (answers, actions) == (10, 2), f"audit {audit_id} is partial: {answers} answers, {actions} actions"
+
+
+def test_a_writer_queued_past_the_busy_timeout_is_refused_as_sqlite_refuses_it(db_url, monkeypatch):
+    """The writers of one process queue for SQLite's write lock (db.engine.write_session). One that waits past
+    the busy timeout gets SQLite's own "database is locked", which every page shows as a database that cannot
+    save right now (ui.errors), never a crash."""
+    if not is_sqlite(db_url):
+        pytest.skip("the queue is SQLite's: PostgreSQL has row-level locking")
+    import db.engine as engine_module
+    from sqlalchemy.exc import OperationalError
+
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 200)
+    engine = get_engine(db_url)
+    holding, done = threading.Event(), threading.Event()
+
+    def holder():
+        with write_session(engine, checked=False):
+            holding.set()
+            done.wait(5)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert holding.wait(5)
+        with pytest.raises(OperationalError, match="database is locked"):
+            with write_session(engine, checked=False):
+                pass
+    finally:
+        done.set()
+        thread.join()
+    with write_session(engine, checked=False):  # free again once the first writer is done
+        pass
