@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import String, case, distinct, func, or_, type_coerce
+from sqlalchemy import case, distinct, func, or_
 from sqlmodel import Session, col, select
 
 from core.agreement import GRADES, GradeCounts, Matrix, RatedPair
@@ -25,7 +25,7 @@ from db.moderation.common import (
     moderation_joins,
     start_of,
 )
-from db.queries.common import grouped_rows, in_scope
+from db.queries.common import as_text, grouped_rows, in_scope, read_day
 from db.queries.progress_sources import as_date
 
 
@@ -165,9 +165,9 @@ def _grouped_from_rollup(session: Session, scope: Scope, filters: StatsFilter) -
     cells = [func.coalesce(func.sum(case(((pair.first_grade == first) & (pair.second_grade == second), pair.answers),
                                          else_=0)), 0)
              for first in GRADES for second in GRADES]
-    # The day as text: the ORM's date processing cost more than the query itself on thousands of rows.
+    # The day as text (``as_text``): the ORM's date processing cost more than the query itself here.
     rows = grouped_rows(session, _completed(
-        select(Audit.auditor_id, Audit.team_id, type_coerce(day, String), func.count(distinct(Moderation.id)), *cells)
+        select(Audit.auditor_id, Audit.team_id, as_text(day), func.count(distinct(Moderation.id)), *cells)
         .select_from(pair)
         .join(Moderation, col(Moderation.id) == col(pair.moderation_id))
         .join(Audit, col(Audit.id) == col(Moderation.audit_id))
@@ -177,7 +177,7 @@ def _grouped_from_rollup(session: Session, scope: Scope, filters: StatsFilter) -
     groups: Groups = {}
     for row in rows:  # the auditor, the team, the day, the audits, then the 16 cells: four rows of four
         auditor_id, team_id, on, n = row[:4]
-        groups[(auditor_id, team_id, _as_date(on))] = ((row[4:8], row[8:12], row[12:16], row[16:20]), n)
+        groups[(auditor_id, team_id, read_day(on))] = ((row[4:8], row[8:12], row[12:16], row[16:20]), n)
     return groups
 
 
@@ -189,24 +189,17 @@ def _grouped_from_grades(session: Session, scope: Scope, filters: StatsFilter) -
     rows = grouped_rows(
         session,
         _pairs(select(Moderation.id, func.min(Audit.auditor_id), func.min(Audit.team_id),
-                      type_coerce(func.min(as_date(Moderation.completed_at)), String), first, second, func.count()),
+                      as_text(func.min(as_date(Moderation.completed_at))), first, second, func.count()),
                scope, filters, named=False)
         .where(*graded).group_by(Moderation.id, first, second),
     )
     cells: dict[tuple, tuple[list[list[int]], set[int]]] = {}
     for moderation_id, auditor_id, team_id, day, a, b, n in rows:
-        key = (auditor_id, team_id, _as_date(day))
+        key = (auditor_id, team_id, read_day(day))
         matrix, moderations = cells.get(key) or cells.setdefault(key, ([[0] * 4 for _ in GRADES], set()))
         matrix[a - 1][b - 1] += n
         moderations.add(moderation_id)
     return {key: (tuple(map(tuple, matrix)), len(moderations)) for key, (matrix, moderations) in cells.items()}
-
-
-def _as_date(value) -> date | None:
-    """The date of SQL's ``date``/``CAST AS DATE`` of a timestamp, read as text."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def question_options(session: Session, scope: Scope) -> list[tuple[str, str]]:

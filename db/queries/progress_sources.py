@@ -36,7 +36,7 @@ from core.progress import (
 )
 from db.models import NOT_YET, ActionDayCount, Answer, AnswerDayCount, Audit, AuditDayCount, AuditWorkDayCount, Meeting, MeetingTeam, Moderation, Question, Theme
 from db.queries.common import (
-    grouped_rows, in_scope, rag_expression, reported_answer, reported_overall, submitted, total,
+    as_text, grouped_rows, in_scope, rag_expression, read_day, reported_answer, reported_overall, submitted, total,
 )
 
 
@@ -144,11 +144,11 @@ class Span:
         return self.place_of(day)[1]
 
     def _keys_of(self, day) -> list[str]:
-        day = _as_day(day)
+        day = read_day(day)
         return [key for key, first, last in self.periods if first <= day <= last]
 
     def _week_of(self, day) -> int | None:
-        day = _as_day(day)
+        day = read_day(day)
         if self.weekly_last is None or day is None or not self.start <= day <= self.weekly_last:
             return None
         return programme_week(self.start, day)
@@ -182,13 +182,15 @@ def audits_by_day(session: Session, scope: Scope, span: Span, themes: dict[int, 
     teams from the audits, through an index led by the team (their few audits sorted)."""
     if scope.team_ids is None:  # the rollup, grouped in its key's order
         rolled = AuditDayCount
-        statement = select(rolled.day, rolled.theme_id, rolled.kind, rag_expression(rolled.grade), total(rolled.audits)
+        statement = select(as_text(rolled.day), rolled.theme_id, rolled.kind, rag_expression(rolled.grade),
+                           total(rolled.audits)
                            ).where(_on_days(rolled.day, span.first, span.last)).group_by(
             rolled.day, rolled.theme_id, rolled.kind, rolled.grade)
     else:
         letter = rag_expression(reported_overall)
         statement = _of_submitted_audits(
-            select(Audit.audit_date, Audit.theme_id, Audit.kind, letter, func.count()).select_from(Audit), scope
+            select(as_text(Audit.audit_date), Audit.theme_id, Audit.kind, letter, func.count()).select_from(Audit),
+            scope,
         ).where(_on_days(Audit.audit_date, span.first, span.last)).group_by(
             Audit.audit_date, Audit.theme_id, Audit.kind, letter)
     kinds: dict = defaultdict(_nested)  # period key -> theme -> kind -> n
@@ -261,17 +263,19 @@ def liveness_rows(session: Session, scope: Scope, span: Span):
     not an audit at a time in SQL)."""
     if scope.team_ids is None:  # the rollup (db.rollups), grouped in its key's order
         rolled = AuditWorkDayCount
-        statement = select(rolled.day, rolled.work_date, rolled.kind, total(rolled.audits)).where(
+        statement = select(as_text(rolled.day), as_text(rolled.work_date), rolled.kind, total(rolled.audits)).where(
             _on_days(rolled.day, span.first, span.last)).group_by(rolled.day, rolled.kind, rolled.work_date)
     else:
         statement = _of_submitted_audits(
-            select(Audit.audit_date, Audit.work_date, Audit.kind, func.count()).select_from(Audit), scope
+            select(as_text(Audit.audit_date), as_text(Audit.work_date), Audit.kind, func.count()).select_from(Audit),
+            scope,
         ).where(_on_days(Audit.audit_date, span.first, span.last), col(Audit.work_date).is_not(None)).group_by(
             Audit.audit_date, Audit.work_date, Audit.kind)
     periods: dict = defaultdict(lambda: defaultdict(lambda: [0, 0, defaultdict(int)]))  # key -> kind -> [n, days, buckets]
     weeks: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    day = _day_reader()
     for audit_date, work_date, kind, n in grouped_rows(session, statement):
-        days = (_as_day(audit_date) - _as_day(work_date)).days
+        days = (day(audit_date) - day(work_date)).days
         for key in span.keys_of(audit_date):
             figures = periods[key][kind]
             figures[0] += n
@@ -368,7 +372,7 @@ def agreements(session: Session, scope: Scope, span: Span, teams: dict[int, str]
     graded = col(Moderation.agreement_answers) > 0
     moderated_overall = col(Audit.moderated_overall_grade).is_not(None)
     rows = grouped_rows(session, _of_submitted_audits(
-        select(day, Audit.team_id,
+        select(as_text(day), Audit.team_id,
                func.sum(case((graded, 1), else_=0)), func.sum(Moderation.agreement_answers),
                func.sum(Moderation.agreement_exact), func.sum(Moderation.agreement_within_one),
                func.sum(Moderation.agreement_higher), func.sum(Moderation.agreement_lower),
@@ -411,21 +415,15 @@ def agreement_of(values, overall) -> Agreement:
 
 
 # ------------------------------------------------------------------ remedial actions
-def _as_day(value) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 def _day_reader():
-    """``_as_day``, remembered per value: thousands of grouped rows fall on a few hundred days."""
+    """``read_day``, remembered per value: thousands of grouped rows fall on a few hundred days."""
     seen: dict = {}
 
     def read(value) -> date | None:
         try:
             return seen[value]
         except KeyError:
-            seen[value] = result = _as_day(value)
+            seen[value] = result = read_day(value)
             return result
     return read
 
@@ -435,8 +433,9 @@ def action_rows(session: Session, scope: Scope, span: Span, teams: dict[int, str
     verified): the action rollup's rows (``db.rollups``, a few thousand), from which each period's counts,
     the in-time rule (``core.actions.completion_in_time``), the overdue rule and the weeks are worked out."""
     statement = in_scope(
-        select(ActionDayCount.team_id, ActionDayCount.raised_on, ActionDayCount.due_on, ActionDayCount.completed_on,
-               ActionDayCount.verified_on, ActionDayCount.actions),
+        select(ActionDayCount.team_id, *map(as_text, (ActionDayCount.raised_on, ActionDayCount.due_on,
+                                                       ActionDayCount.completed_on, ActionDayCount.verified_on)),
+               ActionDayCount.actions),
         scope, team_column=ActionDayCount.team_id,
     )
     day = _day_reader()
@@ -473,12 +472,20 @@ def action_figures(rows, first: date, last: date, as_of: date):
 
 
 def weekly_actions(rows, span: Span) -> dict[int, WeekActions]:
-    weeks: dict = _nested()
+    """Actions raised, done and verified by programme week: added up by day first (a few hundred days
+    against thousands of rows), then by week."""
+    by_day: dict = defaultdict(int)  # (step, day) -> actions
     for _team, raised, _due, done, verified, n in rows:
-        for name, day in (("raised", raised), ("done", done), ("verified", verified)):
-            week = span.week_of(day) if day is not None else None
-            if week is not None:
-                weeks[week][name] += n
+        by_day["raised", raised] += n
+        if done is not None:
+            by_day["done", done] += n
+        if verified is not None:
+            by_day["verified", verified] += n
+    weeks: dict = _nested()
+    for (step, day), n in by_day.items():
+        week = span.week_of(day)
+        if week is not None:
+            weeks[week][step] += n
     return {w: WeekActions(c["raised"], c["done"], c["verified"]) for w, c in weeks.items()}
 
 
