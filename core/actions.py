@@ -367,6 +367,16 @@ def is_overdue(status: str | ActionStatus, due_on: date, today: date) -> bool:
     return working_days_overdue(status, due_on, today) > 0
 
 
+DUE_SOON_WORKING_DAYS = 3  # an outstanding action due within this many working days is marked on the tracker
+
+
+def is_due_soon(status: str | ActionStatus, due_on: date, today: date) -> bool:
+    """Outstanding, not overdue, and due today or within ``DUE_SOON_WORKING_DAYS`` working days."""
+    current = ActionStatus(status)
+    return (current in OUTSTANDING and not working_days_overdue(current, due_on, today)
+            and working_days_between(today, due_on) <= DUE_SOON_WORKING_DAYS)
+
+
 def this_week(today: date) -> tuple[date, date]:
     """Monday and Sunday of ``today``'s week: what "due this week" means."""
     monday = week_start(today)

@@ -7,13 +7,13 @@ collect input. Text typed by users is always shown as text (escaped).
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
 
 from core.action_views import ActionCharts, ActionCounts, ActionView, actions_csv, actions_xlsx, chase_csv, chase_xlsx
+from core.actions import OUTSTANDING, ActionStatus, is_due_soon, is_overdue, urgency
 from core.authz import Scope
 from db.engine import read_session
 from db.queries import actions as action_queries
@@ -33,13 +33,26 @@ VERIFIED_TAG = "#dff0e2"
 PLAIN_TAG = "#eeeeee"
 
 
-def due_shade(due: str) -> str:
-    """A Due text's tag: overdue red; due today or within three working days amber; any other plain."""
-    if due.startswith("OVERDUE"):
+def due_tag(status: str, due_on: date, today: date) -> str:
+    """An action's Due tag on the list, decided by the rules (``core.actions``), not read back from its
+    words: overdue red; due today or within three working days amber; any other plain."""
+    if is_overdue(status, due_on, today):
         return OVERDUE_TAG
-    if due == "Due today" or re.match(r"Due in [1-3] ", due):
-        return DUE_SOON_TAG
-    return PLAIN_TAG
+    return DUE_SOON_TAG if is_due_soon(status, due_on, today) else PLAIN_TAG
+
+
+def chase_tag(status: str, due_on: date, today: date) -> str:
+    """An action's Due tag on the chase list (overdue and due by the end of the week only): overdue red,
+    the rest amber."""
+    return OVERDUE_TAG if is_overdue(status, due_on, today) else DUE_SOON_TAG
+
+
+def due_tags(views: list[ActionView], today: date, tag: Callable[[str, date, date], str]) -> Callable[[str], str]:
+    """The colour of each Due text the outstanding ``views`` show (``tag`` of the action showing it), for
+    ``ui.widgets.tag_column``: the same words always mean the same working days, so the same colour."""
+    colours = {urgency(v.status, v.due_on, today): tag(v.status, v.due_on, today) for v in views
+               if ActionStatus(v.status) in OUTSTANDING}
+    return colours.__getitem__
 
 
 FIELD_LABELS = {

@@ -18,7 +18,7 @@ from db.engine import write_session
 from db.queries.actions import ActionFilters, ActionPage
 from db.users import SignedInUser
 from ui.actions import (
-    PLAIN_TAG, VERIFIED_TAG, download, due_shade, list_csv_file, list_xlsx_file, load_history, load_one, pager,
+    PLAIN_TAG, VERIFIED_TAG, download, due_tag, due_tags, list_csv_file, list_xlsx_file, load_history, load_one, pager,
     show_problems,
 )
 
@@ -81,7 +81,7 @@ def show_actions_table(views: list[ActionView], today: date, *, with_audit_links
     """The page of actions. Laid out for 1366 and 1440 px screens: due date, urgency, status, owner and
     the action's text come first and fit without scrolling sideways; the rest follows to the right."""
     frame = actions_frame(views, today, with_audit_links=with_audit_links)
-    frame["Due"], due = tag_column("Due", list(frame["Due"]), due_shade, width=200,
+    frame["Due"], due = tag_column("Due", list(frame["Due"]), due_tags(views, today, due_tag), width=200,
                                    help="Overdue counts working days past the due date")
     frame["Status"], status = tag_column("Status", list(frame["Status"]), status_shade, width=120)
     config = {

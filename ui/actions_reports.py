@@ -17,7 +17,7 @@ from core.workdays import ACTION_DUE_WORKING_DAYS
 from db.queries.actions import ActionFilters, ActionPage
 from db.users import SignedInUser
 from ui.actions import (
-    DUE_SOON_TAG, OVERDUE_STYLE, OVERDUE_TAG, chase_csv_file, chase_xlsx_file, download, load_charts, load_chase,
+    OVERDUE_STYLE, chase_csv_file, chase_tag, chase_xlsx_file, download, due_tags, load_charts, load_chase,
     load_chase_teams, load_counts, page_offset, pager,
 )
 from ui.cache import cached_query
@@ -55,18 +55,13 @@ def chase_frame(views: list[ActionView], today: date) -> pd.DataFrame:
     ])
 
 
-def chase_shade(due: str) -> str:
-    """A chase list's Due tag: overdue red, the rest (due by the end of the week) amber."""
-    return OVERDUE_TAG if due.startswith("OVERDUE") else DUE_SOON_TAG
-
-
 CHASE_SHOWN = 100  # rows of one team's chase list on screen at a time
 CHASE_OFFSET = "actions_chase_offset"
 
 
 def show_chase_table(views: list[ActionView], today: date, *, key: str) -> None:
     frame = chase_frame(views, today)
-    frame["Due"], due = tag_column("Due", list(frame["Due"]), chase_shade)
+    frame["Due"], due = tag_column("Due", list(frame["Due"]), due_tags(views, today, chase_tag))
     st.dataframe(
         frame, hide_index=True, width="stretch", key=key,
         column_config={"Due": due, "Due on": st.column_config.DateColumn("Due on", format="DD/MM/YYYY"),

@@ -5,18 +5,44 @@ overdue red and the rest amber. Moderation agreement colours a first auditor's r
 here, not taken from the app's constants."""
 from __future__ import annotations
 
-from ui.actions import due_shade
-from ui.widgets import tag_column
+from dataclasses import dataclass
+from datetime import date
+
+from ui.actions import chase_tag, due_tag, due_tags
 from ui.actions_list import status_shade
-from ui.actions_reports import chase_shade
+from ui.widgets import tag_column
 
 RED, AMBER, GREEN, GREY = "#fde2e1", "#fff4d6", "#dff0e2", "#eeeeee"
 
 
+WEDNESDAY = date(2026, 11, 25)  # no bank holiday within two weeks either side
+
+
 def test_the_list_colours_each_due_by_its_urgency():
-    dues = ["OVERDUE · 2 working days", "OVERDUE · 1 working day", "Due today", "Due in 1 working day",
-            "Due in 3 working days", "Due in 4 working days", "Due in 13 working days"]
-    assert [due_shade(d) for d in dues] == [RED, RED, AMBER, AMBER, AMBER, GREY, GREY]
+    # Due on the Monday and Tuesday before: 2 and 1 working days overdue. Today, Thursday, Friday, Monday 30th:
+    # due within 0 to 3 working days. Tuesday 1 December: 4 working days; 14 December: 13.
+    dues = [date(2026, 11, 23), date(2026, 11, 24), WEDNESDAY, date(2026, 11, 26), date(2026, 11, 27),
+            date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 14)]
+    assert [due_tag("open", d, WEDNESDAY) for d in dues] == [RED, RED, AMBER, AMBER, AMBER, AMBER, GREY, GREY]
+    assert [due_tag("reopened", d, WEDNESDAY) for d in dues[:3]] == [RED, RED, AMBER]
+    # Done work is neither overdue nor due: its status says where it is.
+    assert [due_tag(status, date(2026, 11, 23), WEDNESDAY) for status in ("done", "verified")] == [GREY, GREY]
+
+
+def test_the_same_due_words_get_the_colour_of_the_actions_showing_them():
+    @dataclass
+    class Shown:  # what due_tags reads of an ActionView
+        status: str
+        due_on: date
+
+    views = [Shown("open", date(2026, 11, 24)), Shown("reopened", date(2026, 11, 24)), Shown("open", WEDNESDAY),
+             Shown("open", date(2026, 12, 1)), Shown("done", date(2026, 11, 20))]
+    colour = due_tags(views, WEDNESDAY, due_tag)
+    assert [colour(words) for words in ("OVERDUE · 1 working day", "Due today", "Due in 4 working days")] == [
+        RED, AMBER, GREY]
+    chase = due_tags(views, WEDNESDAY, chase_tag)
+    assert [chase(words) for words in ("OVERDUE · 1 working day", "Due today", "Due in 4 working days")] == [
+        RED, AMBER, AMBER]
 
 
 def test_only_a_verified_action_has_a_green_status():
@@ -25,17 +51,18 @@ def test_only_a_verified_action_has_a_green_status():
 
 
 def test_the_chase_list_colours_overdue_red_and_the_rest_amber():
-    dues = ["OVERDUE · 1 working day", "Due in 2 working days", "Due today", "Due in 4 working days"]
-    assert [chase_shade(d) for d in dues] == [RED, AMBER, AMBER, AMBER]
+    dues = [date(2026, 11, 24), date(2026, 11, 27), WEDNESDAY, date(2026, 12, 1)]
+    assert [chase_tag("open", d, WEDNESDAY) for d in dues] == [RED, AMBER, AMBER, AMBER]
 
 
 def test_a_tag_column_gives_one_tag_a_cell_none_for_no_text_and_a_colour_per_text():
-    cells, config = tag_column("Due", ["Due today", "", "OVERDUE · 2 working days", "Due today"], due_shade)
+    shade = {"Due today": AMBER, "OVERDUE · 2 working days": RED}.__getitem__
+    cells, config = tag_column("Due", ["Due today", "", "OVERDUE · 2 working days", "Due today"], shade)
     assert cells == [["Due today"], [], ["OVERDUE · 2 working days"], ["Due today"]]
     assert config["label"] == "Due"
     assert config["type_config"]["options"] == [{"value": "Due today", "color": AMBER},
                                                 {"value": "OVERDUE · 2 working days", "color": RED}]
-    _, nothing = tag_column("Due", ["", ""], due_shade)  # a page of done actions: no tag, no colour
+    _, nothing = tag_column("Due", ["", ""], shade)  # a page of done actions: no tag, no colour
     assert not nothing["type_config"].get("options")
 
 
