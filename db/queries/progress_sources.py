@@ -387,14 +387,17 @@ def agreements(session: Session, scope: Scope, span: Span, teams: dict[int, str]
     def add(store, group, values):
         store[group] = [a + b for a, b in zip(store.get(group, [0] * len(values)), values)]
 
-    # The (day, team) rows are first added up by the place of their day (its periods and week) and
-    # team: a few hundred groups to share out instead of thousands of rows.
-    by_place: dict = {}
-    for completed, team_id, *values in rows:
-        add(by_place, (span.place_of(completed), team_id), [int(v or 0) for v in values])
+    # The (day, team) rows are first gathered by the place of their day (its periods and week) and team,
+    # and each gathering added up column by column: a few hundred groups to share out instead of
+    # thousands of rows.
+    gathered: dict = defaultdict(list)
+    place_of = span.place_of
+    for row in rows:
+        gathered[place_of(row[0]), row[1]].append(row[2:])
     answer_sums: dict = {}
     overall_sums: dict = {}
-    for ((keys, week), team_id), values in by_place.items():
+    for ((keys, week), team_id), group in gathered.items():
+        values = [int(sum(v or 0 for v in column)) for column in zip(*group)]
         team = teams.get(team_id, str(team_id))
         # (audits with graded pairs, pairs, exact, within one, higher, lower) and (audits, agreed overall)
         for store, part in ((answer_sums, values[:6]), (overall_sums, values[6:])):
@@ -438,13 +441,14 @@ def action_rows(session: Session, scope: Scope, span: Span, teams: dict[int, str
                ActionDayCount.actions),
         scope, team_column=ActionDayCount.team_id,
     )
-    day = _day_reader()
-
-    def unless_not_yet(value) -> date | None:
-        read = day(value)
-        return None if read == NOT_YET else read
-    return [(teams.get(team_id, str(team_id)), day(raised), day(due), unless_not_yet(done), unless_not_yet(verified), n)
-            for team_id, raised, due, done, verified, n in grouped_rows(session, statement)]
+    rows = grouped_rows(session, statement)
+    # Each distinct day read once (a few hundred days, thousands of rows), the rollup's "not yet" as None;
+    # then one look-up a cell.
+    days = {value: read_day(value) for value in {value for row in rows for value in row[1:5]}}
+    days = {value: None if day == NOT_YET else day for value, day in days.items()}
+    names = {team_id: teams.get(team_id, str(team_id)) for team_id in {row[0] for row in rows}}
+    return [(names[team_id], days[raised], days[due], days[done], days[verified], n)
+            for team_id, raised, due, done, verified, n in rows]
 
 
 def action_figures(rows, first: date, last: date, as_of: date):
