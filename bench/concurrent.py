@@ -49,6 +49,30 @@ def _memory_mb(pid: int) -> tuple[float, float]:
     return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
 
 
+def _cpu_ms(*roots: int) -> float:
+    """CPU time (user and system, in ms) used so far by the processes ``roots`` and all their descendants,
+    from /proc (Linux): the server alone, or this process with the browser it drives."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick * 1000
+    wanted, frontier = set(roots), list(roots)
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in wanted]
+        wanted.update(children)
+        frontier.extend(children)
+    return sum(times.get(pid, 0.0) for pid in wanted)
+
+
 def _set_password(database_url: str, username: str) -> str:
     """A known password for the benchmark account (the builder gives it a random one)."""
     from db.engine import dispose_engines, get_engine, write_session
@@ -59,6 +83,24 @@ def _set_password(database_url: str, username: str) -> str:
         set_password(session, actor="bench", username=username, password=password, temporary=False)
     dispose_engines()
     return password
+
+
+class _Cpu:
+    """The server's and the browser's CPU time over the timed opens only (``with``), added up."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid, self.server_ms, self.browser_ms = server_pid, 0.0, 0.0
+
+    def __enter__(self) -> None:
+        self._server, self._browser = _cpu_ms(self.server_pid), _cpu_ms(os.getpid())  # (this process's tree)
+
+    def __exit__(self, *exc) -> None:
+        server = _cpu_ms(self.server_pid) - self._server
+        self.server_ms += server
+        self.browser_ms += _cpu_ms(os.getpid()) - self._browser - server  # the server is a child of this process
+
+    def per_round(self, rounds: int) -> tuple[int, int]:
+        return round(self.server_ms / max(rounds, 1)), round(self.browser_ms / max(rounds, 1))
 
 
 async def _sign_in(page, url: str, username: str, password: str) -> None:
@@ -138,15 +180,20 @@ async def _run(args, password: str, username: str) -> dict:
         try:
             pages = await sessions(server)
             result["alone_cold_ms"] = round(await _open(pages[0], args.page))
-            alone = []
+            alone, alone_cpu = [], _Cpu(server.process.pid)
             for _ in range(args.repeat):
                 await _away(pages[:1], args.home)
-                alone.append(await _open(pages[0], args.page))
+                with alone_cpu:
+                    alone.append(await _open(pages[0], args.page))
             result["alone_warm_ms"] = round(statistics.median(alone))
-            together = []
+            together, together_cpu = [], _Cpu(server.process.pid)
             for _ in range(args.repeat):
                 await _away(pages, args.home)
-                together += await _round(pages, args.page)
+                with together_cpu:
+                    together += await _round(pages, args.page)
+            # Where a round's time goes: the server's CPU against the browser's (both on this machine).
+            result["alone_server_cpu_ms"], result["alone_browser_cpu_ms"] = alone_cpu.per_round(args.repeat)
+            result["together_server_cpu_ms"], result["together_browser_cpu_ms"] = together_cpu.per_round(args.repeat)
             result["together_warm_median_ms"] = round(statistics.median(together))
             result["together_warm_max_ms"] = round(max(together))
             result["server_rss_mb"], result["server_peak_rss_mb"] = (round(x) for x in _memory_mb(server.process.pid))
@@ -173,6 +220,60 @@ async def _run(args, password: str, username: str) -> dict:
     return result
 
 
+def _apptest_run(args, username: str) -> dict:
+    """The same rounds as ``_run``, server side only: each session an AppTest of the page in its own thread,
+    all started at the same moment (a barrier), in one process sharing its cached data as a server does.
+    Without browsers on the machine this measures what the server does for N sessions at once."""
+    import threading
+
+    from bench.measure import signed_in
+    from core.authz import PAGES
+
+    os.environ["DATABASE_URL"] = args.database_url
+    path = next(spec.path for spec in PAGES if spec.title == args.page)
+    tests = [signed_in(path, username) for _ in range(args.sessions)]
+
+    def run(at) -> float:
+        started = time.perf_counter()
+        at.run(timeout=600)
+        if at.exception:
+            raise RuntimeError(f"the page raised: {at.exception[0].message}")
+        return (time.perf_counter() - started) * 1000
+
+    def together(timed: list[float]) -> None:
+        barrier = threading.Barrier(len(tests))
+
+        def one(at) -> None:
+            barrier.wait()
+            timed.append(run(at))
+        threads = [threading.Thread(target=one, args=(at,)) for at in tests]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    from bench.measure import clear_caches
+
+    result: dict = {"page": args.page, "role": args.role, "sessions": args.sessions, "repeat": args.repeat,
+                    "mode": "apptest"}
+    for at in tests[1:]:
+        run(at)  # every session started (its first run signs it in), then the caches emptied
+    clear_caches()
+    result["alone_cold_ms"] = round(run(tests[0]))
+    result["alone_warm_ms"] = round(statistics.median(run(tests[0]) for _ in range(args.repeat)))
+    warm: list[float] = []
+    for _ in range(args.repeat):
+        together(warm)
+    result["together_warm_median_ms"], result["together_warm_max_ms"] = round(statistics.median(warm)), round(max(warm))
+    clear_caches()
+    cold: list[float] = []
+    together(cold)
+    result["together_cold_median_ms"], result["together_cold_max_ms"] = round(statistics.median(cold)), round(max(cold))
+    result["ratio_warm"] = round(result["together_warm_median_ms"] / max(result["alone_warm_ms"], 1), 2)
+    result["load_average"] = [round(x, 1) for x in os.getloadavg()]
+    return result
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="a database built by python -m bench")
@@ -181,20 +282,29 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--role", default="manager", choices=["auditor", "manager", "sponsor", "support", "admin"])
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--apptest", action="store_true",
+                        help="sessions as AppTests in threads of this process (the server's work alone), not "
+                             "browsers on a real server")
     args = parser.parse_args(argv)
     os.environ.setdefault("AUDIT_COOKIE_KEY", secrets.token_urlsafe(32))
     username = f"bench_{args.role}"
-    password = _set_password(args.database_url, username)
     started = time.monotonic()
-    result = asyncio.run(_run(args, password, username))
+    if args.apptest:
+        result = _apptest_run(args, username)
+    else:
+        result = asyncio.run(_run(args, _set_password(args.database_url, username), username))
     result["seconds"] = round(time.monotonic() - started)
-    print(f"{args.page} as {args.role}, {args.sessions} sessions (ms)")
+    print(f"{args.page} as {args.role}, {args.sessions} sessions{' (AppTest threads)' if args.apptest else ''} (ms)")
     for name in ("alone_cold_ms", "alone_warm_ms", "together_cold_median_ms", "together_cold_max_ms",
                  "together_warm_median_ms", "together_warm_max_ms"):
         print(f"  {name:<26}{result[name]:>8}")
     verdict = "meets" if result["ratio_warm"] <= TARGET_RATIO else "misses"
     print(f"  together / alone, warm: {result['ratio_warm']} ({verdict} the target of {TARGET_RATIO})")
-    print(f"  server memory: {result['server_rss_mb']} MB now, {result['server_peak_rss_mb']} MB peak")
+    if not args.apptest:
+        print(f"  CPU a warm round (ms): server {result['alone_server_cpu_ms']} alone, "
+              f"{result['together_server_cpu_ms']} together; browser {result['alone_browser_cpu_ms']} alone, "
+              f"{result['together_browser_cpu_ms']} together")
+        print(f"  server memory: {result['server_rss_mb']} MB now, {result['server_peak_rss_mb']} MB peak")
     print(json.dumps(result))
     return result
 
