@@ -194,6 +194,23 @@ def test_three_clicks_find_the_practitioner_with_the_highest_share_of_red_lived_
     assert all("answers" in label or "fewer than" in label or "not graded" in label for label in frame["label"])
     assert {"Audits", "Graded answers", "Red answers"} <= set(_table(at).columns)
 
+def test_a_manager_with_no_team_chosen_compares_the_practitioners_of_all_their_teams(app_db):
+    # The empty team filter says "All your teams": for a manager that is their own team, so the practitioner map
+    # shows its practitioners; someone who sees every team is asked to choose (every practitioner is too many).
+    at = page_test(PAGE, "manager").run()
+    at.radio(key="heatmaps_filter_view").set_value("practitioner-domain").run()
+    shown_with_the_team = set(_table(at)["Row"])
+    at.multiselect(key="heatmaps_filter_teams").set_value([]).run()
+    assert "teams" not in at.query_params
+    assert not any("Choose one or more teams" in i.value for i in at.info)
+    assert set(_table(at)["Row"]) == shown_with_the_team and len(shown_with_the_team) >= 5
+
+    at = page_test(PAGE, "auditor").run()
+    at.radio(key="heatmaps_filter_view").set_value("practitioner-domain").run()
+    assert [i.value for i in at.info] == ["Choose one or more teams (or a service area) above to compare their "
+                                          "practitioners."]
+
+
 def test_a_sponsor_receives_no_practitioner_names_and_no_case_references(app_db):
     with Session(get_engine(app_db)) as s:
         names = [p.name for p in s.exec(select(Practitioner))]

@@ -13,7 +13,7 @@ from core.templates import LIVED_EXPERIENCE_DOMAIN
 from db.demo_story import DEMO_MANAGER_TEAM
 from db.engine import create_db_engine
 from db.models import Answer, Audit, Practitioner, Question, Team
-from tests.browser.conftest import go_to, screenshot, signed_in, wait_idle
+from tests.browser.conftest import go_to, screenshot, signed_in, wait_for_rerun, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -97,9 +97,10 @@ def test_manager_finds_the_most_red_lived_experience_practitioner_in_three_click
     assert (f"Highest share of Red grades in {LIVED_EXPERIENCE_DOMAIN}, among practitioners with 5 or more audits: "
             f"{name}, {reds} of {graded} graded answers Red") in body
     # Click 3: their lived-experience cell, the top left of the map, lists the audits behind it.
-    _cell(page.get_by_test_id("stVegaLiteChart"), f"{name} · {LIVED_EXPERIENCE_DOMAIN}: Red {reds} ").click()
-    wait_idle(page)
-    assert f"{name} · {LIVED_EXPERIENCE_DOMAIN}: Red {reds} " in page.inner_text("body")
+    cell = _cell(page.get_by_test_id("stVegaLiteChart"), f"{name} · {LIVED_EXPERIENCE_DOMAIN}: Red {reds} ")
+    wait_for_rerun(page, cell.click)
+    expect(page.locator("body")).to_contain_text(f"{name} · {LIVED_EXPERIENCE_DOMAIN}: Red {reds} ",
+                                                 use_inner_text=True)
     audits = page.get_by_test_id("stDataFrame").last
     audits.wait_for()
     screenshot(page, "heatmap-manager-three-clicks")
