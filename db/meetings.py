@@ -18,7 +18,7 @@ from core.meetings import MEETING_KINDS, MeetingDraft, meeting_problems
 from core.workdays import week_start
 from db.events import record
 from db.models import ManagedTeam, Meeting, MeetingAttendee, MeetingTeam, Practitioner, Team, User, UserRole
-from db.queries.common import in_scope
+from db.queries.common import in_scope, read_day
 
 
 class MeetingError(ValueError):
@@ -164,7 +164,7 @@ def meeting_counts(session: Session, scope: Scope, start: date | None = None, en
     weekly: dict[tuple[date, str], int] = defaultdict(int)
     for held_on, kind, n in rows:
         # SQL groups by day (portable); weeks are summed here from at most 7 rows each.
-        weekly[(week_start(_as_date(held_on)), kind)] += n
+        weekly[(week_start(read_day(held_on)), kind)] += n
     order = list(MEETING_KINDS)
     return [
         WeekCount(week, kind, n)
@@ -177,10 +177,6 @@ def totals_by_kind(counts: list[WeekCount]) -> dict[str, int]:
     for row in counts:
         totals[row.kind] = totals.get(row.kind, 0) + row.meetings
     return totals
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 @dataclass(frozen=True)
@@ -315,7 +311,7 @@ def manager_summary(
     ).group_by(MeetingAttendee.user_id, Meeting.kind)
     for user_id, kind, n, last in session.exec(statement):
         counts[user_id][kind] = n
-        last = _as_date(last)
+        last = read_day(last)
         latest[user_id] = max(latest.get(user_id, last), last)
     return [
         ManagerMeetings(user_id, name, tuple(team_names[user_id]), counts[user_id], latest.get(user_id))

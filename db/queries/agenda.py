@@ -58,7 +58,7 @@ from db.models import (
     User,
 )
 from db.queries.common import (
-    action_of_submitted_audit, in_scope, rag_expression, reported_overall, submitted, unindexed_on_sqlite,
+    action_of_submitted_audit, in_scope, rag_expression, read_day, reported_overall, submitted, unindexed_on_sqlite,
 )
 from db.risks import create_risk, update_risk
 
@@ -73,16 +73,6 @@ class AgendaError(ValueError):
 
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.utc)
-
-
-def _day(value) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def _reds_and_tally(session: Session, scope: Scope, week: AgendaWeek,
@@ -128,7 +118,7 @@ def _reds_and_tally(session: Session, scope: Scope, week: AgendaWeek,
     team_names = dict(session.exec(select(Team.id, Team.name)).all())
     # audit_date is a Date column: a date on both backends (``_day`` for the subquery's on SQLite).
     red_practitioners = {
-        pid: PractitionerReds(int(n), AuditFact(aid, _day(day), tid, team, pid, practitioner, overall))
+        pid: PractitionerReds(int(n), AuditFact(aid, read_day(day), tid, team, pid, practitioner, overall))
         for aid, day, tid, team, pid, practitioner, overall, n in latest
     }
     tally = AuditTally(by_practitioner, team_weeks,
@@ -147,7 +137,7 @@ def agenda_inputs(session: Session, scope: Scope, week: AgendaWeek, rules: Agend
     # Each team's overdue actions counted in SQL by the tracker's rule (``core.agenda_rules.was_overdue``),
     # not every action that might be overdue built in Python (about 10,000 at 100,000 audits).
     overdue = {
-        team_id: TeamOverdue(name, int(n), _day(oldest), int(owners))
+        team_id: TeamOverdue(name, int(n), read_day(oldest), int(owners))
         for team_id, name, n, oldest, owners in session.exec(
             in_scope(
                 select(Audit.team_id, Team.name, func.count(), func.min(RemedialAction.due_on),
@@ -223,10 +213,10 @@ def agenda_inputs(session: Session, scope: Scope, week: AgendaWeek, rules: Agend
         tally=tally,
         red_practitioners=red_practitioners,
         overdue=overdue,
-        safeguarding=tuple(SafeguardingFact(aid, ref, tid, team, _day(day), _day(ack))
+        safeguarding=tuple(SafeguardingFact(aid, ref, tid, team, read_day(day), read_day(ack))
                            for aid, ref, tid, team, day, ack in concerns),
         moderations=tuple(
-            ModerationFact(mid, aid, ref, tid, team, first_auditor, _day(graded), first, second,
+            ModerationFact(mid, aid, ref, tid, team, first_auditor, read_day(graded), first, second,
                            *compared.get(mid, (0, 0)))
             for mid, aid, ref, tid, team, first_auditor, graded, first, second in moderations
         ),

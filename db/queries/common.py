@@ -1,7 +1,7 @@
 """Building blocks shared by the read queries: scope filters and reported grades."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Integer, String, and_, case, cast, func, type_coerce
 from sqlalchemy.ext.compiler import compiles
@@ -100,7 +100,12 @@ def as_text(column):
 
 
 def read_day(value) -> date | None:
-    """The date of a day read through ``as_text`` (or of SQL's ``date``/``CAST AS DATE`` of a timestamp)."""
-    if value is None or isinstance(value, date):
+    """The date of a day as a driver gives it: ISO text (``as_text``, SQL's ``date``/``CAST AS DATE`` of a
+    timestamp on SQLite), a date, or a timestamp (its day)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])

@@ -26,7 +26,9 @@ from core.heatmap_filters import HeatmapFilters, week_label
 from core.periods import week_dates, week_of
 from core.templates import LIVED_EXPERIENCE_DOMAIN
 from db.models import Answer, Audit, Case, Practitioner, Question, Team, Theme, User
-from db.queries.common import current_programme, in_scope, rag_expression, reported_answer, reported_overall
+from db.queries.common import (
+    current_programme, in_scope, rag_expression, read_day, reported_answer, reported_overall,
+)
 
 # Week numbers without a programme count from this Monday; labels then show dates.
 EPOCH_MONDAY = date(2000, 1, 3)
@@ -198,7 +200,7 @@ def team_week(session: Session, scope: Scope, filters: HeatmapFilters) -> Grid:
     ).all()
     totals: dict[tuple[int, int], list[int]] = {}
     for day, team_id, *counts in rows:
-        key = (team_id, week_of(start, _as_date(day)))
+        key = (team_id, week_of(start, read_day(day)))
         total = totals.setdefault(key, [0] * len(counts))
         for index, value in enumerate(counts):
             total[index] += int(value or 0)
@@ -330,16 +332,10 @@ def cell_audits(
                 domain_grades.setdefault(audit_id, []).append(int(grade))
     audits = tuple(
         CellAudit(
-            audit_id=r[0], case_reference=r[1], audit_date=_as_date(r[2]), auditor=r[3], team=r[4],
+            audit_id=r[0], case_reference=r[1], audit_date=read_day(r[2]), auditor=r[3], team=r[4],
             practitioner=r[5] or "", theme=r[6], kind=r[7], reported_grade=r[8], first_grade=r[9],
             moderated_grade=r[10], domain_grades=tuple(domain_grades.get(r[0], ())),
         )
         for r in rows
     )
     return CellAudits(total=int(total), audits=audits)
-
-
-def _as_date(value) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])

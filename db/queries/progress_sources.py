@@ -273,9 +273,10 @@ def liveness_rows(session: Session, scope: Scope, span: Span):
             Audit.audit_date, Audit.work_date, Audit.kind)
     periods: dict = defaultdict(lambda: defaultdict(lambda: [0, 0, defaultdict(int)]))  # key -> kind -> [n, days, buckets]
     weeks: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
-    day = _day_reader()
-    for audit_date, work_date, kind, n in grouped_rows(session, statement):
-        days = (day(audit_date) - day(work_date)).days
+    rows = grouped_rows(session, statement)
+    day = _days_of(value for row in rows for value in row[:2])
+    for audit_date, work_date, kind, n in rows:
+        days = (day[audit_date] - day[work_date]).days
         for key in span.keys_of(audit_date):
             figures = periods[key][kind]
             figures[0] += n
@@ -418,17 +419,10 @@ def agreement_of(values, overall) -> Agreement:
 
 
 # ------------------------------------------------------------------ remedial actions
-def _day_reader():
-    """``read_day``, remembered per value: thousands of grouped rows fall on a few hundred days."""
-    seen: dict = {}
-
-    def read(value) -> date | None:
-        try:
-            return seen[value]
-        except KeyError:
-            seen[value] = result = read_day(value)
-            return result
-    return read
+def _days_of(values) -> dict:
+    """Each distinct value of ``values`` -> its day (``read_day``), read once: thousands of grouped rows fall on a
+    few hundred days, and a look-up a cell is cheaper than reading each."""
+    return {value: read_day(value) for value in set(values)}
 
 
 def action_rows(session: Session, scope: Scope, span: Span, teams: dict[int, str]):
@@ -442,10 +436,8 @@ def action_rows(session: Session, scope: Scope, span: Span, teams: dict[int, str
         scope, team_column=ActionDayCount.team_id,
     )
     rows = grouped_rows(session, statement)
-    # Each distinct day read once (a few hundred days, thousands of rows), the rollup's "not yet" as None;
-    # then one look-up a cell.
-    days = {value: read_day(value) for value in {value for row in rows for value in row[1:5]}}
-    days = {value: None if day == NOT_YET else day for value, day in days.items()}
+    days = {value: None if day == NOT_YET else day  # the rollup's "not yet" as None
+            for value, day in _days_of(value for row in rows for value in row[1:5]).items()}
     names = {team_id: teams.get(team_id, str(team_id)) for team_id in {row[0] for row in rows}}
     return [(names[team_id], days[raised], days[due], days[done], days[verified], n)
             for team_id, raised, due, done, verified, n in rows]
