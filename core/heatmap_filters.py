@@ -65,6 +65,13 @@ class HeatmapFilters:
             return week_dates(programme_start, first)[0], week_dates(programme_start, last)[1]
         return None, None
 
+    def asks_for_teams(self, scope: Scope) -> bool:
+        """The practitioner map waits for a choice of teams (or a service area) from someone who sees every team:
+        every practitioner of every team is too many to compare. A manager's "All your teams" is their own teams,
+        so their practitioners are shown with none chosen."""
+        return (self.view is View.PRACTITIONER_DOMAIN and scope.team_ids is None and not self.team_ids
+                and not self.service_area)
+
     def for_scope(self, scope: Scope) -> "HeatmapFilters":
         """These filters as ``scope`` may use them: a sponsor never gets the practitioner view."""
         if scope.aggregates_only and not self.view.team_level:

@@ -38,10 +38,7 @@ if not options.teams:
 
 filters = filter_controls(options, scope, today())
 
-# Every practitioner of every team is too many to compare: someone who sees every team chooses some. A
-# manager's "All your teams" is their own teams, so their practitioners are shown with no team chosen.
-if (filters.view is View.PRACTITIONER_DOMAIN and scope.team_ids is None and not filters.team_ids
-        and not filters.service_area):
+if filters.asks_for_teams(scope):
     st.info("Choose one or more teams (or a service area) above to compare their practitioners.")
     st.stop()
 
