@@ -7,7 +7,7 @@ log's editable table (which rows the user was editing, and what changed).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import streamlit as st
 
@@ -32,7 +32,7 @@ from db.meetings import (
     user_options,
 )
 from db.queries.agenda import suggested_agenda
-from db.queries.common import current_programme
+from db.queries.common import current_programme, read_day
 from db.risks import RiskRow
 from ui.cache import cached_query
 from ui.text import plain
@@ -188,13 +188,8 @@ def editor_state(signature: str, fresh) -> EditorState:
 
 
 def _as_date(value) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+    """A date cell of the risk log's editor: empty, a date, or its ISO text."""
+    return None if value == "" else read_day(value)
 
 
 def editor_edits(
