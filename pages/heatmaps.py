@@ -16,8 +16,7 @@ from ui.heatmap import (  # noqa: E402
     load_cell_audits,
     load_options,
     load_view,
-    log_table_export,
-    table_csv,
+    table_download,
 )
 from ui.text import plain  # noqa: E402
 from ui.widgets import rag_legend, today  # noqa: E402
@@ -89,9 +88,7 @@ for note in grid.notes:
 
 with st.expander("The heatmap as a table"):
     st.dataframe(view.table, hide_index=True, width="stretch")
-    st.download_button("Download the table (CSV)", table_csv(view.table), f"heatmap-{filters.view.value}.csv",
-                       "text/csv", key="heatmaps_table_csv", icon=":material/download:", on_click=log_table_export,
-                       args=(user.username, filters, len(view.table)))
+    table_download(view.table, filters, user.username)
 
 if scope.aggregates_only:
     st.caption("Team-level figures only: the audits behind a cell are shown to auditors and managers.")

@@ -23,10 +23,10 @@ from core.grades import Grade, grade_text
 from core.exports import to_csv
 from core.heatmap import MIN_AUDITS, AuditKind, Colour, Grid, Unit, View, cell_record, legend, rank_rows_by_red_rate
 from core.heatmap_filters import HeatmapFilters, default_filters, scope_from_cache_key
-from db.engine import read_session, write_session
-from db.events import record
+from db.engine import read_session
 from db.queries.heatmap import CellAudits, HeatmapOptions, cell_audits, heatmap, heatmap_options
 from ui.cache import cached_query
+from ui.guard import export_button
 from ui.text import plain
 
 FILTER = "heatmaps_filter_"  # prefix of the filters' widget keys and state
@@ -206,11 +206,12 @@ def table_csv(frame: pd.DataFrame) -> bytes:
     return to_csv(list(frame.columns), values)
 
 
-def log_table_export(username: str, filters: HeatmapFilters, rows: int) -> None:
-    """Every download is attributable: one ``export`` event with the view's filters and row count."""
-    with write_session() as session:
-        record(session, username, "export", "heatmap", filters.view.value,
-               after={"file": f"heatmap-{filters.view.value}.csv", "rows": rows, "filters": filters.to_query()})
+def table_download(frame: pd.DataFrame, filters: HeatmapFilters, username: str) -> None:
+    """"Download the table (CSV)": built when clicked, never on a rerun, and logged then (one ``export``
+    event with the view's filters and row count: every download is attributable)."""
+    export_button("Download the table (CSV)", lambda: table_csv(frame), file_name=f"heatmap-{filters.view.value}.csv",
+                  mime="text/csv", username=username, object_type="heatmap", object_id=filters.view.value,
+                  after={"rows": len(frame), "filters": filters.to_query()}, key="heatmaps_table_csv")
 
 
 def _axis(field: str, title: str, order: list[str], axis: dict) -> dict:
@@ -399,5 +400,5 @@ def audit_links(audits) -> None:
 __all__ = [
     "MIN_AUDITS", "HeatmapView", "audit_links", "audits_frame", "chart_height", "clicked_cell", "drill_down_picker",
     "filter_controls", "grade_text", "grid_frame", "heatmap_spec", "load_cell_audits",
-    "load_options", "load_view", "table_csv", "table_frame",
+    "load_options", "load_view", "table_csv", "table_download", "table_frame",
 ]

@@ -17,9 +17,9 @@ from core.templates import LIVED_EXPERIENCE_DOMAIN
 from db.demo_story import DEMO_MANAGER_TEAM
 from db.engine import get_engine, write_session
 from db.events import record
-from db.models import Answer, Audit, Case, Practitioner, Question, Team, Theme, User
+from db.models import Answer, Audit, Case, Event, Practitioner, Question, Team, Theme, User
 from db.users import create_user
-from tests.app.conftest import page_test, texts
+from tests.app.conftest import download_file, page_test, texts
 from tests.conftest import demo_week
 
 PAGE = "pages/heatmaps.py"
@@ -232,24 +232,7 @@ def test_a_sponsor_receives_no_practitioner_names_and_no_case_references(app_db)
         assert not any(name in data for name in names) and "LCS" not in data
 
 
-@pytest.fixture
-def downloads(monkeypatch):
-    """Every file the page offers for download, by file name (AppTest keeps them in a mock media store)."""
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-
-    offered: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
-        if filename:
-            offered[filename] = path_or_data
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
-    return offered
-
-
-def test_a_sponsor_receives_no_grade_of_a_suppressed_cell_in_the_chart_the_table_or_the_csv(app_db, downloads):
+def test_a_sponsor_receives_no_grade_of_a_suppressed_cell_in_the_chart_the_table_or_the_csv(app_db):
     # Internal audits by team and week: each manager audits one case of their team a week, so every
     # cell is one audit, and its grade is that audit's. Counted by hand from the stored rows.
     with Session(get_engine(app_db)) as s:
@@ -277,7 +260,7 @@ def test_a_sponsor_receives_no_grade_of_a_suppressed_cell_in_the_chart_the_table
     for column in ("Audits", "Red audits", "Amber audits", "Green audits", "Mean grade"):
         assert table[column].isna().all(), column
     assert [b.label for b in at.get("download_button")] == ["Download the table (CSV)"]
-    rows = list(csv.reader(io.StringIO(downloads["heatmap-team-week.csv"].decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(download_file(at, "Download the table (CSV)").decode("utf-8-sig"))))
     assert rows[0] == ["Row", "Column", "Audits", "Red audits", "Amber audits", "Green audits", "Mean grade",
                        "Judgement"]
     assert len(rows) == 1 + 8 * 12
@@ -286,6 +269,27 @@ def test_a_sponsor_receives_no_grade_of_a_suppressed_cell_in_the_chart_the_table
     at.radio(key="heatmaps_filter_kind").set_value("all").run()
     judged = chart_data(at)[0]
     assert (~judged["suppressed"]).any() and judged.loc[~judged["suppressed"], "tooltip"].str.contains("Red ").all()
+
+
+def _heatmap_exports(app_db) -> list[Event]:
+    with Session(get_engine(app_db)) as s:
+        return list(s.exec(select(Event).where(Event.object_type == "heatmap", Event.action == "export")))
+
+
+def test_the_tables_csv_is_built_and_logged_when_downloaded_never_on_a_rerun(app_db):
+    at = page_test(PAGE, "manager")
+    at.query_params["kind"] = "internal"
+    at.run()
+    at.run()  # drawing the page twice builds no file and logs nothing
+    assert _heatmap_exports(app_db) == []
+    rows = list(csv.reader(io.StringIO(download_file(at, "Download the table (CSV)").decode("utf-8-sig"))))
+    # The manager's one team by the demo's themes: a row per (team, theme) cell drawn in the table.
+    assert rows[0][:2] == ["Row", "Column"] and len(rows) - 1 == len(_table(at)) > 0
+    assert {row[0] for row in rows[1:]} == {DEMO_MANAGER_TEAM}
+    [event] = _heatmap_exports(app_db)
+    assert (event.username, event.object_id) == ("manager", "team-theme")
+    assert event.after["file"] == "heatmap-team-theme.csv" and event.after["rows"] == len(rows) - 1
+    assert event.after["filters"] == {"kind": "internal"}  # the filters the table was drawn with
 
 
 def test_a_saved_audit_changes_the_heatmap_on_the_next_run(app_db):
