@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cache
 
 from core.grades import RAG_COLOURS, Rag
 
@@ -130,6 +131,7 @@ def contrast_ratio(a: str, b: str) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
+@cache  # a handful of fills, one per legend band: worked out once each
 def text_colour(fill: str) -> str:
     """Dark or light text, whichever contrasts more with ``fill``."""
     return DARK_TEXT if contrast_ratio(fill, DARK_TEXT) >= contrast_ratio(fill, LIGHT_TEXT) else LIGHT_TEXT
@@ -275,6 +277,7 @@ def cell_record(cell: Cell, colour: Colour, unit: Unit = Unit.AUDITS) -> dict:
     c = cell.counts
     band, fill = c.band(colour)
     judged = not c.suppressed
+    rag, judgement = c.rag(colour), c.judgement(unit)
     return {
         "row_key": cell.row_key,
         "row": cell.row_label,
@@ -289,14 +292,14 @@ def cell_record(cell: Cell, colour: Colour, unit: Unit = Unit.AUDITS) -> dict:
         "share_amber": _round(c.share(Rag.AMBER)),
         "share_green": _round(c.share(Rag.GREEN)),
         "mean_grade": _round(c.mean_grade),
-        "rag": (c.rag(colour).value if c.rag(colour) else ""),
+        "rag": rag.value if rag else "",
         "suppressed": c.suppressed,
         "band": band,
         "fill": fill,
         "text_colour": text_colour(fill),
         "label": c.label(colour, unit),
-        "judgement": c.judgement(unit),
-        "tooltip": c.judgement(unit) if judged else None,
+        "judgement": judgement,
+        "tooltip": judgement if judged else None,
     }
 
 

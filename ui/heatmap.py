@@ -161,18 +161,26 @@ CHART_COLUMNS = ["row_key", "row", "col_key", "col", "band", "text_colour", "lab
                  "suppressed"]
 
 
-def grid_frame(grid: Grid, colour: Colour, row_order: list[str] | None = None) -> pd.DataFrame:
+def cell_records(grid: Grid, colour: Colour) -> list[dict]:
+    """``core.heatmap.cell_record`` of every cell, made once for the chart and the table."""
+    return [cell_record(c, colour, grid.unit) for c in grid.cells]
+
+
+def _in_row_order(records: list[dict], row_order: list[str]) -> list[dict]:
+    rank = {key: i for i, key in enumerate(row_order)}
+    return sorted(records, key=lambda r: rank.get(r["row_key"], len(rank)))  # stable: columns keep their order
+
+
+def grid_frame(grid: Grid, colour: Colour, row_order: list[str] | None = None,
+               records: list[dict] | None = None) -> pd.DataFrame:
     """The cells as the chart's data: one row per cell, what is drawn and nothing else."""
-    records = [cell_record(c, colour, grid.unit) for c in grid.cells]
-    frame = pd.DataFrame(records)
-    if frame.empty:
-        return pd.DataFrame(columns=CHART_COLUMNS)
-    # What a screen reader says for a cell (Vega-Lite puts it in the mark's aria-label).
-    frame["description"] = frame["row"] + " · " + frame["col"] + ": " + frame["judgement"]
+    records = cell_records(grid, colour) if records is None else records
     if row_order is not None:
-        rank = {key: i for i, key in enumerate(row_order)}
-        frame = frame.assign(_rank=frame["row_key"].map(rank)).sort_values("_rank").drop(columns="_rank")
-    return frame[CHART_COLUMNS].reset_index(drop=True)
+        records = _in_row_order(records, row_order)
+    columns = {name: [r[name] for r in records] for name in CHART_COLUMNS if name != "description"}
+    # What a screen reader says for a cell (Vega-Lite puts it in the mark's aria-label).
+    columns["description"] = [f"{r['row']} · {r['col']}: {r['judgement']}" for r in records]
+    return pd.DataFrame(columns, columns=CHART_COLUMNS)
 
 
 def table_columns(unit: Unit) -> list[tuple[str, str]]:
@@ -186,15 +194,17 @@ def table_columns(unit: Unit) -> list[tuple[str, str]]:
     return columns
 
 
-def table_frame(grid: Grid, colour: Colour, row_order: list[str] | None = None) -> pd.DataFrame:
+def table_frame(grid: Grid, colour: Colour, row_order: list[str] | None = None,
+                records: list[dict] | None = None) -> pd.DataFrame:
     """"The heatmap as a table", the same figures as the chart: a suppressed cell says why and
     carries nothing else."""
     columns = table_columns(grid.unit)
+    records = cell_records(grid, colour) if records is None else records
     order = {key: i for i, key in enumerate(row_order or [k for k, _ in grid.rows])}
     cols = {key: i for i, (key, _) in enumerate(grid.cols)}
-    cells = sorted(grid.cells, key=lambda c: (order.get(c.row_key, len(order)), cols.get(c.col_key, 0)))
-    records = [cell_record(c, colour, grid.unit) for c in cells]
-    frame = pd.DataFrame([[r[field] for field, _ in columns] for r in records], columns=[t for _, t in columns])
+    records = sorted(records, key=lambda r: (order.get(r["row_key"], len(order)), cols.get(r["col_key"], 0)))
+    frame = pd.DataFrame({title: [r[field] for r in records] for field, title in columns},
+                         columns=[title for _, title in columns])
     for _, title in columns[2:-2]:  # counts: whole numbers, blank where suppressed
         frame[title] = frame[title].astype("Int64")
     return frame
@@ -310,7 +320,9 @@ def load_view(scope_key: tuple, filters: HeatmapFilters, rank_by: str | None = N
     with read_session() as session:
         grid = heatmap(session, scope_from_cache_key(scope_key), filters)
     row_order = rank_rows_by_red_rate(list(grid.cells), rank_by) if rank_by else [key for key, _ in grid.rows]
-    return HeatmapView(grid, grid_frame(grid, filters.colour, row_order), table_frame(grid, filters.colour, row_order),
+    records = cell_records(grid, filters.colour)
+    return HeatmapView(grid, grid_frame(grid, filters.colour, row_order, records),
+                       table_frame(grid, filters.colour, row_order, records),
                        heatmap_spec(grid, filters.colour, row_order), chart_height(grid), tuple(row_order))
 
 
