@@ -10,6 +10,14 @@ the click on the page's link in the sidebar to the page being idle again
 - **together**: all N sessions click at the same moment (cold on a freshly started server, then
   warm, ``--repeat`` rounds); the median and the slowest over every session and round.
 
+With ``--protocol`` the sessions are not browsers but clients of the server's own protocol (the
+websocket a browser opens, Streamlit's BackMsg and ForwardMsg protobufs; ``_Session``): each signs in
+with the cookie the app sets after its sign-in form, asks for the page as a click on its link does,
+and is timed to the run's end (``script_finished``), failing unless the page's title was drawn. That
+is what the server does for N people, with nothing of chromium on the machine; ``--processes P``
+starts P servers and spreads the sessions over them, as the proxy of ``deploy/`` does.
+``--apptest`` runs each session as an AppTest in a thread of this process (no server at all).
+
 Target (issue 16): together, warm, median at most 3 x alone, warm. It also reports the server
 process's resident memory (now and peak, from ``/proc``). Prints a table and, as its last line,
 one JSON object. A browser on this 2-core machine adds a few hundred ms to any open, and the N
@@ -86,16 +94,17 @@ def _set_password(database_url: str, username: str) -> str:
 
 
 class _Cpu:
-    """The server's and the browser's CPU time over the timed opens only (``with``), added up."""
+    """The servers' and the browser's (or protocol clients') CPU time over the timed opens only (``with``),
+    added up."""
 
-    def __init__(self, server_pid: int) -> None:
-        self.server_pid, self.server_ms, self.browser_ms = server_pid, 0.0, 0.0
+    def __init__(self, *server_pids: int) -> None:
+        self.server_pids, self.server_ms, self.browser_ms = server_pids, 0.0, 0.0
 
     def __enter__(self) -> None:
-        self._server, self._browser = _cpu_ms(self.server_pid), _cpu_ms(os.getpid())  # (this process's tree)
+        self._server, self._browser = _cpu_ms(*self.server_pids), _cpu_ms(os.getpid())  # (this process's tree)
 
     def __exit__(self, *exc) -> None:
-        server = _cpu_ms(self.server_pid) - self._server
+        server = _cpu_ms(*self.server_pids) - self._server
         self.server_ms += server
         self.browser_ms += _cpu_ms(os.getpid()) - self._browser - server  # the server is a child of this process
 
@@ -220,6 +229,125 @@ async def _run(args, password: str, username: str) -> dict:
     return result
 
 
+class _Session:
+    """One signed-in session driven the way a browser drives it, without the browser: Streamlit's
+    websocket (``/_stcore/stream``) and its protobufs. A click on a page's link in the menu sends one
+    ``rerun_script`` naming the page; the server answers with the run's deltas and, at its end,
+    ``script_finished``."""
+
+    def __init__(self, socket) -> None:
+        self.socket = socket
+        self.paths: dict[str, str] = {}  # page title -> its address, from the server's menu (navigation)
+
+    @classmethod
+    async def signed_in(cls, url: str, username: str, home: str) -> "_Session":
+        """A session of ``username`` on the home page: the browser holds the sign-in cookie the app set
+        after its form (streamlit-authenticator's token, signed with the server's cookie key), and the
+        server signs the session in from the request (``core.session_cookie``)."""
+        import jwt
+        import websockets
+
+        token = jwt.encode({"username": username, "exp_date": time.time() + 0.5 * 86400},
+                           os.environ["AUDIT_COOKIE_KEY"], algorithm="HS256")
+        socket = await websockets.connect(f"ws{url.removeprefix('http')}/_stcore/stream", subprotocols=["streamlit"],
+                                          additional_headers={"Cookie": f"case_audit_auth={token}", "Origin": url},
+                                          max_size=None)
+        session = cls(socket)
+        await session.open(home, path="")  # what a browser asks for first: the app's address
+        return session
+
+    async def open(self, title: str, path: str | None = None) -> float:
+        """Open the page called ``title`` (at ``path``, or where the menu says); milliseconds to the run's
+        end. Fails unless the run finished and drew the page's title: a refusal, the sign-in form or an
+        error would otherwise be timed as a fast page."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        request = BackMsg()
+        request.rerun_script.page_name = self.paths[title] if path is None else path
+        started = time.perf_counter()
+        await self.socket.send(request.SerializeToString())
+        drawn = False
+        while True:
+            reply = ForwardMsg()
+            reply.ParseFromString(await self.socket.recv())
+            kind = reply.WhichOneof("type")
+            if kind == "navigation":
+                self.paths = {p.page_name: p.url_pathname for p in reply.navigation.app_pages}
+            elif kind == "delta" and reply.delta.WhichOneof("type") == "new_element":
+                element = reply.delta.new_element
+                if element.WhichOneof("type") == "exception":
+                    raise RuntimeError(f"{title} raised: {element.exception.message}")
+                drawn = drawn or (element.WhichOneof("type") == "heading" and element.heading.body == title)
+            elif kind == "script_finished":
+                elapsed = (time.perf_counter() - started) * 1000
+                if reply.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY or not drawn:
+                    raise RuntimeError(f"{title} was not drawn (signed out, refused or interrupted)")
+                return elapsed
+
+    async def close(self) -> None:
+        await self.socket.close()
+
+
+async def _protocol_run(args, username: str) -> dict:
+    """The browser rounds of ``_run``, each session a ``_Session`` on one of ``--processes`` servers."""
+    from tests.browser.conftest import Server
+
+    env = {"AUDIT_DEMO_MODE": "0"}
+    folder = Path(tempfile.mkdtemp(prefix="bench-concurrent-"))
+    result: dict = {"page": args.page, "role": args.role, "sessions": args.sessions, "repeat": args.repeat,
+                    "mode": "protocol", "processes": args.processes}
+
+    async def started(name: str) -> tuple[list, list[_Session]]:
+        servers = [Server(args.database_url, env=env, log_path=folder / f"{name}-{i}.log")
+                   for i in range(args.processes)]
+        # One after another, as people arrive (the proxy keeps each on its process).
+        return servers, [await _Session.signed_in(servers[i % len(servers)].url, username, args.home)
+                         for i in range(args.sessions)]
+
+    async def stopped(servers: list, sessions: list[_Session]) -> None:
+        for session in sessions:
+            await session.close()
+        for server in servers:
+            server.stop()
+
+    servers, sessions = await started("warm")
+    try:
+        pids = [server.process.pid for server in servers]
+        result["alone_cold_ms"] = round(await sessions[0].open(args.page))
+        alone, alone_cpu = [], _Cpu(*pids)
+        for _ in range(args.repeat):
+            await sessions[0].open(args.home)
+            with alone_cpu:
+                alone.append(await sessions[0].open(args.page))
+        together, together_cpu = [], _Cpu(*pids)
+        for _ in range(args.repeat):
+            for session in sessions:  # every session back on the home page, one after another
+                await session.open(args.home)
+            with together_cpu:
+                together += await asyncio.gather(*(session.open(args.page) for session in sessions))
+        result["alone_warm_ms"] = round(statistics.median(alone))
+        result["together_warm_median_ms"], result["together_warm_max_ms"] = (round(statistics.median(together)),
+                                                                             round(max(together)))
+        result["alone_server_cpu_ms"], result["alone_client_cpu_ms"] = alone_cpu.per_round(args.repeat)
+        result["together_server_cpu_ms"], result["together_client_cpu_ms"] = together_cpu.per_round(args.repeat)
+        memory = [_memory_mb(pid) for pid in pids]
+        result["server_rss_mb"] = [round(now) for now, _ in memory]
+        result["server_peak_rss_mb"] = [round(peak) for _, peak in memory]
+    finally:
+        await stopped(servers, sessions)
+    servers, sessions = await started("cold")  # fresh servers: every session opens the page at once
+    try:
+        cold = await asyncio.gather(*(session.open(args.page) for session in sessions))
+        result["together_cold_median_ms"], result["together_cold_max_ms"] = (round(statistics.median(cold)),
+                                                                             round(max(cold)))
+    finally:
+        await stopped(servers, sessions)
+    result["ratio_warm"] = round(result["together_warm_median_ms"] / max(result["alone_warm_ms"], 1), 2)
+    result["load_average"] = [round(x, 1) for x in os.getloadavg()]
+    return result
+
+
 def _apptest_run(args, username: str) -> dict:
     """The same rounds as ``_run``, server side only: each session an AppTest of the page in its own thread,
     all started at the same moment (a barrier), in one process sharing its cached data as a server does.
@@ -279,22 +407,38 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--apptest", action="store_true",
                         help="sessions as AppTests in threads of this process (the server's work alone), not "
                              "browsers on a real server")
+    parser.add_argument("--protocol", action="store_true",
+                        help="sessions as clients of the server's websocket protocol on a real server, no browser")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="with --protocol: app processes to spread the sessions over (as deploy/'s proxy does)")
     args = parser.parse_args(argv)
     os.environ.setdefault("AUDIT_COOKIE_KEY", secrets.token_urlsafe(32))
     username = f"bench_{args.role}"
     started = time.monotonic()
     if args.apptest:
         result = _apptest_run(args, username)
+    elif args.protocol:
+        from bench.__main__ import _fresh_bench_sign_ins
+
+        _fresh_bench_sign_ins(args.database_url)  # or an idle bench account would time the sign-in form
+        result = asyncio.run(_protocol_run(args, username))
     else:
         result = asyncio.run(_run(args, _set_password(args.database_url, username), username))
     result["seconds"] = round(time.monotonic() - started)
-    print(f"{args.page} as {args.role}, {args.sessions} sessions{' (AppTest threads)' if args.apptest else ''} (ms)")
+    how = (" (AppTest threads)" if args.apptest else
+           f" (protocol clients, {args.processes} process{'es' if args.processes > 1 else ''})" if args.protocol else "")
+    print(f"{args.page} as {args.role}, {args.sessions} sessions{how} (ms)")
     for name in ("alone_cold_ms", "alone_warm_ms", "together_cold_median_ms", "together_cold_max_ms",
                  "together_warm_median_ms", "together_warm_max_ms"):
         print(f"  {name:<26}{result[name]:>8}")
     verdict = "meets" if result["ratio_warm"] <= TARGET_RATIO else "misses"
     print(f"  together / alone, warm: {result['ratio_warm']} ({verdict} the target of {TARGET_RATIO})")
-    if not args.apptest:
+    if args.protocol:
+        print(f"  CPU a warm round (ms): server {result['alone_server_cpu_ms']} alone, "
+              f"{result['together_server_cpu_ms']} together; clients {result['alone_client_cpu_ms']} alone, "
+              f"{result['together_client_cpu_ms']} together")
+        print(f"  server memory (each process): {result['server_rss_mb']} MB now, {result['server_peak_rss_mb']} MB peak")
+    elif not args.apptest:
         print(f"  CPU a warm round (ms): server {result['alone_server_cpu_ms']} alone, "
               f"{result['together_server_cpu_ms']} together; browser {result['alone_browser_cpu_ms']} alone, "
               f"{result['together_browser_cpu_ms']} together")
