@@ -9,6 +9,7 @@ import altair as alt
 import altair.utils.schemapi as altair_schemapi
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 from core import clock
 from core.chart_channels import chart_values
@@ -73,8 +74,23 @@ alt.data_transformers.enable("plain_columns")
 
 
 def spec_of(chart: alt.TopLevelMixin) -> dict:
-    """A chart's finished Vega-Lite spec (validated against the schema under test only)."""
-    return chart.to_dict(validate=VALIDATE_CHARTS)
+    """A chart's finished Vega-Lite spec (validated against the schema under test only), its rows in
+    the form ``st.vega_lite_chart`` sends them (``arrow_datasets``)."""
+    return arrow_datasets(chart.to_dict(validate=VALIDATE_CHARTS))
+
+
+def arrow_datasets(spec: dict) -> dict:
+    """``spec`` with each named dataset as Arrow IPC bytes, converted the way Streamlit converts them.
+
+    ``st.vega_lite_chart`` turns a dataset given as records into a pandas frame and then into Arrow
+    on every run that draws the chart, and passes bytes through as they are. A spec finished here
+    is cached with its figures, so its rows are converted once, not on each rerun: that conversion
+    was a third of a warm rerun of Progress (nine charts) before."""
+    datasets = spec.get("datasets")
+    if datasets:
+        spec["datasets"] = {name: rows if isinstance(rows, bytes) else dataframe_util.convert_anything_to_arrow_bytes(rows)
+                            for name, rows in datasets.items()}
+    return spec
 
 
 def ready(chart: alt.TopLevelMixin, *, columns: dict[str, str] | None = None,
