@@ -69,9 +69,8 @@ if rank_by is not None:
     st.caption(f"Practitioners are ranked by the share of their graded answers in this domain that are Red, over "
                f"{MIN_RANK_AUDITS} or more audits; those with fewer come after them, by name.")
 
-frame = view.frame
 event = st.vega_lite_chart(
-    frame, view.spec, on_select="rerun", selection_mode="cell", key=f"heatmaps_chart_{filters.view.value}",
+    spec=view.spec, on_select="rerun", selection_mode="cell", key=f"heatmaps_chart_{filters.view.value}",
     width="stretch", height=view.height,
 )
 rag_legend()

@@ -27,6 +27,7 @@ from db.engine import read_session
 from db.queries.heatmap import CellAudits, HeatmapOptions, cell_audits, heatmap, heatmap_options
 from ui.cache import cached_query
 from ui.guard import export_button
+from ui.widgets import arrow_datasets
 from ui.text import plain
 
 FILTER = "heatmaps_filter_"  # prefix of the filters' widget keys and state
@@ -229,7 +230,7 @@ def _axis(field: str, title: str, order: list[str], axis: dict) -> dict:
 
 
 def heatmap_spec(grid: Grid, colour: Colour, row_order: list[str]) -> dict:
-    """The Vega-Lite spec of the heatmap (its data goes separately, as Arrow).
+    """The Vega-Lite spec of the heatmap, without its data (``load_view`` adds the cells).
 
     Written as a plain dict rather than built with Altair: Altair's object model and
     schema validation cost 50-100 ms a run, more than the whole warm-rerun budget.
@@ -306,9 +307,8 @@ class HeatmapView:
     """Everything the page draws for one heatmap, cached as one value."""
 
     grid: Grid
-    frame: pd.DataFrame
     table: pd.DataFrame
-    spec: dict
+    spec: dict  # with its cells (``grid_frame``) as a named dataset, in Arrow (``arrow_datasets``)
     height: int
     row_order: tuple[str, ...]
 
@@ -321,9 +321,10 @@ def load_view(scope_key: tuple, filters: HeatmapFilters, rank_by: str | None = N
         grid = heatmap(session, scope_from_cache_key(scope_key), filters)
     row_order = rank_rows_by_red_rate(list(grid.cells), rank_by) if rank_by else [key for key, _ in grid.rows]
     records = cell_records(grid, filters.colour)
-    return HeatmapView(grid, grid_frame(grid, filters.colour, row_order, records),
-                       table_frame(grid, filters.colour, row_order, records),
-                       heatmap_spec(grid, filters.colour, row_order), chart_height(grid), tuple(row_order))
+    spec = {**heatmap_spec(grid, filters.colour, row_order), "data": {"name": "cells"},
+            "datasets": {"cells": grid_frame(grid, filters.colour, row_order, records)}}
+    return HeatmapView(grid, table_frame(grid, filters.colour, row_order, records), arrow_datasets(spec),
+                       chart_height(grid), tuple(row_order))
 
 
 ROW_HEIGHT = 46
