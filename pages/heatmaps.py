@@ -70,7 +70,7 @@ if rank_by is not None:
                f"{MIN_RANK_AUDITS} or more audits; those with fewer come after them, by name.")
 
 event = st.vega_lite_chart(
-    spec=view.spec, on_select="rerun", selection_mode="cell", key=f"heatmaps_chart_{filters.view.value}",
+    view.spec, on_select="rerun", selection_mode="cell", key=f"heatmaps_chart_{filters.view.value}",
     width="stretch", height=view.height,
 )
 rag_legend()

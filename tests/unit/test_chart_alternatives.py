@@ -24,7 +24,7 @@ CHARTS: dict[tuple[str, str, str], str] = {
     # Overview: RAG mix, then the counts and shares as a table.
     ("pages/overview.py", "<module>", "charts.rag"): "dataframe",
     # RAG heatmaps: "The heatmap as a table" (every cell's counts and judgement).
-    ("pages/heatmaps.py", "<module>", "frame"): "dataframe",
+    ("pages/heatmaps.py", "<module>", "view.spec"): "dataframe",
     # Meetings: counts by week, then the week x type table.
     ("ui/meetings_tabs.py", "counts_tab", "chart"): "dataframe",
     # Moderation agreement: the 4x4 grade matrix and agreement over time, each with its table.
@@ -58,6 +58,11 @@ def _is_chart(call: ast.Call) -> bool:
     return call.func.attr in CHART_CALLS or (call.func.attr == "map" and on_st)
 
 
+def _drawn(call: ast.Call) -> ast.expr | None:
+    """What a chart call draws: its first argument, given by position or by name (``spec=...``)."""
+    return call.args[0] if call.args else next((k.value for k in call.keywords if k.arg), None)
+
+
 def _chart_statements(tree: ast.Module):
     """(function name, statement, chart call, the statements after it in its block) for each chart call."""
     found = []
@@ -79,7 +84,7 @@ def _chart_statements(tree: ast.Module):
                         visit(block, function, rest)
                 continue
             for call in _calls(stmt):
-                if _is_chart(call) and call.args:
+                if _is_chart(call) and _drawn(call) is not None:
                     found.append((function, call, rest))
 
     visit(tree.body, "<module>", [])
@@ -92,7 +97,7 @@ def _all_charts() -> dict[tuple[str, str, str], list[ast.stmt]]:
         for path in sorted((ROOT / folder).glob("*.py")):
             source = path.read_text()
             for function, call, rest in _chart_statements(ast.parse(source)):
-                key = (f"{folder}/{path.name}", function, ast.get_source_segment(source, call.args[0]).split("\n")[0])
+                key = (f"{folder}/{path.name}", function, ast.get_source_segment(source, _drawn(call)).split("\n")[0])
                 key = (key[0], key[1], key[2].split(".mark_")[0].split(".encode")[0])
                 charts[key] = rest
     return charts
