@@ -17,6 +17,9 @@ and is timed to the run's end (``script_finished``), failing unless the page's t
 is what the server does for N people, with nothing of chromium on the machine; ``--processes P``
 starts P servers and spreads the sessions over them, as the proxy of ``deploy/`` does.
 ``--apptest`` runs each session as an AppTest in a thread of this process (no server at all).
+``--every-page`` signs one protocol session in for each role and opens every page the role may, cold then
+warm, on one server, and reports the server's memory after (issue 16: at most 500 MB once every role has
+visited every page).
 
 Target (issue 16): together, warm, median at most 3 x alone, warm. It also reports the server
 process's resident memory (now and peak, from ``/proc``). Prints a table and, as its last line,
@@ -43,6 +46,7 @@ if str(ROOT) not in sys.path:
 from playwright.async_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from bench.form import IDLE, WATCH_RUN  # noqa: E402  (the form benchmark's way of timing a run)
+from core.authz import PAGES as APP_PAGES  # noqa: E402
 
 TARGET_RATIO = 3.0
 DROPPED: list[str] = []  # clicks that started no run and were made again (reported)
@@ -256,7 +260,7 @@ class _Session:
         await session.open(home, path="")  # what a browser asks for first: the app's address
         return session
 
-    async def open(self, title: str, path: str | None = None) -> float:
+    async def open(self, title: str, path: str | None = None, query: str = "") -> float:
         """Open the page called ``title`` (at ``path``, or where the menu says); milliseconds to the run's
         end. Fails unless the run finished and drew the page's title: a refusal, the sign-in form or an
         error would otherwise be timed as a fast page."""
@@ -265,6 +269,7 @@ class _Session:
 
         request = BackMsg()
         request.rerun_script.page_name = self.paths[title] if path is None else path
+        request.rerun_script.query_string = query
         started = time.perf_counter()
         await self.socket.send(request.SerializeToString())
         drawn = False
@@ -348,6 +353,37 @@ async def _protocol_run(args, username: str) -> dict:
     return result
 
 
+async def _every_page_run(args) -> dict:
+    """Every role opens every page it may, one session a role, on one server: each page's first open
+    (cold for that page's audience on this process) and a second (warm), then the server's memory.
+    What issue 16 asks of memory ("after every role has visited every page"), measured on a real server."""
+    from bench.__main__ import _an_audit
+    from bench.pages import PAGES, ROLE_ORDER, ROLE_USERS
+    from tests.browser.conftest import Server
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-every-page-"))
+    server = Server(args.database_url, env={"AUDIT_DEMO_MODE": "0"}, log_path=folder / "server.log")
+    audit = f"audit={_an_audit(args.database_url)}"
+    pages: dict[str, dict] = {}
+    try:
+        for role in ROLE_ORDER:
+            session = await _Session.signed_in(server.url, ROLE_USERS[role], args.home)
+            try:
+                for page in (p for p in PAGES if p.user == ROLE_USERS[role]):
+                    title = next(spec.title for spec in APP_PAGES if spec.path == page.path)
+                    query = audit if page.query else ""
+                    cold = await session.open(title, query=query)
+                    await session.open(args.home)
+                    pages[page.name] = {"cold_ms": round(cold), "warm_ms": round(await session.open(title, query=query))}
+            finally:
+                await session.close()
+        now, peak = _memory_mb(server.process.pid)
+    finally:
+        server.stop()
+    return {"mode": "every page", "pages": pages, "server_rss_mb": round(now), "server_peak_rss_mb": round(peak),
+            "load_average": [round(x, 1) for x in os.getloadavg()]}
+
+
 def _apptest_run(args, username: str) -> dict:
     """The same rounds as ``_run``, server side only: each session an AppTest of the page in its own thread,
     all started at the same moment (a barrier), in one process sharing its cached data as a server does.
@@ -409,12 +445,26 @@ def main(argv: list[str] | None = None) -> dict:
                              "browsers on a real server")
     parser.add_argument("--protocol", action="store_true",
                         help="sessions as clients of the server's websocket protocol on a real server, no browser")
+    parser.add_argument("--every-page", action="store_true",
+                        help="instead: every role opens every page it may through one real server (protocol "
+                             "clients), cold then warm, and the server's memory after")
     parser.add_argument("--processes", type=int, default=1,
                         help="with --protocol: app processes to spread the sessions over (as deploy/'s proxy does)")
     args = parser.parse_args(argv)
     os.environ.setdefault("AUDIT_COOKIE_KEY", secrets.token_urlsafe(32))
     username = f"bench_{args.role}"
     started = time.monotonic()
+    if args.every_page:
+        from bench.__main__ import _fresh_bench_sign_ins
+
+        _fresh_bench_sign_ins(args.database_url)
+        result = asyncio.run(_every_page_run(args))
+        for name, timing in result["pages"].items():
+            print(f"  {name:<28}cold {timing['cold_ms']:>6} ms   warm {timing['warm_ms']:>5} ms")
+        print(f"  server memory after every role visited every page: {result['server_rss_mb']} MB now, "
+              f"{result['server_peak_rss_mb']} MB peak")
+        print(json.dumps(result))
+        return result
     if args.apptest:
         result = _apptest_run(args, username)
     elif args.protocol:
