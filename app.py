@@ -11,7 +11,10 @@ from core.authz import PAGES, pages_for
 from ui.auth import authenticate, sign_in_form, sign_out
 from ui.errors import database_errors
 from ui.guard import check_write  # noqa: F401  (imported for its effect: every write is checked)
+from ui.nodelay import send_at_once
 from ui.text import plain
+
+send_at_once()  # every message of a run sent when ready, not 40 ms later (ui/nodelay.py)
 
 # The icon is served by the app itself: a Material icon name would make every browser fetch
 # it from fonts.gstatic.com, which the deployment's Content-Security-Policy blocks.
