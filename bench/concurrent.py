@@ -295,9 +295,9 @@ class _Session:
 
 
 async def _first_run(url: str, username: str, home: str) -> None:
-    """A running server has run the app before anyone measured comes: the first run imports the pages'
-    libraries and tunes the process's connections (``ui.nodelay``: a connection accepted before it keeps
-    Nagle's algorithm, about 40 ms a run), so one session opens the home page and leaves first."""
+    """A running server has run the app before anyone measured comes: the first run imports the app's
+    libraries and tunes the process's connections (``ui.nodelay``), so one session opens the home page
+    and leaves first."""
     session = await _Session.signed_in(url, username, home)
     await session.close()
 

@@ -10,16 +10,21 @@ Streamlit with no app code answered in 46 ms on 4 ms of the server's CPU, and in
 algorithm off (docs/benchmark.md, fifteenth round).
 
 ``send_at_once`` makes asyncio turn it off on every TCP stream socket, whatever protocol number the
-socket was created with. The router calls it on every run (it is a no-op after the first), so it holds
-for every connection the process accepts after its first run: a connection accepted before that (the
-first browser of a freshly started server) keeps the delay until it reconnects.
+socket was created with, and turns it off on the TCP sockets the process holds already: the listening
+socket (Linux hands the option on to the connections it accepts) and the connection of the browser
+whose run first imported this. The router calls it on every run; it does its work once per process.
 """
 from __future__ import annotations
 
 import asyncio.base_events
+import os
 import socket
+import threading
+from pathlib import Path
 
 _asyncio_set_nodelay = asyncio.base_events._set_nodelay
+_lock = threading.Lock()
+_done = False
 
 
 def _set_nodelay(sock: socket.socket) -> None:
@@ -29,6 +34,32 @@ def _set_nodelay(sock: socket.socket) -> None:
         _asyncio_set_nodelay(sock)
 
 
+def _sockets_held() -> None:
+    """``TCP_NODELAY`` on every TCP socket this process holds now (Linux: its open files in /proc)."""
+    folder = Path("/proc/self/fd")
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        copy = None
+        try:
+            copy = os.dup(int(entry.name))  # a copy of the descriptor: closing it leaves the original open
+            held = socket.socket(fileno=copy)
+        except (OSError, ValueError):  # not a socket, or gone meanwhile
+            if copy is not None:
+                os.close(copy)
+            continue
+        with held:
+            if held.family in (socket.AF_INET, socket.AF_INET6) and held.type == socket.SOCK_STREAM:
+                held.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 def send_at_once() -> None:
-    """Turn Nagle's algorithm off on every TCP connection this process accepts from now on."""
-    asyncio.base_events._set_nodelay = _set_nodelay
+    """Turn Nagle's algorithm off on this process's TCP connections, now and from now on (once)."""
+    global _done
+    if _done:
+        return
+    with _lock:
+        if not _done:
+            asyncio.base_events._set_nodelay = _set_nodelay
+            _sockets_held()
+            _done = True
