@@ -22,7 +22,9 @@ import socket
 import threading
 from pathlib import Path
 
-_asyncio_set_nodelay = asyncio.base_events._set_nodelay
+# asyncio's own (private) helper: if a later Python renames it, connections are still covered through the
+# listener, whose option Linux hands on to each connection it accepts (``_sockets_held``).
+_asyncio_set_nodelay = getattr(asyncio.base_events, "_set_nodelay", None)
 _lock = threading.Lock()
 _done = False
 
@@ -30,7 +32,7 @@ _done = False
 def _set_nodelay(sock: socket.socket) -> None:
     if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    else:
+    elif _asyncio_set_nodelay is not None:
         _asyncio_set_nodelay(sock)
 
 
@@ -60,6 +62,7 @@ def send_at_once() -> None:
         return
     with _lock:
         if not _done:
-            asyncio.base_events._set_nodelay = _set_nodelay
+            if _asyncio_set_nodelay is not None:
+                asyncio.base_events._set_nodelay = _set_nodelay
             _sockets_held()
             _done = True

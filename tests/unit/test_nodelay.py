@@ -66,3 +66,16 @@ def test_a_connection_accepted_before_and_the_listener_itself_are_turned_too():
         send_at_once()
         assert _nodelay(connection) != 0 and _nodelay(listener) != 0
         assert connection.fileno() >= 0 and client.sendall(b"x") is None and connection.recv(1) == b"x"  # still open
+
+
+def test_connections_a_listener_accepts_after_the_call_inherit_it_without_asyncio_s_helper(monkeypatch):
+    # A later Python without asyncio's private helper: the listener's option still reaches each connection.
+    monkeypatch.setattr(ui.nodelay, "_asyncio_set_nodelay", None)
+    listener = _listener()
+    with listener:
+        send_at_once()
+        assert asyncio.base_events._set_nodelay is not ui.nodelay._set_nodelay  # asyncio left alone
+        client = socket.create_connection(listener.getsockname())
+        connection, _ = listener.accept()
+        with client, connection:
+            assert _nodelay(connection) != 0
