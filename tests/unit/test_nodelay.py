@@ -16,8 +16,9 @@ from ui.nodelay import send_at_once
 
 @pytest.fixture(autouse=True)
 def _undone(monkeypatch):
-    """Each test starts as a fresh process would; asyncio's own function is put back after."""
-    monkeypatch.setattr(asyncio.base_events, "_set_nodelay", asyncio.base_events._set_nodelay)
+    """Each test starts as a fresh process would (asyncio's own helper in place, even where a test before ran
+    the router in this process), and whatever the test does is undone after."""
+    monkeypatch.setattr(asyncio.base_events, "_set_nodelay", ui.nodelay._asyncio_set_nodelay)
     monkeypatch.setattr(ui.nodelay, "_done", False)
 
 
