@@ -45,10 +45,11 @@ if str(ROOT) not in sys.path:
 
 from playwright.async_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
+from bench.__main__ import _fresh_bench_sign_ins  # noqa: E402
 from bench.form import IDLE, WATCH_RUN  # noqa: E402  (the form benchmark's way of timing a run)
-from core.authz import PAGES as APP_PAGES  # noqa: E402
 
 TARGET_RATIO = 3.0
+SERVER_ENV = {"AUDIT_DEMO_MODE": "0"}  # the servers run the benchmark's database, never the demo
 DROPPED: list[str] = []  # clicks that started no run and were made again (reported)
 
 
@@ -168,7 +169,6 @@ async def _run(args, password: str, username: str) -> dict:
 
     from tests.browser.conftest import CHROMIUM, Server
 
-    env = {"AUDIT_DEMO_MODE": "0"}
     result: dict = {"page": args.page, "role": args.role, "sessions": args.sessions, "repeat": args.repeat}
     folder = Path(tempfile.mkdtemp(prefix="bench-concurrent-"))
     async with async_playwright() as p:
@@ -188,7 +188,7 @@ async def _run(args, password: str, username: str) -> dict:
             return pages
 
         # Alone: one session on a fresh server (cold), then warm opens.
-        server = Server(args.database_url, env=env, log_path=folder / "alone.log")
+        server = Server(args.database_url, env=SERVER_ENV, log_path=folder / "alone.log")
         pages: list = []
         try:
             pages = await sessions(server)
@@ -215,7 +215,7 @@ async def _run(args, password: str, username: str) -> dict:
                 await page.context.close()
             server.stop()
         # Together, cold: a fresh server, every session clicks at once.
-        server = Server(args.database_url, env=env, log_path=folder / "together.log")
+        server = Server(args.database_url, env=SERVER_ENV, log_path=folder / "together.log")
         pages = []
         try:
             pages = await sessions(server)
@@ -306,13 +306,12 @@ async def _protocol_run(args, username: str) -> dict:
     """The browser rounds of ``_run``, each session a ``_Session`` on one of ``--processes`` servers."""
     from tests.browser.conftest import Server
 
-    env = {"AUDIT_DEMO_MODE": "0"}
     folder = Path(tempfile.mkdtemp(prefix="bench-concurrent-"))
     result: dict = {"page": args.page, "role": args.role, "sessions": args.sessions, "repeat": args.repeat,
                     "mode": "protocol", "processes": args.processes}
 
     async def started(name: str) -> tuple[list, list[_Session]]:
-        servers = [Server(args.database_url, env=env, log_path=folder / f"{name}-{i}.log")
+        servers = [Server(args.database_url, env=SERVER_ENV, log_path=folder / f"{name}-{i}.log")
                    for i in range(args.processes)]
         for server in servers:
             await _first_run(server.url, username, args.home)
@@ -372,7 +371,7 @@ async def _every_page_run(args) -> dict:
     from tests.browser.conftest import Server
 
     folder = Path(tempfile.mkdtemp(prefix="bench-every-page-"))
-    server = Server(args.database_url, env={"AUDIT_DEMO_MODE": "0"}, log_path=folder / "server.log")
+    server = Server(args.database_url, env=SERVER_ENV, log_path=folder / "server.log")
     audit = f"audit={_an_audit(args.database_url)}"
     pages: dict[str, dict] = {}
     try:
@@ -381,11 +380,11 @@ async def _every_page_run(args) -> dict:
             session = await _Session.signed_in(server.url, ROLE_USERS[role], args.home)
             try:
                 for page in (p for p in PAGES if p.user == ROLE_USERS[role]):
-                    title = next(spec.title for spec in APP_PAGES if spec.path == page.path)
                     query = audit if page.query else ""
-                    cold = await session.open(title, query=query)
+                    cold = await session.open(page.title, query=query)
                     await session.open(args.home)
-                    pages[page.name] = {"cold_ms": round(cold), "warm_ms": round(await session.open(title, query=query))}
+                    warm = await session.open(page.title, query=query)
+                    pages[page.name] = {"cold_ms": round(cold), "warm_ms": round(warm)}
             finally:
                 await session.close()
         now, peak = _memory_mb(server.process.pid)
@@ -401,12 +400,10 @@ def _apptest_run(args, username: str) -> dict:
     Without browsers on the machine this measures what the server does for N sessions at once."""
     import threading
 
-    from bench.__main__ import _fresh_bench_sign_ins
     from bench.measure import clear_caches, run_timed, signed_in
     from core.authz import PAGES
 
     os.environ["DATABASE_URL"] = args.database_url
-    _fresh_bench_sign_ins(args.database_url)  # or an idle bench account would time the sign-in form
     path = next(spec.path for spec in PAGES if spec.title == args.page)
     tests = [signed_in(path, username) for _ in range(args.sessions)]
     run = run_timed  # the bench's own run: it fails on an error, a refusal or a session signed out
@@ -465,10 +462,8 @@ def main(argv: list[str] | None = None) -> dict:
     os.environ.setdefault("AUDIT_COOKIE_KEY", secrets.token_urlsafe(32))
     username = f"bench_{args.role}"
     started = time.monotonic()
+    _fresh_bench_sign_ins(args.database_url)  # or an idle bench account would time the sign-in form
     if args.every_page:
-        from bench.__main__ import _fresh_bench_sign_ins
-
-        _fresh_bench_sign_ins(args.database_url)
         result = asyncio.run(_every_page_run(args))
         for name, timing in result["pages"].items():
             print(f"  {name:<28}cold {timing['cold_ms']:>6} ms   warm {timing['warm_ms']:>5} ms")
@@ -479,9 +474,6 @@ def main(argv: list[str] | None = None) -> dict:
     if args.apptest:
         result = _apptest_run(args, username)
     elif args.protocol:
-        from bench.__main__ import _fresh_bench_sign_ins
-
-        _fresh_bench_sign_ins(args.database_url)  # or an idle bench account would time the sign-in form
         result = asyncio.run(_protocol_run(args, username))
     else:
         result = asyncio.run(_run(args, _set_password(args.database_url, username), username))

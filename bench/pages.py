@@ -29,6 +29,7 @@ NAIVE = {("overview", Role.AUDITOR): naive_overview, ("heatmaps", Role.AUDITOR):
 class BenchPage:
     name: str  # "<page key>/<role>"
     path: str
+    title: str  # as in the menu
     user: str
     naive: Callable[[str], object] | None = None
     query: dict = field(default_factory=dict)
@@ -40,7 +41,7 @@ def bench_pages() -> list[BenchPage]:
     for spec in APP_PAGES:
         for role in ROLE_ORDER:
             if role in spec.roles:
-                result.append(BenchPage(f"{spec.key}/{role.value}", spec.path, ROLE_USERS[role],
+                result.append(BenchPage(f"{spec.key}/{role.value}", spec.path, spec.title, ROLE_USERS[role],
                                         NAIVE.get((spec.key, role)),
                                         {"audit": "{audit_id}"} if spec.key == "audit_view" else {}))
     return result

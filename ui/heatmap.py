@@ -167,17 +167,11 @@ def cell_records(grid: Grid, colour: Colour) -> list[dict]:
     return [cell_record(c, colour, grid.unit) for c in grid.cells]
 
 
-def _in_row_order(records: list[dict], row_order: list[str]) -> list[dict]:
+def grid_frame(records: list[dict], row_order: list[str]) -> pd.DataFrame:
+    """The cells (``cell_records``) as the chart's data, rows in ``row_order``: one row per cell, what is
+    drawn and nothing else."""
     rank = {key: i for i, key in enumerate(row_order)}
-    return sorted(records, key=lambda r: rank.get(r["row_key"], len(rank)))  # stable: columns keep their order
-
-
-def grid_frame(grid: Grid, colour: Colour, row_order: list[str] | None = None,
-               records: list[dict] | None = None) -> pd.DataFrame:
-    """The cells as the chart's data: one row per cell, what is drawn and nothing else."""
-    records = cell_records(grid, colour) if records is None else records
-    if row_order is not None:
-        records = _in_row_order(records, row_order)
+    records = sorted(records, key=lambda r: rank.get(r["row_key"], len(rank)))  # stable: columns keep their order
     columns = {name: [r[name] for r in records] for name in CHART_COLUMNS if name != "description"}
     # What a screen reader says for a cell (Vega-Lite puts it in the mark's aria-label).
     columns["description"] = [f"{r['row']} · {r['col']}: {r['judgement']}" for r in records]
@@ -195,15 +189,13 @@ def table_columns(unit: Unit) -> list[tuple[str, str]]:
     return columns
 
 
-def table_frame(grid: Grid, colour: Colour, row_order: list[str] | None = None,
-                records: list[dict] | None = None) -> pd.DataFrame:
-    """"The heatmap as a table", the same figures as the chart: a suppressed cell says why and
-    carries nothing else."""
+def table_frame(grid: Grid, records: list[dict], row_order: list[str]) -> pd.DataFrame:
+    """"The heatmap as a table", the same figures (``cell_records``) as the chart: a suppressed cell says
+    why and carries nothing else."""
     columns = table_columns(grid.unit)
-    records = cell_records(grid, colour) if records is None else records
-    order = {key: i for i, key in enumerate(row_order or [k for k, _ in grid.rows])}
+    rank = {key: i for i, key in enumerate(row_order)}
     cols = {key: i for i, (key, _) in enumerate(grid.cols)}
-    records = sorted(records, key=lambda r: (order.get(r["row_key"], len(order)), cols.get(r["col_key"], 0)))
+    records = sorted(records, key=lambda r: (rank.get(r["row_key"], len(rank)), cols.get(r["col_key"], 0)))
     frame = pd.DataFrame({title: [r[field] for r in records] for field, title in columns},
                          columns=[title for _, title in columns])
     for _, title in columns[2:-2]:  # counts: whole numbers, blank where suppressed
@@ -322,9 +314,9 @@ def load_view(scope_key: tuple, filters: HeatmapFilters, rank_by: str | None = N
     row_order = rank_rows_by_red_rate(list(grid.cells), rank_by) if rank_by else [key for key, _ in grid.rows]
     records = cell_records(grid, filters.colour)
     spec = {**heatmap_spec(grid, filters.colour, row_order), "data": {"name": "cells"},
-            "datasets": {"cells": grid_frame(grid, filters.colour, row_order, records)}}
-    return HeatmapView(grid, table_frame(grid, filters.colour, row_order, records), arrow_datasets(spec),
-                       chart_height(grid), tuple(row_order))
+            "datasets": {"cells": grid_frame(records, row_order)}}
+    return HeatmapView(grid, table_frame(grid, records, row_order), arrow_datasets(spec), chart_height(grid),
+                       tuple(row_order))
 
 
 ROW_HEIGHT = 46
@@ -412,6 +404,6 @@ def audit_links(audits) -> None:
 
 __all__ = [
     "MIN_AUDITS", "HeatmapView", "audit_links", "audits_frame", "chart_height", "clicked_cell", "drill_down_picker",
-    "filter_controls", "grade_text", "grid_frame", "heatmap_spec", "load_cell_audits",
+    "cell_records", "filter_controls", "grade_text", "grid_frame", "heatmap_spec", "load_cell_audits",
     "load_options", "load_view", "table_csv", "table_download", "table_frame",
 ]

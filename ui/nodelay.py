@@ -29,10 +29,16 @@ _lock = threading.Lock()
 _done = False
 
 
-def _set_nodelay(sock: socket.socket) -> None:
+def _nagle_off(sock: socket.socket) -> bool:
+    """``TCP_NODELAY`` on ``sock`` if it is a TCP stream socket, whatever its protocol number; whether it was."""
     if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    elif _asyncio_set_nodelay is not None:
+        return True
+    return False
+
+
+def _set_nodelay(sock: socket.socket) -> None:
+    if not _nagle_off(sock) and _asyncio_set_nodelay is not None:
         _asyncio_set_nodelay(sock)
 
 
@@ -51,8 +57,7 @@ def _sockets_held() -> None:
                 os.close(copy)
             continue
         with held:
-            if held.family in (socket.AF_INET, socket.AF_INET6) and held.type == socket.SOCK_STREAM:
-                held.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            _nagle_off(held)
 
 
 def send_at_once() -> None:
