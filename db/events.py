@@ -22,6 +22,13 @@ READ_ACTIONS: frozenset[str] = frozenset({
     "login.success", "login.failure", "logout", "page.refused",
 })
 
+# Events that record a draft being saved: they change the draft audit, its answers and its remedial
+# actions, and nothing else (``db.audits.saving``; a draft submitted in the same step also records
+# ``audit.submit``). Every report reads submitted audits only, so the reports' data version skips them
+# (``data_version(..., drafts=False)``): each auditor's autosave, up to one every 20 seconds, would
+# otherwise empty every report's cache for everyone.
+DRAFT_ACTIONS: frozenset[str] = frozenset({"audit.create", "audit.save"})
+
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
@@ -63,14 +70,16 @@ def changes(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-def data_version(session: Session) -> int:
+def data_version(session: Session, *, drafts: bool = True) -> int:
     """The id of the newest event that changed data: changes with every write.
 
     Views, exports and sign-ins are logged too but change nothing shown, so they are
-    skipped (otherwise opening one audit would empty every user's cache). Walking
+    skipped (otherwise opening one audit would empty every user's cache). With ``drafts=False``,
+    the version of submitted data: saving a draft (``DRAFT_ACTIONS``) leaves it alone too. Walking
     the primary key backwards stops at the first change: one index probe in practice.
     """
+    skipped = READ_ACTIONS if drafts else READ_ACTIONS | DRAFT_ACTIONS
     newest = session.exec(
-        select(Event.id).where(col(Event.action).not_in(sorted(READ_ACTIONS))).order_by(col(Event.id).desc()).limit(1)
+        select(Event.id).where(col(Event.action).not_in(sorted(skipped))).order_by(col(Event.id).desc()).limit(1)
     ).first()
     return newest or 0

@@ -148,6 +148,21 @@ MUTATIONS: tuple[Mutation, ...] = (
          "tests/app/test_actions.py::test_marking_done_is_refused_without_a_note_then_works_with_one"),
     ),
     Mutation(
+        "cache_draft_events", "Only a draft's own saves leave the reports' cache alone",
+        "db/events.py",
+        'frozenset({"audit.create", "audit.save"})',
+        'frozenset({"audit.create", "audit.save", "audit.submit"})',
+        ("tests/unit/test_cache_events.py",
+         "tests/app/test_draft_saves.py::test_a_draft_changes_nothing_a_report_shows_and_keeps_its_cache"),
+    ),
+    Mutation(
+        "report_reads_drafts", "The heatmaps count submitted audits only",
+        "db/queries/heatmap.py",
+        'statement = in_scope(statement.where(Audit.status == "submitted"), scope)',
+        "statement = in_scope(statement, scope)",
+        ("tests/app/test_draft_saves.py::test_a_draft_changes_nothing_a_report_shows_and_keeps_its_cache",),
+    ),
+    Mutation(
         "rollup_amend", "An amendment takes back what the audit counted for before (its old day and grades)",
         "db/audits/saving.py",
         "counted_before = contribution(session, audit.id) if was_submitted else Contribution()",

@@ -163,7 +163,7 @@ def counts_tab(scope: Scope, today: date) -> None:
         show_counts(practitioner_counts, practitioners=True, key="actions_counts_owner")
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def ready_charts(scope: Scope, today: date, filters: ActionFilters, *,
                  _charts: ActionCharts) -> tuple[ReadyChart, ReadyChart, ReadyChart]:
     """The three charts of ``load_charts(scope, today, filters)``, finished once per figures (``_charts``,

@@ -36,7 +36,7 @@ AWAITING_SHOWN = 20
 
 
 # ------------------------------------------------------------------ cached reads
-@cached_query
+@cached_query(reads_drafts=False)
 def cached_figures(scope: Scope, filters: StatsFilter, programme_start: date | None) -> AgreementFigures:
     """Every figure of the Statistics tab, from grade pairs counted in SQL (two statements)."""
     with read_session() as session:
@@ -48,7 +48,7 @@ OVER_TIME_TABLE = {"Week": "Week", "Measure": "Measure", "Count": "Grades agreei
                    "Moderated audits": "Moderated audits"}
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def cached_charts(scope: Scope, filters: StatsFilter, programme_start: date | None, second: str, *,
                   _figures: AgreementFigures) -> tuple[ReadyChart, ReadyChart]:
     """The grade-by-grade matrix and agreement over time, built once per figures (keyed like
@@ -57,7 +57,7 @@ def cached_charts(scope: Scope, filters: StatsFilter, programme_start: date | No
             ready(over_time_chart(_figures.over_time), columns=OVER_TIME_TABLE))
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def cached_choices(scope: Scope) -> tuple[FilterOptions, dict[str, str], date | None]:
     """The filters' choices, the questions moderated, and the programme's first day (week labels)."""
     with read_session() as session:
@@ -71,7 +71,7 @@ def cached_choices(scope: Scope) -> tuple[FilterOptions, dict[str, str], date | 
 FEEDBACK_SHOWN = 200
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def cached_feedback(scope: Scope, search: str, auditor_ids: tuple[int, ...], team_ids: tuple[int, ...],
                     mine_only: bool = False, limit: int | None = None) -> list[FeedbackRow]:
     with read_session() as session:
@@ -79,13 +79,13 @@ def cached_feedback(scope: Scope, search: str, auditor_ids: tuple[int, ...], tea
                             mine_only=mine_only, limit=limit)
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def cached_feedback_count(scope: Scope, search: str, auditor_ids: tuple[int, ...], team_ids: tuple[int, ...]) -> int:
     with read_session() as session:
         return feedback_count(session, scope, search=search, auditor_ids=auditor_ids, team_ids=team_ids)
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def cached_comparisons(scope: Scope, moderation_ids: tuple[int, ...]) -> dict[int, Comparison]:
     """The comparisons behind the feedback on the user's audits, loaded together (no query per row)."""
     with read_session() as session:

@@ -36,13 +36,13 @@ PERIODS = {"all": "All dates", "weeks": "Programme weeks", "dates": "Dates"}
 
 
 # ---------------------------------------------------------------- cached data
-@cached_query
+@cached_query(reads_drafts=False)
 def load_options(scope_key: tuple) -> HeatmapOptions:
     with read_session() as session:
         return heatmap_options(session, scope_from_cache_key(scope_key))
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def load_cell_audits(scope_key: tuple, filters: HeatmapFilters, row_key: str, col_key: str) -> CellAudits:
     with read_session() as session:
         return cell_audits(session, scope_from_cache_key(scope_key), filters, row_key, col_key)
@@ -305,7 +305,7 @@ class HeatmapView:
     row_order: tuple[str, ...]
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def load_view(scope_key: tuple, filters: HeatmapFilters, rank_by: str | None = None) -> HeatmapView:
     """The heatmap of ``filters`` ready to draw (suppressed in the data layer); practitioner rows
     ranked by their share of Red grades in ``rank_by``."""

@@ -31,7 +31,7 @@ class OverviewCharts:
     rag_table: pd.DataFrame
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def overview_figures(scope: Scope, day: date) -> Overview:
     with read_session() as session:
         return overview(session, scope, day)
@@ -42,7 +42,7 @@ def overview_charts(data: Overview, scope: Scope, day: date) -> OverviewCharts:
     return _overview_charts(scope, day, _data=data)
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def _overview_charts(scope: Scope, day: date, *, _data: Overview) -> OverviewCharts:
     # Keyed like the figures; ``_data``, the page's copy of them, is left out of the key.
     if _data.targets_apply:

@@ -42,13 +42,13 @@ _WAS_PRESENTING = "progress_was_presenting"
 
 
 # ------------------------------------------------------------------ figures (cached per data version)
-@cached_query
+@cached_query(reads_drafts=False)
 def _programme_dates() -> tuple[date, int] | None:
     with read_session() as session:
         return programme_dates(session)
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def _progress_report(audience: tuple, period: Period, as_of: date, *, _scope: Scope) -> ProgressReport | None:
     # Keyed by the audience, not the user: every auditor, admin and support user shares one report,
     # every sponsor another, managers of the same teams a third. ``_scope`` (one of that audience)
@@ -76,7 +76,7 @@ class DrawnChart:
     height: int  # of the plot, in pixels
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def _chart_specs(audience: tuple, period: Period, as_of: date, large: bool, keys: tuple[str, ...] | None, *,
                  _report: ProgressReport) -> list[DrawnChart]:
     # Building Altair charts and finishing their specs was about two thirds of a warm rerun of this

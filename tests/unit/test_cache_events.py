@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from db.events import READ_ACTIONS
+from db.events import DRAFT_ACTIONS, READ_ACTIONS
 
 EVENTS_WRITTEN_BY_SAVES = [
     # audits (db/audits/)
@@ -37,3 +37,18 @@ def test_no_event_written_by_a_save_counts_as_a_read(name):
 
 def test_reads_views_exports_and_sign_ins_leave_the_cache_alone():
     assert sorted(READ_ACTIONS) == sorted(READS)
+
+
+# Saving a draft (db/audits/saving.py) records "audit.create" for a new draft and "audit.save" for a
+# draft saved again: the only events the reports' version (``drafts=False``) skips besides the reads.
+# Submitting, amending and everything else moves it, so a report never misses a submitted change.
+DRAFT_SAVES = ["audit.create", "audit.save"]
+
+
+def test_only_a_drafts_own_saves_leave_the_reports_cache_alone():
+    assert sorted(DRAFT_ACTIONS) == DRAFT_SAVES
+
+
+@pytest.mark.parametrize("name", [n for n in EVENTS_WRITTEN_BY_SAVES if n not in DRAFT_SAVES])
+def test_every_other_save_empties_the_reports_cache(name):
+    assert name not in DRAFT_ACTIONS

@@ -22,7 +22,7 @@ from ui.text import plain
 CONCERNS_AT_ONCE = 10
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def open_concerns(scope: Scope) -> list[Concern]:
     """The concerns ``scope`` may see that nobody has acknowledged: read once per data version (the
     banner is on several pages; an acknowledgement or a new concern is a write, so it shows at once)."""

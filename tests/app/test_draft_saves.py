@@ -1,0 +1,119 @@
+"""Saving a draft leaves every report as it was, and keeps the reports' caches (ui/cache.py).
+
+Auditors autosave drafts all day. The reports (RAG heatmaps, Progress, the Overview, the remedial
+actions, moderation agreement) read submitted audits only: a draft, its answers and its actions do
+not exist for them. So their caches are keyed by the version of submitted data, which a draft's save
+leaves alone (``@cached_query(reads_drafts=False)``). For each report these tests prove, as the
+auditor who sees every team:
+
+- a draft (every answer and the overall grade Inadequate, a safeguarding concern, two remedial
+  actions) changes nothing the page shows, even with every cache emptied and the page recomputed;
+- the page's next run after the draft's save asks the database no more than a run without it (the
+  cache is kept);
+- the same audit submitted shows on the page's next run, without emptying any cache (a submission
+  moves the version), where the page shows submitted audits at all (the agreement page counts
+  moderations, which a new audit does not have).
+
+What does show drafts keeps the full version: My audits lists a new draft at its next run.
+"""
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from db.audits.saving import save_draft, submit
+from db.engine import get_engine
+from tests.app.conftest import page_test, texts
+from tests.conftest import DEMO_TODAY
+from tests.data.test_audit_entry import a_case, complete_form, scope_of
+from tests.writes import one_action
+
+
+def shown(at) -> str:
+    """What the page shows: its text, tables and each chart's spec and rows."""
+    assert not at.exception, at.exception
+    charts = [str(chart.proto) for chart in at.get("vega_lite_chart")]
+    return texts(at) + "\n".join(charts)
+
+
+class Statements:
+    """Counts the statements every engine of this process sends."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        event.listen(Engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *args) -> None:
+        self.count += 1
+
+    def during(self, run) -> int:
+        before = self.count
+        run()
+        return self.count - before
+
+    def close(self) -> None:
+        event.remove(Engine, "before_cursor_execute", self._seen)
+
+
+@pytest.fixture
+def statements():
+    log = Statements()
+    yield log
+    log.close()
+
+
+# (page, whether the audit once submitted shows on it)
+REPORTS = [
+    ("pages/heatmaps.py", True),
+    ("pages/progress.py", True),
+    ("pages/overview.py", True),
+    ("pages/actions.py", True),
+    ("pages/agreement.py", False),
+]
+
+
+@pytest.mark.parametrize(("path", "shows_submitted"), REPORTS, ids=[p.split("/")[1][:-3] for p, _ in REPORTS])
+def test_a_draft_changes_nothing_a_report_shows_and_keeps_its_cache(app_db, statements, path, shows_submitted):
+    engine = get_engine(app_db)
+    with Session(engine) as session:
+        auditor = scope_of(session, "auditor")
+        form = complete_form(session, a_case(session, auditor))
+    at = page_test(path, "auditor").run()
+    before = shown(at)
+    warm = statements.during(at.run)
+
+    draft = one_action(save_draft, form, scope=auditor, today=DEMO_TODAY, engine=engine)
+    assert draft.ok and draft.status == "draft"
+    after_the_draft = statements.during(at.run)
+    assert shown(at) == before
+    assert after_the_draft <= warm, "the draft's save emptied the report's cache"
+
+    st.cache_data.clear()  # recomputed from the database: still nothing of the draft
+    at.run()
+    assert shown(at) == before
+
+    submitted = one_action(submit, form, scope=auditor, audit_id=draft.audit_id, expected_version=draft.version,
+                           today=DEMO_TODAY, engine=engine)
+    assert submitted.ok and submitted.status == "submitted"
+    at.run()  # no cache emptied: the submission moved the version
+    assert (shown(at) != before) is shows_submitted
+
+
+def test_my_audits_lists_a_new_draft_at_its_next_run(app_db):
+    engine = get_engine(app_db)
+    with Session(engine) as session:
+        auditor = scope_of(session, "auditor")
+        case = a_case(session, auditor)
+        form = complete_form(session, case)
+    at = page_test("pages/my_audits.py", "auditor").run()
+    [drafts] = [h.value for h in at.subheader if h.value.startswith("Drafts (")]
+    count = int(drafts.removeprefix("Drafts (").removesuffix(")"))
+    draft = one_action(save_draft, form, scope=auditor, today=DEMO_TODAY, engine=engine)
+    assert draft.ok
+    at.run()
+    assert f"Drafts ({count + 1})" in [h.value for h in at.subheader]
+    card = f"**{case.reference}** · Neglect · {case.team}"  # a draft's card: case, theme, team
+    assert card in [m.value for m in at.markdown]
