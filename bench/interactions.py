@@ -17,6 +17,7 @@ from collections.abc import Callable
 from sqlmodel import Session, select
 
 from bench.measure import LAST_CPU_MS, clear_caches, run_timed, signed_in
+from bench.save import DraftSaver
 
 # Tabs whose opening reruns the page (``st.tabs(..., key=..., on_change="rerun")``), most of them built
 # only while open: opening one is a run of its own, which the pages' timings (each page on its first
@@ -112,6 +113,17 @@ def time_interactions(engine, repeat: int, only: set[str] | None = None) -> dict
         frame = next(d.value for d in at.dataframe if "Action no." in d.value.columns)
         at.selectbox(key="actions_list_pick").set_value(int(frame["Action no."].iloc[i % len(frame)]))
 
+    drafts = None
+
+    def new_case(at, i):
+        nonlocal drafts
+        drafts = drafts or DraftSaver(engine)
+        drafts.new_case()  # a write every report sees: the untimed run after it is a cold one
+        return True
+
+    def someone_saves_a_draft(at, i):
+        drafts.save()
+
     results = {}
     for page, (path, key, user, tabs) in LAZY_TABS.items():
         names = {f"{page}_open_tab_" + "_".join(tab.lower().replace("?", "").replace(",", "").split()): tab
@@ -133,6 +145,10 @@ def time_interactions(engine, repeat: int, only: set[str] | None = None) -> dict
         "actions_open_one": ("pages/actions.py", "bench_support", open_prepare, open_action),
         "agreement_filter_change": ("pages/agreement.py", "bench_auditor", no_prepare,
                                     lambda at, i: at.multiselect(key="agreement_stats_teams").set_value([team(i)])),
+        # The next run of a report after another auditor's autosave (ui/cache.py: reports read submitted audits
+        # only, so a draft leaves their caches alone).
+        **{f"{page}_after_a_draft": (f"pages/{page}.py", "bench_auditor", new_case, someone_saves_a_draft)
+           for page in ("overview", "heatmaps", "progress", "actions", "agreement")},
     }
     for name, (path, user, prepare, act) in steps.items():
         if not wanted(name):

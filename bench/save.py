@@ -26,7 +26,7 @@ from core.authz import Role, Scope
 from core.templates import LIVED_EXPERIENCE_DOMAIN, QuestionSpec, TemplateSpec
 from core.workdays import default_due_date
 from db.audits.choices import AuditEntryError, CaseChoice, create_case, question_rules, theme_choices
-from db.audits.saving import submit
+from db.audits.saving import save_draft, submit
 from db.engine import get_engine, write_session
 from db.models import Practitioner, Team, User, UserRole
 from db.templates import load_template, theme_by_code
@@ -109,13 +109,40 @@ def _form(case: CaseChoice, theme_id: int, question_ids: list[int], today: date,
     )
 
 
+def _question_ids(engine: Engine, theme_id: int) -> list[int]:
+    with write_session(engine) as session:
+        version = next(t for t in theme_choices(session) if t.id == theme_id).template_version_id
+        return [q.id for q in question_rules(session, version)]
+
+
+class DraftSaver:
+    """Saves a new draft (10 answers, 2 remedial actions) as an auditor's autosave does: what the reports'
+    caches must survive (``ui/cache.py``). ``new_case()`` first (adding a case is a write every report
+    sees), then ``save()``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.scope, self.theme_id, self.team_id, self.practitioner_id = _prepare(engine)
+        self.question_ids = _question_ids(engine, self.theme_id)
+        self.case: CaseChoice | None = None
+
+    def new_case(self) -> None:
+        self.case = _new_case(self.scope, self.team_id, self.practitioner_id, self.engine)
+
+    def save(self) -> None:
+        today = clock.today()
+        with write_session(self.engine) as session:
+            result = save_draft(session, _form(self.case, self.theme_id, self.question_ids, today, 0), scope=self.scope,
+                                today=today)
+        if not result.ok:
+            raise RuntimeError(f"a benchmark draft was not saved: {result.outcome} {result.message}")
+
+
 def median_save_ms(database_url: str, saves: int = 200) -> float:
     """Median milliseconds of ``db.audits.saving.submit`` for ``saves`` new audits of 10 answers and 2 actions."""
     engine = get_engine(database_url)
     scope, theme_id, team_id, practitioner_id = _prepare(engine)
-    with write_session(engine) as session:
-        version = next(t for t in theme_choices(session) if t.id == theme_id).template_version_id
-        question_ids = [q.id for q in question_rules(session, version)]
+    question_ids = _question_ids(engine, theme_id)
     today = clock.today()
     cases = [_new_case(scope, team_id, practitioner_id, engine) for _ in range(saves)]
     timings = []
