@@ -19,7 +19,7 @@ from db.models import Event
 READ_ACTIONS: frozenset[str] = frozenset({
     "audit.view", "export", "export.refused", "event_log.export", "moderation.feedback_exported",
     "board_report.prepared", "board_report.downloaded",
-    "login.success", "login.failure", "logout", "page.refused",
+    "login.success", "login.failure", "login.delayed", "logout", "page.refused",
 })
 
 # Events that record a draft being saved: they change the draft audit, its answers and its remedial

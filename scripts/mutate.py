@@ -142,8 +142,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "cache_read_events", "The query cache treats only views, exports and sign-ins as reads",
         "db/events.py",
-        '"login.success", "login.failure", "logout", "page.refused",\n})',
-        '"login.success", "login.failure", "logout", "page.refused", "action.done",\n})',
+        '"login.success", "login.failure", "login.delayed", "logout", "page.refused",\n})',
+        '"login.success", "login.failure", "login.delayed", "logout", "page.refused", "action.done",\n})',
         ("tests/unit/test_cache_events.py",
          "tests/app/test_actions.py::test_marking_done_is_refused_without_a_note_then_works_with_one"),
     ),
