@@ -486,11 +486,14 @@ class RiskIssue(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """The append-only event log. The database refuses UPDATE and DELETE on it."""
 
-    __table_args__ = (Index("ix_event_object", "object_type", "object_id"),)
+    # ``changes`` leads the index that finds the newest change of each kind (db.events.data_version).
+    __table_args__ = (Index("ix_event_object", "object_type", "object_id"), Index("ix_event_changes", "changes", "id"))
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
     username: str = Field(max_length=60, index=True)
     action: str = Field(max_length=60)
+    # What it changed: "read", "draft" or "data" (db.events.changes_of); NULL before migration 0015.
+    changes: str | None = Field(default=None, max_length=8)
     object_type: str = Field(max_length=40)
     object_id: str = Field(default="", max_length=40)
     before: dict | None = Field(default=None, sa_column=Column(JSON))

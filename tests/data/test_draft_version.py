@@ -1,17 +1,20 @@
-"""The version of submitted data (db.events.data_version(..., drafts=False)) that keys every report's
-cache: saving a draft leaves it alone, submitting moves it; the full version moves on both.
+"""The data versions that key the query caches (db.events.data_version): the full one moves with every
+change, that of submitted data (``drafts=False``, every report's) not with a draft's save; each is one
+index probe, however many reads were logged since.
 
-One backend: the version is one plain SELECT on the event table, the same SQL on both.
+One backend: each version is one plain SELECT on the event table, the same SQL on both.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlmodel import Session
+from sqlalchemy import event
+from sqlmodel import Session, select
 
 from db.audits.saving import save_draft, submit
 from db.engine import get_engine
-from db.events import data_version
+from db.events import data_version, record
+from db.models import Event
 from tests.conftest import DEMO_TODAY
 from tests.data.test_audit_entry import a_case, complete_form, scope_of
 from tests.writes import one_action
@@ -60,3 +63,44 @@ def test_an_audit_created_and_submitted_at_once_moves_the_reports_version(sqlite
     result = one_action(submit, form, scope=auditor, today=DEMO_TODAY, engine=engine)  # create + submit
     assert result.ok and result.status == "submitted"
     assert _versions(engine)[1] > reports
+
+
+def test_each_event_stores_what_it_changed(sqlite_demo_url):
+    engine = get_engine(sqlite_demo_url)
+    written = {"audit.view": "read", "login.delayed": "read", "export": "read",  # reads, views, sign-ins
+               "audit.create": "draft", "audit.save": "draft",  # a draft's own saves
+               "audit.submit": "data", "action.done": "data", "user.update": "data"}  # everything else
+    with Session(engine) as session:
+        for action in written:
+            record(session, "auditor", action, "audit", 1)
+        session.commit()
+        stored = dict(session.exec(select(Event.action, Event.changes).where(Event.username == "auditor")
+                                   .where(Event.object_type == "audit").where(Event.object_id == "1")
+                                   .where(Event.action.in_(list(written)))).all())
+    assert stored == written
+
+
+def test_a_flood_of_sign_in_attempts_leaves_the_versions_alone_and_each_is_one_index_probe(sqlite_demo_url):
+    """Anyone can make sign-in attempts, and each is logged: the versions must not walk them."""
+    engine = get_engine(sqlite_demo_url)
+    before = _versions(engine)
+    with Session(engine) as session:
+        for n in range(2000):
+            record(session, f"attacker{n % 7}", "login.delayed", "user", "", after={"wait_seconds": 60})
+        session.commit()
+    assert _versions(engine) == before
+    sent = []
+    def listen(conn, cursor, statement, parameters, context, many):
+        if statement.startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        _versions(engine)
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert len(sent) == 3  # the full version: the newest change and the newest draft; the reports': the first
+    with engine.connect() as connection:
+        for statement, parameters in sent:
+            plan = " ".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+            assert "ix_event_changes" in plan and "SCAN event" not in plan, plan
