@@ -212,18 +212,33 @@ def sign_in_wait(session: Session, username: str, address: str | None, now: date
     return max(waits)
 
 
+# An attempt refused unchecked (still waiting) is logged once a minute per client address (per name where
+# Streamlit gives no address): each logged one is a row, and a script can send thousands a minute.
+DELAYED_LOGGED_EVERY = timedelta(minutes=1)
+
+
+def _delay_logged_recently(session: Session, username: str, address: str | None, now: datetime) -> bool:
+    recent = session.exec(select(Event).where(Event.action == LOGIN_DELAYED, Event.at >= now - DELAYED_LOGGED_EVERY)
+                          .order_by(col(Event.id).desc()).limit(2000)).all()
+    if address:
+        return any((e.after or {}).get("address") == address for e in recent)
+    return any(e.username == (username or "(blank)") and not (e.after or {}).get("address") for e in recent)
+
+
 def record_login(session: Session, username: str, *, success: bool, address: str | None = None,
                  delayed: int = 0) -> None:
     """Log a sign-in attempt (with the client address when known). A failure makes the
     username wait longer before its next attempt (``core.passwords.account_delay``); a
-    success clears the wait. ``delayed``: the attempt was refused unchecked, still waiting."""
+    success clears the wait. ``delayed``: the attempt was refused unchecked, still waiting; such
+    attempts are logged once a minute per address (``DELAYED_LOGGED_EVERY``)."""
     username = _clean(username)
     user = get_user(session, username) if username else None
     where = {"address": address} if address else {}
     object_id = user.id if user is not None else ""
     if delayed:
-        record(session, username or "(blank)", LOGIN_DELAYED, "user", object_id,
-               after={"wait_seconds": delayed, **where})
+        if not _delay_logged_recently(session, username, address, utcnow()):
+            record(session, username or "(blank)", LOGIN_DELAYED, "user", object_id,
+                   after={"wait_seconds": delayed, **where})
         return
     if success and user is not None:
         user.failed_logins = 0

@@ -86,6 +86,25 @@ def test_one_address_guessing_many_names_waits_too(demo_url):
         assert sign_in_wait(session, "auditor", None) == 0  # one failure per name: no name waits
 
 
+def test_attempts_refused_while_waiting_are_logged_once_a_minute_per_address(sqlite_demo_url):
+    """A script can send thousands of attempts a minute, each refused unchecked while its address
+    waits: each logged one is a row of the event log, so the first of each minute is logged, per
+    client address (per name where no address is known), and the rest only refused."""
+    engine = get_engine(sqlite_demo_url)
+    for n in range(50):  # one address, any names
+        with write_session(engine) as session:
+            record_login(session, f"guess{n}", success=False, address="203.0.113.7", delayed=2)
+    with write_session(engine) as session:
+        record_login(session, "guess0", success=False, address="198.51.100.4", delayed=2)  # another address
+    for name in ("admin", "admin", "support"):  # no address known: per name
+        with write_session(engine) as session:
+            record_login(session, name, success=False, delayed=4)
+    with Session(engine) as session:
+        logged = [(e.username, (e.after or {}).get("address"))
+                  for e in session.exec(select(Event).where(Event.action == "login.delayed").order_by(Event.id))]
+    assert logged == [("guess0", "203.0.113.7"), ("guess0", "198.51.100.4"), ("admin", None), ("support", None)]
+
+
 def test_the_administrator_sees_who_is_failing_to_sign_in(app_db):
     _fail(get_engine(app_db), "support", 5, address="203.0.113.9")
     at = page_test("pages/admin_users.py", "admin").run()
