@@ -22,13 +22,12 @@ import pytest
 import streamlit as st
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from db.audits.saving import save_draft, submit
 from db.engine import get_engine
 from tests.app.conftest import page_test, texts
 from tests.conftest import DEMO_TODAY
-from tests.data.test_audit_entry import a_case, complete_form, scope_of
+from tests.data.test_draft_version import an_auditor_and_their_form
 from tests.writes import one_action
 
 
@@ -78,9 +77,7 @@ REPORTS = [
 @pytest.mark.parametrize(("path", "shows_submitted"), REPORTS, ids=[p.split("/")[1][:-3] for p, _ in REPORTS])
 def test_a_draft_changes_nothing_a_report_shows_and_keeps_its_cache(app_db, statements, path, shows_submitted):
     engine = get_engine(app_db)
-    with Session(engine) as session:
-        auditor = scope_of(session, "auditor")
-        form = complete_form(session, a_case(session, auditor))
+    auditor, _, form = an_auditor_and_their_form(engine)
     at = page_test(path, "auditor").run()
     before = shown(at)
     warm = statements.during(at.run)
@@ -104,10 +101,7 @@ def test_a_draft_changes_nothing_a_report_shows_and_keeps_its_cache(app_db, stat
 
 def test_my_audits_lists_a_new_draft_at_its_next_run(app_db):
     engine = get_engine(app_db)
-    with Session(engine) as session:
-        auditor = scope_of(session, "auditor")
-        case = a_case(session, auditor)
-        form = complete_form(session, case)
+    auditor, case, form = an_auditor_and_their_form(engine)
     at = page_test("pages/my_audits.py", "auditor").run()
     [drafts] = [h.value for h in at.subheader if h.value.startswith("Drafts (")]
     count = int(drafts.removeprefix("Drafts (").removesuffix(")"))

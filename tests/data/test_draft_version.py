@@ -20,6 +20,14 @@ from tests.data.test_audit_entry import a_case, complete_form, scope_of
 from tests.writes import one_action
 
 
+def an_auditor_and_their_form(engine):
+    """The demo auditor's scope and a complete audit of one of their cases (Inadequate, two actions)."""
+    with Session(engine) as session:
+        auditor = scope_of(session, "auditor")
+        case = a_case(session, auditor)
+        return auditor, case, complete_form(session, case)
+
+
 def _versions(engine) -> tuple[int, int]:
     with Session(engine) as session:
         return data_version(session), data_version(session, drafts=False)
@@ -27,9 +35,7 @@ def _versions(engine) -> tuple[int, int]:
 
 def test_a_draft_moves_the_data_version_but_not_the_reports_and_its_submission_moves_both(sqlite_demo_url):
     engine = get_engine(sqlite_demo_url)
-    with Session(engine) as session:
-        auditor = scope_of(session, "auditor")
-        form = complete_form(session, a_case(session, auditor))
+    auditor, _, form = an_auditor_and_their_form(engine)
     everything, reports = _versions(engine)
 
     created = one_action(save_draft, form, scope=auditor, today=DEMO_TODAY, engine=engine)  # "audit.create"
@@ -56,9 +62,7 @@ def test_a_draft_moves_the_data_version_but_not_the_reports_and_its_submission_m
 
 def test_an_audit_created_and_submitted_at_once_moves_the_reports_version(sqlite_demo_url):
     engine = get_engine(sqlite_demo_url)
-    with Session(engine) as session:
-        auditor = scope_of(session, "auditor")
-        form = complete_form(session, a_case(session, auditor))
+    auditor, _, form = an_auditor_and_their_form(engine)
     _, reports = _versions(engine)
     result = one_action(submit, form, scope=auditor, today=DEMO_TODAY, engine=engine)  # create + submit
     assert result.ok and result.status == "submitted"
