@@ -40,7 +40,7 @@ class Lists:
     in_progress: list[AssignmentRow]  # everyone's not yet completed
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def cached_lists(scope: Scope) -> Lists:
     """The filter choices and the three lists of assignments (cached per data version: any write
     shows on the next run)."""
@@ -51,7 +51,7 @@ def cached_lists(scope: Scope) -> Lists:
                      assignments(s, scope, statuses=("assigned", "graded")))
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def cached_queue(scope: Scope, filters: QueueFilter) -> QueuePage:
     with read_session() as s:
         return queue_page(s, scope, filters)

@@ -1,8 +1,8 @@
 """Saving a draft leaves every report as it was, and keeps the reports' caches (ui/cache.py).
 
 Auditors autosave drafts all day. The reports (RAG heatmaps, Progress, the Overview, the remedial
-actions, moderation agreement) read submitted audits only: a draft, its answers and its actions do
-not exist for them. So their caches are keyed by the version of submitted data, which a draft's save
+actions, moderation agreement, the moderation queue) read submitted audits only: a draft, its answers
+and its actions do not exist for them. So their caches are keyed by the version of submitted data, which a draft's save
 leaves alone (``@cached_query(reads_drafts=False)``). For each report these tests prove, as the
 auditor who sees every team:
 
@@ -12,8 +12,8 @@ auditor who sees every team:
 - the page's next run after the draft's save asks the database no more than a run without it (the
   cache is kept);
 - the same audit submitted shows on the page's next run, without emptying any cache (a submission
-  moves the version), where the page shows submitted audits at all (the agreement page counts
-  moderations, which a new audit does not have).
+  moves the version), where the page would show it at all (the agreement page counts moderations,
+  which a new audit does not have; the moderation queue leaves out the viewer's own audits).
 
 What does show drafts keeps the full version: My audits lists a new draft at its next run.
 """
@@ -95,6 +95,8 @@ REPORTS = [
     ("pages/overview.py", True),
     ("pages/actions.py", True),
     ("pages/agreement.py", False),
+    # The queue of submitted audits to moderate: not the auditor's own audit, which is not theirs to moderate.
+    ("pages/moderation.py", False),
 ]
 
 
