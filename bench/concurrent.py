@@ -372,7 +372,8 @@ async def _protocol_run(args, username: str) -> dict:
     # The bound the servers' own CPU sets: each open's share of a round of ten, served in turn on this
     # machine's cores (docs/benchmark.md, sixteenth round).
     per_open = result["together_server_cpu_ms"] / args.sessions
-    best = in_turn_median_ms(per_open, args.sessions, min(os.cpu_count() or 1, args.processes))
+    result["cores_in_turn"] = min(os.cpu_count() or 1, args.processes)
+    best = in_turn_median_ms(per_open, args.sessions, result["cores_in_turn"])
     result["best_ratio_warm"] = round(best / max(result["alone_warm_ms"], 1), 2)
     result["load_average"] = [round(x, 1) for x in os.getloadavg()]
     return result
@@ -508,7 +509,7 @@ def main(argv: list[str] | None = None) -> dict:
               f"{result['together_client_cpu_ms']} together")
         print(f"  server memory (each process): {result['server_rss_mb']} MB now, {result['server_peak_rss_mb']} MB peak")
         print(f"  the best ratio this CPU allows (each open's server CPU, served in turn on "
-              f"{min(os.cpu_count() or 1, args.processes)} core(s)): {result['best_ratio_warm']}")
+              f"{result['cores_in_turn']} core(s)): {result['best_ratio_warm']}")
     elif not args.apptest:
         print(f"  CPU a warm round (ms): server {result['alone_server_cpu_ms']} alone, "
               f"{result['together_server_cpu_ms']} together; browser {result['alone_browser_cpu_ms']} alone, "

@@ -177,8 +177,9 @@ def check_sign_in(session: Session, username: str, password: str) -> bool:
     return check_password(password, user.password_hash, rounds=bcrypt_cost(user.password_hash, rounds))
 
 
-def _failures_since(session: Session, since: datetime, **where) -> list[Event]:
-    statement = select(Event).where(Event.action == LOGIN_FAILURE, Event.at >= since)
+def _events_since(session: Session, action: str, since: datetime, **where) -> list[Event]:
+    """The newest 2,000 ``action`` events logged since ``since`` (and matching ``where``), newest first."""
+    statement = select(Event).where(Event.action == action, Event.at >= since)
     for name, value in where.items():
         statement = statement.where(getattr(Event, name) == value)
     return list(session.exec(statement.order_by(col(Event.id).desc()).limit(2000)))
@@ -197,13 +198,13 @@ def sign_in_wait(session: Session, username: str, address: str | None, now: date
         if until and until > now:
             waits.append(math.ceil((until - now).total_seconds()))
     elif username:
-        failures = _failures_since(session, now - timedelta(days=1), username=username)
+        failures = _events_since(session, LOGIN_FAILURE, now - timedelta(days=1), username=username)
         if failures and (delay := account_delay(len(failures))):
             until = _aware(failures[0].at) + timedelta(seconds=delay)
             if until > now:
                 waits.append(math.ceil((until - now).total_seconds()))
     if address:
-        recent = [e for e in _failures_since(session, now - timedelta(minutes=ADDRESS_WINDOW_MINUTES))
+        recent = [e for e in _events_since(session, LOGIN_FAILURE, now - timedelta(minutes=ADDRESS_WINDOW_MINUTES))
                   if (e.after or {}).get("address") == address]
         if recent and (delay := address_delay(len(recent))):
             until = _aware(recent[0].at) + timedelta(seconds=delay)
@@ -218,8 +219,7 @@ DELAYED_LOGGED_EVERY = timedelta(minutes=1)
 
 
 def _delay_logged_recently(session: Session, username: str, address: str | None, now: datetime) -> bool:
-    recent = session.exec(select(Event).where(Event.action == LOGIN_DELAYED, Event.at >= now - DELAYED_LOGGED_EVERY)
-                          .order_by(col(Event.id).desc()).limit(2000)).all()
+    recent = _events_since(session, LOGIN_DELAYED, now - DELAYED_LOGGED_EVERY)
     if address:
         return any((e.after or {}).get("address") == address for e in recent)
     return any(e.username == (username or "(blank)") and not (e.after or {}).get("address") for e in recent)

@@ -38,8 +38,9 @@ def _nagle_off(sock: socket.socket) -> bool:
 
 
 def _set_nodelay(sock: socket.socket) -> None:
-    if not _nagle_off(sock) and _asyncio_set_nodelay is not None:
-        _asyncio_set_nodelay(sock)
+    """asyncio's hook for each socket it serves: asyncio's own acts on a subset of these (protocol
+    ``IPPROTO_TCP`` only), so it has nothing left to do."""
+    _nagle_off(sock)
 
 
 def _sockets_held() -> None:

@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import pytest
 import streamlit as st
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
+from bench.measure import StatementLog
 from db.audits.saving import save_draft, submit
 from db.engine import get_engine
 from tests.app.conftest import page_test, texts
@@ -62,30 +61,18 @@ def every_tab_shown(at, path: str) -> str:
     return "\n".join(parts)
 
 
-class Statements:
-    """Counts the statements every engine of this process sends."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        event.listen(Engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, *args) -> None:
-        self.count += 1
-
-    def during(self, run) -> int:
-        before = self.count
-        run()
-        return self.count - before
-
-    def close(self) -> None:
-        event.remove(Engine, "before_cursor_execute", self._seen)
-
-
 @pytest.fixture
 def statements():
-    log = Statements()
+    """The SELECTs every engine of this process sends (the bench's own log)."""
+    log = StatementLog()
     yield log
     log.close()
+
+
+def selects_during(log: StatementLog, run) -> int:
+    log.start()
+    run()
+    return len(log.stop())
 
 
 # (page, whether the audit once submitted shows on it)
@@ -106,11 +93,11 @@ def test_a_draft_changes_nothing_a_report_shows_and_keeps_its_cache(app_db, stat
     auditor, _, form = an_auditor_and_their_form(engine)
     at = page_test(path, "auditor").run()
     before = every_tab_shown(at, path)
-    warm = statements.during(at.run)
+    warm = selects_during(statements, at.run)
 
     draft = one_action(save_draft, form, scope=auditor, today=DEMO_TODAY, engine=engine)
     assert draft.ok and draft.status == "draft"
-    after_the_draft = statements.during(at.run)
+    after_the_draft = selects_during(statements, at.run)
     assert after_the_draft <= warm, "the draft's save emptied the report's cache"
     assert every_tab_shown(at, path) == before
 

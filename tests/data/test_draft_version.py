@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import event
 from sqlmodel import Session, select
 
+from bench.measure import StatementLog
 from db.audits.saving import save_draft, submit
 from db.engine import get_engine
 from db.events import data_version, record
@@ -93,16 +93,13 @@ def test_a_flood_of_sign_in_attempts_leaves_the_versions_alone_and_each_is_one_i
             record(session, f"attacker{n % 7}", "login.delayed", "user", "", after={"wait_seconds": 60})
         session.commit()
     assert _versions(engine) == before
-    sent = []
-    def listen(conn, cursor, statement, parameters, context, many):
-        if statement.startswith("SELECT"):
-            sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", listen)
+    log = StatementLog()  # the SELECTs sent, with their parameters
     try:
+        log.start()
         _versions(engine)
+        sent = log.stop()
     finally:
-        event.remove(engine, "before_cursor_execute", listen)
+        log.close()
     assert len(sent) == 3  # the full version: the newest change and the newest draft; the reports': the first
     with engine.connect() as connection:
         for statement, parameters in sent:
