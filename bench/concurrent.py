@@ -178,15 +178,12 @@ async def _round(pages, title: str) -> list[float]:
 async def _run(args, password: str, username: str) -> dict:
     from playwright.async_api import async_playwright
 
-    from tests.browser.conftest import CHROMIUM, Server
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Server
 
     result: dict = {"page": args.page, "role": args.role, "sessions": args.sessions, "repeat": args.repeat}
     folder = Path(tempfile.mkdtemp(prefix="bench-concurrent-"))
     async with async_playwright() as p:
-        browser = await p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"])
+        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=list(CHROMIUM_ARGS))
 
         async def sessions(server) -> list:
             pages = []

@@ -213,17 +213,14 @@ def main(argv: list[str] | None = None) -> dict:
     os.environ.setdefault("AUDIT_TODAY", "2026-11-26")  # the demo's week 12, as in the test suite
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM, Server
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Server
 
     with tempfile.TemporaryDirectory() as folder:
         url = _demo_database(Path(folder))
         server = Server(url, log_path=Path(folder) / "server.log")
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path=CHROMIUM, headless=True,
-                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
+                browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=list(CHROMIUM_ARGS))
                 context = browser.new_context(viewport={"width": 1440, "height": 900})
                 page = context.new_page()
                 page.set_default_timeout(60_000)

@@ -16,12 +16,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "$wanted" > "$stamp"
 fi
 
-# Browser journeys drive Debian's chromium (Playwright's own browser download does not work offline).
-if [ ! -x /usr/bin/chromium ]; then
+# Browser journeys drive Debian's chromium-headless-shell (chromium's old headless mode: a sixth less
+# time for the journeys than chromium itself), or Debian's chromium where the shell cannot be
+# installed (Playwright's own browser download does not work offline).
+if [ ! -x /usr/bin/chromium-headless-shell ]; then
   if [ "$(id -u)" = 0 ]; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
-  else
-    echo "chromium is missing: sudo apt-get install -y chromium" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell) >/dev/null \
+      || [ -x /usr/bin/chromium ] \
+      || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+  elif [ ! -x /usr/bin/chromium ]; then
+    echo "chromium is missing: sudo apt-get install -y chromium-headless-shell" >&2
   fi
 fi
 

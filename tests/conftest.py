@@ -342,8 +342,9 @@ def playwright_driver():
     imports fixtures can start a second one."""
     from playwright.sync_api import sync_playwright
 
-    chromium = os.environ.get("AUDIT_CHROMIUM", "/usr/bin/chromium")
-    if not Path(chromium).exists():
-        pytest.fail(f"chromium not found at {chromium}: apt-get install -y chromium")
+    from tests.browser.conftest import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"chromium not found at {CHROMIUM}: apt-get install -y chromium-headless-shell")
     with sync_playwright() as p:
         yield p

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from db.engine import create_db_engine
 from db.models import Audit, Practitioner, RemedialAction
-from tests.browser.conftest import CHROMIUM, open_app, server, signed_in  # noqa: F401  (fixtures)
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, open_app, server, signed_in  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,9 +32,7 @@ def page(playwright_driver):
     p = playwright_driver
     browser = p.chromium.launch(
         executable_path=CHROMIUM, headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--no-first-run", "--disable-quic",
-              "--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessChecks"],
+        args=[*CHROMIUM_ARGS, "--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessChecks"],
     )
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
