@@ -47,25 +47,25 @@ def md_escape(text: str) -> str:
 
 
 # ------------------------------------------------------------------ cached reads
-@cached_query
+@cached_query(reads_drafts=False)
 def agenda_for(scope: Scope, week: date, today: date) -> list[AgendaItem]:
     with read_session() as session:
         return suggested_agenda(session, scope, week, today)
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def counts_for(scope: Scope, start: date | None, end: date | None) -> list[WeekCount]:
     with read_session() as session:
         return meeting_counts(session, scope, start, end)
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def summary_for(scope: Scope, start: date | None, end: date | None) -> list[ManagerMeetings]:
     with read_session() as session:
         return manager_summary(session, scope, start, end)
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def history_for(scope: Scope, filters: HistoryFilter, limit: int) -> tuple[list[MeetingRow], int]:
     """The newest ``limit`` meetings of the history, and how many there are in all."""
     with read_session() as session:
@@ -83,7 +83,7 @@ class Choices:
     managers: dict[int, str]
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def choices_for(scope: Scope) -> Choices:
     """The choices of the meetings and risks pages, read again only after a write (``ui.cache``)."""
     with read_session() as session:
@@ -91,7 +91,7 @@ def choices_for(scope: Scope) -> Choices:
                        unique_labels(user_options(session)), unique_labels(manager_options(session, scope)))
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def programme_dates() -> tuple[date | None, int]:
     """The current programme's first day and its length in weeks (None, 0 without one)."""
     with read_session() as session:

@@ -113,7 +113,7 @@ def meetings_chart(counts: list[WeekCount]) -> alt.Chart:
     )
 
 
-@cached_query
+@cached_query(reads_drafts=False)
 def counts_chart(scope: Scope, start: date | None, end: date | None, *, _counts: list[WeekCount]) -> ReadyChart:
     """The chart of ``counts_for(scope, start, end)``, built once per figures (``_counts``, the caller's copy
     of them, is left out of the key)."""

@@ -1,7 +1,8 @@
 """Saving a draft leaves every report as it was, and keeps the reports' caches (ui/cache.py).
 
 Auditors autosave drafts all day. The reports (RAG heatmaps, Progress, the Overview, the remedial
-actions, moderation agreement, the moderation queue) read submitted audits only: a draft, its answers
+actions, moderation agreement, the moderation queue, Meetings, and Risks and issues with its suggested
+agenda) read submitted audits only: a draft, its answers
 and its actions do not exist for them. So their caches are keyed by the version of submitted data, which a draft's save
 leaves alone (``@cached_query(reads_drafts=False)``). For each report these tests prove, as the
 auditor who sees every team:
@@ -44,6 +45,8 @@ TABS = {
     "pages/actions.py": ("actions_tab", ("Update several", "Chase list", "Counts by team and owner", "Charts")),
     "pages/progress.py": ("progress_section", ("Is practice improving?", "Moderation, actions and support")),
     "pages/agreement.py": ("agreement_tab", ("Feedback log", "Feedback on my audits")),
+    "pages/meetings.py": ("meetings_tab", ("Counts by week", "History")),
+    "pages/risks.py": ("risks_tab", ("Suggested agenda", "Add an entry")),
 }
 
 
@@ -84,6 +87,10 @@ REPORTS = [
     ("pages/agreement.py", False),
     # The queue of submitted audits to moderate: not the auditor's own audit, which is not theirs to moderate.
     ("pages/moderation.py", False),
+    # Meetings counts and lists meetings, which an audit is not.
+    ("pages/meetings.py", False),
+    # The suggested agenda raises this week's unacknowledged safeguarding concerns and Red audits.
+    ("pages/risks.py", True),
 ]
 
 
