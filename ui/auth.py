@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 SIGNED_IN_AT = "_signed_in_at"
 LAST_ACTIVITY = "_last_activity"
 SIGN_OUT_REASON = "_sign_out_reason"
+# Why the last sign-in was refused: shown under the form until the next attempt, not only in the
+# run of the click (any later run, such as the cookie component's own, would have wiped it).
+SIGN_IN_PROBLEM = "_sign_in_problem"
 FAILED_MESSAGE = (
     "Sign-in failed: the username or password is not right. "
     "Try again, or ask your administrator."
@@ -244,7 +247,7 @@ def _attempt(config: Settings, auth: stauth.Authenticate, username: str, passwor
         with write_session(engine, checked=False) as session:
             record_login(session, username, success=False, address=address, delayed=wait)
         _clear_session()
-        st.error(wait_message(wait))
+        st.session_state[SIGN_IN_PROBLEM] = wait_message(wait)
         return
     with read_session(engine) as session:
         ok = bool(username and password) and check_sign_in(session, username, password)
@@ -253,7 +256,7 @@ def _attempt(config: Settings, auth: stauth.Authenticate, username: str, passwor
         record_login(session, username, success=ok and user is not None, address=address)
     if not ok or user is None:
         _clear_session()
-        st.error(FAILED_MESSAGE)
+        st.session_state[SIGN_IN_PROBLEM] = FAILED_MESSAGE
         return
     st.session_state.pop(SIGN_OUT_REASON, None)
     st.session_state.update(
@@ -286,8 +289,11 @@ def sign_in_form(auth: stauth.Authenticate | None = None) -> None:
         password = st.text_input("Password", key="sign_in_password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
+        st.session_state.pop(SIGN_IN_PROBLEM, None)
         with database_errors():  # a read-only or unreachable database: the outage message, not a crash
             _attempt(config, auth, username.strip().lower(), password)
+    if problem := st.session_state.get(SIGN_IN_PROBLEM):
+        st.error(problem)
     oidc.draw_provider_button(config)  # OIDC hook: AUTH_MODE=both offers the provider beside the form
     if config.demo_mode:
         st.divider()

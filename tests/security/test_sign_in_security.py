@@ -133,6 +133,17 @@ def test_wrong_password_and_unknown_user_get_the_same_messages_in_the_same_order
     assert seen["support"] == seen["nobody"] == [[FAILED_MESSAGE.split(":")[0]]] * 4 + [["Too many failed sign-ins"]]
 
 
+def test_the_refusal_stays_under_the_form_until_the_next_attempt(app_db):
+    at = page_test("app.py").run()
+    _submit(at, "support", "wrong password")
+    at.run()  # a run the click did not start (the cookie component's own, a resize): the message stays
+    assert [e.value for e in at.error] == [
+        "Sign-in failed: the username or password is not right. Try again, or ask your administrator."]
+    _submit(at, "support", "support-demo-2026")
+    assert at.session_state["authentication_status"] is True
+    assert not at.error  # signed in: the last refusal is gone
+
+
 def test_a_name_under_attack_still_signs_in_with_its_password_after_the_wait(app_db):
     engine = get_engine(app_db)
     _fail(engine, "support", 20, address="203.0.113.9")  # someone else, elsewhere, guessing
