@@ -204,6 +204,20 @@ MUTATIONS: tuple[Mutation, ...] = (
         "",
         ("tests/data/test_rollups.py::test_each_completed_moderation_stores_its_grade_pairs[sqlite]",),
     ),
+    Mutation(
+        "sign_in_refusal_kept", "A refused sign-in's message stays under the form until the next attempt",
+        "ui/auth.py",
+        "    if problem := st.session_state.get(SIGN_IN_PROBLEM):\n",
+        "    if submitted and (problem := st.session_state.get(SIGN_IN_PROBLEM)):\n",
+        ("tests/security/test_sign_in_security.py::test_the_refusal_stays_under_the_form_until_the_next_attempt",),
+    ),
+    Mutation(
+        "router_turn_released", "A page run gives its process's turn back however it ends",
+        "ui/turns.py",
+        "        if taken:\n            _turn.release()\n",
+        "        pass\n",
+        ("tests/unit/test_turns.py", "tests/app/test_router_turns.py"),
+    ),
 )
 
 
