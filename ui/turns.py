@@ -6,8 +6,9 @@ core (the GIL), switching every 5 ms. Ten runs of C ms started together, five on
 two-core deployment, therefore all end near 5 C: everyone waits for everyone. Taken in turn they end
 at C, 2 C ... 5 C, and half the people are served by 3 C. The work done, and the last person's wait,
 are the same. Measured with ``python -m bench.concurrent --protocol --sessions 10 --processes 2`` at
-100,000 audits (RAG heatmaps as a manager, warm): together / alone 2.69 to 2.86 in five runs in turn,
-2.82 to 3.94 in four runs without (docs/benchmark.md, seventeenth round).
+100,000 audits (RAG heatmaps as a manager, warm): together / alone 2.40 to 2.62 in three runs in turn,
+2.82 to 3.94 in five runs without; Progress, the Overview and the tracker 2.49 to 2.80 against 3.67 to
+3.79 (docs/benchmark.md, seventeenth round).
 
 A run that waits on the database (a cold page on PostgreSQL at a million audits takes up to a
 second) would hold the others back while it waits. So a run waits for its turn at most
