@@ -7,11 +7,12 @@ app process sharing the database, changes the key and the next run recomputes.
 No cache needs clearing by hand, and several app processes stay consistent.
 
 Saving a draft is a write too, but every report (heatmaps, Progress, the Overview, the tracker,
-moderation agreement and its queue, the safeguarding banner) reads submitted audits only: their
-queries say so with ``@cached_query(reads_drafts=False)`` and are keyed by the version of
-submitted data, which a draft's save leaves alone (``db.events.DRAFT_ACTIONS``). Anything that shows
-drafts (My audits, the form) keeps the default. Auditors autosave all day; without this, each autosave emptied every report's
-cache for everyone.
+moderation agreement and its queue, the safeguarding banner, Meetings, Risks and issues' agenda)
+reads submitted audits only: their queries say so with ``@cached_query(reads_drafts=False)`` and
+are keyed by the version of submitted data, which a draft's save leaves alone
+(``db.events.DRAFT_ACTIONS``). Anything that shows drafts (My audits, the form, the admin pages'
+counts) keeps the default. Auditors autosave all day; without this, each autosave emptied every
+report's cache for everyone.
 """
 from __future__ import annotations
 

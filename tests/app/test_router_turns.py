@@ -2,9 +2,7 @@
 (ui/turns.py): signed out (the sign-in form), signed in, and a run that ends in st.rerun."""
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
-
-from tests.app.conftest import ROOT, page_test
+from tests.app.conftest import page_test
 from ui.turns import in_turn
 
 
@@ -14,7 +12,7 @@ def _turn_is_free() -> bool:
 
 
 def test_every_way_a_router_run_ends_gives_the_turn_back(app_db):
-    signed_out = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    signed_out = page_test("app.py").run()
     assert [b.label for b in signed_out.button] == ["Sign in"]
     assert _turn_is_free()
 
